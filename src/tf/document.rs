@@ -1,0 +1,677 @@
+//! The Terraform document: blocks in insertion order, typed handles, streamed output.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::marker::PhantomData;
+
+use indexmap::IndexMap;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use super::expr::{check_owner, DocId, Expr, WritingGuard};
+
+/// A resource or data source body: a typed struct whose fields are the provider's arguments.
+pub trait Resource: erased_serde::Serialize + 'static {
+    /// The provider's type name, e.g. `aws_lb`.
+    const TYPE: &'static str;
+}
+
+/// A typed handle to a block added to a [`Document`]; the only way to build references to it.
+///
+/// The type parameter keeps a target group from being passed where a listener is expected;
+/// attribute accessors (`arn()`, `name()`, …) are defined per type by the layer that owns it.
+pub struct Ref<T> {
+    doc: DocId,
+    address: String,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Ref<T> {
+    fn clone(&self) -> Self {
+        Ref {
+            doc: self.doc,
+            address: self.address.clone(),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Ref<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.address)
+    }
+}
+
+impl<T> Ref<T> {
+    /// `type.label` for resources, `data.type.label` for data sources.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// A reference to one attribute: `${address.attribute}`. Resource layers wrap this in
+    /// named accessors so that attribute names are typed once, next to the resource.
+    pub fn attr(&self, attribute: &str) -> Expr {
+        Expr::interpolation(self.doc, format!("{}.{attribute}", self.address))
+    }
+
+    /// This block as a `depends_on` entry.
+    pub fn dependency(&self) -> Dependency {
+        Dependency {
+            doc: self.doc,
+            address: self.address.clone(),
+        }
+    }
+}
+
+/// One `depends_on` entry; built from a [`Ref`] so that it cannot name a missing block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dependency {
+    doc: DocId,
+    address: String,
+}
+
+impl Serialize for Dependency {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        check_owner::<S::Error>(self.doc, &self.address)?;
+        serializer.serialize_str(&self.address)
+    }
+}
+
+/// `lifecycle` meta-argument.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Lifecycle {
+    /// Attributes something other than Terraform owns after creation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignore_changes: Vec<&'static str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub create_before_destroy: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub prevent_destroy: bool,
+}
+
+impl Lifecycle {
+    pub fn is_empty(&self) -> bool {
+        self.ignore_changes.is_empty() && !self.create_before_destroy && !self.prevent_destroy
+    }
+}
+
+/// Meta-arguments and the reviewer's comment that travel with a block.
+#[derive(Clone, Debug, Default)]
+pub struct Meta {
+    /// Rendered as the block's `"//"` key, the first thing a reviewer reads.
+    pub comment: Option<String>,
+    pub depends_on: Vec<Dependency>,
+    pub lifecycle: Lifecycle,
+}
+
+/// A `variable` block. Its description and type are literal text, never templates.
+#[derive(Clone, Debug, Serialize)]
+pub struct Variable {
+    #[serde(rename = "type")]
+    pub type_constraint: String,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+}
+
+/// An `output` block.
+#[derive(Clone, Debug, Serialize)]
+pub struct Output {
+    pub description: String,
+    pub value: Expr,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+}
+
+/// The `terraform` block. Literal, like everything in it.
+#[derive(Clone, Debug, Serialize)]
+pub struct TerraformSettings {
+    pub required_version: String,
+    pub required_providers: IndexMap<String, ProviderRequirement>,
+    /// `backend` type and its literal settings, e.g. `("s3", {"bucket": "…"})`.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "backend")]
+    pub backend: Option<(String, IndexMap<String, String>)>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProviderRequirement {
+    pub source: String,
+    pub version: String,
+}
+
+impl TerraformSettings {
+    pub fn new(required_version: &str) -> TerraformSettings {
+        TerraformSettings {
+            required_version: required_version.into(),
+            required_providers: IndexMap::new(),
+            backend: None,
+        }
+    }
+
+    pub fn require_provider(&mut self, name: &str, source: &str, version: &str) {
+        self.required_providers.insert(
+            name.into(),
+            ProviderRequirement {
+                source: source.into(),
+                version: version.into(),
+            },
+        );
+    }
+}
+
+fn backend<S: Serializer>(
+    backend: &Option<(String, IndexMap<String, String>)>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(1))?;
+    if let Some((kind, settings)) = backend {
+        map.serialize_entry(kind, settings)?;
+    }
+    map.end()
+}
+
+struct Block {
+    body: Box<dyn erased_serde::Serialize>,
+    meta: Meta,
+}
+
+impl Serialize for Block {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Flat<'a> {
+            #[serde(rename = "//", skip_serializing_if = "Option::is_none")]
+            comment: &'a Option<String>,
+            #[serde(flatten)]
+            body: &'a dyn erased_serde::Serialize,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            depends_on: &'a [Dependency],
+            #[serde(skip_serializing_if = "Lifecycle::is_empty")]
+            lifecycle: &'a Lifecycle,
+        }
+        Flat {
+            comment: &self.meta.comment,
+            body: self.body.as_ref(),
+            depends_on: &self.meta.depends_on,
+            lifecycle: &self.meta.lifecycle,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// Blocks of one kind (`resource` or `data`), grouped by type in first-insertion order.
+type Blocks = IndexMap<&'static str, IndexMap<String, Block>>;
+
+/// A problem in how the document was built, found before anything is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DocumentError {
+    DuplicateBlock {
+        address: String,
+    },
+    InvalidLabel {
+        kind: &'static str,
+        label: String,
+    },
+    /// Serialisation failed, e.g. a reference minted by another document.
+    Serialize(String),
+}
+
+impl fmt::Display for DocumentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DocumentError::DuplicateBlock { address } => {
+                write!(f, "`{address}` is defined twice in the document")
+            }
+            DocumentError::InvalidLabel { kind, label } => write!(
+                f,
+                "{kind} label `{label}` is not a Terraform identifier \
+                 (letters, digits, `_` and `-`, starting with a letter or `_`)"
+            ),
+            DocumentError::Serialize(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for DocumentError {}
+
+/// One Terraform JSON file.
+pub struct Document {
+    id: DocId,
+    comment: Option<String>,
+    terraform: TerraformSettings,
+    providers: IndexMap<String, Box<dyn erased_serde::Serialize>>,
+    variables: IndexMap<String, Variable>,
+    locals: IndexMap<String, Expr>,
+    data: Blocks,
+    resources: Blocks,
+    outputs: IndexMap<String, Output>,
+    /// Problems found while adding blocks; reported by [`Document::write`].
+    problems: Vec<DocumentError>,
+}
+
+impl Document {
+    pub fn new(terraform: TerraformSettings) -> Document {
+        Document {
+            id: DocId::fresh(),
+            comment: None,
+            terraform,
+            providers: IndexMap::new(),
+            variables: IndexMap::new(),
+            locals: IndexMap::new(),
+            data: IndexMap::new(),
+            resources: IndexMap::new(),
+            outputs: IndexMap::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// The root `"//"` comment.
+    pub fn set_comment(&mut self, comment: impl Into<String>) {
+        self.comment = Some(comment.into());
+    }
+
+    /// Configures a provider by its local name (`aws`).
+    pub fn provider(&mut self, name: &str, body: impl Serialize + 'static) {
+        self.providers.insert(name.into(), Box::new(body));
+    }
+
+    /// Declares a variable and returns a reference to it.
+    pub fn variable(&mut self, name: &str, variable: Variable) -> Expr {
+        self.check_label("variable", name);
+        if self.variables.insert(name.into(), variable).is_some() {
+            self.problems.push(DocumentError::DuplicateBlock {
+                address: format!("var.{name}"),
+            });
+        }
+        Expr::interpolation(self.id, format!("var.{name}"))
+    }
+
+    /// Declares a local value and returns a reference to it.
+    pub fn local(&mut self, name: &str, value: Expr) -> Expr {
+        self.check_label("local", name);
+        if self.locals.insert(name.into(), value).is_some() {
+            self.problems.push(DocumentError::DuplicateBlock {
+                address: format!("local.{name}"),
+            });
+        }
+        Expr::interpolation(self.id, format!("local.{name}"))
+    }
+
+    pub fn add<T: Resource>(&mut self, label: &str, body: T) -> Ref<T> {
+        self.add_with(label, body, Meta::default())
+    }
+
+    pub fn add_with<T: Resource>(&mut self, label: &str, body: T, meta: Meta) -> Ref<T> {
+        let address = format!("{}.{label}", T::TYPE);
+        self.insert_block(BlockKind::Resource, T::TYPE, label, Box::new(body), meta);
+        self.handle(address)
+    }
+
+    /// Adds a data source; its address is `data.type.label`.
+    pub fn data<T: Resource>(&mut self, label: &str, body: T) -> Ref<T> {
+        let address = format!("data.{}.{label}", T::TYPE);
+        self.insert_block(
+            BlockKind::Data,
+            T::TYPE,
+            label,
+            Box::new(body),
+            Meta::default(),
+        );
+        self.handle(address)
+    }
+
+    pub fn output(&mut self, name: &str, output: Output) {
+        self.check_label("output", name);
+        if self.outputs.insert(name.into(), output).is_some() {
+            self.problems.push(DocumentError::DuplicateBlock {
+                address: format!("output.{name}"),
+            });
+        }
+    }
+
+    /// How many resources the document holds (data sources not counted).
+    pub fn resource_count(&self) -> usize {
+        self.resources.values().map(IndexMap::len).sum()
+    }
+
+    /// Resource addresses in output order.
+    pub fn resource_addresses(&self) -> impl Iterator<Item = String> + '_ {
+        self.resources
+            .iter()
+            .flat_map(|(kind, blocks)| blocks.keys().map(move |label| format!("{kind}.{label}")))
+    }
+
+    /// Streams the document as pretty JSON (2-space indent, trailing newline).
+    ///
+    /// Fails, having written possibly part of the document, when it was built with problems
+    /// or holds a reference minted by another document: write to a temporary file.
+    pub fn write(&self, out: impl Write) -> Result<(), WriteError> {
+        if let Some(problem) = self.problems.first() {
+            return Err(WriteError::Document(problem.clone()));
+        }
+        let _writing = WritingGuard::enter(self.id);
+        let mut out = io::BufWriter::new(out);
+        serde_json::to_writer_pretty(&mut out, self).map_err(|error| {
+            if error.is_io() {
+                WriteError::Io(io::Error::from(error))
+            } else {
+                WriteError::Document(DocumentError::Serialize(error.to_string()))
+            }
+        })?;
+        out.write_all(b"\n").map_err(WriteError::Io)?;
+        out.flush().map_err(WriteError::Io)
+    }
+
+    /// The document as a string, exactly as [`Document::write`] produces it.
+    pub fn to_json(&self) -> Result<String, DocumentError> {
+        let mut bytes = Vec::new();
+        self.write(&mut bytes).map_err(|error| match error {
+            WriteError::Document(error) => error,
+            WriteError::Io(error) => DocumentError::Serialize(error.to_string()),
+        })?;
+        String::from_utf8(bytes).map_err(|error| DocumentError::Serialize(error.to_string()))
+    }
+
+    fn handle<T>(&self, address: String) -> Ref<T> {
+        Ref {
+            doc: self.id,
+            address,
+            _type: PhantomData,
+        }
+    }
+
+    fn insert_block(
+        &mut self,
+        kind: BlockKind,
+        type_name: &'static str,
+        label: &str,
+        body: Box<dyn erased_serde::Serialize>,
+        meta: Meta,
+    ) {
+        self.check_label(kind.name(), label);
+        let blocks = match kind {
+            BlockKind::Resource => &mut self.resources,
+            BlockKind::Data => &mut self.data,
+        };
+        let previous = blocks
+            .entry(type_name)
+            .or_default()
+            .insert(label.into(), Block { body, meta });
+        if previous.is_some() {
+            let prefix = if kind == BlockKind::Data { "data." } else { "" };
+            self.problems.push(DocumentError::DuplicateBlock {
+                address: format!("{prefix}{type_name}.{label}"),
+            });
+        }
+    }
+
+    fn check_label(&mut self, kind: &'static str, label: &str) {
+        if !is_identifier(label) {
+            self.problems.push(DocumentError::InvalidLabel {
+                kind,
+                label: label.into(),
+            });
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BlockKind {
+    Resource,
+    Data,
+}
+
+impl BlockKind {
+    fn name(self) -> &'static str {
+        match self {
+            BlockKind::Resource => "resource",
+            BlockKind::Data => "data",
+        }
+    }
+}
+
+/// Terraform identifiers: a letter or `_`, then letters, digits, `_` or `-`.
+fn is_identifier(label: &str) -> bool {
+    let mut chars = label.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Why [`Document::write`] failed.
+#[derive(Debug)]
+pub enum WriteError {
+    Document(DocumentError),
+    Io(io::Error),
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteError::Document(error) => error.fmt(f),
+            WriteError::Io(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+impl Serialize for Document {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut root = serializer.serialize_map(None)?;
+        if let Some(comment) = &self.comment {
+            root.serialize_entry("//", comment)?;
+        }
+        root.serialize_entry("terraform", &self.terraform)?;
+        if !self.providers.is_empty() {
+            root.serialize_entry("provider", &self.providers)?;
+        }
+        if !self.variables.is_empty() {
+            root.serialize_entry("variable", &self.variables)?;
+        }
+        if !self.locals.is_empty() {
+            root.serialize_entry("locals", &self.locals)?;
+        }
+        if !self.data.is_empty() {
+            root.serialize_entry("data", &self.data)?;
+        }
+        if !self.resources.is_empty() {
+            root.serialize_entry("resource", &self.resources)?;
+        }
+        if !self.outputs.is_empty() {
+            root.serialize_entry("output", &self.outputs)?;
+        }
+        root.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Bucket {
+        name: Expr,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        policy: Option<Expr>,
+    }
+
+    impl Resource for Bucket {
+        const TYPE: &'static str = "test_bucket";
+    }
+
+    fn document() -> Document {
+        let mut settings = TerraformSettings::new(">= 1.5.0");
+        settings.require_provider("test", "example/test", ">= 1.0");
+        Document::new(settings)
+    }
+
+    #[test]
+    fn references_render_from_handles_and_meta_arguments_follow_the_body() {
+        let mut doc = document();
+        let logs = doc.add(
+            "logs",
+            Bucket {
+                name: "logs".into(),
+                policy: None,
+            },
+        );
+        doc.add_with(
+            "site",
+            Bucket {
+                name: "site".into(),
+                policy: Some(logs.attr("arn")),
+            },
+            Meta {
+                comment: Some("who owns what".into()),
+                depends_on: vec![logs.dependency()],
+                lifecycle: Lifecycle {
+                    ignore_changes: vec!["policy"],
+                    ..Lifecycle::default()
+                },
+            },
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&doc.to_json().expect("valid document")).expect("JSON");
+        let site = &json["resource"]["test_bucket"]["site"];
+        assert_eq!(site["policy"], "${test_bucket.logs.arn}");
+        assert_eq!(site["depends_on"], serde_json::json!(["test_bucket.logs"]));
+        assert_eq!(
+            site["lifecycle"]["ignore_changes"],
+            serde_json::json!(["policy"])
+        );
+        assert_eq!(site["//"], "who owns what");
+        assert!(json["resource"]["test_bucket"]["logs"]
+            .get("lifecycle")
+            .is_none());
+    }
+
+    #[test]
+    fn output_is_pretty_with_two_space_indent_and_a_trailing_newline() {
+        let mut doc = document();
+        doc.add(
+            "a",
+            Bucket {
+                name: "a".into(),
+                policy: None,
+            },
+        );
+        let text = doc.to_json().expect("valid document");
+        assert!(text.ends_with("}\n"));
+        assert!(
+            text.contains("\n  \"terraform\": {\n    \"required_version\""),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_reference_from_another_document_is_caught_before_output() {
+        let mut other = document();
+        let foreign = other.add(
+            "elsewhere",
+            Bucket {
+                name: "x".into(),
+                policy: None,
+            },
+        );
+        let mut doc = document();
+        doc.add(
+            "site",
+            Bucket {
+                name: "site".into(),
+                policy: Some(foreign.attr("arn")),
+            },
+        );
+        let error = doc
+            .to_json()
+            .expect_err("a dangling reference must not be written");
+        assert!(
+            error.to_string().contains("test_bucket.elsewhere.arn"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_dependency_from_another_document_is_caught_before_output() {
+        let mut other = document();
+        let foreign = other.add(
+            "elsewhere",
+            Bucket {
+                name: "x".into(),
+                policy: None,
+            },
+        );
+        let mut doc = document();
+        let meta = Meta {
+            depends_on: vec![foreign.dependency()],
+            ..Meta::default()
+        };
+        doc.add_with(
+            "site",
+            Bucket {
+                name: "site".into(),
+                policy: None,
+            },
+            meta,
+        );
+        assert!(doc.to_json().is_err());
+    }
+
+    #[test]
+    fn duplicate_and_invalid_labels_are_reported() {
+        let mut doc = document();
+        doc.add(
+            "a",
+            Bucket {
+                name: "a".into(),
+                policy: None,
+            },
+        );
+        doc.add(
+            "a",
+            Bucket {
+                name: "b".into(),
+                policy: None,
+            },
+        );
+        assert_eq!(
+            doc.to_json(),
+            Err(DocumentError::DuplicateBlock {
+                address: "test_bucket.a".into()
+            })
+        );
+        let mut doc = document();
+        doc.add(
+            "9lives",
+            Bucket {
+                name: "a".into(),
+                policy: None,
+            },
+        );
+        assert!(matches!(
+            doc.to_json(),
+            Err(DocumentError::InvalidLabel { .. })
+        ));
+    }
+
+    #[test]
+    fn same_document_twice_gives_identical_bytes() {
+        let build = || {
+            let mut doc = document();
+            let a = doc.add(
+                "a",
+                Bucket {
+                    name: "a".into(),
+                    policy: None,
+                },
+            );
+            doc.add(
+                "b",
+                Bucket {
+                    name: "b".into(),
+                    policy: Some(a.attr("arn")),
+                },
+            );
+            doc.to_json().expect("valid")
+        };
+        assert_eq!(build(), build());
+    }
+}

@@ -1,0 +1,22 @@
+//! The generic Terraform JSON layer.
+//!
+//! Knows Terraform's JSON syntax — blocks, labels, template strings, meta-arguments — and nothing
+//! of AWS. The layers above describe resources as typed structs; this layer gives each one an
+//! address, hands back a typed [`Ref`] to build references from, and streams the whole document
+//! as deterministic pretty JSON.
+//!
+//! Two guarantees live here so that no caller has to remember them:
+//! - every literal string is escaped (`${` → `$${`, `%{` → `%%{`), so a shell script or a JSON
+//!   blob is never read as an interpolation;
+//! - a reference can only be built from a [`Ref`] returned by [`Document::add`], and writing a
+//!   document that contains a reference minted by another document fails before any byte of it
+//!   reaches a file.
+
+mod document;
+mod expr;
+
+pub use document::{
+    Dependency, Document, DocumentError, Lifecycle, Meta, Output, Ref, Resource, TerraformSettings,
+    Variable, WriteError,
+};
+pub use expr::{Expr, List};
