@@ -1,0 +1,726 @@
+#!/usr/bin/env python3
+"""End-to-end drift check for one ecsynth stack against the moto AWS emulator.
+
+Usage:
+    python e2e/drift_check.py STACK_DIR [--python PY] [--moto-server PATH]
+                              [--terraform BIN] [--keep-workdir]
+
+STACK_DIR holds the generated Terraform JSON (normally one `main.tf.json`).
+Exit status 0 means every step below passed; anything else is a failure and the
+last lines printed say why.
+
+Steps (each prints one timed log line):
+  1. copy STACK_DIR to a temp work dir; start `moto_server.py` on a free
+     loopback port (stopped again at the end, also on failure)
+  2. create the network the stack expects in the emulator, write
+     `provider_override.tf.json` pointing the aws provider(s) at the emulator
+  3. terraform init / apply / plan -detailed-exitcode (must be 0)
+  4. act as CodeDeploy + the autoscaler through boto3, discovering everything
+     from `terraform show -json`: for every aws_codedeploy_deployment_group,
+     re-point its prod/test listeners at the other target group of the pair
+     (weighted forward 100/0 on ALB listeners, plain forward on NLB), register
+     a new task definition revision and move the service to it and to the
+     other target group; change desired_count of every ECS service that has an
+     aws_appautoscaling_target
+  5. terraform plan -detailed-exitcode must be 0 again
+  6. negative control: strip every lifecycle.ignore_changes from the stack's
+     *.tf.json, plan must report changes (exit 2); the file is restored
+  7. terraform destroy must succeed and leave no resources in state
+
+Contract with the stack (what the generator may rely on):
+  * provider "aws" blocks (any aliases) carry region/default_tags only; the
+    harness merges endpoints, fake credentials and skip_* flags in through
+    `provider_override.tf.json`. A non-literal region falls back to --region.
+  * input variables: if the stack declares `vpc_id` (string) and/or
+    `subnet_ids` (list(string)), the harness creates a VPC and two subnets in
+    two AZs in the emulator and passes them via a -var-file. Any other
+    variable must have a default.
+  * no data sources or resources outside what moto emulates.
+
+Environment:
+  TF_PLUGIN_MIRROR  if set, `terraform init -plugin-dir "$TF_PLUGIN_MIRROR"`
+                    (filesystem-mirror layout, no network); else plain init.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+HERE = Path(__file__).resolve().parent
+OVERRIDE_FILE = "provider_override.tf.json"
+VARS_FILE = "e2e_network.tfvars.json"
+FAKE_KEY = "testing"
+DEFAULT_REGION = "us-east-1"
+
+# Every endpoint key a generated stack may plausibly touch; all point at moto.
+ENDPOINT_KEYS = [
+    "acm", "apigateway", "appautoscaling", "autoscaling", "cloudformation",
+    "cloudwatch", "codedeploy", "ec2", "ecr", "ecs", "efs", "elb", "elbv2",
+    "events", "iam", "kms", "lambda", "logs", "route53", "s3",
+    "secretsmanager", "servicediscovery", "sns", "sqs", "ssm", "sts", "wafv2",
+]
+
+NLB_PROTOCOLS = {"TCP", "UDP", "TCP_UDP", "TLS"}
+
+
+class CheckFailed(Exception):
+    """A step failed; the message says what and why."""
+
+
+# --------------------------------------------------------------------------
+# logging
+# --------------------------------------------------------------------------
+class Log:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.t0 = time.monotonic()
+        self.step_t0 = self.t0
+
+    def step(self, label: str) -> None:
+        self.step_label = label
+        self.step_t0 = time.monotonic()
+
+    def done(self, msg: str) -> None:
+        now = time.monotonic()
+        print(
+            f"[drift-check {self.name}] {self.step_label}: {msg} "
+            f"({now - self.step_t0:.1f}s, total {now - self.t0:.1f}s)",
+            flush=True,
+        )
+
+    def info(self, msg: str) -> None:
+        print(f"[drift-check {self.name}]   {msg}", flush=True)
+
+
+# --------------------------------------------------------------------------
+# moto server
+# --------------------------------------------------------------------------
+class MotoServer:
+    def __init__(self, python: str, script: Path, logfile: Path) -> None:
+        self.python = python
+        self.script = script
+        self.logfile = logfile
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def start(self, timeout: float = 60.0) -> str:
+        self._log = open(self.logfile, "w")
+        self.proc = subprocess.Popen(
+            [self.python, str(self.script), "--host", "127.0.0.1", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            start_new_session=True,
+        )
+        sel = selectors.DefaultSelector()
+        assert self.proc.stdout is not None
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        line = ""
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            if sel.select(timeout=0.5):
+                line = self.proc.stdout.readline()
+                break
+        sel.close()
+        if not line.startswith("MOTO_LISTENING "):
+            self.stop()
+            raise CheckFailed(
+                f"moto server did not start (output {line!r}); log:\n" + self.log_tail()
+            )
+        self.url = line.split()[1]
+        return self.url
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            return "".join(self.logfile.read_text(errors="replace").splitlines(True)[-n:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self._log.close()
+
+
+# --------------------------------------------------------------------------
+# terraform
+# --------------------------------------------------------------------------
+class Terraform:
+    def __init__(self, binary: str, workdir: Path, env: dict[str, str], var_args: list[str]) -> None:
+        self.binary = binary
+        self.workdir = workdir
+        self.env = env
+        self.var_args = var_args
+        self.logdir = workdir / "e2e-logs"
+        self.logdir.mkdir(exist_ok=True)
+        self.n = 0
+
+    def run(self, *args: str, ok: tuple[int, ...] = (0,), timeout: float = 900,
+            stdout_only: bool = False) -> tuple[int, str]:
+        """Runs terraform; returns (exit code, output). stdout_only keeps stderr
+        out of the output (for -json commands); it is still logged."""
+        self.n += 1
+        cmd = [self.binary, *args]
+        try:
+            res = subprocess.run(
+                cmd, cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE if stdout_only else subprocess.STDOUT,
+                text=True, timeout=timeout,
+            )
+            out, code = res.stdout, res.returncode
+            if stdout_only and code not in ok:
+                out += res.stderr
+        except subprocess.TimeoutExpired as e:
+            out = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+            raise CheckFailed(f"`{' '.join(cmd)}` timed out after {timeout}s:\n{out[-6000:]}")
+        (self.logdir / f"{self.n:02d}-{args[0]}.log").write_text(out)
+        if code not in ok:
+            raise CheckFailed(f"`{' '.join(cmd)}` exited {code}:\n{_clean(out)[-8000:]}")
+        return code, out
+
+    def init(self) -> None:
+        mirror = os.environ.get("TF_PLUGIN_MIRROR")
+        args = ["init", "-input=false", "-no-color"]
+        if mirror:
+            args += ["-plugin-dir", mirror]
+        self.run(*args)
+
+    def apply(self) -> None:
+        self.run("apply", "-auto-approve", "-input=false", "-no-color", *self.var_args)
+
+    def plan(self) -> tuple[int, str, list[tuple[str, list[str]]]]:
+        """Returns (exit code, plan text, [(address, actions)] of changing resources)."""
+        code, out = self.run(
+            "plan", "-detailed-exitcode", "-input=false", "-no-color", "-out=e2e.plan",
+            *self.var_args, ok=(0, 2),
+        )
+        changes: list[tuple[str, list[str]]] = []
+        if code == 2:
+            _, js = self.run("show", "-json", "e2e.plan", stdout_only=True)
+            for rc in json.loads(js).get("resource_changes", []):
+                actions = rc["change"]["actions"]
+                if actions != ["no-op"] and actions != ["read"]:
+                    changes.append((rc["address"], actions))
+        return code, out, changes
+
+    def show_state(self) -> dict[str, Any]:
+        _, js = self.run("show", "-json", stdout_only=True)
+        return json.loads(js)
+
+    def destroy(self) -> None:
+        self.run("destroy", "-auto-approve", "-input=false", "-no-color", *self.var_args)
+
+    def state_list(self) -> list[str]:
+        _, out = self.run("state", "list", stdout_only=True)
+        return [line for line in out.splitlines() if line.strip()]
+
+
+def _clean(out: str) -> str:
+    """Drops terraform's warning box about a missing CLI config file."""
+    keep: list[str] = []
+    box: list[str] | None = None
+    for line in out.splitlines():
+        if box is None and line.startswith("╷"):
+            box = [line]
+        elif box is not None:
+            box.append(line)
+            if line.startswith("╵"):
+                if not any("CLI configuration" in b for b in box):
+                    keep.extend(box)
+                box = None
+        else:
+            keep.append(line)
+    keep.extend(box or [])
+    return "\n".join(keep)
+
+
+def _changed_summary(changes: list[tuple[str, list[str]]]) -> str:
+    return ", ".join(f"{addr} ({'/'.join(act)})" for addr, act in changes) or "(none)"
+
+
+# --------------------------------------------------------------------------
+# stack inspection / rewriting
+# --------------------------------------------------------------------------
+def tf_json_files(workdir: Path) -> list[Path]:
+    return sorted(p for p in workdir.glob("*.tf.json") if not p.name.endswith("_override.tf.json"))
+
+
+def _as_list(v: Any) -> list[Any]:
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def stack_providers(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for doc in docs:
+        for block in _as_list(doc.get("provider")):
+            for cfg in _as_list(block.get("aws")):
+                out.append(cfg)
+    return out
+
+
+def stack_variables(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        for block in _as_list(doc.get("variable")):
+            for name, body in block.items():
+                for b in _as_list(body):
+                    out[name] = b or {}
+    return out
+
+
+def strip_ignore_changes(doc: dict[str, Any], found: list[str]) -> None:
+    """Removes lifecycle.ignore_changes from every resource; records addresses."""
+    for block in _as_list(doc.get("resource")):
+        for rtype, named in block.items():
+            for named_block in _as_list(named):
+                for rname, bodies in named_block.items():
+                    for body in _as_list(bodies):
+                        lcs = body.get("lifecycle")
+                        if lcs is None:
+                            continue
+                        kept = []
+                        for lc in _as_list(lcs):
+                            if "ignore_changes" in lc:
+                                found.append(f"{rtype}.{rname}: {lc['ignore_changes']}")
+                                lc = {k: v for k, v in lc.items() if k != "ignore_changes"}
+                            if lc:
+                                kept.append(lc)
+                        if kept:
+                            body["lifecycle"] = kept if isinstance(lcs, list) else kept[0]
+                        else:
+                            del body["lifecycle"]
+
+
+def provider_override(providers: list[dict[str, Any]], endpoint: str, region: str | None) -> dict[str, Any]:
+    configs = []
+    aliases = [p.get("alias") for p in providers] or [None]
+    for alias in dict.fromkeys(aliases):
+        cfg: dict[str, Any] = {
+            "access_key": FAKE_KEY,
+            "secret_key": FAKE_KEY,
+            "skip_credentials_validation": True,
+            "skip_metadata_api_check": True,
+            "skip_region_validation": True,
+            # moto answers sts:GetCallerIdentity; skipping it breaks the
+            # account id in CodeDeploy ARNs (and so its tags) -> keep false.
+            "skip_requesting_account_id": False,
+            "s3_use_path_style": True,
+            # moto answers unknown actions with 500/501; the provider would
+            # retry those for minutes with the default of 25.
+            "max_retries": 1,
+            "endpoints": [{k: endpoint for k in ENDPOINT_KEYS}],
+        }
+        if alias:
+            cfg["alias"] = alias
+        if region:
+            cfg["region"] = region
+        configs.append(cfg)
+    return {"provider": {"aws": configs}}
+
+
+def iter_state_resources(state: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def walk(mod: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        for r in mod.get("resources", []):
+            if r.get("mode", "managed") == "managed":
+                yield r
+        for child in mod.get("child_modules", []):
+            yield from walk(child)
+
+    root = (state.get("values") or {}).get("root_module") or {}
+    yield from walk(root)
+
+
+# --------------------------------------------------------------------------
+# AWS side (boto3 against moto)
+# --------------------------------------------------------------------------
+class Aws:
+    def __init__(self, endpoint: str, region: str) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self.session = boto3.session.Session(
+            aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY, region_name=region
+        )
+        self.endpoint = endpoint
+        self.config = Config(retries={"max_attempts": 2, "mode": "standard"},
+                             connect_timeout=5, read_timeout=120)
+        self._clients: dict[str, Any] = {}
+
+    def __call__(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self.session.client(
+                service, endpoint_url=self.endpoint, config=self.config
+            )
+        return self._clients[service]
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self("sts").get_caller_identity()
+                return
+            except Exception as e:  # noqa: BLE001
+                if time.monotonic() > deadline:
+                    raise CheckFailed(f"moto server at {self.endpoint} does not answer: {e}")
+                time.sleep(0.2)
+
+    def create_network(self) -> tuple[str, list[str]]:
+        ec2 = self("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+        zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
+        subnets = []
+        for i, az in enumerate(zones):
+            subnets.append(ec2.create_subnet(
+                VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=az
+            )["Subnet"]["SubnetId"])
+        return vpc, subnets
+
+
+def _listener_target_groups(action: dict[str, Any]) -> list[tuple[str, int]]:
+    """(target group ARN, weight) pairs a forward action sends traffic to."""
+    fc = action.get("ForwardConfig") or {}
+    tgs = [(t["TargetGroupArn"], t.get("Weight", 1)) for t in fc.get("TargetGroups", [])]
+    if not tgs and action.get("TargetGroupArn"):
+        tgs = [(action["TargetGroupArn"], 1)]
+    return tgs
+
+
+def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any], log: Log) -> list[str]:
+    """Mutates the emulator like a blue/green deployment plus a scale event.
+
+    Returns a list of human-readable notes of what was changed."""
+    elb, ecs = aws("elbv2"), aws("ecs")
+    notes: list[str] = []
+    resources = list(iter_state_resources(state))
+
+    scalable: dict[str, dict[str, Any]] = {}
+    for r in resources:
+        if r["type"] == "aws_appautoscaling_target":
+            v = r["values"]
+            if v.get("service_namespace") == "ecs" and v.get("scalable_dimension") == "ecs:service:DesiredCount":
+                scalable[v["resource_id"]] = v
+
+    groups = [r for r in resources if r["type"] == "aws_codedeploy_deployment_group"]
+    deployed: set[str] = set()
+    for r in groups:
+        v = r["values"]
+        svc_cfg = (v.get("ecs_service") or [None])[0]
+        lbi = (v.get("load_balancer_info") or [None])[0]
+        pair = ((lbi or {}).get("target_group_pair_info") or [None])[0]
+        if not svc_cfg or not pair:
+            notes.append(f"{r['address']}: no ecs_service/target_group_pair_info, skipped")
+            continue
+        tg_names = [t["name"] for t in pair.get("target_group", [])]
+        if len(tg_names) != 2:
+            raise CheckFailed(f"{r['address']}: expected 2 target groups, got {tg_names}")
+        tg_arn = {
+            t["TargetGroupName"]: t["TargetGroupArn"]
+            for t in elb.describe_target_groups(Names=tg_names)["TargetGroups"]
+        }
+        prod = list((pair.get("prod_traffic_route") or [{}])[0].get("listener_arns") or [])
+        test = list(((pair.get("test_traffic_route") or [{}])[0] or {}).get("listener_arns") or [])
+        if not prod:
+            raise CheckFailed(f"{r['address']}: no prod listener")
+
+        # Which TG is live now? Whatever the first prod listener sends most traffic to.
+        lst = elb.describe_listeners(ListenerArns=[prod[0]])["Listeners"][0]
+        live = max(_listener_target_groups(lst["DefaultActions"][0]), key=lambda x: x[1])[0]
+        arns = [tg_arn[n] for n in tg_names]
+        if live not in arns:
+            raise CheckFailed(f"{r['address']}: prod listener forwards to {live}, not to {tg_names}")
+        old, new = live, arns[1 - arns.index(live)]
+
+        # 1. traffic shift on test + prod listeners
+        for larn in test + prod:
+            listener = elb.describe_listeners(ListenerArns=[larn])["Listeners"][0]
+            if listener["Protocol"] in NLB_PROTOCOLS:
+                # NLB listeners take a single forward target; CodeDeploy swaps it.
+                actions = [{"Type": "forward", "TargetGroupArn": new}]
+            else:
+                actions = [{
+                    "Type": "forward",
+                    "ForwardConfig": {
+                        "TargetGroups": [
+                            {"TargetGroupArn": new, "Weight": 100},
+                            {"TargetGroupArn": old, "Weight": 0},
+                        ],
+                        "TargetGroupStickinessConfig": {"Enabled": False},
+                    },
+                }]
+            elb.modify_listener(ListenerArn=larn, DefaultActions=actions)
+            after = elb.describe_listeners(ListenerArns=[larn])["Listeners"][0]["DefaultActions"][0]
+            top = max(_listener_target_groups(after), key=lambda x: x[1])[0]
+            if top != new:
+                raise CheckFailed(f"listener {larn} still forwards to {top} after ModifyListener")
+            notes.append(f"listener {listener['Port']}/{listener['Protocol']} -> {_tg_name(new)}"
+                         f" ({'weighted 100/0' if 'ForwardConfig' in actions[0] else 'forward'})")
+
+        # 2. replacement task set: new task definition revision on the new TG
+        cluster, service = svc_cfg["cluster_name"], svc_cfg["service_name"]
+        svc = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+        td = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"], include=["TAGS"])
+        new_td = register_new_revision(ecs, td)
+        lbs = []
+        for lb in svc.get("loadBalancers", []):
+            lb = dict(lb)
+            if lb.get("targetGroupArn") == old:
+                lb["targetGroupArn"] = new
+            lbs.append(lb)
+        kwargs: dict[str, Any] = dict(cluster=cluster, service=service, taskDefinition=new_td)
+        if lbs:
+            kwargs["loadBalancers"] = lbs
+        ecs.update_service(**kwargs)
+        svc2 = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+        if svc2["taskDefinition"] != new_td:
+            raise CheckFailed(f"service {service}: UpdateService did not switch the task definition")
+        notes.append(f"service {service}: task definition -> {new_td.split('/')[-1]}, "
+                     f"load balancer -> {_tg_name(new)}")
+        deployed.add(f"service/{cluster}/{service}")
+
+    # 3. autoscaler: change desired count of every autoscaled ECS service
+    for rid, tgt in scalable.items():
+        _, cluster, service = rid.split("/", 2)
+        svc = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+        cur = svc["desiredCount"]
+        want = cur + 1 if cur + 1 <= tgt["max_capacity"] else cur - 1
+        if want < tgt["min_capacity"] or want == cur:
+            raise CheckFailed(f"{rid}: cannot pick a desired count between min/max around {cur}")
+        ecs.update_service(cluster=cluster, service=service, desiredCount=want)
+        notes.append(f"service {service}: desired count {cur} -> {want} (autoscaled)")
+
+    if not groups and not scalable:
+        notes.append("no aws_codedeploy_deployment_group or ECS aws_appautoscaling_target: nothing to simulate")
+    return notes
+
+
+def _tg_name(arn: str) -> str:
+    return arn.split(":targetgroup/")[-1].split("/")[0]
+
+
+REGISTER_KEYS = [
+    "family", "taskRoleArn", "executionRoleArn", "networkMode", "containerDefinitions",
+    "volumes", "placementConstraints", "requiresCompatibilities", "cpu", "memory",
+    "pidMode", "ipcMode", "proxyConfiguration", "inferenceAccelerators",
+    "ephemeralStorage", "runtimePlatform",
+]
+
+
+def register_new_revision(ecs: Any, described: dict[str, Any]) -> str:
+    """Registers the next revision with a changed image, as a CI pipeline would."""
+    td = described["taskDefinition"]
+    args = {k: td[k] for k in REGISTER_KEYS if td.get(k) not in (None, [], {})}
+    containers = [dict(c) for c in td["containerDefinitions"]]
+    image = containers[0]["image"]
+    base = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+    containers[0]["image"] = f"{base}:e2e-green-{td['revision'] + 1}"
+    args["containerDefinitions"] = containers
+    if described.get("tags"):
+        args["tags"] = described["tags"]
+    return ecs.register_task_definition(**args)["taskDefinition"]["taskDefinitionArn"]
+
+
+# --------------------------------------------------------------------------
+# main flow
+# --------------------------------------------------------------------------
+def check(args: argparse.Namespace, log: Log) -> None:
+    stack_dir = Path(args.stack_dir).resolve()
+    if not stack_dir.is_dir():
+        raise CheckFailed(f"{stack_dir} is not a directory")
+
+    # 1 ------------------------------------------------------------------
+    log.step("1 setup")
+    workdir = Path(tempfile.mkdtemp(prefix=f"ecsynth-e2e-{stack_dir.name}-"))
+    args._workdir = workdir
+    shutil.copytree(
+        stack_dir, workdir, dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(".terraform", "terraform.tfstate*", "*.plan", OVERRIDE_FILE),
+    )
+    files = tf_json_files(workdir)
+    if not files:
+        raise CheckFailed(f"no *.tf.json in {stack_dir}")
+    if any(workdir.glob("*.tf")):
+        log.info("warning: HCL *.tf files present; the negative control only strips *.tf.json")
+    originals = {p: p.read_text() for p in files}
+    docs = [json.loads(t) for t in originals.values()]
+
+    moto = MotoServer(args.python, Path(args.moto_server), workdir / "e2e-logs-moto.log")
+    args._moto = moto
+    endpoint = moto.start()
+    region = args.region
+    for p in stack_providers(docs):
+        r = p.get("region")
+        if isinstance(r, str) and "${" not in r:
+            region = r
+            break
+    aws = Aws(endpoint, region)
+    aws.wait_ready()
+    log.done(f"work dir {workdir}, moto at {endpoint}, region {region}")
+
+    # 2 ------------------------------------------------------------------
+    log.step("2 network+override")
+    variables = stack_variables(docs)
+    tfvars: dict[str, Any] = {}
+    if "vpc_id" in variables or "subnet_ids" in variables:
+        vpc, subnets = aws.create_network()
+        if "vpc_id" in variables:
+            tfvars["vpc_id"] = vpc
+        if "subnet_ids" in variables:
+            tfvars["subnet_ids"] = subnets
+    missing = [n for n, b in variables.items() if n not in tfvars and "default" not in b]
+    if missing:
+        raise CheckFailed(f"stack declares variables without defaults the harness cannot fill: {missing}")
+    var_args: list[str] = []
+    if tfvars:
+        (workdir / VARS_FILE).write_text(json.dumps(tfvars, indent=2))
+        var_args = [f"-var-file={VARS_FILE}"]
+    explicit_region = None if any(
+        isinstance(p.get("region"), str) and "${" not in p["region"] for p in stack_providers(docs)
+    ) else region
+    (workdir / OVERRIDE_FILE).write_text(
+        json.dumps(provider_override(stack_providers(docs), endpoint, explicit_region), indent=2)
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({
+        "AWS_ACCESS_KEY_ID": FAKE_KEY, "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1",
+    })
+    env.pop("TF_WORKSPACE", None)
+    tf = Terraform(args.terraform, workdir, env, var_args)
+    log.done(f"vars {sorted(tfvars) or 'none'}, override for {len(stack_providers(docs)) or 1} provider block(s)")
+
+    # 3 ------------------------------------------------------------------
+    log.step("3a init")
+    tf.init()
+    log.done("ok" + (f" (plugin dir {os.environ['TF_PLUGIN_MIRROR']})" if os.environ.get("TF_PLUGIN_MIRROR") else ""))
+    log.step("3b apply")
+    tf.apply()
+    state = tf.show_state()
+    n = len(list(iter_state_resources(state)))
+    log.done(f"{n} resources")
+    log.step("3c plan after apply")
+    code, out, changes = tf.plan()
+    if code != 0:
+        raise CheckFailed(f"plan right after apply is not clean; changing: {_changed_summary(changes)}\n{_clean(out)}")
+    log.done("clean (exit 0)")
+
+    # 4 ------------------------------------------------------------------
+    log.step("4 simulate CodeDeploy+autoscaler")
+    notes = simulate_codedeploy_and_autoscaler(aws, state, log)
+    log.done(f"{len(notes)} change(s)")
+    for note in notes:
+        log.info(note)
+
+    # 5 ------------------------------------------------------------------
+    log.step("5 plan after deployment")
+    code, out, changes = tf.plan()
+    if code != 0:
+        raise CheckFailed(
+            "plan after simulated CodeDeploy/autoscaler changes is not clean; "
+            f"changing: {_changed_summary(changes)}\n{_clean(out)}"
+        )
+    log.done("clean (exit 0)")
+
+    # 6 ------------------------------------------------------------------
+    log.step("6 negative control")
+    stripped: list[str] = []
+    try:
+        for p, text in originals.items():
+            doc = json.loads(text)
+            strip_ignore_changes(doc, stripped)
+            p.write_text(json.dumps(doc, indent=2))
+        if not stripped:
+            raise CheckFailed("negative control impossible: the stack has no lifecycle.ignore_changes")
+        code, out, changes = tf.plan()
+    finally:
+        for p, text in originals.items():
+            p.write_text(text)
+    if code != 2:
+        raise CheckFailed(
+            "negative control failed: with ignore_changes stripped the plan is still clean, "
+            f"so the simulation did not exercise them (stripped: {stripped})\n{_clean(out)}"
+        )
+    log.done(f"plan exit 2 as expected; would change: {_changed_summary(changes)}")
+    for s in stripped:
+        log.info(f"stripped {s}")
+
+    # 7 ------------------------------------------------------------------
+    log.step("7 destroy")
+    tf.destroy()
+    left = tf.state_list()
+    if left:
+        raise CheckFailed(f"destroy left resources in state: {left}")
+    log.done("state empty")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="ecsynth end-to-end drift check against moto")
+    ap.add_argument("stack_dir", help="directory holding the generated main.tf.json")
+    ap.add_argument("--python", default=sys.executable,
+                    help="interpreter that runs the moto wrapper (default: this one)")
+    ap.add_argument("--moto-server", default=str(HERE / "moto_server.py"),
+                    help="moto wrapper script (default: moto_server.py beside this file)")
+    ap.add_argument("--terraform", default=os.environ.get("TERRAFORM", "terraform"),
+                    help="terraform binary (default: $TERRAFORM or terraform on PATH)")
+    ap.add_argument("--region", default=DEFAULT_REGION,
+                    help=f"region when the stack's provider has none literal (default {DEFAULT_REGION})")
+    ap.add_argument("--keep-workdir", action="store_true",
+                    help="keep the temp work dir (it is always kept on failure)")
+    args = ap.parse_args(argv)
+    args._workdir = None
+    args._moto = None
+
+    log = Log(Path(args.stack_dir).name or args.stack_dir)
+    log.step_label = "start"
+    ok = False
+    try:
+        check(args, log)
+        ok = True
+    except CheckFailed as e:
+        print(f"[drift-check {log.name}] FAILED in step {log.step_label}: {e}", file=sys.stderr, flush=True)
+    except Exception as e:  # noqa: BLE001 - report anything unexpected as a failure
+        import traceback
+
+        traceback.print_exc()
+        print(f"[drift-check {log.name}] FAILED in step {log.step_label}: {type(e).__name__}: {e}",
+              file=sys.stderr, flush=True)
+    finally:
+        if args._moto is not None:
+            if not ok:
+                tail = args._moto.log_tail(25)
+                if tail:
+                    print(f"[drift-check {log.name}] moto log tail:\n{tail}", file=sys.stderr)
+            args._moto.stop()
+        if args._workdir is not None:
+            if ok and not args.keep_workdir:
+                shutil.rmtree(args._workdir, ignore_errors=True)
+            else:
+                print(f"[drift-check {log.name}] work dir kept: {args._workdir}", file=sys.stderr)
+    total = time.monotonic() - log.t0
+    print(f"[drift-check {log.name}] {'PASS' if ok else 'FAIL'} in {total:.1f}s", flush=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""moto server wrapper for the ecsynth drift harness.
+
+Usage: python e2e/moto_server.py [--host 127.0.0.1] [--port 0]
+
+Applies small server-side patches for gaps between moto and the Terraform AWS
+provider (hashicorp/aws 5.100), then serves moto on HOST:PORT. With --port 0 a
+free port is chosen; the first line printed on stdout is always
+`MOTO_LISTENING http://HOST:PORT`, so a caller can wait for it.
+"""
+
+import argparse
+import os
+import signal
+import sys
+
+# Gap: IAM managed policies (arn:aws:iam::aws:policy/...) are unknown to moto
+# unless loaded, so aws_iam_role_policy_attachment fails with NoSuchEntity.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+
+def apply_patches() -> None:
+    _patch_applicationautoscaling_tags()
+
+
+def _patch_applicationautoscaling_tags() -> None:
+    # Gap: application-autoscaling has no TagResource/UntagResource/
+    # ListTagsForResource (500 NotImplemented) and drops Tags passed to
+    # RegisterScalableTarget, so aws_appautoscaling_target (tagged through
+    # default_tags) fails to create. Keep tags per ARN on the backend.
+    import json
+
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse as R
+
+    def tags_of(resp, arn):
+        backend = resp.applicationautoscaling_backend
+        if not hasattr(backend, "e2e_tags"):
+            backend.e2e_tags = {}
+        return backend.e2e_tags.setdefault(arn, {})
+
+    original_register = R.register_scalable_target
+
+    def register_scalable_target(self):
+        body = original_register(self)
+        tags = self._get_param("Tags")
+        if tags:
+            tags_of(self, json.loads(body)["ScalableTargetARN"]).update(tags)
+        return body
+
+    def list_tags_for_resource(self):
+        return json.dumps({"Tags": tags_of(self, self._get_param("ResourceARN"))})
+
+    def tag_resource(self):
+        tags_of(self, self._get_param("ResourceARN")).update(self._get_param("Tags") or {})
+        return "{}"
+
+    def untag_resource(self):
+        tags = tags_of(self, self._get_param("ResourceARN"))
+        for key in self._get_param("TagKeys") or []:
+            tags.pop(key, None)
+        return "{}"
+
+    R.register_scalable_target = register_scalable_target
+    R.list_tags_for_resource = list_tags_for_resource
+    R.tag_resource = tag_resource
+    R.untag_resource = untag_resource
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    from werkzeug.serving import make_server
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+
+    apply_patches()
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(
+        args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
+    )
+    port = server.server_port
+    os.environ["MOTO_PORT"] = str(port)  # moto builds some URLs from it
+
+    def stop(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"MOTO_LISTENING http://{args.host}:{port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+use serde::Serialize;
+
+use super::{resource, Tags};
+use crate::tf::{Expr, List};
+
+#[derive(Debug, Serialize)]
+pub struct Lb {
+    pub name: Expr,
+    pub load_balancer_type: Expr,
+    pub internal: bool,
+    pub subnets: List,
+    #[serde(skip_serializing_if = "List::is_empty")]
+    pub security_groups: List,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drop_invalid_header_fields: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_cross_zone_load_balancing: Option<bool>,
+    pub enable_deletion_protection: bool,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(Lb = "aws_lb", attributes: [arn, arn_suffix, dns_name, zone_id, name]);
+
+#[derive(Debug, Serialize)]
+pub struct LbTargetGroup {
+    pub name: Expr,
+    pub port: u16,
+    pub protocol: Expr,
+    pub target_type: Expr,
+    pub vpc_id: Expr,
+    pub deregistration_delay: u32,
+    pub health_check: TargetGroupHealthCheck,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(LbTargetGroup = "aws_lb_target_group", attributes: [arn, arn_suffix, name]);
+
+#[derive(Debug, Serialize)]
+pub struct TargetGroupHealthCheck {
+    pub enabled: bool,
+    pub protocol: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<Expr>,
+    pub port: Expr,
+    pub interval: u32,
+    pub timeout: u32,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LbListener {
+    pub load_balancer_arn: Expr,
+    pub port: u16,
+    pub protocol: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssl_policy: Option<Expr>,
+    pub default_action: Vec<ListenerAction>,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(LbListener = "aws_lb_listener", attributes: [arn, id]);
+
+#[derive(Debug, Serialize)]
+pub struct ListenerAction {
+    #[serde(rename = "type")]
+    pub action_type: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_group_arn: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<ListenerRedirect>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListenerRedirect {
+    pub port: Expr,
+    pub protocol: Expr,
+    pub status_code: Expr,
+}

@@ -1,0 +1,32 @@
+use serde::Serialize;
+
+use super::{resource, Tags};
+use crate::tf::Expr;
+
+#[derive(Debug, Serialize)]
+pub struct IamRole {
+    pub name: Expr,
+    pub description: Expr,
+    /// The trust policy as JSON text.
+    pub assume_role_policy: Expr,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(IamRole = "aws_iam_role", attributes: [arn, name, id]);
+
+#[derive(Debug, Serialize)]
+pub struct IamRolePolicyAttachment {
+    pub role: Expr,
+    pub policy_arn: Expr,
+}
+resource!(IamRolePolicyAttachment = "aws_iam_role_policy_attachment", attributes: [id]);
+
+/// An inline policy, for permissions scoped to this stack's own resources.
+#[derive(Debug, Serialize)]
+pub struct IamRolePolicy {
+    pub name: Expr,
+    pub role: Expr,
+    /// The policy as JSON text.
+    pub policy: Expr,
+}
+resource!(IamRolePolicy = "aws_iam_role_policy", attributes: [id]);

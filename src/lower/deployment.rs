@@ -1,0 +1,133 @@
+//! CodeDeploy blue/green: the application, its service role and the deployment group.
+
+use super::naming::{aws_name, label};
+use super::service::LoweredService;
+use super::{policy, Context};
+use crate::aws::{
+    AutoRollbackConfiguration, BlueGreenDeploymentConfig, CodedeployApp, CodedeployDeploymentGroup,
+    DeploymentReadyOption, DeploymentStyle, EcsServiceRef, IamRole, IamRolePolicyAttachment,
+    LoadBalancerInfo, Tags, TargetGroupName, TargetGroupPairInfo, TerminateBlueInstances,
+    TrafficRoute,
+};
+use crate::model::{Deployment, Service};
+use crate::tf::{List, Meta, Output};
+
+/// Not under `service-role/`, unlike most managed policies for services.
+const CODEDEPLOY_FOR_ECS_POLICY: &str = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS";
+
+pub fn lower(context: &mut Context, service: &Service, lowered: &LoweredService) {
+    let (Deployment::BlueGreen(blue_green), Some(targets)) =
+        (&service.deployment, &lowered.targets)
+    else {
+        unreachable!("validation gives every blue/green service load balancer traffic")
+    };
+    let Some(green) = &targets.green else {
+        unreachable!("blue/green services get a green target group")
+    };
+    let stack = context.stack;
+    let name = label(&service.name);
+    let role = context.doc.add(
+        &format!("{name}_codedeploy"),
+        IamRole {
+            name: aws_name(&stack.name, &[&service.name, "codedeploy"]).into(),
+            description: format!("CodeDeploy shifts traffic for {}", service.name).into(),
+            assume_role_policy: policy::trust("codedeploy.amazonaws.com").into(),
+            tags: Tags::new(),
+        },
+    );
+    let attachment = context.doc.add(
+        &format!("{name}_codedeploy"),
+        IamRolePolicyAttachment {
+            role: role.name(),
+            policy_arn: CODEDEPLOY_FOR_ECS_POLICY.into(),
+        },
+    );
+    let app = context.doc.add(
+        &name,
+        CodedeployApp {
+            name: aws_name(&stack.name, &[&service.name]).into(),
+            compute_platform: "ECS".into(),
+            tags: Tags::new(),
+        },
+    );
+    let ready = match blue_green.manual_approval_minutes {
+        None => DeploymentReadyOption {
+            action_on_timeout: "CONTINUE_DEPLOYMENT".into(),
+            wait_time_in_minutes: None,
+        },
+        Some(minutes) => DeploymentReadyOption {
+            action_on_timeout: "STOP_DEPLOYMENT".into(),
+            wait_time_in_minutes: Some(minutes),
+        },
+    };
+    let group = context.doc.add_with(
+        &name,
+        CodedeployDeploymentGroup {
+            app_name: app.name(),
+            deployment_group_name: aws_name(&stack.name, &[&service.name]).into(),
+            service_role_arn: role.arn(),
+            deployment_config_name: blue_green.config.name().into(),
+            deployment_style: DeploymentStyle {
+                deployment_type: "BLUE_GREEN".into(),
+                deployment_option: "WITH_TRAFFIC_CONTROL".into(),
+            },
+            auto_rollback_configuration: AutoRollbackConfiguration {
+                enabled: blue_green.auto_rollback,
+                events: if blue_green.auto_rollback {
+                    vec!["DEPLOYMENT_FAILURE".into()]
+                } else {
+                    Vec::new()
+                },
+            },
+            blue_green_deployment_config: BlueGreenDeploymentConfig {
+                deployment_ready_option: ready,
+                terminate_blue_instances_on_deployment_success: TerminateBlueInstances {
+                    action: "TERMINATE".into(),
+                    termination_wait_time_in_minutes: blue_green.termination_wait_minutes,
+                },
+            },
+            ecs_service: EcsServiceRef {
+                cluster_name: context.cluster.name(),
+                service_name: lowered.service.name(),
+            },
+            load_balancer_info: LoadBalancerInfo {
+                target_group_pair_info: TargetGroupPairInfo {
+                    prod_traffic_route: TrafficRoute {
+                        listener_arns: List::Items(vec![targets.prod_listener.arn()]),
+                    },
+                    test_traffic_route: targets.test_listener.as_ref().map(|test| TrafficRoute {
+                        listener_arns: List::Items(vec![test.arn()]),
+                    }),
+                    target_group: vec![
+                        TargetGroupName {
+                            name: targets.blue.name(),
+                        },
+                        TargetGroupName { name: green.name() },
+                    ],
+                },
+            },
+            tags: Tags::new(),
+        },
+        // CodeDeploy checks the role's permissions when the group is created.
+        Meta {
+            depends_on: vec![attachment.dependency()],
+            ..Meta::default()
+        },
+    );
+    let mut output = |suffix: &str, description: &str, value| {
+        context.doc.output(
+            &format!("{name}_{suffix}"),
+            Output {
+                description: description.into(),
+                value,
+                sensitive: false,
+            },
+        );
+    };
+    output("codedeploy_app", "CodeDeploy application", app.name());
+    output(
+        "codedeploy_deployment_group",
+        "CodeDeploy deployment group",
+        group.deployment_group_name(),
+    );
+}

@@ -1,0 +1,198 @@
+/// Refers to a load balancer of the stack that handed it out by [`super::Stack::add_load_balancer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LoadBalancerId(pub(crate) usize);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadBalancerKind {
+    Application,
+    Network,
+}
+
+impl LoadBalancerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LoadBalancerKind::Application => "application",
+            LoadBalancerKind::Network => "network",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    InternetFacing,
+    Internal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Http,
+    Https,
+    Tcp,
+    Tls,
+    Udp,
+    TcpUdp,
+}
+
+impl Protocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Http => "HTTP",
+            Protocol::Https => "HTTPS",
+            Protocol::Tcp => "TCP",
+            Protocol::Tls => "TLS",
+            Protocol::Udp => "UDP",
+            Protocol::TcpUdp => "TCP_UDP",
+        }
+    }
+
+    /// HTTPS and TLS terminate TLS at the load balancer and need a certificate.
+    pub fn terminates_tls(self) -> bool {
+        matches!(self, Protocol::Https | Protocol::Tls)
+    }
+}
+
+/// A listener: the prod listener carries live traffic, the test listener reaches the new
+/// (green) tasks during a blue/green deployment before traffic shifts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listener {
+    pub port: u16,
+    pub protocol: Protocol,
+    /// ACM certificate; required for HTTPS and TLS.
+    pub certificate_arn: Option<String>,
+    /// TLS policy for HTTPS and TLS. Default: `ELBSecurityPolicy-TLS13-1-2-2021-06`.
+    pub ssl_policy: String,
+}
+
+impl Listener {
+    pub fn new(protocol: Protocol, port: u16) -> Listener {
+        Listener {
+            port,
+            protocol,
+            certificate_arn: None,
+            ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06".into(),
+        }
+    }
+
+    pub fn http(port: u16) -> Listener {
+        Listener::new(Protocol::Http, port)
+    }
+
+    pub fn https(port: u16, certificate_arn: &str) -> Listener {
+        Listener {
+            certificate_arn: Some(certificate_arn.into()),
+            ..Listener::new(Protocol::Https, port)
+        }
+    }
+
+    pub fn tcp(port: u16) -> Listener {
+        Listener::new(Protocol::Tcp, port)
+    }
+
+    pub fn tls(port: u16, certificate_arn: &str) -> Listener {
+        Listener {
+            certificate_arn: Some(certificate_arn.into()),
+            ..Listener::new(Protocol::Tls, port)
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadBalancer {
+    /// AWS name is `<stack>-<name>`.
+    pub name: String,
+    pub kind: LoadBalancerKind,
+    pub scheme: Scheme,
+    pub prod_listener: Listener,
+    /// Default: none. With one, a deployment can be tested on it before traffic shifts.
+    pub test_listener: Option<Listener>,
+    /// Who may reach the listeners. Default: `0.0.0.0/0`.
+    pub allowed_cidrs: Vec<String>,
+    /// Default: off, so that `terraform destroy` works on short-lived stacks; turn on in prod.
+    pub deletion_protection: bool,
+}
+
+impl LoadBalancer {
+    /// An internet-facing Application Load Balancer.
+    pub fn application(name: &str, prod_listener: Listener) -> LoadBalancer {
+        LoadBalancer::new(name, LoadBalancerKind::Application, prod_listener)
+    }
+
+    /// An internet-facing Network Load Balancer.
+    pub fn network(name: &str, prod_listener: Listener) -> LoadBalancer {
+        LoadBalancer::new(name, LoadBalancerKind::Network, prod_listener)
+    }
+
+    fn new(name: &str, kind: LoadBalancerKind, prod_listener: Listener) -> LoadBalancer {
+        LoadBalancer {
+            name: name.into(),
+            kind,
+            scheme: Scheme::InternetFacing,
+            prod_listener,
+            test_listener: None,
+            allowed_cidrs: vec!["0.0.0.0/0".into()],
+            deletion_protection: false,
+        }
+    }
+
+    pub fn internal(mut self) -> LoadBalancer {
+        self.scheme = Scheme::Internal;
+        self
+    }
+
+    pub fn test_listener(mut self, listener: Listener) -> LoadBalancer {
+        self.test_listener = Some(listener);
+        self
+    }
+
+    pub fn allowed_cidrs(mut self, cidrs: &[&str]) -> LoadBalancer {
+        self.allowed_cidrs = cidrs.iter().map(|cidr| (*cidr).to_owned()).collect();
+        self
+    }
+
+    pub fn deletion_protection(mut self, on: bool) -> LoadBalancer {
+        self.deletion_protection = on;
+        self
+    }
+
+    /// The listeners in order: prod, then test.
+    pub fn listeners(&self) -> impl Iterator<Item = &Listener> {
+        std::iter::once(&self.prod_listener).chain(&self.test_listener)
+    }
+}
+
+/// The target groups' health check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetHealthCheck {
+    /// HTTP path. Required behind an ALB; behind an NLB, `None` checks with a TCP connect.
+    pub path: Option<String>,
+    /// Accepted HTTP codes. Default: `200-399`.
+    pub matcher: String,
+    /// Seconds. Default: 15.
+    pub interval: u32,
+    /// Seconds. Default: 5.
+    pub timeout: u32,
+    /// Default: 3.
+    pub healthy_threshold: u32,
+    /// Default: 3.
+    pub unhealthy_threshold: u32,
+}
+
+impl TargetHealthCheck {
+    pub fn http(path: &str) -> TargetHealthCheck {
+        TargetHealthCheck {
+            path: Some(path.into()),
+            ..TargetHealthCheck::tcp()
+        }
+    }
+
+    pub fn tcp() -> TargetHealthCheck {
+        TargetHealthCheck {
+            path: None,
+            matcher: "200-399".into(),
+            interval: 15,
+            timeout: 5,
+            healthy_threshold: 3,
+            unhealthy_threshold: 3,
+        }
+    }
+}

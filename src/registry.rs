@@ -1,0 +1,50 @@
+//! The stacks a binary knows, by name.
+
+use crate::model::Stack;
+
+/// Builds one stack. Stacks are built only when asked for, so `synth prod` builds only prod.
+pub type StackBuilder = fn() -> Stack;
+
+#[derive(Default)]
+pub struct Registry {
+    entries: Vec<(&'static str, StackBuilder)>,
+}
+
+impl Registry {
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    pub fn register(&mut self, name: &'static str, build: StackBuilder) -> &mut Registry {
+        self.entries.push((name, build));
+        self
+    }
+
+    /// Registered names in registration order.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.entries.iter().map(|(name, _)| *name)
+    }
+
+    pub fn get(&self, name: &str) -> Option<StackBuilder> {
+        self.entries
+            .iter()
+            .find(|(registered, _)| *registered == name)
+            .map(|(_, build)| *build)
+    }
+
+    /// Names registered more than once, each reported once.
+    pub fn duplicate_names(&self) -> Vec<&'static str> {
+        let mut seen = Vec::new();
+        let mut duplicates = Vec::new();
+        for name in self.names() {
+            if seen.contains(&name) {
+                if !duplicates.contains(&name) {
+                    duplicates.push(name);
+                }
+            } else {
+                seen.push(name);
+            }
+        }
+        duplicates
+    }
+}

@@ -1,0 +1,123 @@
+//! The pipeline from a stack to files: validate, lower, write atomically.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::lower::lower;
+use crate::model::{Diagnostic, Stack};
+use crate::tf::{Document, WriteError};
+
+/// The Terraform file written for every stack.
+pub const MAIN_FILE: &str = "main.tf.json";
+
+/// A stack lowered and ready to write.
+pub struct Synthesized {
+    pub stack: String,
+    pub document: Document,
+}
+
+/// Validates and lowers a stack; the diagnostics are everything validation found, warnings
+/// included. A stack with errors is not lowered.
+pub fn synthesize(stack: &Stack) -> (Option<Synthesized>, Vec<Diagnostic>) {
+    let diagnostics = stack.validate();
+    let has_errors = diagnostics
+        .iter()
+        .any(|d| d.severity == crate::model::Severity::Error);
+    if has_errors {
+        return (None, diagnostics);
+    }
+    let synthesized = Synthesized {
+        stack: stack.name.clone(),
+        document: lower(stack),
+    };
+    (Some(synthesized), diagnostics)
+}
+
+/// Why writing a stack's files failed.
+#[derive(Debug)]
+pub enum SynthError {
+    Render { stack: String, error: WriteError },
+    Io { path: PathBuf, error: io::Error },
+}
+
+impl std::fmt::Display for SynthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SynthError::Render { stack, error } => {
+                write!(f, "stack `{stack}`: cannot render Terraform JSON: {error}")
+            }
+            SynthError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for SynthError {}
+
+impl Synthesized {
+    /// The bytes of `main.tf.json`.
+    pub fn render(&self) -> Result<Vec<u8>, SynthError> {
+        let mut bytes = Vec::new();
+        self.document
+            .write(&mut bytes)
+            .map_err(|error| SynthError::Render {
+                stack: self.stack.clone(),
+                error,
+            })?;
+        Ok(bytes)
+    }
+
+    /// Writes `<out>/<stack>/main.tf.json` through a temporary file and a rename, so that the
+    /// previous file stays whole until the new one is complete. Returns the path written.
+    pub fn write_to(&self, out: &Path) -> Result<PathBuf, SynthError> {
+        let dir = out.join(&self.stack);
+        fs::create_dir_all(&dir).map_err(|error| SynthError::Io {
+            path: dir.clone(),
+            error,
+        })?;
+        let path = dir.join(MAIN_FILE);
+        write_atomically(&path, |file| {
+            self.document.write(file).map_err(|error| match error {
+                WriteError::Io(error) => SynthError::Io {
+                    path: path.clone(),
+                    error,
+                },
+                error => SynthError::Render {
+                    stack: self.stack.clone(),
+                    error,
+                },
+            })
+        })?;
+        Ok(path)
+    }
+}
+
+/// Writes `path` by filling a temporary sibling and renaming it over `path`. On any failure
+/// the temporary file is removed and `path` is left as it was.
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File) -> Result<(), SynthError>,
+) -> Result<(), SynthError> {
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+    let io_error = |error| SynthError::Io {
+        path: temporary.clone(),
+        error,
+    };
+    let result = (|| {
+        let mut file = fs::File::create(&temporary).map_err(io_error)?;
+        fill(&mut file)?;
+        file.sync_all().map_err(io_error)?;
+        fs::rename(&temporary, path).map_err(|error| SynthError::Io {
+            path: path.to_owned(),
+            error,
+        })
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}

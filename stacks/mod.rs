@@ -1,0 +1,92 @@
+//! The stacks this repository deploys. Each environment is one function over shared settings;
+//! `registry` makes them available to `cargo run -- synth <name>`.
+
+mod web;
+
+use ecsynth::model::{DeploymentConfig, Listener, LoadBalancer, Stack, TaskSize};
+use ecsynth::registry::Registry;
+
+pub fn registry() -> Registry {
+    let mut registry = Registry::new();
+    registry
+        .register("dev", dev)
+        .register("staging", staging)
+        .register("prod", prod);
+    registry
+}
+
+/// Small and internal, behind an NLB; deploys all at once.
+pub fn dev() -> Stack {
+    web::stack(web::Settings {
+        name: "dev",
+        region: "eu-west-1",
+        load_balancer: LoadBalancer::network("web", Listener::tcp(80))
+            .internal()
+            .test_listener(Listener::tcp(8080))
+            .allowed_cidrs(&["10.0.0.0/8"]),
+        separate_load_balancer_subnets: false,
+        task_size: TaskSize {
+            cpu: 256,
+            memory: 512,
+        },
+        image_tag: "latest-dev",
+        min_tasks: 1,
+        max_tasks: 2,
+        deployment: DeploymentConfig::AllAtOnce,
+        termination_wait_minutes: 0,
+        log_retention_days: 7,
+        database_url_parameter:
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/storefront/dev/database-url",
+    })
+}
+
+/// Internal ALB; shifts traffic linearly so problems surface before prod.
+pub fn staging() -> Stack {
+    web::stack(web::Settings {
+        name: "staging",
+        region: "eu-west-1",
+        load_balancer: LoadBalancer::application("web", Listener::http(80))
+            .internal()
+            .test_listener(Listener::http(8080))
+            .allowed_cidrs(&["10.0.0.0/8"]),
+        separate_load_balancer_subnets: false,
+        task_size: TaskSize {
+            cpu: 512,
+            memory: 1024,
+        },
+        image_tag: "1.4.0-rc.1",
+        min_tasks: 2,
+        max_tasks: 4,
+        deployment: DeploymentConfig::Linear10PercentEvery1Minutes,
+        termination_wait_minutes: 5,
+        log_retention_days: 30,
+        database_url_parameter:
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/storefront/staging/database-url",
+    })
+}
+
+/// Internet-facing ALB with HTTPS and a test listener; canary deployments.
+pub fn prod() -> Stack {
+    let certificate =
+        "arn:aws:acm:eu-west-1:123456789012:certificate/0b6f8e1c-2f4d-4c59-9a57-6f2f2c9d1e21";
+    web::stack(web::Settings {
+        name: "prod",
+        region: "eu-west-1",
+        load_balancer: LoadBalancer::application("web", Listener::https(443, certificate))
+            .test_listener(Listener::https(8443, certificate))
+            .deletion_protection(true),
+        separate_load_balancer_subnets: true,
+        task_size: TaskSize {
+            cpu: 1024,
+            memory: 2048,
+        },
+        image_tag: "1.3.2",
+        min_tasks: 3,
+        max_tasks: 12,
+        deployment: DeploymentConfig::Canary10Percent5Minutes,
+        termination_wait_minutes: 30,
+        log_retention_days: 365,
+        database_url_parameter:
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/storefront/prod/database-url",
+    })
+}
