@@ -239,6 +239,8 @@ def _clean(out: str) -> str:
     keep: list[str] = []
     box: list[str] | None = None
     for line in out.splitlines():
+        if line.startswith("There are some problems with the CLI configuration"):
+            continue
         if box is None and line.startswith("╷"):
             box = [line]
         elif box is not None:

@@ -20,6 +20,7 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 def apply_patches() -> None:
     _patch_applicationautoscaling_tags()
+    _patch_ecs_availability_zone_rebalancing()
 
 
 def _patch_applicationautoscaling_tags() -> None:
@@ -63,6 +64,25 @@ def _patch_applicationautoscaling_tags() -> None:
     R.list_tags_for_resource = list_tags_for_resource
     R.tag_resource = tag_resource
     R.untag_resource = untag_resource
+
+
+def _patch_ecs_availability_zone_rebalancing() -> None:
+    # Gap: ecs CreateService drops availabilityZoneRebalancing, so
+    # aws_ecs_service (provider default "DISABLED") shows a perpetual diff.
+    # Keep the value on the service; DescribeServices then returns it
+    # (UpdateService already stores any parameter it is given).
+    from moto.ecs.responses import EC2ContainerServiceResponse as R
+
+    original = R.create_service
+
+    def create_service(self):
+        result = original(self)
+        value = self._get_param("availabilityZoneRebalancing")
+        if value is not None:
+            result.result["service"].availability_zone_rebalancing = value
+        return result
+
+    R.create_service = create_service
 
 
 def main(argv=None) -> None:

@@ -1,7 +1,8 @@
 //! The command line: the only module that knows clap.
 
+use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -22,7 +23,7 @@ use crate::synth::synthesize;
         cargo run -- synth --all\n\n\
         Exit codes: 0 success, 1 I/O or internal error, 2 invalid stack or usage."
 )]
-pub struct Args {
+struct Args {
     #[command(subcommand)]
     command: Command,
 }
@@ -45,37 +46,84 @@ enum Command {
 }
 
 /// Exit codes, as documented in `--help`.
-const EXIT_INVALID: u8 = 2;
+const EXIT_OK: u8 = 0;
 const EXIT_FAILED: u8 = 1;
+const EXIT_INVALID: u8 = 2;
 
-/// Parses the process arguments and runs the command against `registry`.
+/// Runs the process's command line against `registry` on the process's own streams.
 pub fn main(registry: &Registry) -> ExitCode {
-    let args = Args::parse();
-    run(registry, args)
+    let code = run(
+        registry,
+        std::env::args_os(),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    ExitCode::from(code)
 }
 
-pub fn run(registry: &Registry, args: Args) -> ExitCode {
+/// Runs one command line: paths written go to `stdout`, diagnostics to `stderr`. Returns the
+/// exit code.
+pub fn run(
+    registry: &Registry,
+    command_line: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    let args = match Args::try_parse_from(command_line) {
+        Ok(args) => args,
+        Err(error) => {
+            // clap reports --help and --version as "errors" meant for stdout with code 0.
+            let text = error.render().to_string();
+            let _ = if error.use_stderr() {
+                stderr.write_all(text.as_bytes())
+            } else {
+                stdout.write_all(text.as_bytes())
+            };
+            return u8::try_from(error.exit_code()).unwrap_or(EXIT_INVALID);
+        }
+    };
+    let mut streams = Streams { stdout, stderr };
     match args.command {
         Command::List => {
-            let mut stdout = std::io::stdout().lock();
             for name in registry.names() {
-                let _ = writeln!(stdout, "{name}");
+                streams.path(name);
             }
-            ExitCode::SUCCESS
+            EXIT_OK
         }
-        Command::Synth { stacks, all, out } => synth(registry, &stacks, all, &out),
+        Command::Synth { stacks, all, out } => synth(registry, &stacks, all, &out, &mut streams),
     }
 }
 
-fn synth(registry: &Registry, requested: &[String], all: bool, out: &std::path::Path) -> ExitCode {
+struct Streams<'a> {
+    stdout: &'a mut dyn Write,
+    stderr: &'a mut dyn Write,
+}
+
+impl Streams<'_> {
+    fn path(&mut self, line: impl std::fmt::Display) {
+        let _ = writeln!(self.stdout, "{line}");
+    }
+
+    fn problem(&mut self, line: impl std::fmt::Display) {
+        let _ = writeln!(self.stderr, "{line}");
+    }
+}
+
+fn synth(
+    registry: &Registry,
+    requested: &[String],
+    all: bool,
+    out: &Path,
+    streams: &mut Streams,
+) -> u8 {
     let duplicates = registry.duplicate_names();
     if !duplicates.is_empty() {
         for name in duplicates {
-            eprintln!(
+            streams.problem(format_args!(
                 "error: stack `{name}` is registered more than once; stack names must be unique"
-            );
+            ));
         }
-        return ExitCode::from(EXIT_INVALID);
+        return EXIT_INVALID;
     }
     let known: Vec<&str> = registry.names().collect();
     let names: Vec<&str> = if all {
@@ -84,11 +132,11 @@ fn synth(registry: &Registry, requested: &[String], all: bool, out: &std::path::
         requested.iter().map(String::as_str).collect()
     };
     if names.is_empty() {
-        eprintln!(
+        streams.problem(format_args!(
             "error: name the stacks to synthesize, or pass --all; known stacks: {}",
             known.join(", ")
-        );
-        return ExitCode::from(EXIT_INVALID);
+        ));
+        return EXIT_INVALID;
     }
     let unknown: Vec<&str> = names
         .iter()
@@ -97,33 +145,32 @@ fn synth(registry: &Registry, requested: &[String], all: bool, out: &std::path::
         .collect();
     if !unknown.is_empty() {
         for name in unknown {
-            eprintln!(
+            streams.problem(format_args!(
                 "error: unknown stack `{name}`; known stacks: {}",
                 known.join(", ")
-            );
+            ));
         }
-        return ExitCode::from(EXIT_INVALID);
+        return EXIT_INVALID;
     }
 
     let mut invalid = false;
     let mut failed = false;
-    let mut stdout = std::io::stdout().lock();
     for name in names {
         let Some(build) = registry.get(name) else {
             continue;
         };
         let stack = build();
         if stack.name != name {
-            eprintln!(
+            streams.problem(format_args!(
                 "error: stack registered as `{name}` calls itself `{}`; the names must match",
                 stack.name
-            );
+            ));
             invalid = true;
             continue;
         }
         let (synthesized, diagnostics) = synthesize(&stack);
         for diagnostic in &diagnostics {
-            eprintln!("{diagnostic}");
+            streams.problem(diagnostic);
         }
         if diagnostics.iter().any(|d| d.severity == Severity::Error) {
             invalid = true;
@@ -132,20 +179,18 @@ fn synth(registry: &Registry, requested: &[String], all: bool, out: &std::path::
             continue;
         };
         match synthesized.write_to(out) {
-            Ok(path) => {
-                let _ = writeln!(stdout, "{}", path.display());
-            }
+            Ok(path) => streams.path(path.display()),
             Err(error) => {
-                eprintln!("error: {error}");
+                streams.problem(format_args!("error: {error}"));
                 failed = true;
             }
         }
     }
     if failed {
-        ExitCode::from(EXIT_FAILED)
+        EXIT_FAILED
     } else if invalid {
-        ExitCode::from(EXIT_INVALID)
+        EXIT_INVALID
     } else {
-        ExitCode::SUCCESS
+        EXIT_OK
     }
 }

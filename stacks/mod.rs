@@ -74,6 +74,8 @@ pub fn prod() -> Stack {
         region: "eu-west-1",
         load_balancer: LoadBalancer::application("web", Listener::https(443, certificate))
             .test_listener(Listener::https(8443, certificate))
+            // Releases are checked from the office network before they take traffic.
+            .test_listener_cidrs(&["10.0.0.0/8"])
             .deletion_protection(true),
         separate_load_balancer_subnets: true,
         task_size: TaskSize {

@@ -23,8 +23,8 @@ pub fn lower_all(context: &mut Context) {
                 tags: Tags::new(),
             },
         );
-        for listener in model.listeners() {
-            for (n, cidr) in model.allowed_cidrs.iter().enumerate() {
+        for (listener, cidrs) in model.listeners() {
+            for (n, cidr) in cidrs.iter().enumerate() {
                 let suffix = if n == 0 {
                     String::new()
                 } else {

@@ -82,10 +82,10 @@ pub fn lower(stack: &Stack) -> Document {
         load_balancers: IndexMap::new(),
     };
     load_balancer::lower_all(&mut context);
+    outputs(&mut context);
     for service in stack.services() {
         service::lower(&mut context, service);
     }
-    outputs(&mut context);
     context.doc
 }
 

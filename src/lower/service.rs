@@ -20,9 +20,6 @@ const TASK_EXECUTION_POLICY: &str =
 pub struct LoweredService {
     pub service: Ref<EcsService>,
     pub task_definition: Ref<EcsTaskDefinition>,
-    pub execution_role: Ref<IamRole>,
-    pub task_role: Ref<IamRole>,
-    pub task_security_group: Ref<SecurityGroup>,
     pub targets: Option<Targets>,
 }
 
@@ -127,9 +124,6 @@ pub fn lower(context: &mut Context, service: &Service) {
     let lowered = LoweredService {
         service: ecs_service,
         task_definition,
-        execution_role,
-        task_role,
-        task_security_group,
         targets,
     };
     if service.is_blue_green() {

@@ -105,8 +105,11 @@ pub struct LoadBalancer {
     pub prod_listener: Listener,
     /// Default: none. With one, a deployment can be tested on it before traffic shifts.
     pub test_listener: Option<Listener>,
-    /// Who may reach the listeners. Default: `0.0.0.0/0`.
+    /// Who may reach the prod listener. Default: `0.0.0.0/0`.
     pub allowed_cidrs: Vec<String>,
+    /// Who may reach the test listener, which serves a release before it takes traffic.
+    /// Default: `None`, the same as `allowed_cidrs`.
+    pub test_listener_cidrs: Option<Vec<String>>,
     /// Default: off, so that `terraform destroy` works on short-lived stacks; turn on in prod.
     pub deletion_protection: bool,
 }
@@ -130,6 +133,7 @@ impl LoadBalancer {
             prod_listener,
             test_listener: None,
             allowed_cidrs: vec!["0.0.0.0/0".into()],
+            test_listener_cidrs: None,
             deletion_protection: false,
         }
     }
@@ -149,14 +153,27 @@ impl LoadBalancer {
         self
     }
 
+    pub fn test_listener_cidrs(mut self, cidrs: &[&str]) -> LoadBalancer {
+        self.test_listener_cidrs = Some(cidrs.iter().map(|cidr| (*cidr).to_owned()).collect());
+        self
+    }
+
     pub fn deletion_protection(mut self, on: bool) -> LoadBalancer {
         self.deletion_protection = on;
         self
     }
 
-    /// The listeners in order: prod, then test.
-    pub fn listeners(&self) -> impl Iterator<Item = &Listener> {
-        std::iter::once(&self.prod_listener).chain(&self.test_listener)
+    /// The listeners in order, prod then test, each with the CIDRs allowed to reach it.
+    pub fn listeners(&self) -> impl Iterator<Item = (&Listener, &[String])> {
+        let test_cidrs = self
+            .test_listener_cidrs
+            .as_ref()
+            .unwrap_or(&self.allowed_cidrs);
+        std::iter::once((&self.prod_listener, self.allowed_cidrs.as_slice())).chain(
+            self.test_listener
+                .iter()
+                .map(move |test| (test, test_cidrs.as_slice())),
+        )
     }
 }
 

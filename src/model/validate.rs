@@ -148,7 +148,7 @@ fn check_task_size(check: &mut Checker, service: &Service) {
         return;
     };
     // 256 CPU units allow 512, 1024 and 2048 MiB: the step there starts at 512.
-    let fits = (first..=last).contains(&size.memory) && (size.memory - first) % step == 0;
+    let fits = (first..=last).contains(&size.memory) && (size.memory - first).is_multiple_of(step);
     if !fits {
         check.error(
             &service_path(service),

@@ -1,0 +1,205 @@
+//! The command line as a user runs it: exit codes, what is written, what is left alone.
+
+#[path = "../stacks/mod.rs"]
+#[allow(dead_code)]
+mod stacks;
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use ecsynth::model::{Container, Service, Stack, TaskSize};
+use ecsynth::registry::Registry;
+
+/// Runs the CLI in-process; returns (exit code, stdout, stderr).
+fn run(registry: &Registry, args: &[&str]) -> (u8, String, String) {
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let command_line = std::iter::once("ecsynth").chain(args.iter().copied());
+    let code = ecsynth::cli::run(registry, command_line, &mut stdout, &mut stderr);
+    (
+        code,
+        String::from_utf8(stdout).expect("UTF-8"),
+        String::from_utf8(stderr).expect("UTF-8"),
+    )
+}
+
+fn out_arg(dir: &Path) -> String {
+    dir.to_str().expect("UTF-8 path").to_owned()
+}
+
+#[test]
+fn synth_all_twice_writes_byte_identical_files() {
+    let (first, second) = (
+        support::scratch_dir("determinism-1"),
+        support::scratch_dir("determinism-2"),
+    );
+    for dir in [&first, &second] {
+        // Through the real binary, as a user runs it.
+        let output = Command::new(env!("CARGO_BIN_EXE_ecsynth"))
+            .args(["synth", "--all", "--out", &out_arg(dir)])
+            .output()
+            .expect("run ecsynth");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(stdout.lines().count(), 3, "one path per stack: {stdout}");
+    }
+    for stack in ["dev", "staging", "prod"] {
+        let a = fs::read(first.join(stack).join("main.tf.json")).expect("first run wrote it");
+        let b = fs::read(second.join(stack).join("main.tf.json")).expect("second run wrote it");
+        assert!(a == b, "stack `{stack}` differs between two runs");
+    }
+}
+
+#[test]
+fn synth_prints_the_path_of_each_file_it_writes() {
+    let dir = support::scratch_dir("paths");
+    let (code, stdout, stderr) = run(
+        &stacks::registry(),
+        &["synth", "prod", "--out", &out_arg(&dir)],
+    );
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(
+        stdout,
+        format!("{}\n", dir.join("prod").join("main.tf.json").display())
+    );
+}
+
+#[test]
+fn list_prints_the_registered_stacks() {
+    let (code, stdout, _) = run(&stacks::registry(), &["list"]);
+    assert_eq!((code, stdout.as_str()), (0, "dev\nstaging\nprod\n"));
+}
+
+#[test]
+fn unknown_stack_exits_2_names_the_known_stacks_and_writes_nothing() {
+    let dir = support::scratch_dir("unknown");
+    let (code, stdout, stderr) = run(
+        &stacks::registry(),
+        &["synth", "prod", "qa", "--out", &out_arg(&dir)],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "error: unknown stack `qa`; known stacks: dev, staging, prod\n"
+    );
+    assert_eq!(
+        fs::read_dir(&dir).expect("dir").count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn synth_without_stacks_asks_for_names() {
+    let (code, _, stderr) = run(&stacks::registry(), &["synth"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("name the stacks to synthesize, or pass --all"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_failed_write_leaves_the_previous_file_whole_and_exits_1() {
+    let dir = support::scratch_dir("failed-write");
+    let previous = dir.join("prod").join("main.tf.json");
+    fs::create_dir_all(previous.parent().expect("parent")).expect("mkdir");
+    fs::write(&previous, "previous output\n").expect("seed previous output");
+    // The writer's temporary file is named after this process; a directory in its place makes
+    // creating it fail, as a full disk or a permission error would.
+    let temporary = dir
+        .join("prod")
+        .join(format!(".main.tf.json.{}.tmp", std::process::id()));
+    fs::create_dir_all(&temporary).expect("block the temporary file");
+
+    let (code, stdout, stderr) = run(
+        &stacks::registry(),
+        &["synth", "prod", "--out", &out_arg(&dir)],
+    );
+    assert_eq!(code, 1, "I/O errors exit 1: {stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains(".main.tf.json."),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read_to_string(&previous).expect("still there"),
+        "previous output\n"
+    );
+}
+
+#[test]
+fn an_output_directory_that_is_a_file_exits_1() {
+    let dir = support::scratch_dir("out-is-file");
+    let file = dir.join("out");
+    fs::write(&file, "").expect("create file");
+    let (code, _, stderr) = run(
+        &stacks::registry(),
+        &["synth", "dev", "--out", &out_arg(&file)],
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains(&out_arg(&file)), "{stderr}");
+}
+
+fn broken() -> Stack {
+    let mut stack = Stack::new("broken", "eu-west-1");
+    stack.add_service(
+        Service::new(
+            "web",
+            TaskSize {
+                cpu: 300,
+                memory: 512,
+            },
+        )
+        .container(Container::new("app", "nginx"))
+        .deployment(ecsynth::model::Deployment::Rolling),
+    );
+    stack
+}
+
+#[test]
+fn an_invalid_stack_exits_2_keeps_its_previous_output_and_valid_stacks_are_still_written() {
+    let dir = support::scratch_dir("invalid");
+    let previous = dir.join("broken").join("main.tf.json");
+    fs::create_dir_all(previous.parent().expect("parent")).expect("mkdir");
+    fs::write(&previous, "previous output\n").expect("seed");
+    let mut registry = stacks::registry();
+    registry.register("broken", broken);
+
+    let (code, stdout, stderr) = run(
+        &registry,
+        &["synth", "broken", "dev", "--out", &out_arg(&dir)],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "error: stack `broken` › service `web` › `task_size.cpu`: 300 is not a Fargate CPU size; \
+         allowed: 256, 512, 1024, 2048, 4096, 8192, 16384\n"
+    );
+    assert_eq!(
+        stdout,
+        format!("{}\n", dir.join("dev").join("main.tf.json").display())
+    );
+    assert_eq!(
+        fs::read_to_string(&previous).expect("kept"),
+        "previous output\n"
+    );
+}
+
+#[test]
+fn a_stack_registered_twice_is_refused() {
+    let mut registry = stacks::registry();
+    registry.register("dev", stacks::dev);
+    let (code, _, stderr) = run(&registry, &["synth", "--all", "--out", "unused"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "error: stack `dev` is registered more than once; stack names must be unique\n"
+    );
+}

@@ -1,0 +1,85 @@
+//! Shared test helpers: scratch directories and running the real Terraform CLI.
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A fresh, empty directory under `target/test-scratch/`, unique to this test.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("scratch")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch directory");
+    dir
+}
+
+/// A directory under `target/` that survives between runs, so `terraform init` runs once.
+pub fn cached_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).expect("create cache directory");
+    dir
+}
+
+/// Fails the test loudly when Terraform is not installed: a test that needs it never passes
+/// without it.
+pub fn require_terraform() {
+    let found = Command::new("terraform").arg("version").output();
+    match found {
+        Ok(output) if output.status.success() => {}
+        Ok(output) => panic!(
+            "`terraform version` failed ({}); these tests run the real Terraform CLI:\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        Err(error) => panic!(
+            "Terraform is not installed or not on PATH ({error}). These tests run the real \
+             Terraform CLI: install Terraform >= 1.5 (see README, `Running the tests`)."
+        ),
+    }
+}
+
+/// Runs `terraform <args>` in `dir` and returns its output, whatever the exit status.
+pub fn terraform(dir: &Path, args: &[&str]) -> Output {
+    Command::new("terraform")
+        .args(args)
+        .current_dir(dir)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run terraform in {}: {error}", dir.display()))
+}
+
+/// Where `terraform init` takes providers from: `$TF_PLUGIN_MIRROR` when set; else the
+/// machine-wide mirror at `/opt/tf-plugins` when it exists; else `None`, the registry.
+pub fn plugin_mirror() -> Option<PathBuf> {
+    match std::env::var_os("TF_PLUGIN_MIRROR") {
+        Some(mirror) if !mirror.is_empty() => Some(PathBuf::from(mirror)),
+        _ => Some(PathBuf::from("/opt/tf-plugins")).filter(|default| default.is_dir()),
+    }
+}
+
+/// `terraform init`, offline from [`plugin_mirror`] when there is one, from the registry
+/// otherwise. Skipped when `dir` was initialised before.
+pub fn terraform_init(dir: &Path) {
+    if dir.join(".terraform").join("providers").is_dir()
+        && dir.join(".terraform.lock.hcl").is_file()
+    {
+        return;
+    }
+    let mut args = vec!["init", "-input=false", "-no-color", "-backend=false"];
+    let mirror = plugin_mirror();
+    let plugin_dir = mirror
+        .as_ref()
+        .map(|mirror| format!("-plugin-dir={}", mirror.display()));
+    args.extend(plugin_dir.as_deref());
+    let output = terraform(dir, &args);
+    assert!(
+        output.status.success(),
+        "terraform init failed in {} (provider mirror: {mirror:?}; set TF_PLUGIN_MIRROR to a \
+         filesystem mirror when offline):\n{}{}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
