@@ -194,7 +194,10 @@ class Terraform:
             raise CheckFailed(f"`{' '.join(cmd)}` timed out after {timeout}s:\n{out[-6000:]}")
         (self.logdir / f"{self.n:02d}-{args[0]}.log").write_text(out)
         if code not in ok:
-            raise CheckFailed(f"`{' '.join(cmd)}` exited {code}:\n{_clean(out)[-8000:]}")
+            text = _clean(out)
+            at = text.find("\nError:")
+            excerpt = text[at + 1:] if at >= 0 else text
+            raise CheckFailed(f"`{' '.join(cmd)}` exited {code}:\n{excerpt[-8000:]}")
         return code, out
 
     def init(self) -> None:

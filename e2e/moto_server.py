@@ -21,6 +21,7 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 def apply_patches() -> None:
     _patch_applicationautoscaling_tags()
     _patch_ecs_availability_zone_rebalancing()
+    _patch_codedeploy_delete_update()
 
 
 def _patch_applicationautoscaling_tags() -> None:
@@ -83,6 +84,72 @@ def _patch_ecs_availability_zone_rebalancing() -> None:
         return result
 
     R.create_service = create_service
+
+
+def _patch_codedeploy_delete_update() -> None:
+    # Gap: codedeploy has no DeleteApplication / DeleteDeploymentGroup /
+    # UpdateDeploymentGroup, so `terraform destroy` (and any in-place update
+    # of aws_codedeploy_deployment_group) fails with 500 NotImplemented.
+    from moto.codedeploy.responses import CodeDeployResponse as R
+    from moto.core.responses import ActionResult, EmptyResult
+
+    def delete_deployment_group(self):
+        backend = self.codedeploy_backend
+        app = self._get_param("applicationName")
+        name = self._get_param("deploymentGroupName")
+        backend.get_deployment_group(app, name)  # raises the AWS error if absent
+        del backend.deployment_groups[app][name]
+        backend.tagger.delete_all_tags_for_resource(backend._deployment_group_arn(app, name))
+        return ActionResult({"hooksNotCleanedUp": []})
+
+    def delete_application(self):
+        backend = self.codedeploy_backend
+        app = self._get_param("applicationName")
+        if app in backend.applications:  # AWS: deleting a missing app succeeds
+            for name in backend.deployment_groups.pop(app, {}):
+                backend.tagger.delete_all_tags_for_resource(backend._deployment_group_arn(app, name))
+            del backend.applications[app]
+            backend.tagger.delete_all_tags_for_resource(backend._application_arn(app))
+        return EmptyResult()
+
+    # request field -> DeploymentGroup attribute, as in CreateDeploymentGroup
+    fields = {
+        "deploymentConfigName": "deployment_config_name",
+        "ec2TagFilters": "ec2_tag_filters",
+        "onPremisesInstanceTagFilters": "on_premises_instance_tag_filters",
+        "autoScalingGroups": "auto_scaling_groups",
+        "serviceRoleArn": "service_role_arn",
+        "triggerConfigurations": "trigger_configurations",
+        "alarmConfiguration": "alarm_configuration",
+        "autoRollbackConfiguration": "auto_rollback_configuration",
+        "outdatedInstancesStrategy": "outdated_instances_strategy",
+        "deploymentStyle": "deployment_style",
+        "blueGreenDeploymentConfiguration": "blue_green_deployment_configuration",
+        "loadBalancerInfo": "load_balancer_info",
+        "ec2TagSet": "ec2_tag_set",
+        "ecsServices": "ecs_services",
+        "onPremisesTagSet": "on_premises_tag_set",
+        "terminationHookEnabled": "termination_hook_enabled",
+    }
+
+    def update_deployment_group(self):
+        backend = self.codedeploy_backend
+        app = self._get_param("applicationName")
+        name = self._get_param("currentDeploymentGroupName")
+        group = backend.get_deployment_group(app, name)
+        for field, attr in fields.items():
+            value = self._get_param(field)
+            if value is not None:
+                setattr(group, attr, value)
+        new_name = self._get_param("newDeploymentGroupName")
+        if new_name and new_name != name:
+            backend.deployment_groups[app][new_name] = backend.deployment_groups[app].pop(name)
+            group.deployment_group_name = new_name
+        return ActionResult({"hooksNotCleanedUp": []})
+
+    R.delete_deployment_group = delete_deployment_group
+    R.delete_application = delete_application
+    R.update_deployment_group = update_deployment_group
 
 
 def main(argv=None) -> None:

@@ -179,7 +179,11 @@ fn synth(
             continue;
         };
         match synthesized.write_to(out) {
-            Ok(path) => streams.path(path.display()),
+            Ok(paths) => {
+                for path in paths {
+                    streams.path(path.display());
+                }
+            }
             Err(error) => {
                 streams.problem(format_args!("error: {error}"));
                 failed = true;

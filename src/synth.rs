@@ -54,6 +54,12 @@ impl std::fmt::Display for SynthError {
 
 impl std::error::Error for SynthError {}
 
+/// One file of a stack's output, relative to the stack's directory.
+pub struct OutputFile {
+    pub relative_path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
 impl Synthesized {
     /// The bytes of `main.tf.json`.
     pub fn render(&self) -> Result<Vec<u8>, SynthError> {
@@ -67,19 +73,34 @@ impl Synthesized {
         Ok(bytes)
     }
 
-    /// Writes `<out>/<stack>/main.tf.json` through a temporary file and a rename, so that the
-    /// previous file stays whole until the new one is complete. Returns the path written.
-    pub fn write_to(&self, out: &Path) -> Result<PathBuf, SynthError> {
+    /// Every file of the stack's output, `main.tf.json` first, rendered in memory (for
+    /// comparing with what is on disk).
+    pub fn files(&self) -> Result<Vec<OutputFile>, SynthError> {
+        let mut files = vec![OutputFile {
+            relative_path: PathBuf::from(MAIN_FILE),
+            bytes: self.render()?,
+        }];
+        files.extend(self.artefacts());
+        Ok(files)
+    }
+
+    /// Files beside `main.tf.json`.
+    fn artefacts(&self) -> Vec<OutputFile> {
+        Vec::new()
+    }
+
+    /// Writes every file under `<out>/<stack>/`, each through a temporary file and a rename,
+    /// so that a previous file stays whole until its replacement is complete. `main.tf.json`
+    /// is streamed from the typed resources straight into its temporary file. Returns the
+    /// paths written.
+    pub fn write_to(&self, out: &Path) -> Result<Vec<PathBuf>, SynthError> {
         let dir = out.join(&self.stack);
-        fs::create_dir_all(&dir).map_err(|error| SynthError::Io {
-            path: dir.clone(),
-            error,
-        })?;
-        let path = dir.join(MAIN_FILE);
-        write_atomically(&path, |file| {
+        let main = dir.join(MAIN_FILE);
+        create_parent(&main)?;
+        write_atomically(&main, |file| {
             self.document.write(file).map_err(|error| match error {
                 WriteError::Io(error) => SynthError::Io {
-                    path: path.clone(),
+                    path: main.clone(),
                     error,
                 },
                 error => SynthError::Render {
@@ -88,7 +109,29 @@ impl Synthesized {
                 },
             })
         })?;
-        Ok(path)
+        let mut written = vec![main];
+        for artefact in self.artefacts() {
+            let path = dir.join(&artefact.relative_path);
+            create_parent(&path)?;
+            write_atomically(&path, |file| {
+                io::Write::write_all(file, &artefact.bytes).map_err(|error| SynthError::Io {
+                    path: path.clone(),
+                    error,
+                })
+            })?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+fn create_parent(path: &Path) -> Result<(), SynthError> {
+    match path.parent() {
+        Some(parent) => fs::create_dir_all(parent).map_err(|error| SynthError::Io {
+            path: parent.to_owned(),
+            error,
+        }),
+        None => Ok(()),
     }
 }
 
