@@ -88,7 +88,7 @@ pub struct NetworkConfiguration {
 /// One entry of a task definition's `container_definitions`, in the ECS API's own spelling and
 /// in the normalised form the API returns (defaults written out, empty lists present, ports
 /// with `hostPort`), so that reading the task definition back shows no difference.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerDefinition {
     pub name: String,
@@ -113,7 +113,7 @@ pub struct ContainerDefinition {
     pub log_configuration: LogConfiguration,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PortMapping {
     pub container_port: u16,
@@ -121,20 +121,20 @@ pub struct PortMapping {
     pub protocol: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct KeyValue {
     pub name: String,
     pub value: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretRef {
     pub name: String,
     pub value_from: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerHealthCheck {
     pub command: Vec<String>,
@@ -144,7 +144,7 @@ pub struct ContainerHealthCheck {
     pub start_period: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Ulimit {
     pub name: String,
@@ -152,7 +152,7 @@ pub struct Ulimit {
     pub hard_limit: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogConfiguration {
     pub log_driver: &'static str,

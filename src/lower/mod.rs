@@ -5,6 +5,7 @@
 //! groups and listeners, task definition, service, deployment group and scaling. Lowering
 //! cannot fail on a model that [`Stack::validate`] accepted; checks belong there.
 
+mod artefacts;
 mod cluster;
 mod deployment;
 pub mod lifecycle;

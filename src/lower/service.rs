@@ -3,7 +3,7 @@
 use super::lifecycle::{self, SERVICE_RULES};
 use super::load_balancer::{lower_targets, Targets};
 use super::naming::{aws_name, label};
-use super::{deployment, policy, scaling, Context};
+use super::{artefacts, deployment, policy, scaling, Context};
 use crate::aws::{
     CloudwatchLogGroup, ContainerDefinition, ContainerHealthCheck, DeploymentController,
     EcsService, EcsTaskDefinition, IamRole, IamRolePolicy, IamRolePolicyAttachment, KeyValue,
@@ -20,6 +20,11 @@ const TASK_EXECUTION_POLICY: &str =
 pub struct LoweredService {
     pub service: Ref<EcsService>,
     pub task_definition: Ref<EcsTaskDefinition>,
+    /// The task definition family (AWS name).
+    pub family: String,
+    pub execution_role: Ref<IamRole>,
+    pub task_role: Ref<IamRole>,
+    pub task_security_group: Ref<SecurityGroup>,
     pub targets: Option<Targets>,
 }
 
@@ -50,10 +55,11 @@ pub fn lower(context: &mut Context, service: &Service) {
         .collect();
     let container_definitions = serde_json::to_string(&containers)
         .expect("container definitions are plain data and always serialise");
+    let family = aws_name(&stack.name, &[&service.name]);
     let task_definition = context.doc.add(
         &name,
         EcsTaskDefinition {
-            family: aws_name(&stack.name, &[&service.name]).into(),
+            family: (&family).into(),
             requires_compatibilities: vec!["FARGATE".into()],
             network_mode: "awsvpc".into(),
             cpu: service.task_size.cpu.to_string().into(),
@@ -124,10 +130,15 @@ pub fn lower(context: &mut Context, service: &Service) {
     let lowered = LoweredService {
         service: ecs_service,
         task_definition,
+        family,
+        execution_role,
+        task_role,
+        task_security_group,
         targets,
     };
     if service.is_blue_green() {
         deployment::lower(context, service, &lowered);
+        artefacts::lower(context, service, &lowered, &containers);
     }
     if let Some(step_scaling) = &service.scaling {
         scaling::lower(context, service, step_scaling, &lowered.service);

@@ -26,6 +26,38 @@ pub struct BlueGreen {
     /// `Some(minutes)`: wait for a person to continue before shifting traffic, at most this
     /// long. Default: `None`, shift as soon as the green tasks are healthy.
     pub manual_approval_minutes: Option<u32>,
+    /// Lambda functions CodeDeploy calls at lifecycle events, written into the AppSpec.
+    /// The CodeDeploy role may invoke functions named `CodeDeployHook_*`. Default: none.
+    pub hooks: Vec<Hook>,
+}
+
+/// A Lambda function CodeDeploy invokes at `event`; it reports success or failure back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hook {
+    pub event: HookEvent,
+    pub function: String,
+}
+
+/// The AppSpec lifecycle events of an ECS deployment, in the order they happen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HookEvent {
+    BeforeInstall,
+    AfterInstall,
+    AfterAllowTestTraffic,
+    BeforeAllowTraffic,
+    AfterAllowTraffic,
+}
+
+impl HookEvent {
+    pub fn name(self) -> &'static str {
+        match self {
+            HookEvent::BeforeInstall => "BeforeInstall",
+            HookEvent::AfterInstall => "AfterInstall",
+            HookEvent::AfterAllowTestTraffic => "AfterAllowTestTraffic",
+            HookEvent::BeforeAllowTraffic => "BeforeAllowTraffic",
+            HookEvent::AfterAllowTraffic => "AfterAllowTraffic",
+        }
+    }
 }
 
 impl Default for BlueGreen {
@@ -35,6 +67,7 @@ impl Default for BlueGreen {
             termination_wait_minutes: 5,
             auto_rollback: true,
             manual_approval_minutes: None,
+            hooks: Vec::new(),
         }
     }
 }

@@ -11,7 +11,7 @@ mod service;
 mod stack;
 pub mod validate;
 
-pub use deployment::{BlueGreen, Deployment, DeploymentConfig};
+pub use deployment::{BlueGreen, Deployment, DeploymentConfig, Hook, HookEvent};
 pub use load_balancer::{
     Listener, LoadBalancer, LoadBalancerId, LoadBalancerKind, Protocol, Scheme, TargetHealthCheck,
 };

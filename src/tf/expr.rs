@@ -56,6 +56,11 @@ enum Part {
         doc: DocId,
         expression: String,
     },
+    /// A Terraform function applied to values, e.g. `jsonencode(var.subnet_ids)`.
+    Call {
+        function: &'static str,
+        args: Vec<Expr>,
+    },
 }
 
 /// A Terraform string value: literal text, references, or a template joining both.
@@ -87,6 +92,17 @@ impl Expr {
         Expr { parts: joined }
     }
 
+    /// A call of the Terraform function `function`, e.g. `Expr::call("jsonencode", [subnets])`
+    /// renders `${jsonencode(var.subnet_ids)}`.
+    pub fn call(function: &'static str, args: impl IntoIterator<Item = Expr>) -> Expr {
+        Expr {
+            parts: vec![Part::Call {
+                function,
+                args: args.into_iter().collect(),
+            }],
+        }
+    }
+
     /// The literal text when this value holds no reference.
     pub fn as_literal(&self) -> Option<&str> {
         match self.parts.as_slice() {
@@ -102,14 +118,77 @@ impl Expr {
         for part in &self.parts {
             match part {
                 Part::Literal(text) => escape_into(text, &mut out),
-                Part::Interpolation { expression, .. } => {
+                Part::Interpolation { .. } | Part::Call { .. } => {
                     out.push_str("${");
-                    out.push_str(expression);
+                    part.write_expression(&mut out);
                     out.push('}');
                 }
             }
         }
         out
+    }
+
+    /// This value as an HCL expression inside `${…}`: a lone reference or call as itself,
+    /// anything else as a quoted template.
+    fn write_expression(&self, out: &mut String) {
+        if let [part @ (Part::Interpolation { .. } | Part::Call { .. })] = self.parts.as_slice() {
+            part.write_expression(out);
+            return;
+        }
+        out.push('"');
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => {
+                    let mut escaped = String::new();
+                    escape_into(text, &mut escaped);
+                    // JSON string escapes are valid HCL string escapes.
+                    let quoted = serde_json::to_string(&escaped).unwrap_or_default();
+                    out.push_str(&quoted[1..quoted.len() - 1]);
+                }
+                Part::Interpolation { .. } | Part::Call { .. } => {
+                    out.push_str("${");
+                    part.write_expression(out);
+                    out.push('}');
+                }
+            }
+        }
+        out.push('"');
+    }
+
+    /// Fails when any reference, however deeply nested, was minted by another document.
+    fn check_owners<E: serde::ser::Error>(&self) -> Result<(), E> {
+        for part in &self.parts {
+            match part {
+                Part::Literal(_) => {}
+                Part::Interpolation { doc, expression } => check_owner::<E>(*doc, expression)?,
+                Part::Call { args, .. } => {
+                    for arg in args {
+                        arg.check_owners::<E>()?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Part {
+    fn write_expression(&self, out: &mut String) {
+        match self {
+            Part::Literal(_) => unreachable!("literals are written as quoted templates"),
+            Part::Interpolation { expression, .. } => out.push_str(expression),
+            Part::Call { function, args } => {
+                out.push_str(function);
+                out.push('(');
+                for (n, arg) in args.iter().enumerate() {
+                    if n > 0 {
+                        out.push_str(", ");
+                    }
+                    arg.write_expression(out);
+                }
+                out.push(')');
+            }
+        }
     }
 }
 
@@ -150,11 +229,7 @@ impl From<&String> for Expr {
 
 impl Serialize for Expr {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        for part in &self.parts {
-            if let Part::Interpolation { doc, expression } = part {
-                check_owner::<S::Error>(*doc, expression)?;
-            }
-        }
+        self.check_owners::<S::Error>()?;
         match self.as_literal() {
             // The common case: no allocation beyond the escaping itself.
             Some(text) if !text.contains(['$', '%']) => serializer.serialize_str(text),
@@ -235,6 +310,29 @@ mod tests {
     fn concat_merges_adjacent_literals() {
         let expr = Expr::concat([Expr::from("a"), Expr::from("b")]);
         assert_eq!(expr.as_literal(), Some("ab"));
+    }
+
+    #[test]
+    fn calls_render_their_arguments_as_hcl_expressions() {
+        let doc = DocId::fresh();
+        let subnets = Expr::interpolation(doc, "var.subnet_ids".into());
+        assert_eq!(
+            Expr::call("jsonencode", [subnets.clone()]).render(),
+            "${jsonencode(var.subnet_ids)}"
+        );
+        let template = Expr::concat([Expr::from("a \"${x}\"\n"), subnets]);
+        assert_eq!(
+            Expr::call("upper", [template]).render(),
+            r#"${upper("a \"$${x}\"\n${var.subnet_ids}")}"#
+        );
+    }
+
+    #[test]
+    fn a_foreign_reference_inside_a_call_fails_while_writing() {
+        let (mine, theirs) = (DocId::fresh(), DocId::fresh());
+        let call = Expr::call("jsonencode", [Expr::interpolation(theirs, "var.x".into())]);
+        let _writing = WritingGuard::enter(mine);
+        assert!(serde_json::to_string(&call).is_err());
     }
 
     #[test]
