@@ -2,11 +2,28 @@
 //!
 //! Each rule is a small function over one part of the model that reports through a
 //! [`Checker`]; a message names the bad value, the rule, and what is allowed or how to fix it.
+//! One file per concern:
+//!
+//! - [`names`]: AWS and Terraform names, checked on the names AWS receives, and names used twice;
+//! - `load_balancer`: listeners, protocols, certificates, ports;
+//! - `network`: subnets;
+//! - `task`: Fargate sizes, containers, reservations, ports, secrets, logs;
+//! - `traffic`: how a load balancer reaches a service, and its health check;
+//! - `deployment`: CodeDeploy blue/green settings;
+//! - `scaling`: step scaling and its alarms.
+
+mod deployment;
+mod load_balancer;
+pub mod names;
+mod network;
+mod scaling;
+mod task;
+mod traffic;
 
 use std::fmt;
 
 use super::load_balancer::LoadBalancer;
-use super::service::Service;
+use super::service::{Container, Service};
 use super::stack::Stack;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,6 +42,19 @@ pub struct Diagnostic {
     pub path: Vec<String>,
     pub field: String,
     pub message: String,
+}
+
+impl Diagnostic {
+    /// A problem of the stack as a whole (its name, its registration), not of a part of it.
+    pub fn stack_error(stack: &str, field: &str, message: String) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            stack: stack.into(),
+            path: Vec::new(),
+            field: field.into(),
+            message,
+        }
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -78,22 +108,52 @@ fn service_path(service: &Service) -> Vec<String> {
     vec![format!("service `{}`", service.name)]
 }
 
+fn container_path(service: &Service, container: &Container) -> Vec<String> {
+    vec![
+        format!("service `{}`", service.name),
+        format!("container `{}`", container.name),
+    ]
+}
+
 fn load_balancer_path(load_balancer: &LoadBalancer) -> Vec<String> {
     vec![format!("load balancer `{}`", load_balancer.name)]
+}
+
+/// `a, b, c` with each item in backticks.
+fn quoted_list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items
+        .into_iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `a, b, c` without quotes.
+fn plain_list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items
+        .into_iter()
+        .map(|item| item.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Stack {
     /// Every problem of this stack, errors first in model order, then warnings.
     pub fn validate(&self) -> Vec<Diagnostic> {
         let mut check = Checker::new(&self.name);
+        names::check_stack(&mut check, self);
+        network::check(&mut check, self);
         for load_balancer in self.load_balancers() {
-            check_load_balancer(&mut check, load_balancer);
+            load_balancer::check(&mut check, load_balancer);
         }
         for service in self.services() {
-            check_task_size(&mut check, service);
-            check_traffic(&mut check, self, service);
+            task::check(&mut check, service);
+            traffic::check(&mut check, self, service);
+            deployment::check(&mut check, self, service);
+            scaling::check(&mut check, service);
         }
         let mut diagnostics = check.diagnostics;
+        // Stable: model order is kept within each severity.
         diagnostics.sort_by_key(|diagnostic| diagnostic.severity);
         diagnostics
     }
@@ -104,202 +164,46 @@ pub fn validate_all<'s>(stacks: impl IntoIterator<Item = &'s Stack>) -> Vec<Diag
     stacks.into_iter().flat_map(Stack::validate).collect()
 }
 
-fn check_load_balancer(check: &mut Checker, load_balancer: &LoadBalancer) {
-    if let Some(test) = &load_balancer.test_listener {
-        if test.port == load_balancer.prod_listener.port {
-            check.error(
-                &load_balancer_path(load_balancer),
-                "test_listener.port",
+/// The first problem of every stack name registered more than once, in the diagnostic style:
+/// ``error: stack `dev` › `name`: registered 2 times; …``.
+pub fn duplicate_stack_names<'n>(names: impl IntoIterator<Item = &'n str>) -> Vec<Diagnostic> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for name in names {
+        match counts.iter_mut().find(|(seen, _)| *seen == name) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((name, 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, count)| *count > 1)
+        .map(|(name, count)| {
+            Diagnostic::stack_error(
+                name,
+                "name",
                 format!(
-                    "{} is also the prod listener's port; CodeDeploy needs the test listener \
-                     on a different port",
-                    test.port
+                    "registered {count} times; stack names must be unique, they prefix every \
+                     AWS name and output directory"
                 ),
-            );
-        }
-    }
-}
-
-/// Fargate CPU units → allowed memory in MiB (first, last, step).
-const FARGATE_SIZES: &[(u32, u32, u32, u32)] = &[
-    (256, 512, 2048, 512),
-    (512, 1024, 4096, 1024),
-    (1024, 2048, 8192, 1024),
-    (2048, 4096, 16384, 1024),
-    (4096, 8192, 30720, 1024),
-    (8192, 16384, 61440, 4096),
-    (16384, 32768, 122880, 8192),
-];
-
-fn check_task_size(check: &mut Checker, service: &Service) {
-    let size = service.task_size;
-    let Some(&(_, first, last, step)) = FARGATE_SIZES.iter().find(|(cpu, ..)| *cpu == size.cpu)
-    else {
-        let allowed: Vec<String> = FARGATE_SIZES.iter().map(|s| s.0.to_string()).collect();
-        check.error(
-            &service_path(service),
-            "task_size.cpu",
-            format!(
-                "{} is not a Fargate CPU size; allowed: {}",
-                size.cpu,
-                allowed.join(", ")
-            ),
-        );
-        return;
-    };
-    // 256 CPU units allow 512, 1024 and 2048 MiB: the step there starts at 512.
-    let fits = (first..=last).contains(&size.memory) && (size.memory - first).is_multiple_of(step);
-    if !fits {
-        check.error(
-            &service_path(service),
-            "task_size.memory",
-            format!(
-                "{} MiB is not offered with {} CPU units on Fargate; allowed: {first} to {last} \
-                 in steps of {step}",
-                size.memory, size.cpu
-            ),
-        );
-    }
-}
-
-fn check_traffic(check: &mut Checker, stack: &Stack, service: &Service) {
-    let path = service_path(service);
-    let Some(traffic) = &service.traffic else {
-        if service.is_blue_green() {
-            check.error(
-                &path,
-                "deployment",
-                "blue/green needs load balancer traffic to shift; add `traffic` or use \
-                 `Deployment::Rolling`"
-                    .into(),
-            );
-        }
-        return;
-    };
-    if stack.load_balancer(traffic.load_balancer).is_none() {
-        check.error(
-            &path,
-            "traffic.load_balancer",
-            "refers to a load balancer that was not added to this stack".into(),
-        );
-    } else if let Some(owner) = stack
-        .services_behind(traffic.load_balancer)
-        .next()
-        .filter(|first| first.name != service.name)
-    {
-        check.error(
-            &path,
-            "traffic.load_balancer",
-            format!(
-                "the load balancer's listeners already forward to service `{}`; \
-                 give this service a load balancer of its own",
-                owner.name
-            ),
-        );
-    }
-    let container = service
-        .containers
-        .iter()
-        .find(|container| container.name == traffic.container);
-    match container {
-        None => {
-            let names: Vec<String> = service
-                .containers
-                .iter()
-                .map(|c| format!("`{}`", c.name))
-                .collect();
-            check.error(
-                &path,
-                "traffic.container",
-                format!(
-                    "`{}` is not a container of this service; containers: {}",
-                    traffic.container,
-                    names.join(", ")
-                ),
-            );
-        }
-        Some(container)
-            if !container
-                .ports
-                .iter()
-                .any(|port| port.container_port == traffic.container_port) =>
-        {
-            let ports: Vec<String> = container
-                .ports
-                .iter()
-                .map(|p| p.container_port.to_string())
-                .collect();
-            check.error(
-                &path,
-                "traffic.container_port",
-                format!(
-                    "{} is not a port of container `{}`; its ports: {}",
-                    traffic.container_port,
-                    container.name,
-                    if ports.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        ports.join(", ")
-                    }
-                ),
-            );
-        }
-        Some(_) => {}
-    }
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Container, Listener, TargetHealthCheck, TaskSize, Traffic};
-
-    fn stack_with(service: Service) -> Stack {
-        let mut stack = Stack::new("test", "eu-west-1");
-        let lb = stack.add_load_balancer(LoadBalancer::application("web", Listener::http(80)));
-        let service = Service {
-            traffic: Some(Traffic::new(lb, "app", 8080, TargetHealthCheck::http("/"))),
-            ..service
-        };
-        stack.add_service(service);
-        stack
-    }
-
-    fn service(cpu: u32, memory: u32) -> Service {
-        Service::new("web", TaskSize { cpu, memory })
-            .container(Container::new("app", "nginx").port(8080))
-    }
-
-    fn messages(stack: &Stack) -> Vec<String> {
-        stack.validate().iter().map(ToString::to_string).collect()
-    }
 
     #[test]
-    fn a_valid_service_has_no_diagnostics() {
+    fn duplicate_stack_names_are_counted_and_reported_once() {
+        let messages: Vec<String> = duplicate_stack_names(["dev", "prod", "dev", "dev", "qa"])
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
-            messages(&stack_with(service(256, 512))),
-            Vec::<String>::new()
+            messages,
+            ["error: stack `dev` › `name`: registered 3 times; stack names must be unique, they \
+              prefix every AWS name and output directory"]
         );
-    }
-
-    #[test]
-    fn fargate_cpu_must_be_offered() {
-        assert_eq!(
-            messages(&stack_with(service(300, 512))),
-            [
-                "error: stack `test` › service `web` › `task_size.cpu`: 300 is not a Fargate CPU \
-              size; allowed: 256, 512, 1024, 2048, 4096, 8192, 16384"
-            ]
-        );
-    }
-
-    #[test]
-    fn fargate_memory_must_match_cpu() {
-        assert_eq!(
-            messages(&stack_with(service(1024, 1024))),
-            ["error: stack `test` › service `web` › `task_size.memory`: 1024 MiB is not offered \
-              with 1024 CPU units on Fargate; allowed: 2048 to 8192 in steps of 1024"]
-        );
-        assert!(messages(&stack_with(service(256, 2048))).is_empty());
-        assert!(!messages(&stack_with(service(8192, 18432))).is_empty());
     }
 }

@@ -1,0 +1,468 @@
+//! Names: AWS's length, character and prefix rules, checked on the names AWS actually receives
+//! (`<stack>-<service>-green`, not `green`), and model names used twice in one stack.
+//!
+//! A derived name is made of model names and fixed suffixes; a message says which model names
+//! to change. The rules are public so that parts of the model still to come (capacity
+//! providers) use the same checks.
+
+use super::{container_path, load_balancer_path, quoted_list, service_path, Checker};
+use crate::model::service::Service;
+use crate::model::stack::Stack;
+
+/// AWS's naming rule for one kind of resource.
+pub struct NameRule {
+    /// What AWS calls the resource, as messages say it: "load balancer".
+    pub kind: &'static str,
+    pub max_len: usize,
+    pub allowed: fn(char) -> bool,
+    /// The allowed characters as messages spell them.
+    pub allowed_text: &'static str,
+    /// Whether the name must start and end with a letter or digit.
+    pub no_edge_hyphen: bool,
+    /// Prefixes AWS refuses, compared ignoring ASCII case, each with the reason.
+    pub reserved_prefixes: &'static [(&'static str, &'static str)],
+}
+
+fn alphanumeric_or_hyphen(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-'
+}
+
+fn alphanumeric_hyphen_or_underscore(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+fn iam_character(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// `aws_lb.name`: the stack name, `-`, the load balancer name.
+pub const LOAD_BALANCER: NameRule = NameRule {
+    kind: "load balancer",
+    max_len: 32,
+    allowed: alphanumeric_or_hyphen,
+    allowed_text: "A-Z, a-z, 0-9 and `-`",
+    no_edge_hyphen: true,
+    reserved_prefixes: &[("internal-", "AWS reserves for internal load balancers")],
+};
+
+/// `aws_lb_target_group.name`; CodeDeploy refers to target groups by this name.
+pub const TARGET_GROUP: NameRule = NameRule {
+    kind: "target group",
+    max_len: 32,
+    allowed: alphanumeric_or_hyphen,
+    allowed_text: "A-Z, a-z, 0-9 and `-`",
+    no_edge_hyphen: true,
+    reserved_prefixes: &[],
+};
+
+/// ECS service names.
+pub const SERVICE: NameRule = NameRule {
+    kind: "ECS service",
+    max_len: 255,
+    allowed: alphanumeric_hyphen_or_underscore,
+    allowed_text: "A-Z, a-z, 0-9, `-` and `_`",
+    no_edge_hyphen: false,
+    reserved_prefixes: &[],
+};
+
+/// ECS cluster names.
+pub const CLUSTER: NameRule = NameRule {
+    kind: "ECS cluster",
+    ..SERVICE
+};
+
+/// Container names in a task definition.
+pub const CONTAINER: NameRule = NameRule {
+    kind: "container",
+    ..SERVICE
+};
+
+/// ECS capacity provider names. Not in the model yet; EC2 capacity providers will use it.
+pub const CAPACITY_PROVIDER: NameRule = NameRule {
+    kind: "capacity provider",
+    reserved_prefixes: &[
+        ("aws", "AWS reserves"),
+        ("ecs", "AWS reserves"),
+        ("fargate", "AWS reserves for its Fargate capacity providers"),
+    ],
+    ..SERVICE
+};
+
+/// IAM role names: `<stack>-<service>-execution|task|codedeploy`.
+pub const IAM_ROLE: NameRule = NameRule {
+    kind: "IAM role",
+    max_len: 64,
+    allowed: iam_character,
+    allowed_text: "A-Z, a-z, 0-9 and `_+=,.@-`",
+    no_edge_hyphen: false,
+    reserved_prefixes: &[],
+};
+
+/// A piece of a name AWS receives: a model name (`("service name", "web")`) or a fixed suffix.
+#[derive(Clone, Copy)]
+pub enum Part<'a> {
+    Model { what: &'a str, value: &'a str },
+    Fixed(&'a str),
+}
+
+impl NameRule {
+    /// Every way `name` breaks this rule, each as "<problem>" without a fix.
+    pub fn problems(&self, name: &str) -> Vec<NameProblem> {
+        let mut problems = Vec::new();
+        if name.is_empty() {
+            problems.push(NameProblem::Empty);
+            return problems;
+        }
+        let length = name.chars().count();
+        if length > self.max_len {
+            problems.push(NameProblem::TooLong { length });
+        }
+        let mut bad: Vec<char> = name.chars().filter(|c| !(self.allowed)(*c)).collect();
+        bad.dedup();
+        bad.sort_unstable();
+        bad.dedup();
+        if !bad.is_empty() {
+            problems.push(NameProblem::Characters(bad));
+        }
+        if self.no_edge_hyphen && name.starts_with('-') {
+            problems.push(NameProblem::LeadingHyphen);
+        }
+        if self.no_edge_hyphen && name.ends_with('-') {
+            problems.push(NameProblem::TrailingHyphen);
+        }
+        for (prefix, reason) in self.reserved_prefixes {
+            let starts = name
+                .get(..prefix.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(prefix));
+            if starts {
+                problems.push(NameProblem::Reserved { prefix, reason });
+            }
+        }
+        problems
+    }
+
+    /// The message for one problem of `name`, built from `parts`, ending with a fix.
+    fn message(&self, name: &str, parts: &[Part], problem: &NameProblem) -> String {
+        let models: Vec<(&str, &str)> = parts
+            .iter()
+            .filter_map(|part| match part {
+                Part::Model { what, value } => Some((*what, *value)),
+                Part::Fixed(_) => None,
+            })
+            .collect();
+        let derived = parts.len() > 1;
+        let subject = format!("{} name `{name}`", self.kind);
+        let subject = if derived {
+            format!("{subject} (made from {})", describe(&models))
+        } else {
+            subject
+        };
+        match problem {
+            NameProblem::Empty => {
+                format!(
+                    "{} name is empty; it needs 1 to {} characters",
+                    self.kind, self.max_len
+                )
+            }
+            NameProblem::TooLong { length } => {
+                let over = length - self.max_len;
+                format!(
+                    "{subject} is {length} characters, AWS allows at most {}; shorten {} by \
+                     {over} character{}",
+                    self.max_len,
+                    alternatives(&models),
+                    if over == 1 { "" } else { "s" }
+                )
+            }
+            NameProblem::Characters(bad) => {
+                let culprits: Vec<(&str, &str)> = models
+                    .iter()
+                    .copied()
+                    .filter(|(_, value)| value.chars().any(|c| bad.contains(&c)))
+                    .collect();
+                format!(
+                    "{subject} contains {}; {} names allow only {}; rename {}",
+                    quoted_list(bad),
+                    self.kind,
+                    self.allowed_text,
+                    alternatives(&culprits)
+                )
+            }
+            NameProblem::LeadingHyphen => format!(
+                "{subject} starts with `-`; {} names must start with a letter or digit; rename {}",
+                self.kind,
+                alternatives(&models[..1])
+            ),
+            NameProblem::TrailingHyphen => format!(
+                "{subject} ends with `-`; {} names must end with a letter or digit; rename {}",
+                self.kind,
+                alternatives(&models[models.len() - 1..])
+            ),
+            NameProblem::Reserved { prefix, reason } => format!(
+                "{subject} starts with `{prefix}`, which {reason}; rename {}",
+                alternatives(&models[..1])
+            ),
+        }
+    }
+
+    /// Reports every problem of the name made of `parts` (joined with `-`).
+    pub fn check(&self, check: &mut Checker, path: &[String], field: &str, parts: &[Part]) {
+        let name = parts
+            .iter()
+            .map(|part| match part {
+                Part::Model { value, .. } => *value,
+                Part::Fixed(suffix) => suffix,
+            })
+            .collect::<Vec<_>>()
+            .join("-");
+        for problem in self.problems(&name) {
+            let message = self.message(&name, parts, &problem);
+            check.error(path, field, message);
+        }
+    }
+}
+
+/// One way a name breaks a [`NameRule`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum NameProblem {
+    Empty,
+    TooLong {
+        length: usize,
+    },
+    Characters(Vec<char>),
+    LeadingHyphen,
+    TrailingHyphen,
+    Reserved {
+        prefix: &'static str,
+        reason: &'static str,
+    },
+}
+
+/// "the stack name `prod` and the service name `web`".
+fn describe(models: &[(&str, &str)]) -> String {
+    models
+        .iter()
+        .map(|(what, value)| format!("the {what} `{value}`"))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// "the stack name `prod` or the service name `web`".
+fn alternatives(models: &[(&str, &str)]) -> String {
+    models
+        .iter()
+        .map(|(what, value)| format!("the {what} `{value}`"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// The Terraform label lowering derives from a model name: characters outside
+/// `[A-Za-z0-9_]` become `_` (as `lower::naming::label` does).
+fn terraform_label(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A model name that becomes a Terraform label must start with a letter or `_`.
+fn check_label(check: &mut Checker, path: &[String], what: &str, name: &str) {
+    if let Some(first) = name.chars().next() {
+        if !(first.is_ascii_alphabetic() || first == '_') {
+            check.error(
+                path,
+                "name",
+                format!(
+                    "{what} name `{name}` starts with `{first}`; it becomes the Terraform label \
+                     `{}`, which must start with a letter or `_`",
+                    terraform_label(name)
+                ),
+            );
+        }
+    }
+}
+
+pub(super) fn check_stack(check: &mut Checker, stack: &Stack) {
+    let stack_part = Part::Model {
+        what: "stack name",
+        value: &stack.name,
+    };
+    CLUSTER.check(
+        check,
+        &[],
+        "cluster.name",
+        &[Part::Model {
+            what: "cluster name",
+            value: &stack.cluster.name,
+        }],
+    );
+    let mut labels: Vec<(String, &str)> = Vec::new();
+    for load_balancer in stack.load_balancers() {
+        let path = load_balancer_path(load_balancer);
+        let lb_part = Part::Model {
+            what: "load balancer name",
+            value: &load_balancer.name,
+        };
+        LOAD_BALANCER.check(check, &path, "name", &[stack_part, lb_part]);
+        check_label(check, &path, "load balancer", &load_balancer.name);
+        check_unique(
+            check,
+            &path,
+            &mut labels,
+            "load balancer",
+            &load_balancer.name,
+        );
+    }
+    let mut labels: Vec<(String, &str)> = Vec::new();
+    for service in stack.services() {
+        let path = service_path(service);
+        let service_part = Part::Model {
+            what: "service name",
+            value: &service.name,
+        };
+        SERVICE.check(check, &path, "name", &[service_part]);
+        check_label(check, &path, "service", &service.name);
+        // Derived names repeat the service name's own problems; report only what they add
+        // (`_` in a target group name, length).
+        if SERVICE.problems(&service.name).is_empty() {
+            check_derived_service_names(check, &path, stack_part, service_part, service);
+        }
+        check_unique(check, &path, &mut labels, "service", &service.name);
+        let mut containers: Vec<&str> = Vec::new();
+        for container in &service.containers {
+            let path = container_path(service, container);
+            CONTAINER.check(
+                check,
+                &path,
+                "name",
+                &[Part::Model {
+                    what: "container name",
+                    value: &container.name,
+                }],
+            );
+            if containers.contains(&container.name.as_str()) {
+                check.error(
+                    &path,
+                    "name",
+                    format!(
+                        "another container of this service is also named `{}`; container names \
+                         must be unique within a task",
+                        container.name
+                    ),
+                );
+            }
+            containers.push(&container.name);
+        }
+    }
+}
+
+/// Target groups and IAM roles are named `<stack>-<service>-<suffix>`; the longest suffix
+/// stands for its siblings (`green` for `blue`, `codedeploy` for `execution` and `task`), so a
+/// name too long is reported once.
+fn check_derived_service_names(
+    check: &mut Checker,
+    path: &[String],
+    stack: Part,
+    service_part: Part,
+    service: &Service,
+) {
+    if service.traffic.is_some() {
+        let colour = if service.is_blue_green() {
+            "green"
+        } else {
+            "blue"
+        };
+        TARGET_GROUP.check(
+            check,
+            path,
+            "name",
+            &[stack, service_part, Part::Fixed(colour)],
+        );
+    }
+    let role = if service.is_blue_green() {
+        "codedeploy"
+    } else {
+        "execution"
+    };
+    IAM_ROLE.check(
+        check,
+        path,
+        "name",
+        &[stack, service_part, Part::Fixed(role)],
+    );
+}
+
+/// Reports `name` when an earlier sibling has the same name or the same Terraform label.
+fn check_unique<'n>(
+    check: &mut Checker,
+    path: &[String],
+    seen: &mut Vec<(String, &'n str)>,
+    what: &str,
+    name: &'n str,
+) {
+    let label = terraform_label(name);
+    match seen.iter().find(|(other, _)| *other == label) {
+        Some((_, other)) if *other == name => check.error(
+            path,
+            "name",
+            format!(
+                "another {what} of this stack is also named `{name}`; {what} names must be \
+                 unique within a stack (they name AWS resources and Terraform addresses)"
+            ),
+        ),
+        Some((_, other)) => check.error(
+            path,
+            "name",
+            format!(
+                "`{name}` and {what} `{other}` both become the Terraform label `{label}`; \
+                 rename one of them"
+            ),
+        ),
+        None => seen.push((label, name)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacity_provider_names_must_not_use_reserved_prefixes() {
+        assert_eq!(
+            CAPACITY_PROVIDER.problems("FARGATE_SPOT_2"),
+            [NameProblem::Reserved {
+                prefix: "fargate",
+                reason: "AWS reserves for its Fargate capacity providers",
+            }]
+        );
+        assert_eq!(
+            CAPACITY_PROVIDER.problems("ecs-ec2"),
+            [NameProblem::Reserved {
+                prefix: "ecs",
+                reason: "AWS reserves",
+            }]
+        );
+        assert_eq!(CAPACITY_PROVIDER.problems("storefront-ec2"), []);
+    }
+
+    #[test]
+    fn every_problem_of_a_name_is_returned() {
+        assert_eq!(
+            LOAD_BALANCER.problems("internal-a_b.c-this-name-is-far-too-long-"),
+            [
+                NameProblem::TooLong { length: 41 },
+                NameProblem::Characters(vec!['.', '_']),
+                NameProblem::TrailingHyphen,
+                NameProblem::Reserved {
+                    prefix: "internal-",
+                    reason: "AWS reserves for internal load balancers",
+                },
+            ]
+        );
+    }
+}

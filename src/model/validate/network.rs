@@ -1,0 +1,72 @@
+//! Subnets given as values: none is an error, one is a single Availability Zone. Subnets
+//! given as Terraform variables are checked by AWS at plan time.
+
+use super::Checker;
+use crate::model::load_balancer::LoadBalancerKind;
+use crate::model::stack::{Input, Stack};
+
+pub(super) fn check(check: &mut Checker, stack: &Stack) {
+    let network = &stack.network;
+    if let Input::Value(subnets) = &network.subnet_ids {
+        match subnets.len() {
+            0 => check.error(
+                &[],
+                "network.subnet_ids",
+                "no subnets; tasks need at least one, best in two or more Availability Zones"
+                    .into(),
+            ),
+            1 => check.warning(
+                &[],
+                "network.subnet_ids",
+                format!(
+                    "one subnet (`{}`) puts every task in one Availability Zone; give subnets in \
+                     at least two zones",
+                    subnets[0]
+                ),
+            ),
+            _ => {}
+        }
+    }
+    if stack.load_balancers().is_empty() {
+        return;
+    }
+    let (field, subnets) = match &network.load_balancer_subnet_ids {
+        Some(input) => ("network.load_balancer_subnet_ids", input),
+        None => ("network.subnet_ids", &network.subnet_ids),
+    };
+    let Input::Value(subnets) = subnets else {
+        return;
+    };
+    let application = stack
+        .load_balancers()
+        .iter()
+        .find(|lb| lb.kind == LoadBalancerKind::Application);
+    match (subnets.len(), application) {
+        // Reported above when the load balancers share the tasks' subnets.
+        (0, _) if field == "network.subnet_ids" => {}
+        (0, _) => check.error(
+            &[],
+            field,
+            "no subnets; load balancers need at least one".into(),
+        ),
+        (1, Some(alb)) => check.error(
+            &[],
+            field,
+            format!(
+                "one subnet (`{}`), but application load balancer `{}` needs subnets in at \
+                 least two Availability Zones",
+                subnets[0], alb.name
+            ),
+        ),
+        (1, None) if field == "network.load_balancer_subnet_ids" => check.warning(
+            &[],
+            field,
+            format!(
+                "one subnet (`{}`) puts the load balancers in one Availability Zone; give \
+                 subnets in at least two zones",
+                subnets[0]
+            ),
+        ),
+        _ => {}
+    }
+}

@@ -1,0 +1,173 @@
+//! Step scaling: task bounds, CPU thresholds, alarm periods, and the steps of each policy.
+//!
+//! Step bounds are relative to the alarm threshold; `None` is unbounded. Application Auto
+//! Scaling refuses steps that overlap or leave gaps, more than one step unbounded on a side,
+//! and a step unbounded on both sides.
+
+use super::{service_path, Checker};
+use crate::model::scaling::{Step, StepScaling};
+use crate::model::service::Service;
+
+pub(super) fn check(check: &mut Checker, service: &Service) {
+    let Some(scaling) = &service.scaling else {
+        return;
+    };
+    let path = service_path(service);
+    check_bounds(check, &path, service, scaling);
+    check_alarms(check, &path, scaling);
+    check_steps(check, &path, "scaling.scale_out", &scaling.scale_out, 1);
+    check_steps(check, &path, "scaling.scale_in", &scaling.scale_in, -1);
+}
+
+fn check_bounds(check: &mut Checker, path: &[String], service: &Service, scaling: &StepScaling) {
+    if scaling.max_tasks < 1 {
+        check.error(
+            path,
+            "scaling.max_tasks",
+            "0 tasks at most never runs the service; allow at least 1".into(),
+        );
+        return;
+    }
+    if scaling.min_tasks > scaling.max_tasks {
+        check.error(
+            path,
+            "scaling.min_tasks",
+            format!(
+                "{} is more than `max_tasks` ({}); the minimum must not exceed the maximum",
+                scaling.min_tasks, scaling.max_tasks
+            ),
+        );
+    } else if !(scaling.min_tasks..=scaling.max_tasks).contains(&service.desired_count) {
+        check.warning(
+            path,
+            "desired_count",
+            format!(
+                "{} is outside the scaling range {} to {}; the autoscaler moves it into the \
+                 range right after the first apply",
+                service.desired_count, scaling.min_tasks, scaling.max_tasks
+            ),
+        );
+    }
+}
+
+fn check_alarms(check: &mut Checker, path: &[String], scaling: &StepScaling) {
+    for (field, percent) in [
+        ("scaling.low_cpu_percent", scaling.low_cpu_percent),
+        ("scaling.high_cpu_percent", scaling.high_cpu_percent),
+    ] {
+        if !(0.0..=100.0).contains(&percent) {
+            check.error(
+                path,
+                field,
+                format!("{percent} is not a CPU percentage; allowed: 0 to 100"),
+            );
+        }
+    }
+    if scaling.low_cpu_percent >= scaling.high_cpu_percent {
+        check.error(
+            path,
+            "scaling.low_cpu_percent",
+            format!(
+                "{} is not below `high_cpu_percent` ({}); the scale-in threshold must be lower \
+                 than the scale-out threshold",
+                scaling.low_cpu_percent, scaling.high_cpu_percent
+            ),
+        );
+    }
+    // AWS/ECS publishes CPUUtilization once a minute (standard resolution): alarms on it take
+    // periods of whole minutes; 10 and 30 s are for high-resolution custom metrics only.
+    if scaling.period_seconds == 0 || !scaling.period_seconds.is_multiple_of(60) {
+        check.error(
+            path,
+            "scaling.period_seconds",
+            format!(
+                "{} is not a multiple of 60; ECS CPU metrics are per minute, so alarm periods \
+                 are 60, 120, 180, …",
+                scaling.period_seconds
+            ),
+        );
+    }
+    if scaling.evaluation_periods < 1 {
+        check.error(
+            path,
+            "scaling.evaluation_periods",
+            "0 periods never raise the alarm; use at least 1".into(),
+        );
+    }
+}
+
+/// `sign` is +1 for scale-out steps (adding tasks) and −1 for scale-in steps.
+fn check_steps(check: &mut Checker, path: &[String], field: &str, steps: &[Step], sign: i32) {
+    if steps.is_empty() {
+        check.error(
+            path,
+            field,
+            "no steps; a step scaling policy needs at least one".into(),
+        );
+        return;
+    }
+    let direction = if sign > 0 { "add" } else { "remove" };
+    for (index, step) in steps.iter().enumerate() {
+        if step.adjustment.signum() != sign {
+            check.error(
+                path,
+                &format!("{field}[{index}].adjustment"),
+                format!(
+                    "{} does not {direction} tasks; {field} adjustments must be {}",
+                    step.adjustment,
+                    if sign > 0 { "positive" } else { "negative" }
+                ),
+            );
+        }
+        match (step.lower, step.upper) {
+            (None, None) => check.error(
+                path,
+                &format!("{field}[{index}]"),
+                "both bounds are unbounded; give a lower or an upper bound".into(),
+            ),
+            (Some(lower), Some(upper)) if lower >= upper => check.error(
+                path,
+                &format!("{field}[{index}]"),
+                format!("lower bound {lower} is not below upper bound {upper}"),
+            ),
+            _ => {}
+        }
+    }
+    for (side, unbounded) in [
+        ("lower", steps.iter().filter(|s| s.lower.is_none()).count()),
+        ("upper", steps.iter().filter(|s| s.upper.is_none()).count()),
+    ] {
+        if unbounded > 1 {
+            check.error(
+                path,
+                field,
+                format!("{unbounded} steps have no {side} bound; at most one may"),
+            );
+        }
+    }
+    // Sorted by lower bound (unbounded first), each step must start where the previous ends.
+    let mut sorted: Vec<&Step> = steps.iter().collect();
+    sorted.sort_by(|a, b| {
+        let key = |s: &Step| s.lower.unwrap_or(f64::NEG_INFINITY);
+        key(a).total_cmp(&key(b))
+    });
+    for pair in sorted.windows(2) {
+        let (previous, next) = (pair[0], pair[1]);
+        let (Some(end), Some(start)) = (previous.upper, next.lower) else {
+            continue;
+        };
+        if end < start {
+            check.error(
+                path,
+                field,
+                format!("steps leave a gap from {end} to {start}; make each step start where the previous one ends"),
+            );
+        } else if end > start {
+            check.error(
+                path,
+                field,
+                format!("steps overlap from {start} to {end}; make each step start where the previous one ends"),
+            );
+        }
+    }
+}
