@@ -1,15 +1,18 @@
 //! The command line: the only module that knows clap.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::io::Write;
+use std::fs;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::model::Severity;
+use crate::model::validate::duplicate_stack_names;
+use crate::model::{Diagnostic, Severity};
 use crate::registry::Registry;
-use crate::synth::synthesize;
+use crate::synth::{synthesize, Synthesized, MAIN_FILE};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -20,8 +23,11 @@ use crate::synth::synthesize;
         cargo run -- list\n  \
         cargo run -- synth prod               # writes out/prod/main.tf.json\n  \
         cargo run -- synth dev staging --out build\n  \
-        cargo run -- synth --all\n\n\
-        Exit codes: 0 success, 1 I/O or internal error, 2 invalid stack or usage."
+        cargo run -- synth --all\n  \
+        cargo run -- synth --all --deny-warnings   # warnings fail the run too\n  \
+        cargo run -- synth --all --check           # CI: is the committed out/ up to date?\n\n\
+        Exit codes: 0 success, 1 I/O or internal error or (with --check) stale output,\n\
+        2 invalid stack or usage."
 )]
 struct Args {
     #[command(subcommand)]
@@ -40,6 +46,13 @@ enum Command {
         /// Output directory; each stack gets a directory of its own
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        /// Write nothing; compare what would be written with the files under --out and exit 1
+        /// when they differ
+        #[arg(long)]
+        check: bool,
+        /// Treat warnings as errors: a stack with warnings is not written and the exit code is 2
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// List the registered stacks
     List,
@@ -90,7 +103,22 @@ pub fn run(
             }
             EXIT_OK
         }
-        Command::Synth { stacks, all, out } => synth(registry, &stacks, all, &out, &mut streams),
+        Command::Synth {
+            stacks,
+            all,
+            out,
+            check,
+            deny_warnings,
+        } => {
+            let request = SynthRequest {
+                requested: &stacks,
+                all,
+                out: &out,
+                check,
+                deny_warnings,
+            };
+            synth(registry, &request, &mut streams)
+        }
     }
 }
 
@@ -109,19 +137,28 @@ impl Streams<'_> {
     }
 }
 
-fn synth(
-    registry: &Registry,
-    requested: &[String],
+/// What `synth` was asked to do.
+struct SynthRequest<'a> {
+    requested: &'a [String],
     all: bool,
-    out: &Path,
-    streams: &mut Streams,
-) -> u8 {
-    let duplicates = registry.duplicate_names();
+    out: &'a Path,
+    /// Compare with the files under `out` instead of writing them.
+    check: bool,
+    /// Warnings stop a stack like errors.
+    deny_warnings: bool,
+}
+
+fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> u8 {
+    let SynthRequest {
+        requested,
+        all,
+        out,
+        ..
+    } = *request;
+    let duplicates = duplicate_stack_names(registry.names());
     if !duplicates.is_empty() {
-        for name in duplicates {
-            streams.problem(format_args!(
-                "error: stack `{name}` is registered more than once; stack names must be unique"
-            ));
+        for diagnostic in duplicates {
+            streams.problem(diagnostic);
         }
         return EXIT_INVALID;
     }
@@ -155,15 +192,20 @@ fn synth(
 
     let mut invalid = false;
     let mut failed = false;
+    let mut stale: Vec<&str> = Vec::new();
     for name in names {
         let Some(build) = registry.get(name) else {
             continue;
         };
         let stack = build();
         if stack.name != name {
-            streams.problem(format_args!(
-                "error: stack registered as `{name}` calls itself `{}`; the names must match",
-                stack.name
+            streams.problem(Diagnostic::stack_error(
+                name,
+                "name",
+                format!(
+                    "the stack calls itself `{}`; the registry name and `Stack::name` must match",
+                    stack.name
+                ),
             ));
             invalid = true;
             continue;
@@ -178,6 +220,44 @@ fn synth(
         let Some(synthesized) = synthesized else {
             continue;
         };
+        let warnings = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count();
+        if request.deny_warnings && warnings > 0 {
+            streams.problem(format_args!(
+                "error: stack `{name}`: {warnings} warning{} denied by `--deny-warnings`; {}",
+                if warnings == 1 { "" } else { "s" },
+                if request.check {
+                    "not checked"
+                } else {
+                    "nothing written"
+                }
+            ));
+            invalid = true;
+            continue;
+        }
+        if request.check {
+            match drift(&synthesized, out) {
+                Ok(drifts) if drifts.is_empty() => {
+                    streams.path(format_args!(
+                        "up to date: stack `{name}` ({})",
+                        out.join(name).display()
+                    ));
+                }
+                Ok(drifts) => {
+                    for drift in drifts {
+                        streams.problem(format_args!("error: stack `{name}`: {drift}"));
+                    }
+                    stale.push(name);
+                }
+                Err(error) => {
+                    streams.problem(format_args!("error: {error}"));
+                    failed = true;
+                }
+            }
+            continue;
+        }
         match synthesized.write_to(out) {
             Ok(paths) => {
                 for path in paths {
@@ -190,11 +270,142 @@ fn synth(
             }
         }
     }
-    if failed {
+    if !stale.is_empty() {
+        streams.problem(format_args!(
+            "error: committed output is stale; run `ecsynth synth {} --out {}` and commit the \
+             result",
+            stale.join(" "),
+            out.display()
+        ));
+    }
+    if failed || !stale.is_empty() {
         EXIT_FAILED
     } else if invalid {
         EXIT_INVALID
     } else {
         EXIT_OK
     }
+}
+
+/// How one output file differs from what `synth` would write now.
+enum Drift {
+    Missing(PathBuf),
+    /// The file differs; `details` say how (for `main.tf.json`, which resources).
+    Differs {
+        path: PathBuf,
+        details: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for Drift {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Drift::Missing(path) => write!(f, "{} is missing", path.display()),
+            Drift::Differs { path, details } => {
+                write!(f, "{} is out of date", path.display())?;
+                for detail in details {
+                    write!(f, "\n  {detail}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Compares every file `synthesized` would write with the one under `out`, writing nothing.
+/// Files on disk that synth does not write (`.terraform/`, state) are not looked at.
+fn drift(synthesized: &Synthesized, out: &Path) -> Result<Vec<Drift>, String> {
+    let dir = out.join(&synthesized.stack);
+    let files = synthesized.files().map_err(|error| error.to_string())?;
+    let mut drifts = Vec::new();
+    for file in files {
+        let path = dir.join(&file.relative_path);
+        let on_disk = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                drifts.push(Drift::Missing(path));
+                continue;
+            }
+            Err(error) => return Err(format!("{}: {error}", path.display())),
+        };
+        if on_disk == file.bytes {
+            continue;
+        }
+        let details = if file.relative_path == Path::new(MAIN_FILE) {
+            terraform_changes(&on_disk, &file.bytes)
+        } else {
+            Vec::new()
+        };
+        drifts.push(Drift::Differs { path, details });
+    }
+    Ok(drifts)
+}
+
+/// Which `resource.<type>.<label>` blocks synth would change, add or remove, and which other
+/// top-level blocks differ, comparing parsed JSON.
+fn terraform_changes(on_disk: &[u8], fresh: &[u8]) -> Vec<String> {
+    let on_disk: serde_json::Value = match serde_json::from_slice(on_disk) {
+        Ok(value) => value,
+        Err(error) => return vec![format!("not valid JSON: {error}")],
+    };
+    let fresh: serde_json::Value = serde_json::from_slice(fresh).expect("synth renders valid JSON");
+    let (old, new) = (resources(&on_disk), resources(&fresh));
+    let changed: Vec<&str> = new
+        .iter()
+        .filter(|(address, value)| old.get(*address).is_some_and(|old| old != *value))
+        .map(|(address, _)| address.as_str())
+        .collect();
+    let added: Vec<&str> = new
+        .keys()
+        .filter(|address| !old.contains_key(*address))
+        .map(String::as_str)
+        .collect();
+    let removed: Vec<&str> = old
+        .keys()
+        .filter(|address| !new.contains_key(*address))
+        .map(String::as_str)
+        .collect();
+    let mut blocks: Vec<&str> = Vec::new();
+    for value in [&on_disk, &fresh] {
+        for key in value
+            .as_object()
+            .into_iter()
+            .flat_map(|object| object.keys())
+        {
+            if key != "resource"
+                && !blocks.contains(&key.as_str())
+                && on_disk.get(key) != fresh.get(key)
+            {
+                blocks.push(key);
+            }
+        }
+    }
+    blocks.sort_unstable();
+    let mut details = Vec::new();
+    for (what, addresses) in [("changed", changed), ("added", added), ("removed", removed)] {
+        if !addresses.is_empty() {
+            details.push(format!("{what}: {}", addresses.join(", ")));
+        }
+    }
+    if !blocks.is_empty() {
+        details.push(format!("other blocks changed: {}", blocks.join(", ")));
+    }
+    if details.is_empty() {
+        details.push("same JSON, different formatting".into());
+    }
+    details
+}
+
+/// `resource.<type>.<label>` → the block, by address `<type>.<label>`, sorted.
+fn resources(document: &serde_json::Value) -> BTreeMap<String, &serde_json::Value> {
+    let mut found = BTreeMap::new();
+    let types = document
+        .get("resource")
+        .and_then(serde_json::Value::as_object);
+    for (kind, blocks) in types.into_iter().flatten() {
+        for (label, block) in blocks.as_object().into_iter().flatten() {
+            found.insert(format!("{kind}.{label}"), block);
+        }
+    }
+    found
 }

@@ -200,6 +200,7 @@ fn a_stack_registered_twice_is_refused() {
     assert_eq!(code, 2);
     assert_eq!(
         stderr,
-        "error: stack `dev` is registered more than once; stack names must be unique\n"
+        "error: stack `dev` › `name`: registered 2 times; stack names must be unique, they \
+         prefix every AWS name and output directory\n"
     );
 }
