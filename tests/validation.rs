@@ -1297,3 +1297,24 @@ fn underscores_suit_ecs_but_not_target_groups() {
           group names allow only A-Z, a-z, 0-9 and `-`; rename the service name `api_v2`"]
     );
 }
+
+#[test]
+fn a_load_balancer_id_from_another_stack_is_refused_even_when_its_index_exists_here() {
+    let mut other = Stack::new("other", "eu-west-1");
+    let foreign = other.add_load_balancer(LoadBalancer::application("web", Listener::http(80)));
+    let mut stack = stack_with(|_, _| {});
+    // Same index (0) as this stack's own load balancer, but handed out by `other`.
+    stack.add_service(Service {
+        name: "admin".into(),
+        ..service(foreign)
+    });
+    let messages = messages(&stack);
+    assert!(
+        messages.contains(
+            &"error: stack `shop` › service `admin` › `traffic.load_balancer`: refers to a load \
+              balancer that was not added to this stack"
+                .to_owned()
+        ),
+        "{messages:#?}"
+    );
+}

@@ -12,7 +12,7 @@ use crate::tf::{Expr, List, Meta, Ref};
 
 pub fn lower_all(context: &mut Context) {
     let stack = context.stack;
-    for (index, model) in stack.load_balancers().iter().enumerate() {
+    for (id, model) in stack.load_balancers_with_ids() {
         let lb_label = label(&model.name);
         let security_group = context.doc.add(
             &format!("{lb_label}_lb"),
@@ -60,9 +60,7 @@ pub fn lower_all(context: &mut Context) {
                 tags: Tags::new(),
             },
         );
-        context
-            .load_balancers
-            .insert(crate::model::LoadBalancerId(index), (lb, security_group));
+        context.load_balancers.insert(id, (lb, security_group));
     }
 }
 

@@ -1,6 +1,21 @@
-/// Refers to a load balancer of the stack that handed it out by [`super::Stack::add_load_balancer`].
+/// Refers to a load balancer of the stack that handed it out by
+/// [`super::Stack::add_load_balancer`]; an id from another stack finds nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct LoadBalancerId(pub(crate) usize);
+pub struct LoadBalancerId {
+    pub(crate) stack: StackId,
+    pub(crate) index: usize,
+}
+
+/// Tells stacks apart, so that ids they hand out cannot be used across them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct StackId(u64);
+
+impl StackId {
+    pub(crate) fn fresh() -> StackId {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        StackId(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoadBalancerKind {

@@ -1,6 +1,6 @@
 use indexmap::IndexMap;
 
-use super::load_balancer::{LoadBalancer, LoadBalancerId};
+use super::load_balancer::{LoadBalancer, LoadBalancerId, StackId};
 use super::service::Service;
 
 /// One Terraform root module: a cluster, its load balancers and services, in one region.
@@ -16,6 +16,7 @@ pub struct Stack {
     pub cluster: Cluster,
     /// Remote state; `None` keeps Terraform's local state.
     pub backend: Option<Backend>,
+    id: StackId,
     load_balancers: Vec<LoadBalancer>,
     services: Vec<Service>,
 }
@@ -30,6 +31,7 @@ impl Stack {
             network: Network::from_variables(),
             cluster: Cluster::fargate(name),
             backend: None,
+            id: StackId::fresh(),
             load_balancers: Vec::new(),
             services: Vec::new(),
         }
@@ -43,7 +45,10 @@ impl Stack {
     /// Adds a load balancer; services attach to it through the returned id.
     pub fn add_load_balancer(&mut self, load_balancer: LoadBalancer) -> LoadBalancerId {
         self.load_balancers.push(load_balancer);
-        LoadBalancerId(self.load_balancers.len() - 1)
+        LoadBalancerId {
+            stack: self.id,
+            index: self.load_balancers.len() - 1,
+        }
     }
 
     pub fn add_service(&mut self, service: Service) -> &mut Stack {
@@ -57,7 +62,19 @@ impl Stack {
 
     /// The load balancer behind `id`, if `id` was handed out by this stack.
     pub fn load_balancer(&self, id: LoadBalancerId) -> Option<&LoadBalancer> {
-        self.load_balancers.get(id.0)
+        if id.stack != self.id {
+            return None;
+        }
+        self.load_balancers.get(id.index)
+    }
+
+    /// The load balancers with the ids services refer to them by.
+    pub fn load_balancers_with_ids(&self) -> impl Iterator<Item = (LoadBalancerId, &LoadBalancer)> {
+        let stack = self.id;
+        self.load_balancers
+            .iter()
+            .enumerate()
+            .map(move |(index, load_balancer)| (LoadBalancerId { stack, index }, load_balancer))
     }
 
     pub fn services(&self) -> &[Service] {
