@@ -83,18 +83,18 @@ impl Holes {
             });
             match hole {
                 Some((value, end)) => {
-                    parts.push(Expr::from(&rest[..start]));
+                    parts.push(Expr::from(rest[..start].to_owned()));
                     parts.push(value);
                     rest = &after[end + HOLE_CLOSE.len()..];
                 }
                 None => {
                     // Not one of ours: keep the text as it is.
-                    parts.push(Expr::from(&rest[..start + HOLE_OPEN.len()]));
+                    parts.push(Expr::from(rest[..start + HOLE_OPEN.len()].to_owned()));
                     rest = after;
                 }
             }
         }
-        parts.push(Expr::from(rest));
+        parts.push(Expr::from(rest.to_owned()));
         Expr::concat(parts)
     }
 }

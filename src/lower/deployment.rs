@@ -66,7 +66,7 @@ pub fn lower(context: &mut Context, service: &Service, lowered: &LoweredService)
             app_name: app.name(),
             deployment_group_name: aws_name(&stack.name, &[&service.name]).into(),
             service_role_arn: role.arn(),
-            deployment_config_name: blue_green.config.name().into(),
+            deployment_config_name: blue_green.config.name().to_owned().into(),
             deployment_style: DeploymentStyle {
                 deployment_type: "BLUE_GREEN".into(),
                 deployment_option: "WITH_TRAFFIC_CONTROL".into(),

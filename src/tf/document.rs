@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io::{self, Write};
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::ser::SerializeMap;
@@ -22,7 +23,7 @@ pub trait Resource: erased_serde::Serialize + 'static {
 /// attribute accessors (`arn()`, `name()`, …) are defined per type by the layer that owns it.
 pub struct Ref<T> {
     doc: DocId,
-    address: String,
+    address: Arc<str>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -50,8 +51,8 @@ impl<T> Ref<T> {
 
     /// A reference to one attribute: `${address.attribute}`. Resource layers wrap this in
     /// named accessors so that attribute names are typed once, next to the resource.
-    pub fn attr(&self, attribute: &str) -> Expr {
-        Expr::interpolation(self.doc, format!("{}.{attribute}", self.address))
+    pub fn attr(&self, attribute: &'static str) -> Expr {
+        Expr::reference(self.doc, Arc::clone(&self.address), Some(attribute))
     }
 
     /// This block as a `depends_on` entry.
@@ -67,12 +68,12 @@ impl<T> Ref<T> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dependency {
     doc: DocId,
-    address: String,
+    address: Arc<str>,
 }
 
 impl Serialize for Dependency {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        check_owner::<S::Error>(self.doc, &self.address)?;
+        check_owner::<S::Error>(self.doc, || self.address.to_string())?;
         serializer.serialize_str(&self.address)
     }
 }
@@ -282,7 +283,7 @@ impl Document {
                 address: format!("var.{name}"),
             });
         }
-        Expr::interpolation(self.id, format!("var.{name}"))
+        Expr::reference(self.id, format!("var.{name}").into(), None)
     }
 
     /// Declares a local value and returns a reference to it.
@@ -293,7 +294,7 @@ impl Document {
                 address: format!("local.{name}"),
             });
         }
-        Expr::interpolation(self.id, format!("local.{name}"))
+        Expr::reference(self.id, format!("local.{name}").into(), None)
     }
 
     pub fn add<T: Resource>(&mut self, label: &str, body: T) -> Ref<T> {
@@ -374,7 +375,7 @@ impl Document {
     fn handle<T>(&self, address: String) -> Ref<T> {
         Ref {
             doc: self.id,
-            address,
+            address: address.into(),
             _type: PhantomData,
         }
     }

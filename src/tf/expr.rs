@@ -1,7 +1,10 @@
 //! Terraform values: literal strings, interpolations and templates that mix the two.
 
+use std::borrow::Cow;
 use std::cell::Cell;
+use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
@@ -38,23 +41,33 @@ impl Drop for WritingGuard {
 }
 
 /// Fails serialisation when `doc` is not the document being written.
-pub(crate) fn check_owner<E: serde::ser::Error>(doc: DocId, what: &str) -> Result<(), E> {
+/// `what` names the reference; it is only built when the check fails.
+pub(crate) fn check_owner<E: serde::ser::Error>(
+    doc: DocId,
+    what: impl FnOnce() -> String,
+) -> Result<(), E> {
     match WRITING.with(Cell::get) {
         Some(writing) if writing != doc => Err(E::custom(format!(
-            "`{what}` refers to a resource of another document; \
-             references must come from the document they are written into"
+            "`{}` refers to a resource of another document; \
+             references must come from the document they are written into",
+            what()
         ))),
         _ => Ok(()),
     }
 }
 
+/// Text that is usually a `'static` literal of the lowering and so costs no allocation.
+type Text = Cow<'static, str>;
+
 #[derive(Clone, Debug, PartialEq)]
 enum Part {
-    Literal(String),
-    /// The text between `${` and `}`, e.g. `aws_lb.main.arn`.
-    Interpolation {
+    Literal(Text),
+    /// `${address.attribute}`, or `${address}` without an attribute (`var.subnet_ids`). The
+    /// address is shared by every reference to one block.
+    Reference {
         doc: DocId,
-        expression: String,
+        address: Arc<str>,
+        attribute: Option<&'static str>,
     },
     /// A Terraform function applied to values, e.g. `jsonencode(var.subnet_ids)`.
     Call {
@@ -70,43 +83,80 @@ enum Part {
 /// value's type (a list stays a list), as Terraform does for `"${var.subnet_ids}"`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
-    parts: Vec<Part>,
+    repr: Repr,
+}
+
+/// Most values are one part; only templates pay for a vector.
+#[derive(Clone, Debug, PartialEq)]
+enum Repr {
+    One(Part),
+    Template(Vec<Part>),
 }
 
 impl Expr {
-    pub(crate) fn interpolation(doc: DocId, expression: String) -> Expr {
+    fn one(part: Part) -> Expr {
         Expr {
-            parts: vec![Part::Interpolation { doc, expression }],
+            repr: Repr::One(part),
+        }
+    }
+
+    pub(crate) fn reference(
+        doc: DocId,
+        address: Arc<str>,
+        attribute: Option<&'static str>,
+    ) -> Expr {
+        Expr::one(Part::Reference {
+            doc,
+            address,
+            attribute,
+        })
+    }
+
+    fn parts(&self) -> &[Part] {
+        match &self.repr {
+            Repr::One(part) => std::slice::from_ref(part),
+            Repr::Template(parts) => parts,
         }
     }
 
     /// A template: the parts rendered one after another, e.g. `service/${cluster}/${service}`.
-    pub fn concat(parts: impl IntoIterator<Item = Expr>) -> Expr {
+    pub fn concat(exprs: impl IntoIterator<Item = Expr>) -> Expr {
         let mut joined: Vec<Part> = Vec::new();
-        for part in parts.into_iter().flat_map(|expr| expr.parts) {
-            match (joined.last_mut(), part) {
-                (Some(Part::Literal(previous)), Part::Literal(next)) => previous.push_str(&next),
-                (_, part) => joined.push(part),
+        for expr in exprs {
+            let parts = match expr.repr {
+                Repr::One(part) => vec![part],
+                Repr::Template(parts) => parts,
+            };
+            for part in parts {
+                match (joined.last_mut(), part) {
+                    (Some(Part::Literal(previous)), Part::Literal(next)) => {
+                        previous.to_mut().push_str(&next)
+                    }
+                    (_, part) => joined.push(part),
+                }
             }
         }
-        Expr { parts: joined }
+        match joined.len() {
+            0 => Expr::from(""),
+            1 => Expr::one(joined.remove(0)),
+            _ => Expr {
+                repr: Repr::Template(joined),
+            },
+        }
     }
 
     /// A call of the Terraform function `function`, e.g. `Expr::call("jsonencode", [subnets])`
     /// renders `${jsonencode(var.subnet_ids)}`.
     pub fn call(function: &'static str, args: impl IntoIterator<Item = Expr>) -> Expr {
-        Expr {
-            parts: vec![Part::Call {
-                function,
-                args: args.into_iter().collect(),
-            }],
-        }
+        Expr::one(Part::Call {
+            function,
+            args: args.into_iter().collect(),
+        })
     }
 
     /// The literal text when this value holds no reference.
     pub fn as_literal(&self) -> Option<&str> {
-        match self.parts.as_slice() {
-            [] => Some(""),
+        match self.parts() {
             [Part::Literal(text)] => Some(text),
             _ => None,
         }
@@ -114,53 +164,19 @@ impl Expr {
 
     /// The string Terraform reads: literals escaped, references wrapped in `${…}`.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        for part in &self.parts {
-            match part {
-                Part::Literal(text) => escape_into(text, &mut out),
-                Part::Interpolation { .. } | Part::Call { .. } => {
-                    out.push_str("${");
-                    part.write_expression(&mut out);
-                    out.push('}');
-                }
-            }
-        }
-        out
-    }
-
-    /// This value as an HCL expression inside `${…}`: a lone reference or call as itself,
-    /// anything else as a quoted template.
-    fn write_expression(&self, out: &mut String) {
-        if let [part @ (Part::Interpolation { .. } | Part::Call { .. })] = self.parts.as_slice() {
-            part.write_expression(out);
-            return;
-        }
-        out.push('"');
-        for part in &self.parts {
-            match part {
-                Part::Literal(text) => {
-                    let mut escaped = String::new();
-                    escape_into(text, &mut escaped);
-                    // JSON string escapes are valid HCL string escapes.
-                    let quoted = serde_json::to_string(&escaped).unwrap_or_default();
-                    out.push_str(&quoted[1..quoted.len() - 1]);
-                }
-                Part::Interpolation { .. } | Part::Call { .. } => {
-                    out.push_str("${");
-                    part.write_expression(out);
-                    out.push('}');
-                }
-            }
-        }
-        out.push('"');
+        Rendered(self).to_string()
     }
 
     /// Fails when any reference, however deeply nested, was minted by another document.
     fn check_owners<E: serde::ser::Error>(&self) -> Result<(), E> {
-        for part in &self.parts {
+        for part in self.parts() {
             match part {
                 Part::Literal(_) => {}
-                Part::Interpolation { doc, expression } => check_owner::<E>(*doc, expression)?,
+                Part::Reference { doc, .. } => check_owner::<E>(*doc, || {
+                    let mut name = String::new();
+                    let _ = part.write_expression(&mut name);
+                    name
+                })?,
                 Part::Call { args, .. } => {
                     for arg in args {
                         arg.check_owners::<E>()?;
@@ -170,60 +186,113 @@ impl Expr {
         }
         Ok(())
     }
+
+    /// This value as an HCL expression inside `${…}`: a lone reference or call as itself,
+    /// anything else as a quoted template.
+    fn write_expression(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        if let [part @ (Part::Reference { .. } | Part::Call { .. })] = self.parts() {
+            return part.write_expression(out);
+        }
+        out.write_char('"')?;
+        for part in self.parts() {
+            match part {
+                Part::Literal(text) => {
+                    let mut escaped = String::new();
+                    escape_into(text, &mut escaped)?;
+                    // JSON string escapes are valid HCL string escapes.
+                    let quoted = serde_json::to_string(&escaped).map_err(|_| fmt::Error)?;
+                    out.write_str(&quoted[1..quoted.len() - 1])?;
+                }
+                Part::Reference { .. } | Part::Call { .. } => {
+                    out.write_str("${")?;
+                    part.write_expression(out)?;
+                    out.write_char('}')?;
+                }
+            }
+        }
+        out.write_char('"')
+    }
 }
 
 impl Part {
-    fn write_expression(&self, out: &mut String) {
+    fn write_expression(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         match self {
             Part::Literal(_) => unreachable!("literals are written as quoted templates"),
-            Part::Interpolation { expression, .. } => out.push_str(expression),
+            Part::Reference {
+                address, attribute, ..
+            } => {
+                out.write_str(address)?;
+                if let Some(attribute) = attribute {
+                    out.write_char('.')?;
+                    out.write_str(attribute)?;
+                }
+                Ok(())
+            }
             Part::Call { function, args } => {
-                out.push_str(function);
-                out.push('(');
+                out.write_str(function)?;
+                out.write_char('(')?;
                 for (n, arg) in args.iter().enumerate() {
                     if n > 0 {
-                        out.push_str(", ");
+                        out.write_str(", ")?;
                     }
-                    arg.write_expression(out);
+                    arg.write_expression(out)?;
                 }
-                out.push(')');
+                out.write_char(')')
             }
         }
     }
 }
 
+/// An [`Expr`] as Terraform reads it, written straight into whatever consumes it (the JSON
+/// serializer escapes it on the way) without an intermediate string.
+struct Rendered<'a>(&'a Expr);
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for part in self.0.parts() {
+            match part {
+                Part::Literal(text) => escape_into(text, out)?,
+                Part::Reference { .. } | Part::Call { .. } => {
+                    out.write_str("${")?;
+                    part.write_expression(out)?;
+                    out.write_char('}')?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Escapes the two template introducers so that literal text stays literal.
-fn escape_into(text: &str, out: &mut String) {
+fn escape_into(text: &str, out: &mut dyn fmt::Write) -> fmt::Result {
     let mut rest = text;
     while let Some(at) = rest.find(['$', '%']) {
-        out.push_str(&rest[..at]);
+        out.write_str(&rest[..at])?;
         let sigil = &rest[at..at + 1];
-        out.push_str(sigil);
+        out.write_str(sigil)?;
         if rest[at + 1..].starts_with('{') {
-            out.push_str(sigil);
+            out.write_str(sigil)?;
         }
         rest = &rest[at + 1..];
     }
-    out.push_str(rest);
+    out.write_str(rest)
 }
 
-impl From<&str> for Expr {
-    fn from(text: &str) -> Expr {
-        Expr::from(text.to_owned())
+impl From<&'static str> for Expr {
+    fn from(text: &'static str) -> Expr {
+        Expr::one(Part::Literal(Cow::Borrowed(text)))
     }
 }
 
 impl From<String> for Expr {
     fn from(text: String) -> Expr {
-        Expr {
-            parts: vec![Part::Literal(text)],
-        }
+        Expr::one(Part::Literal(Cow::Owned(text)))
     }
 }
 
 impl From<&String> for Expr {
     fn from(text: &String) -> Expr {
-        Expr::from(text.as_str())
+        Expr::from(text.clone())
     }
 }
 
@@ -231,9 +300,8 @@ impl Serialize for Expr {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.check_owners::<S::Error>()?;
         match self.as_literal() {
-            // The common case: no allocation beyond the escaping itself.
             Some(text) if !text.contains(['$', '%']) => serializer.serialize_str(text),
-            _ => serializer.serialize_str(&self.render()),
+            _ => serializer.collect_str(&Rendered(self)),
         }
     }
 }
@@ -288,7 +356,7 @@ mod tests {
     #[test]
     fn a_reference_renders_as_one_interpolation() {
         let doc = DocId::fresh();
-        let arn = Expr::interpolation(doc, "aws_lb.main.arn".into());
+        let arn = Expr::reference(doc, "aws_lb.main".into(), Some("arn"));
         assert_eq!(json(&arn), r#""${aws_lb.main.arn}""#);
     }
 
@@ -297,7 +365,7 @@ mod tests {
         let doc = DocId::fresh();
         let expr = Expr::concat([
             Expr::from("service/${not-a-ref}/"),
-            Expr::interpolation(doc, "aws_ecs_service.web.name".into()),
+            Expr::reference(doc, "aws_ecs_service.web".into(), Some("name")),
         ]);
         assert_eq!(
             expr.render(),
@@ -315,7 +383,7 @@ mod tests {
     #[test]
     fn calls_render_their_arguments_as_hcl_expressions() {
         let doc = DocId::fresh();
-        let subnets = Expr::interpolation(doc, "var.subnet_ids".into());
+        let subnets = Expr::reference(doc, "var.subnet_ids".into(), None);
         assert_eq!(
             Expr::call("jsonencode", [subnets.clone()]).render(),
             "${jsonencode(var.subnet_ids)}"
@@ -330,7 +398,10 @@ mod tests {
     #[test]
     fn a_foreign_reference_inside_a_call_fails_while_writing() {
         let (mine, theirs) = (DocId::fresh(), DocId::fresh());
-        let call = Expr::call("jsonencode", [Expr::interpolation(theirs, "var.x".into())]);
+        let call = Expr::call(
+            "jsonencode",
+            [Expr::reference(theirs, "var.x".into(), None)],
+        );
         let _writing = WritingGuard::enter(mine);
         assert!(serde_json::to_string(&call).is_err());
     }
@@ -338,7 +409,7 @@ mod tests {
     #[test]
     fn a_reference_from_another_document_fails_while_writing() {
         let (mine, theirs) = (DocId::fresh(), DocId::fresh());
-        let foreign = Expr::interpolation(theirs, "aws_lb.main.arn".into());
+        let foreign = Expr::reference(theirs, "aws_lb.main".into(), Some("arn"));
         let _writing = WritingGuard::enter(mine);
         let error = serde_json::to_string(&foreign).expect_err("foreign reference must fail");
         assert!(error.to_string().contains("aws_lb.main.arn"), "{error}");
