@@ -86,8 +86,10 @@ pub struct NetworkConfiguration {
 }
 
 /// One entry of a task definition's `container_definitions`, in the ECS API's own spelling and
-/// in the normalised form the API returns (defaults written out, empty lists present, ports
-/// with `hostPort`), so that reading the task definition back shows no difference.
+/// in the normalised form the API returns (defaults written out, top-level empty lists present,
+/// ports with `hostPort`), so that reading the task definition back shows no difference. Empty
+/// lists nested deeper (`logConfiguration.secretOptions`) are left out: AWS omits them and the
+/// provider does not normalise them away, so they would replace the task definition.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerDefinition {
@@ -157,5 +159,4 @@ pub struct Ulimit {
 pub struct LogConfiguration {
     pub log_driver: &'static str,
     pub options: indexmap::IndexMap<&'static str, String>,
-    pub secret_options: Vec<()>,
 }

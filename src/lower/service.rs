@@ -349,7 +349,6 @@ fn container_definition(
             ]
             .into_iter()
             .collect(),
-            secret_options: Vec::new(),
         },
     }
 }
