@@ -23,6 +23,8 @@ Steps (each prints one timed log line):
      other target group; change desired_count of every ECS service that has an
      aws_appautoscaling_target
   5. terraform plan -detailed-exitcode must be 0 again
+     (3d, between apply and the simulation: the deployment artefact outputs
+     agree with the running service; see the contract below)
   6. negative control: strip every lifecycle.ignore_changes from the stack's
      *.tf.json, plan must report changes (exit 2); the file is restored
   7. terraform destroy must succeed and leave no resources in state
@@ -31,10 +33,14 @@ Contract with the stack (what the generator may rely on):
   * provider "aws" blocks (any aliases) carry region/default_tags only; the
     harness merges endpoints, fake credentials and skip_* flags in through
     `provider_override.tf.json`. A non-literal region falls back to --region.
-  * input variables: if the stack declares `vpc_id` (string) and/or
-    `subnet_ids` (list(string)), the harness creates a VPC and two subnets in
-    two AZs in the emulator and passes them via a -var-file. Any other
-    variable must have a default.
+  * input variables: if the stack declares `vpc_id` (string) and/or any
+    `*subnet_ids` (list(string): `subnet_ids`, `load_balancer_subnet_ids`), the
+    harness creates a VPC and two subnets in two AZs in the emulator and passes
+    them via a -var-file. Any other variable must have a default.
+  * outputs `<label>_appspec_yaml` / `<label>_taskdef_json` (ecsynth's deployment
+    artefacts) are checked after apply (step 3d) against the service
+    `aws_ecs_service.<label>` as ECS reports it, and taskdef.json is registered
+    with its image filled in, as CodePipeline would.
   * no data sources or resources outside what moto emulates.
 
 Environment:
@@ -47,6 +53,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -86,6 +93,7 @@ class Log:
         self.name = name
         self.t0 = time.monotonic()
         self.step_t0 = self.t0
+        self.step_label = "start"
 
     def step(self, label: str) -> None:
         self.step_label = label
@@ -117,7 +125,7 @@ class MotoServer:
     def start(self, timeout: float = 60.0) -> str:
         self._log = open(self.logfile, "w")
         self.proc = subprocess.Popen(
-            [self.python, str(self.script), "--host", "127.0.0.1", "--port", "0"],
+            [self.python, str(self.script), "--host", "127.0.0.1", "--port", "0", "--exit-with-parent"],
             stdout=subprocess.PIPE,
             stderr=self._log,
             text=True,
@@ -144,21 +152,27 @@ class MotoServer:
         return self.url
 
     def log_tail(self, n: int = 40) -> str:
+        """Last n interesting lines of the server log: errors and tracebacks,
+        without the access-log lines of successful (2xx) requests."""
         try:
-            return "".join(self.logfile.read_text(errors="replace").splitlines(True)[-n:])
+            lines = self.logfile.read_text(errors="replace").splitlines(True)
         except OSError:
             return ""
+        ok = re.compile(r'" 2\d\d -\s*$')
+        return "".join([l for l in lines if not ok.search(l)][-n:])
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self._log.close()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
 
 
 # --------------------------------------------------------------------------
@@ -171,7 +185,7 @@ class Terraform:
         self.env = env
         self.var_args = var_args
         self.logdir = workdir / "e2e-logs"
-        self.logdir.mkdir(exist_ok=True)
+        self.logdir.mkdir(exist_ok=True)  # terraform output per command: NN-<command>.log
         self.n = 0
 
     def run(self, *args: str, ok: tuple[int, ...] = (0,), timeout: float = 900,
@@ -205,24 +219,35 @@ class Terraform:
         args = ["init", "-input=false", "-no-color"]
         if mirror:
             args += ["-plugin-dir", mirror]
-        self.run(*args)
+        try:
+            self.run(*args)
+        except CheckFailed as e:
+            hint = ("" if mirror else "\nhint: without network access set TF_PLUGIN_MIRROR to a "
+                    "provider filesystem mirror (e.g. /opt/tf-plugins)")
+            raise CheckFailed(f"{e}{hint}") from None
 
     def apply(self) -> None:
         self.run("apply", "-auto-approve", "-input=false", "-no-color", *self.var_args)
 
-    def plan(self) -> tuple[int, str, list[tuple[str, list[str]]]]:
-        """Returns (exit code, plan text, [(address, actions)] of changing resources)."""
+    def plan(self) -> tuple[int, str, list[tuple[str, str]]]:
+        """Returns (exit code, plan text, [(address, action)] of changing resources).
+
+        The change list is read from the human plan text rather than from
+        `terraform show -json PLAN`: every terraform command pays a few seconds
+        of aws provider schema loading, and the text carries what we need."""
         code, out = self.run(
-            "plan", "-detailed-exitcode", "-input=false", "-no-color", "-out=e2e.plan",
-            *self.var_args, ok=(0, 2),
+            "plan", "-detailed-exitcode", "-input=false", "-no-color", *self.var_args, ok=(0, 2),
         )
-        changes: list[tuple[str, list[str]]] = []
-        if code == 2:
-            _, js = self.run("show", "-json", "e2e.plan", stdout_only=True)
-            for rc in json.loads(js).get("resource_changes", []):
-                actions = rc["change"]["actions"]
-                if actions != ["no-op"] and actions != ["read"]:
-                    changes.append((rc["address"], actions))
+        changes = []
+        matches = list(PLAN_CHANGE_RE.finditer(out))
+        for i, m in enumerate(matches):
+            if m.group(2) == "read during apply":
+                continue
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(out)
+            attrs = sorted(set(PLAN_ATTR_RE.findall(out[m.end():end])))
+            changes.append((m.group(1), m.group(2) + (f": {', '.join(attrs)}" if attrs else "")))
+        if code == 2 and not changes:
+            changes = [("(could not parse plan text)", "?")]
         return code, out, changes
 
     def show_state(self) -> dict[str, Any]:
@@ -230,7 +255,10 @@ class Terraform:
         return json.loads(js)
 
     def destroy(self) -> None:
-        self.run("destroy", "-auto-approve", "-input=false", "-no-color", *self.var_args)
+        # The negative-control plan has just refreshed everything; skipping the
+        # refresh saves one provider start (~10 s) and destroys by ID anyway.
+        self.run("destroy", "-auto-approve", "-input=false", "-no-color", "-refresh=false",
+                 *self.var_args)
 
     def state_list(self) -> list[str]:
         _, out = self.run("state", "list", stdout_only=True)
@@ -258,8 +286,18 @@ def _clean(out: str) -> str:
     return "\n".join(keep)
 
 
-def _changed_summary(changes: list[tuple[str, list[str]]]) -> str:
-    return ", ".join(f"{addr} ({'/'.join(act)})" for addr, act in changes) or "(none)"
+# "  # aws_lb_listener.prod will be updated in-place", "... must be replaced", ...
+PLAN_CHANGE_RE = re.compile(
+    r"^  # (\S+)(?: \(.*?\))? (?:is tainted, so )?(?:will|must) be ([a-z -]+?)\s*$", re.M
+)
+
+# top-level changed attributes/blocks inside one resource's diff ("      ~ desired_count = 2 -> 3",
+# "      ~ load_balancer {"); nested lines are indented deeper and not matched.
+PLAN_ATTR_RE = re.compile(r"^      [~+-] (\w+)(?: +=| \{)", re.M)
+
+
+def _changed_summary(changes: list[tuple[str, str]]) -> str:
+    return "; ".join(f"{addr} ({act})" for addr, act in changes) or "(none)"
 
 
 # --------------------------------------------------------------------------
@@ -327,13 +365,15 @@ def provider_override(providers: list[dict[str, Any]], endpoint: str, region: st
             "skip_credentials_validation": True,
             "skip_metadata_api_check": True,
             "skip_region_validation": True,
-            # moto answers sts:GetCallerIdentity; skipping it breaks the
-            # account id in CodeDeploy ARNs (and so its tags) -> keep false.
+            # moto answers sts:GetCallerIdentity. Skipping it leaves the
+            # account id empty: CodeDeploy tags_all and SG-rule
+            # referenced_security_group_id then drift -> keep false.
             "skip_requesting_account_id": False,
             "s3_use_path_style": True,
-            # moto answers unknown actions with 500/501; the provider would
-            # retry those for minutes with the default of 25.
-            "max_retries": 1,
+            # moto answers unimplemented actions with 500; with the default
+            # of 25 retries the provider backs off for minutes before failing.
+            # 2 still rides out a transient connection error.
+            "max_retries": 2,
             "endpoints": [{k: endpoint for k in ENDPOINT_KEYS}],
         }
         if alias:
@@ -359,6 +399,64 @@ def iter_state_resources(state: dict[str, Any]) -> Iterator[dict[str, Any]]:
 # --------------------------------------------------------------------------
 # AWS side (boto3 against moto)
 # --------------------------------------------------------------------------
+def check_artefacts(aws: "Aws", state: dict[str, Any]) -> list[str]:
+    """The AppSpec and taskdef.json outputs, as Terraform rendered them after apply, agree with
+    the service ECS actually runs, and taskdef.json registers as CodePipeline would register it."""
+    import yaml
+
+    outputs = state.get("values", {}).get("outputs", {})
+    services = {
+        r["address"]: r["values"] for r in iter_state_resources(state) if r["type"] == "aws_ecs_service"
+    }
+    notes = []
+    for name, output in sorted(outputs.items()):
+        if not name.endswith("_appspec_yaml"):
+            continue
+        label = name[: -len("_appspec_yaml")]
+        appspec_text = output["value"]
+        taskdef_text = outputs[f"{label}_taskdef_json"]["value"]
+        for text, what in ((appspec_text, "appspec"), (taskdef_text, "taskdef")):
+            if "${" in text or "@@ecsynth" in text:
+                raise CheckFailed(f"{what} of {label} still holds an unrendered value:\n{text}")
+        service_values = services.get(f"aws_ecs_service.{label}")
+        if service_values is None:
+            raise CheckFailed(f"output {name} has no aws_ecs_service.{label} in state")
+        described = aws("ecs").describe_services(
+            cluster=service_values["cluster"], services=[service_values["name"]]
+        )["services"][0]
+        props = yaml.safe_load(appspec_text)["Resources"][0]["TargetService"]["Properties"]
+        mapping = described["loadBalancers"][0]
+        lb_info = props["LoadBalancerInfo"]
+        if (lb_info["ContainerName"], lb_info["ContainerPort"]) != (mapping["containerName"], mapping["containerPort"]):
+            raise CheckFailed(f"AppSpec LoadBalancerInfo {lb_info} differs from the service's {mapping}")
+        network = described["networkConfiguration"]["awsvpcConfiguration"]
+        awsvpc = props["NetworkConfiguration"]["AwsvpcConfiguration"]
+        for key, api_key in (("Subnets", "subnets"), ("SecurityGroups", "securityGroups")):
+            if sorted(awsvpc[key]) != sorted(network[api_key]):
+                raise CheckFailed(f"AppSpec {key} {awsvpc[key]} differs from the service's {network[api_key]}")
+        if awsvpc["AssignPublicIp"] != network.get("assignPublicIp", "DISABLED"):
+            raise CheckFailed(f"AppSpec AssignPublicIp differs from the service's {network}")
+
+        taskdef = json.loads(taskdef_text)
+        registered = aws("ecs").describe_task_definition(taskDefinition=described["taskDefinition"])["taskDefinition"]
+        for key in ("family", "executionRoleArn", "taskRoleArn", "cpu", "memory", "networkMode"):
+            if taskdef.get(key) != registered.get(key):
+                raise CheckFailed(f"taskdef.json {key}={taskdef.get(key)!r}, registered {registered.get(key)!r}")
+        images = {c["name"]: c["image"] for c in taskdef["containerDefinitions"]}
+        if images.get(mapping["containerName"]) != "<IMAGE1_NAME>":
+            raise CheckFailed(f"taskdef.json has no <IMAGE1_NAME> for container {mapping['containerName']}: {images}")
+        # What CodePipeline does with it: fill the image, register a revision.
+        for container in taskdef["containerDefinitions"]:
+            if container["image"] == "<IMAGE1_NAME>":
+                container["image"] = "registry.example/app:candidate"
+        revision = aws("ecs").register_task_definition(**taskdef)["taskDefinition"]
+        notes.append(
+            f"{label}: AppSpec {lb_info['ContainerName']}:{lb_info['ContainerPort']} matches the service; "
+            f"taskdef.json registered as {revision['family']}:{revision['revision']}"
+        )
+    return notes
+
+
 class Aws:
     def __init__(self, endpoint: str, region: str) -> None:
         import boto3
@@ -411,7 +509,7 @@ def _listener_target_groups(action: dict[str, Any]) -> list[tuple[str, int]]:
     return tgs
 
 
-def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any], log: Log) -> list[str]:
+def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any]) -> list[str]:
     """Mutates the emulator like a blue/green deployment plus a scale event.
 
     Returns a list of human-readable notes of what was changed."""
@@ -569,7 +667,8 @@ def check(args: argparse.Namespace, log: Log) -> None:
     originals = {p: p.read_text() for p in files}
     docs = [json.loads(t) for t in originals.values()]
 
-    moto = MotoServer(args.python, Path(args.moto_server), workdir / "e2e-logs-moto.log")
+    (workdir / "e2e-logs").mkdir(exist_ok=True)
+    moto = MotoServer(args.python, Path(args.moto_server), workdir / "e2e-logs" / "moto.log")
     args._moto = moto
     endpoint = moto.start()
     region = args.region
@@ -586,12 +685,14 @@ def check(args: argparse.Namespace, log: Log) -> None:
     log.step("2 network+override")
     variables = stack_variables(docs)
     tfvars: dict[str, Any] = {}
-    if "vpc_id" in variables or "subnet_ids" in variables:
+    # `subnet_ids`, `load_balancer_subnet_ids`, …: every subnet list gets the same two subnets.
+    subnet_variables = [n for n in variables if n.endswith("subnet_ids")]
+    if "vpc_id" in variables or subnet_variables:
         vpc, subnets = aws.create_network()
         if "vpc_id" in variables:
             tfvars["vpc_id"] = vpc
-        if "subnet_ids" in variables:
-            tfvars["subnet_ids"] = subnets
+        for name in subnet_variables:
+            tfvars[name] = subnets
     missing = [n for n, b in variables.items() if n not in tfvars and "default" not in b]
     if missing:
         raise CheckFailed(f"stack declares variables without defaults the harness cannot fill: {missing}")
@@ -630,9 +731,15 @@ def check(args: argparse.Namespace, log: Log) -> None:
         raise CheckFailed(f"plan right after apply is not clean; changing: {_changed_summary(changes)}\n{_clean(out)}")
     log.done("clean (exit 0)")
 
+    log.step("3d deployment artefacts")
+    notes = check_artefacts(aws, state)
+    log.done(f"{len(notes)} service(s) consistent")
+    for note in notes:
+        log.info(note)
+
     # 4 ------------------------------------------------------------------
     log.step("4 simulate CodeDeploy+autoscaler")
-    notes = simulate_codedeploy_and_autoscaler(aws, state, log)
+    notes = simulate_codedeploy_and_autoscaler(aws, state)
     log.done(f"{len(notes)} change(s)")
     for note in notes:
         log.info(note)
@@ -696,14 +803,18 @@ def main(argv: list[str] | None = None) -> int:
     args._workdir = None
     args._moto = None
 
-    log = Log(Path(args.stack_dir).name or args.stack_dir)
-    log.step_label = "start"
+    def on_term(signum: int, frame: Any) -> None:  # noqa: ARG001
+        raise CheckFailed(f"interrupted by signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_term)
+    log = Log(Path(args.stack_dir).resolve().name)
     ok = False
     try:
         check(args, log)
         ok = True
-    except CheckFailed as e:
-        print(f"[drift-check {log.name}] FAILED in step {log.step_label}: {e}", file=sys.stderr, flush=True)
+    except (CheckFailed, KeyboardInterrupt) as e:
+        print(f"[drift-check {log.name}] FAILED in step {log.step_label}: {e or type(e).__name__}",
+              file=sys.stderr, flush=True)
     except Exception as e:  # noqa: BLE001 - report anything unexpected as a failure
         import traceback
 
@@ -713,9 +824,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args._moto is not None:
             if not ok:
-                tail = args._moto.log_tail(25)
-                if tail:
-                    print(f"[drift-check {log.name}] moto log tail:\n{tail}", file=sys.stderr)
+                tail = args._moto.log_tail(30)
+                if tail.strip():
+                    print(f"[drift-check {log.name}] moto log (errors, non-2xx requests):\n{tail}",
+                          file=sys.stderr)
             args._moto.stop()
         if args._workdir is not None:
             if ok and not args.keep_workdir:

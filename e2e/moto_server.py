@@ -20,8 +20,11 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 def apply_patches() -> None:
     _patch_applicationautoscaling_tags()
-    _patch_ecs_availability_zone_rebalancing()
+    _patch_ecs_create_service_fields()
     _patch_codedeploy_delete_update()
+    _patch_codedeploy_alarm_configuration()
+    _patch_ec2_group_rule_description()
+    _patch_listener_certificates_are_inputs()
 
 
 def _patch_applicationautoscaling_tags() -> None:
@@ -67,20 +70,31 @@ def _patch_applicationautoscaling_tags() -> None:
     R.untag_resource = untag_resource
 
 
-def _patch_ecs_availability_zone_rebalancing() -> None:
-    # Gap: ecs CreateService drops availabilityZoneRebalancing, so
-    # aws_ecs_service (provider default "DISABLED") shows a perpetual diff.
-    # Keep the value on the service; DescribeServices then returns it
-    # (UpdateService already stores any parameter it is given).
+def _patch_ecs_create_service_fields() -> None:
+    # Gap: ecs CreateService drops availabilityZoneRebalancing,
+    # healthCheckGracePeriodSeconds, enableECSManagedTags and
+    # enableExecuteCommand, so aws_ecs_service shows a perpetual diff for each
+    # (availability_zone_rebalancing even when unset: provider default
+    # "DISABLED"). Store them the way UpdateService already stores any
+    # parameter (snake_case attribute), so DescribeServices returns them.
+    from moto.core.utils import camelcase_to_underscores
     from moto.ecs.responses import EC2ContainerServiceResponse as R
 
+    dropped = [
+        "availabilityZoneRebalancing",
+        "healthCheckGracePeriodSeconds",
+        "enableECSManagedTags",
+        "enableExecuteCommand",
+    ]
     original = R.create_service
 
     def create_service(self):
         result = original(self)
-        value = self._get_param("availabilityZoneRebalancing")
-        if value is not None:
-            result.result["service"].availability_zone_rebalancing = value
+        service = result.result["service"]
+        for field in dropped:
+            value = self._get_param(field)
+            if value is not None:
+                setattr(service, camelcase_to_underscores(field), value)
         return result
 
     R.create_service = create_service
@@ -152,11 +166,94 @@ def _patch_codedeploy_delete_update() -> None:
     R.update_deployment_group = update_deployment_group
 
 
+def _patch_codedeploy_alarm_configuration() -> None:
+    # Gap: codedeploy GetDeploymentGroup always answers alarmConfiguration {}
+    # although CreateDeploymentGroup stores it, so a deployment group with
+    # alarm_configuration (alarm-based rollback) shows a perpetual diff.
+    import moto.codedeploy.responses as responses
+
+    original = responses._deployment_group_info
+
+    def deployment_group_info(group):
+        info = original(group)
+        if isinstance(group.alarm_configuration, dict):
+            info["alarmConfiguration"] = group.alarm_configuration
+        return info
+
+    responses._deployment_group_info = deployment_group_info
+
+
+def _patch_ec2_group_rule_description() -> None:
+    # Gap: ec2 DescribeSecurityGroupRules returns Description only for CIDR
+    # rules; for a rule referencing a security group the description (kept in
+    # the user-id/group pair) is dropped, so aws_vpc_security_group_*_rule
+    # with referenced_security_group_id + description shows a perpetual diff.
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    SecurityGroupRule.description = property(
+        lambda self: self.ip_range.get("Description") or self.source_group.get("Description")
+    )
+
+
+def _patch_listener_certificates_are_inputs() -> None:
+    # Gap: an HTTPS/TLS listener names an ACM certificate the stack receives as an input,
+    # issued outside Terraform (like the VPC). moto only accepts certificates created in its
+    # own ACM, under ARNs it generates, so CreateListener fails with CertificateNotFound and
+    # the provider retries it for minutes. Treat any well-formed ACM ARN as issued.
+    import re
+
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend._certificate_exists
+    acm_arn = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
+
+    def certificate_exists(self, certificate_arn: str) -> bool:  # type: ignore[no-untyped-def]
+        return bool(acm_arn.match(certificate_arn)) or original(self, certificate_arn)
+
+    ELBv2Backend._certificate_exists = certificate_exists
+
+    # CreateListener also marks the certificate as in use in moto's ACM, which fails the same way.
+    import moto.elbv2.models as elbv2_models
+    from moto.elb.exceptions import CertificateNotFoundException
+
+    register = elbv2_models.register_certificate
+
+    def register_certificate(account_id, region, arn_certificate, arn_user):  # type: ignore[no-untyped-def]
+        try:
+            register(account_id, region, arn_certificate, arn_user)
+        except CertificateNotFoundException:
+            if not acm_arn.match(arn_certificate):
+                raise
+
+    elbv2_models.register_certificate = register_certificate
+
+
+def _exit_with_parent() -> None:
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="exit when the parent process goes away (no orphaned servers if the caller is killed)",
+    )
     args = parser.parse_args(argv)
+    if args.exit_with_parent:
+        _exit_with_parent()
 
     from werkzeug.serving import make_server
     from moto.moto_server.werkzeug_app import (
@@ -165,10 +262,18 @@ def main(argv=None) -> None:
         create_backend_app,
     )
 
+    class OneRequestPerConnection(MotoRequestHandler):
+        # Stability, not an API gap: werkzeug's threaded dev server speaks
+        # HTTP/1.1 keep-alive; under the provider's parallel requests we saw
+        # sporadic "read tcp ...: use of closed network connection" while the
+        # provider read a 200 response. HTTP/1.0 (Connection: close) avoids
+        # connection reuse altogether; loopback connects cost next to nothing.
+        protocol_version = "HTTP/1.0"
+
     apply_patches()
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(
-        args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
+        args.host, args.port, app, threaded=True, request_handler=OneRequestPerConnection
     )
     port = server.server_port
     os.environ["MOTO_PORT"] = str(port)  # moto builds some URLs from it
