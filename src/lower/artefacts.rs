@@ -11,12 +11,12 @@ use std::sync::OnceLock;
 
 use minijinja::{context, AutoEscape, Environment};
 
-use super::naming::label;
 use super::service::LoweredService;
 use super::Context;
 use crate::aws::ContainerDefinition;
+use crate::model::naming::label;
 use crate::model::{Deployment, Service};
-use crate::tf::{Expr, List, Output};
+use crate::tf::{Expr, List};
 
 /// Image placeholder that CodePipeline's ECS blue/green action replaces with the built image.
 pub const IMAGE_PLACEHOLDER: &str = "<IMAGE1_NAME>";
@@ -186,23 +186,19 @@ pub fn lower(
     );
     let taskdef = holes.fill(&taskdef);
 
-    context.doc.output(
-        &format!("{name}_appspec_yaml"),
-        Output {
-            description: "appspec.yaml for CodeDeploy/CodePipeline: terraform output -raw".into(),
-            value: appspec,
-            sensitive: false,
-        },
+    context.output(
+        &name,
+        "appspec_yaml",
+        "appspec.yaml for CodeDeploy/CodePipeline: terraform output -raw".into(),
+        appspec,
     );
-    context.doc.output(
-        &format!("{name}_taskdef_json"),
-        Output {
-            description: format!(
-                "taskdef.json for CodePipeline's ECS blue/green action, image as {IMAGE_PLACEHOLDER}"
-            ),
-            value: taskdef,
-            sensitive: false,
-        },
+    context.output(
+        &name,
+        "taskdef_json",
+        format!(
+            "taskdef.json for CodePipeline's ECS blue/green action, image as {IMAGE_PLACEHOLDER}"
+        ),
+        taskdef,
     );
 }
 

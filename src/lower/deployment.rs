@@ -1,6 +1,5 @@
 //! CodeDeploy blue/green: the application, its service role and the deployment group.
 
-use super::naming::{aws_name, label};
 use super::service::LoweredService;
 use super::{policy, Context};
 use crate::aws::{
@@ -9,8 +8,9 @@ use crate::aws::{
     LoadBalancerInfo, Tags, TargetGroupName, TargetGroupPairInfo, TerminateBlueInstances,
     TrafficRoute,
 };
+use crate::model::naming::{aws_name, label};
 use crate::model::{Deployment, Service};
-use crate::tf::{List, Meta, Output};
+use crate::tf::{List, Meta};
 
 /// Not under `service-role/`, unlike most managed policies for services.
 const CODEDEPLOY_FOR_ECS_POLICY: &str = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS";
@@ -114,20 +114,16 @@ pub fn lower(context: &mut Context, service: &Service, lowered: &LoweredService)
             ..Meta::default()
         },
     );
-    let mut output = |suffix: &str, description: &str, value| {
-        context.doc.output(
-            &format!("{name}_{suffix}"),
-            Output {
-                description: description.into(),
-                value,
-                sensitive: false,
-            },
-        );
-    };
-    output("codedeploy_app", "CodeDeploy application", app.name());
-    output(
+    context.output(
+        &name,
+        "codedeploy_app",
+        "CodeDeploy application".into(),
+        app.name(),
+    );
+    context.output(
+        &name,
         "codedeploy_deployment_group",
-        "CodeDeploy deployment group",
+        "CodeDeploy deployment group".into(),
         group.deployment_group_name(),
     );
 }

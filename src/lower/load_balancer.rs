@@ -1,12 +1,12 @@
 //! Load balancers, their security groups, and the target groups and listeners of a service.
 
 use super::lifecycle::{self, ListenerUse};
-use super::naming::{aws_name, label};
 use super::Context;
 use crate::aws::{
     Lb, LbListener, LbTargetGroup, ListenerAction, SecurityGroup, Tags, TargetGroupHealthCheck,
     VpcSecurityGroupIngressRule,
 };
+use crate::model::naming::{aws_name, label};
 use crate::model::{LoadBalancerKind, Protocol, Scheme, Service, Traffic};
 use crate::tf::{Expr, List, Meta, Ref};
 

@@ -10,7 +10,6 @@ mod cluster;
 mod deployment;
 pub mod lifecycle;
 mod load_balancer;
-mod naming;
 mod policy;
 mod scaling;
 mod service;
@@ -35,6 +34,20 @@ pub(crate) struct Context<'a> {
     pub load_balancer_subnet_ids: List,
     pub cluster: Ref<EcsCluster>,
     pub load_balancers: IndexMap<LoadBalancerId, (Ref<Lb>, Ref<SecurityGroup>)>,
+}
+
+impl Context<'_> {
+    /// Adds output `<label>_<suffix>`, e.g. `web_service_name`.
+    pub(crate) fn output(&mut self, label: &str, suffix: &str, description: String, value: Expr) {
+        self.doc.output(
+            &format!("{label}_{suffix}"),
+            Output {
+                description,
+                value,
+                sensitive: false,
+            },
+        );
+    }
 }
 
 /// The Terraform document of a stack. Call [`Stack::validate`] first.
@@ -148,7 +161,7 @@ fn outputs(context: &mut Context) {
         .load_balancers()
         .iter()
         .zip(context.load_balancers.values())
-        .map(|(model, (lb, _))| (naming::label(&model.name), lb.clone()))
+        .map(|(model, (lb, _))| (crate::model::naming::label(&model.name), lb.clone()))
         .collect();
     for (label, lb) in load_balancers {
         context.doc.output(

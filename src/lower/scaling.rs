@@ -3,12 +3,12 @@
 
 use indexmap::IndexMap;
 
-use super::naming::{aws_name, label};
 use super::Context;
 use crate::aws::{
     AppautoscalingPolicy, AppautoscalingTarget, CloudwatchMetricAlarm, EcsService, StepAdjustment,
     StepScalingPolicyConfiguration, Tags,
 };
+use crate::model::naming::{aws_name, label};
 use crate::model::{Service, Step, StepScaling};
 use crate::tf::{Expr, Ref};
 

@@ -2,7 +2,6 @@
 
 use super::lifecycle::{self, SERVICE_RULES};
 use super::load_balancer::{lower_targets, Targets};
-use super::naming::{aws_name, label};
 use super::{artefacts, deployment, policy, scaling, Context};
 use crate::aws::{
     CloudwatchLogGroup, ContainerDefinition, ContainerHealthCheck, DeploymentController,
@@ -10,8 +9,9 @@ use crate::aws::{
     LogConfiguration, NetworkConfiguration, PortMapping, RuntimePlatform, SecretRef, SecurityGroup,
     ServiceLoadBalancer, Tags, Ulimit, VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
 };
+use crate::model::naming::{aws_name, label};
 use crate::model::{Container, Service};
-use crate::tf::{Expr, List, Meta, Output, Ref};
+use crate::tf::{List, Meta, Ref};
 
 const TASK_EXECUTION_POLICY: &str =
     "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
@@ -355,32 +355,30 @@ fn container_definition(
 
 fn outputs(context: &mut Context, service: &Service, lowered: &LoweredService) {
     let name = label(&service.name);
-    let mut output = |suffix: &str, description: &str, value: Expr| {
-        context.doc.output(
-            &format!("{name}_{suffix}"),
-            Output {
-                description: description.into(),
-                value,
-                sensitive: false,
-            },
-        );
-    };
-    output("service_name", "ECS service", lowered.service.name());
-    output(
+    context.output(
+        &name,
+        "service_name",
+        "ECS service".into(),
+        lowered.service.name(),
+    );
+    context.output(
+        &name,
         "task_definition_family",
-        "Task definition family; register new revisions into it",
+        "Task definition family; register new revisions into it".into(),
         lowered.task_definition.family(),
     );
     if let Some(targets) = &lowered.targets {
-        output(
+        context.output(
+            &name,
             "blue_target_group",
-            "Target group the service starts in",
+            "Target group the service starts in".into(),
             targets.blue.name(),
         );
         if let Some(green) = &targets.green {
-            output(
+            context.output(
+                &name,
                 "green_target_group",
-                "Target group CodeDeploy starts the first deployment in",
+                "Target group CodeDeploy starts the first deployment in".into(),
                 green.name(),
             );
         }

@@ -6,6 +6,7 @@
 
 mod deployment;
 mod load_balancer;
+pub(crate) mod naming;
 mod scaling;
 mod service;
 mod stack;

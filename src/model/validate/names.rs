@@ -240,34 +240,20 @@ pub enum NameProblem {
 
 /// "the stack name `prod` and the service name `web`".
 fn describe(models: &[(&str, &str)]) -> String {
-    models
-        .iter()
-        .map(|(what, value)| format!("the {what} `{value}`"))
-        .collect::<Vec<_>>()
-        .join(" and ")
+    name_list(models, " and ")
 }
 
 /// "the stack name `prod` or the service name `web`".
 fn alternatives(models: &[(&str, &str)]) -> String {
+    name_list(models, " or ")
+}
+
+fn name_list(models: &[(&str, &str)], joiner: &str) -> String {
     models
         .iter()
         .map(|(what, value)| format!("the {what} `{value}`"))
         .collect::<Vec<_>>()
-        .join(" or ")
-}
-
-/// The Terraform label lowering derives from a model name: characters outside
-/// `[A-Za-z0-9_]` become `_` (as `lower::naming::label` does).
-fn terraform_label(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+        .join(joiner)
 }
 
 /// A model name that becomes a Terraform label must start with a letter or `_`.
@@ -280,7 +266,7 @@ fn check_label(check: &mut Checker, path: &[String], what: &str, name: &str) {
                 format!(
                     "{what} name `{name}` starts with `{first}`; it becomes the Terraform label \
                      `{}`, which must start with a letter or `_`",
-                    terraform_label(name)
+                    crate::model::naming::label(name)
                 ),
             );
         }
@@ -405,7 +391,7 @@ fn check_unique<'n>(
     what: &str,
     name: &'n str,
 ) {
-    let label = terraform_label(name);
+    let label = crate::model::naming::label(name);
     match seen.iter().find(|(other, _)| *other == label) {
         Some((_, other)) if *other == name => check.error(
             path,

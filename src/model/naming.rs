@@ -1,7 +1,8 @@
-//! Terraform labels and AWS names derived from model names.
+//! Terraform labels and AWS names derived from model names: one definition for lowering,
+//! which uses them, and validation, which checks them.
 
 /// A Terraform label for a model name: characters outside `[A-Za-z0-9_]` become `_`.
-pub fn label(name: &str) -> String {
+pub(crate) fn label(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' {
@@ -14,7 +15,7 @@ pub fn label(name: &str) -> String {
 }
 
 /// `<stack>-<part>-<part>…`, the AWS name of a stack's resource.
-pub fn aws_name(stack: &str, parts: &[&str]) -> String {
+pub(crate) fn aws_name(stack: &str, parts: &[&str]) -> String {
     let mut name = stack.to_owned();
     for part in parts {
         name.push('-');
