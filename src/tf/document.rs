@@ -350,7 +350,8 @@ impl Document {
             return Err(WriteError::Document(problem.clone()));
         }
         let _writing = WritingGuard::enter(self.id);
-        let mut out = io::BufWriter::new(out);
+        // Large writes: each syscall is costly on virtual machines, and output runs to megabytes.
+        let mut out = io::BufWriter::with_capacity(256 * 1024, out);
         serde_json::to_writer_pretty(&mut out, self).map_err(|error| {
             if error.is_io() {
                 WriteError::Io(io::Error::from(error))
