@@ -6,27 +6,10 @@ mod stacks;
 mod support;
 
 use std::fs;
-use std::path::Path;
 use std::process::Command;
 
 use ecsynth::model::{Container, Service, Stack, TaskSize};
-use ecsynth::registry::Registry;
-
-/// Runs the CLI in-process; returns (exit code, stdout, stderr).
-fn run(registry: &Registry, args: &[&str]) -> (u8, String, String) {
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let command_line = std::iter::once("ecsynth").chain(args.iter().copied());
-    let code = ecsynth::cli::run(registry, command_line, &mut stdout, &mut stderr);
-    (
-        code,
-        String::from_utf8(stdout).expect("UTF-8"),
-        String::from_utf8(stderr).expect("UTF-8"),
-    )
-}
-
-fn out_arg(dir: &Path) -> String {
-    dir.to_str().expect("UTF-8 path").to_owned()
-}
+use support::{out_arg, run};
 
 #[test]
 fn synth_all_twice_writes_byte_identical_files() {

@@ -15,6 +15,7 @@ use ecsynth::model::{
     TaskSize, Traffic,
 };
 use ecsynth::registry::Registry;
+use support::{out_arg, run};
 
 // ---------------------------------------------------------------------------------------------
 // A valid stack, and ways to break it
@@ -959,21 +960,6 @@ fn every_problem_of_every_stack_comes_back_in_one_run() {
 
 // ---------------------------------------------------------------------------------------------
 // The command line
-
-fn run(registry: &Registry, args: &[&str]) -> (u8, String, String) {
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let command_line = std::iter::once("ecsynth").chain(args.iter().copied());
-    let code = ecsynth::cli::run(registry, command_line, &mut stdout, &mut stderr);
-    (
-        code,
-        String::from_utf8(stdout).expect("UTF-8"),
-        String::from_utf8(stderr).expect("UTF-8"),
-    )
-}
-
-fn out_arg(dir: &Path) -> String {
-    dir.to_str().expect("UTF-8 path").to_owned()
-}
 
 fn invalid() -> Stack {
     let mut stack = stack_with(|lb, service| {

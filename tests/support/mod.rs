@@ -83,3 +83,20 @@ pub fn terraform_init(dir: &Path) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Runs the CLI in-process against `registry`; returns (exit code, stdout, stderr).
+pub fn run(registry: &ecsynth::registry::Registry, args: &[&str]) -> (u8, String, String) {
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let command_line = std::iter::once("ecsynth").chain(args.iter().copied());
+    let code = ecsynth::cli::run(registry, command_line, &mut stdout, &mut stderr);
+    (
+        code,
+        String::from_utf8(stdout).expect("UTF-8"),
+        String::from_utf8(stderr).expect("UTF-8"),
+    )
+}
+
+/// `dir` as a command-line argument.
+pub fn out_arg(dir: &Path) -> String {
+    dir.to_str().expect("UTF-8 path").to_owned()
+}
