@@ -334,13 +334,6 @@ impl Document {
         self.resources.values().map(IndexMap::len).sum()
     }
 
-    /// Resource addresses in output order.
-    pub fn resource_addresses(&self) -> impl Iterator<Item = String> + '_ {
-        self.resources
-            .iter()
-            .flat_map(|(kind, blocks)| blocks.keys().map(move |label| format!("{kind}.{label}")))
-    }
-
     /// Streams the document as pretty JSON (2-space indent, trailing newline).
     ///
     /// Fails, having written possibly part of the document, when it was built with problems
