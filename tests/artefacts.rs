@@ -51,25 +51,43 @@ fn appspec_and_taskdef_match_the_service_in_every_stack() {
                 .expect("int");
             assert_eq!(container_port, mapping["container_port"], "stack `{name}`");
 
-            // The network configuration CodeDeploy applies is the service's own.
+            // The network configuration CodeDeploy applies is the service's own; bridge and
+            // host tasks have none, and name the capacity provider instead.
             let network = &service["network_configuration"];
-            let subnets = network["subnets"]
-                .as_str()
-                .expect("subnets from a variable");
-            let variable = subnets.trim_start_matches("${").trim_end_matches('}');
-            assert_eq!(
-                appspec_field(appspec, "Subnets"),
-                format!("${{jsonencode({variable})}}"),
-                "stack `{name}`"
-            );
-            assert_eq!(
-                appspec_field(appspec, "SecurityGroups"),
-                format!(
-                    "[\"{}\"]",
-                    network["security_groups"][0].as_str().expect("sg")
-                ),
-                "stack `{name}`"
-            );
+            if network.is_null() {
+                assert!(
+                    !appspec.contains("NetworkConfiguration"),
+                    "stack `{name}`: {appspec}"
+                );
+                assert_eq!(
+                    appspec_field(appspec, "- CapacityProvider"),
+                    format!(
+                        "\"{}\"",
+                        service["capacity_provider_strategy"][0]["capacity_provider"]
+                            .as_str()
+                            .expect("an EC2 service names its capacity provider")
+                    ),
+                    "stack `{name}`"
+                );
+            } else {
+                let subnets = network["subnets"]
+                    .as_str()
+                    .expect("subnets from a variable");
+                let variable = subnets.trim_start_matches("${").trim_end_matches('}');
+                assert_eq!(
+                    appspec_field(appspec, "Subnets"),
+                    format!("${{jsonencode({variable})}}"),
+                    "stack `{name}`"
+                );
+                assert_eq!(
+                    appspec_field(appspec, "SecurityGroups"),
+                    format!(
+                        "[\"{}\"]",
+                        network["security_groups"][0].as_str().expect("sg")
+                    ),
+                    "stack `{name}`"
+                );
+            }
             assert_eq!(
                 appspec_field(appspec, "TaskDefinition"),
                 "\"<TASK_DEFINITION>\""
@@ -89,6 +107,11 @@ fn appspec_and_taskdef_match_the_service_in_every_stack() {
             assert_eq!(taskdef["taskRoleArn"], task["task_role_arn"]);
             assert_eq!(taskdef["cpu"], task["cpu"]);
             assert_eq!(taskdef["memory"], task["memory"]);
+            assert_eq!(taskdef["networkMode"], task["network_mode"]);
+            assert_eq!(
+                taskdef["requiresCompatibilities"],
+                task["requires_compatibilities"]
+            );
             let mut expected: Value =
                 serde_json::from_str(task["container_definitions"].as_str().expect("JSON text"))
                     .expect("container definitions are JSON");
@@ -101,8 +124,20 @@ fn appspec_and_taskdef_match_the_service_in_every_stack() {
             checked += 1;
         }
     }
+    let blue_green: usize = stacks::registry()
+        .names()
+        .map(|name| {
+            let build = stacks::registry().get(name).expect("registered");
+            build()
+                .services()
+                .iter()
+                .filter(|s| s.is_blue_green())
+                .count()
+        })
+        .sum();
+    assert!(blue_green > 0, "no registered stack deploys blue/green");
     assert_eq!(
-        checked, 3,
-        "one blue/green service in each of dev, staging and prod"
+        checked, blue_green,
+        "every blue/green service of the registry has its artefacts checked"
     );
 }

@@ -4,7 +4,7 @@
 //! owns the attribute and why. A block with an ignore list gets a `//` comment listing the
 //! owners, so a reviewer reading the JSON sees the reason next to the list.
 
-use crate::model::Service;
+use crate::model::{NetworkMode, Service};
 use crate::tf::Lifecycle;
 
 /// An attribute that `owner` changes after creation whenever `applies` holds for the subject.
@@ -35,7 +35,10 @@ pub const SERVICE_RULES: &[IgnoreRule<Service>] = &[
         attribute: "network_configuration",
         owner: "CodeDeploy",
         why: "changes only through a deployment's AppSpec on a CODE_DEPLOY service",
-        applies: Service::is_blue_green,
+        // Only awsvpc tasks have one; bridge and host tasks use their instance's network.
+        applies: |service| {
+            service.is_blue_green() && service.compute.network_mode() == NetworkMode::Awsvpc
+        },
     },
     IgnoreRule {
         attribute: "desired_count",
@@ -110,8 +113,8 @@ pub fn derive<T: ?Sized>(rules: &[IgnoreRule<T>], subject: &T) -> (Lifecycle, Op
 mod tests {
     use super::*;
     use crate::model::{
-        BlueGreen, Container, Exposure, Listener, LoadBalancer, Rolling, Service, Stack,
-        StepScaling, TargetHealthCheck, TaskSize, Traffic,
+        BlueGreen, Compute, Container, Ec2Capacity, Exposure, Listener, LoadBalancer, Rolling,
+        Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
     };
 
     fn service(blue_green: bool, scaling: Option<StepScaling>) -> Service {
@@ -140,6 +143,16 @@ mod tests {
             ignored(&blue_green),
             ["task_definition", "load_balancer", "network_configuration"]
         );
+    }
+
+    #[test]
+    fn blue_green_bridge_tasks_have_no_network_configuration_to_ignore() {
+        let mut bridge = service(true, None);
+        bridge.compute = Compute::ec2(
+            Stack::new("test", "eu-west-1")
+                .add_capacity_provider(Ec2Capacity::new("a", "m6i.large")),
+        );
+        assert_eq!(ignored(&bridge), ["task_definition", "load_balancer"]);
     }
 
     #[test]

@@ -227,7 +227,10 @@ fn shared_listeners(
         )
     };
     let prod = listener("prod", &model.prod_listener);
-    let test = model.test_listener.as_ref().map(|test| listener("test", test));
+    let test = model
+        .test_listener
+        .as_ref()
+        .map(|test| listener("test", test));
     SharedListeners { prod, test }
 }
 

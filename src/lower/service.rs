@@ -6,9 +6,9 @@ use super::{policy, Context, LoweredService, TaskShape};
 use crate::aws::{
     CapacityProviderStrategy, CloudwatchLogGroup, ContainerDefinition, ContainerHealthCheck,
     ContainerMountPoint, DeploymentCircuitBreaker, DeploymentController, EcsService,
-    EcsTaskDefinition, IamRole, IamRolePolicy, IamRolePolicyAttachment, KeyValue,
-    LogConfiguration, NetworkConfiguration, OrderedPlacementStrategy, PlacementConstraint,
-    PortMapping, RuntimePlatform, RuntimePlatformFile, SecretRef, SecurityGroup, Tags, TaskVolume, Ulimit,
+    EcsTaskDefinition, IamRole, IamRolePolicy, IamRolePolicyAttachment, KeyValue, LogConfiguration,
+    NetworkConfiguration, OrderedPlacementStrategy, PlacementConstraint, PortMapping,
+    RuntimePlatform, RuntimePlatformFile, SecretRef, SecurityGroup, Tags, TaskVolume, Ulimit,
     VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{self, aws_name, label};
@@ -43,9 +43,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
     let containers: Vec<ContainerDefinition> = service
         .containers
         .iter()
-        .map(|container| {
-            container_definition(container, &stack.region, service, &log_group_name)
-        })
+        .map(|container| container_definition(container, &stack.region, service, &log_group_name))
         .collect();
     let container_definitions = serde_json::to_string(&containers)
         .expect("container definitions are plain data and always serialise");
@@ -80,10 +78,13 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
             execution_role_arn: execution_role.arn(),
             task_role_arn: task_role.arn(),
             container_definitions: container_definitions.into(),
-            runtime_platform: task.runtime_platform.as_ref().map(|platform| RuntimePlatform {
-                operating_system_family: platform.operating_system_family.into(),
-                cpu_architecture: platform.cpu_architecture.into(),
-            }),
+            runtime_platform: task
+                .runtime_platform
+                .as_ref()
+                .map(|platform| RuntimePlatform {
+                    operating_system_family: platform.operating_system_family.into(),
+                    cpu_architecture: platform.cpu_architecture.into(),
+                }),
             volume,
             tags: Tags::new(),
         },
@@ -105,35 +106,39 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
         Deployment::BlueGreen(_) => ("CODE_DEPLOY", None),
         Deployment::Rolling(rolling) => ("ECS", Some(rolling)),
     };
-    let (launch_type, capacity_provider_strategy, ordered_placement_strategy, placement_constraints) =
-        match &service.compute {
-            Compute::Fargate(_) => (Some("FARGATE".into()), Vec::new(), Vec::new(), Vec::new()),
-            Compute::Ec2(ec2) => (
-                None,
-                vec![CapacityProviderStrategy {
-                    capacity_provider: context.capacity[&ec2.capacity_provider].provider.name(),
-                    weight: 1,
-                    base: 0,
-                }],
-                ec2.placement_strategy
-                    .iter()
-                    .map(|strategy| {
-                        let (strategy_type, field) = strategy.ecs();
-                        OrderedPlacementStrategy {
-                            strategy_type: strategy_type.into(),
-                            field: field.map(Into::into),
-                        }
-                    })
-                    .collect(),
-                ec2.placement_constraints
-                    .iter()
-                    .map(|expression| PlacementConstraint {
-                        constraint_type: "memberOf".into(),
-                        expression: expression.into(),
-                    })
-                    .collect(),
-            ),
-        };
+    let (
+        launch_type,
+        capacity_provider_strategy,
+        ordered_placement_strategy,
+        placement_constraints,
+    ) = match &service.compute {
+        Compute::Fargate(_) => (Some("FARGATE".into()), Vec::new(), Vec::new(), Vec::new()),
+        Compute::Ec2(ec2) => (
+            None,
+            vec![CapacityProviderStrategy {
+                capacity_provider: context.capacity[&ec2.capacity_provider].provider.name(),
+                weight: 1,
+                base: 0,
+            }],
+            ec2.placement_strategy
+                .iter()
+                .map(|strategy| {
+                    let (strategy_type, field) = strategy.ecs();
+                    OrderedPlacementStrategy {
+                        strategy_type: strategy_type.into(),
+                        field: field.map(Into::into),
+                    }
+                })
+                .collect(),
+            ec2.placement_constraints
+                .iter()
+                .map(|expression| PlacementConstraint {
+                    constraint_type: "memberOf".into(),
+                    expression: expression.into(),
+                })
+                .collect(),
+        ),
+    };
     let assign_public_ip = match &service.compute {
         Compute::Fargate(fargate) => fargate.assign_public_ip,
         Compute::Ec2(_) => false,
@@ -160,13 +165,13 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
             }),
             load_balancer: attached.load_balancer_block(service),
             service_registries: None,
-            network_configuration: task_security_group.as_ref().map(|group| {
-                NetworkConfiguration {
+            network_configuration: task_security_group
+                .as_ref()
+                .map(|group| NetworkConfiguration {
                     subnets: context.subnet_ids.clone(),
                     security_groups: List::Items(vec![group.id()]),
                     assign_public_ip,
-                }
-            }),
+                }),
             health_check_grace_period_seconds: attached
                 .port
                 .map(|_| service.health_check_grace_period_seconds),
@@ -306,8 +311,16 @@ fn task_network(
                 }
                 _ => DYNAMIC_PORTS,
             };
-            let lb_label = lb_group.address().rsplit('.').next().unwrap_or_default().to_owned();
-            let rule = format!("{lb_label}_to_{}_{from}_{to}", instances.address().rsplit('.').next().unwrap_or_default());
+            let lb_label = lb_group
+                .address()
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let rule = format!(
+                "{lb_label}_to_{}_{from}_{to}",
+                instances.address().rsplit('.').next().unwrap_or_default()
+            );
             if context.shared_rules.insert(rule.clone()) {
                 allow_between(context, &rule, lb_group, &instances, from, to, "instances");
             }

@@ -4,14 +4,12 @@
 use super::lifecycle::{self, ListenerUse, LISTENER_RULES, LISTENER_RULE_RULES};
 use super::Context;
 use crate::aws::{
-    ConditionValues, Elb, LbListener, LbListenerRule, LbTargetGroup, ListenerAction,
-    RuleCondition, SecurityGroup, ServiceLoadBalancer, Tags, TargetGroupHealthCheck,
+    ConditionValues, Elb, LbListener, LbListenerRule, LbTargetGroup, ListenerAction, RuleCondition,
+    SecurityGroup, ServiceLoadBalancer, Tags, TargetGroupHealthCheck,
 };
 use crate::model::naming::{self, aws_name, label};
 use crate::model::validate::rules;
-use crate::model::{
-    BlueGreen, LoadBalancerKind, NetworkMode, Route, RuleMatch, Service, Traffic,
-};
+use crate::model::{BlueGreen, LoadBalancerKind, NetworkMode, Route, RuleMatch, Service, Traffic};
 use crate::tf::{Dependency, Expr, Meta, Ref};
 
 /// What CodeDeploy switches for a blue/green service.
@@ -107,10 +105,15 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> Attached<'s> {
         &groups[0],
         forwards_to_blue_green_pair,
     );
-    let load_balancer_security_group =
-        Some(context.load_balancers[&traffic.load_balancer].security_group.clone());
+    let load_balancer_security_group = Some(
+        context.load_balancers[&traffic.load_balancer]
+            .security_group
+            .clone(),
+    );
     let mut groups = groups.into_iter();
-    let first = groups.next().expect("a service with traffic has a target group");
+    let first = groups
+        .next()
+        .expect("a service with traffic has a target group");
     let attachment = match (service.blue_green_settings(), groups.next()) {
         (Some(settings), Some(green)) => Attachment::BlueGreen(BlueGreenTargets {
             settings,

@@ -72,9 +72,21 @@ mod tests {
     #[test]
     fn derived_priorities_are_stable_and_in_range() {
         // Pinned values: a change here renumbers every user's rules.
-        assert_eq!(derived_rule_priority("orders"), derived_rule_priority("orders"));
-        assert_ne!(derived_rule_priority("orders"), derived_rule_priority("users"));
-        for name in ["a", "orders", "users", "catalogue", "x-very-long-service-name"] {
+        assert_eq!(
+            derived_rule_priority("orders"),
+            derived_rule_priority("orders")
+        );
+        assert_ne!(
+            derived_rule_priority("orders"),
+            derived_rule_priority("users")
+        );
+        for name in [
+            "a",
+            "orders",
+            "users",
+            "catalogue",
+            "x-very-long-service-name",
+        ] {
             assert!((1..=50_000).contains(&derived_rule_priority(name)));
         }
     }
