@@ -8,7 +8,6 @@
 mod codedeploy;
 mod ec2;
 mod ecs;
-mod efs;
 mod elb;
 mod iam;
 mod monitoring;
@@ -18,7 +17,6 @@ mod provider;
 pub use codedeploy::*;
 pub use ec2::*;
 pub use ecs::*;
-pub use efs::*;
 pub use elb::*;
 pub use iam::*;
 pub use monitoring::*;

@@ -66,7 +66,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
             Compute::Ec2(_) => None,
         },
     };
-    let volume = task_volumes(context, service);
+    let volume = task_volumes(service);
     let task_definition = context.doc.add(
         &name,
         EcsTaskDefinition {
@@ -198,7 +198,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
     }
 }
 
-fn task_volumes(_context: &mut Context, service: &Service) -> Vec<TaskVolume> {
+fn task_volumes(service: &Service) -> Vec<TaskVolume> {
     service
         .volumes
         .iter()
@@ -206,9 +206,7 @@ fn task_volumes(_context: &mut Context, service: &Service) -> Vec<TaskVolume> {
             name: (&volume.name).into(),
             host_path: match &volume.source {
                 VolumeSource::HostPath(path) => Some(path.into()),
-                VolumeSource::Efs(_) => None,
             },
-            efs_volume_configuration: None,
         })
         .collect()
 }

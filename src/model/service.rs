@@ -386,19 +386,6 @@ pub struct Volume {
 }
 
 impl Volume {
-    /// An encrypted EFS file system of its own, reached through an access point owned by
-    /// `uid`:`gid`, with encryption in transit. Survives the instance and the task.
-    pub fn efs(name: &str, uid: u32, gid: u32) -> Volume {
-        Volume {
-            name: name.into(),
-            source: VolumeSource::Efs(EfsVolume {
-                uid,
-                gid,
-                root_directory: format!("/{name}"),
-            }),
-        }
-    }
-
     /// A directory of the EC2 instance. Its data is lost when the instance is replaced.
     pub fn host_path(name: &str, path: &str) -> Volume {
         Volume {
@@ -408,18 +395,9 @@ impl Volume {
     }
 }
 
+/// Where a volume's data lives. EFS, which survives the instance, is the next source to come.
 #[derive(Clone, Debug, PartialEq)]
 pub enum VolumeSource {
-    Efs(EfsVolume),
     /// A path on the instance (EC2 only).
     HostPath(String),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct EfsVolume {
-    /// The POSIX user and group files are created as (Jenkins: 1000:1000).
-    pub uid: u32,
-    pub gid: u32,
-    /// Directory the access point exposes, created with mode 0755. Default: `/<volume name>`.
-    pub root_directory: String,
 }

@@ -109,13 +109,14 @@ pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Servic
         Compute::Fargate(_) => {
             check_fargate_size(check, service);
             for volume in &service.volumes {
-                if let VolumeSource::HostPath(host_path) = &volume.source {
+                let VolumeSource::HostPath(host_path) = &volume.source;
+                {
                     check.error(
                         &path,
                         &format!("volumes.{}", volume.name),
                         format!(
                             "host path `{host_path}` needs EC2 capacity; Fargate tasks have no \
-                             host; use `Volume::efs` for data that must survive the task"
+                             host; keep data that must survive the task outside it"
                         ),
                     );
                 }
@@ -154,14 +155,14 @@ pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Servic
                 );
             }
             for volume in &service.volumes {
-                if let VolumeSource::HostPath(host_path) = &volume.source {
+                let VolumeSource::HostPath(host_path) = &volume.source;
+                {
                     check.warning(
                         &path,
                         &format!("volumes.{}", volume.name),
                         format!(
                             "host path `{host_path}` lives on one instance: its data is lost \
-                             when the instance is replaced (scale-in, AMI refresh); use \
-                             `Volume::efs` for data that must survive"
+                             when the instance is replaced (scale-in, AMI refresh)"
                         ),
                     );
                 }
@@ -170,7 +171,11 @@ pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Servic
     }
     for container in &service.containers {
         for mount in &container.mount_points {
-            if !service.volumes.iter().any(|volume| volume.name == mount.volume) {
+            if !service
+                .volumes
+                .iter()
+                .any(|volume| volume.name == mount.volume)
+            {
                 check.error(
                     &super::container_path(service, container),
                     "mount_points",

@@ -209,7 +209,11 @@ pub(super) fn check_classic(check: &mut Checker, elb: &ClassicLoadBalancer) {
     for (field, value, range) in [
         ("health_check.interval", health.interval, 5..=300),
         ("health_check.timeout", health.timeout, 2..=60),
-        ("health_check.healthy_threshold", health.healthy_threshold, 2..=10),
+        (
+            "health_check.healthy_threshold",
+            health.healthy_threshold,
+            2..=10,
+        ),
         (
             "health_check.unhealthy_threshold",
             health.unhealthy_threshold,

@@ -345,7 +345,13 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack) {
                 &[stack_part, capacity_part, Part::Fixed("instance")],
             );
         }
-        check_unique(check, &path, &mut labels, "capacity provider", &capacity.name);
+        check_unique(
+            check,
+            &path,
+            &mut labels,
+            "capacity provider",
+            &capacity.name,
+        );
     }
     let mut labels = HashMap::new();
     for service in stack.services() {

@@ -232,18 +232,18 @@ fn check_ports(check: &mut Checker, service: &Service) {
 #[cfg(test)]
 mod tests {
     use crate::model::{
-        Container, Listener, LoadBalancer, Service, Stack, TargetHealthCheck, TaskSize, Traffic,
+        BlueGreen, Container, Listener, LoadBalancer, Service, Stack, TargetHealthCheck, TaskSize,
+        Traffic,
     };
 
+    /// `service` deployed blue/green behind an internal ALB that sends to `app:8080`.
     fn stack_with(service: Service) -> Stack {
         let mut stack = Stack::new("test", "eu-west-1");
         let lb = stack
             .add_load_balancer(LoadBalancer::application("web", Listener::http(80)).internal());
-        let service = Service {
-            traffic: Some(Traffic::new(lb, "app", 8080, TargetHealthCheck::http("/"))),
-            ..service
-        };
-        stack.add_service(service);
+        let app = Container::new("app", "nginx").port(8080);
+        let traffic = Traffic::listeners(lb, app.target(8080), TargetHealthCheck::http("/"));
+        stack.add_service(service.blue_green(BlueGreen::new(traffic)));
         stack
     }
 
