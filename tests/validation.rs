@@ -1288,11 +1288,19 @@ fn agent_settings() {
         capacity(|c| c.agent_setting("ECS_ENABLE_SPOT_INSTANCE_DRAINING", "true")),
         Vec::<String>::new()
     );
+    // The agent reads proxy settings from the same file; digits are allowed.
+    assert_eq!(
+        capacity(|c| c
+            .agent_setting("HTTP_PROXY", "10.0.0.1:3128")
+            .agent_setting("ECS_V2", "1")),
+        Vec::<String>::new()
+    );
     assert_eq!(
         capacity(|c| c.agent_setting("ecs_reserved_memory", "256")),
         [
             "error: stack `shop` › capacity provider `general` › `agent_settings`: \
-          `ecs_reserved_memory` is not an ECS agent variable name (`ECS_` and A-Z, `_`)"
+          `ecs_reserved_memory` is not an ECS agent variable name: A-Z, 0-9 and `_`, starting with \
+          a letter (`ECS_…`, `HTTP_PROXY`)"
         ]
     );
     assert_eq!(
@@ -1524,15 +1532,15 @@ fn a_classic_load_balancer_cannot_reach_awsvpc_tasks() {
         }),
         [
             "error: stack `shop` › service `jenkins` › `compute`: classic load balancer `jenkins` \
-          registers instances and cannot reach awsvpc tasks (awsvpc networking); run the service \
-          on EC2 with `NetworkMode::Bridge` or `NetworkMode::Host`"
+          registers instances and cannot reach tasks with awsvpc networking; run the service on EC2 \
+          with `NetworkMode::Bridge` or `NetworkMode::Host`"
         ]
     );
     assert_eq!(
         classic(|_, service| service.compute = Compute::fargate()),
         [
             "error: stack `shop` › service `jenkins` › `compute`: classic load balancer `jenkins` \
-          registers instances and cannot reach Fargate tasks (awsvpc networking); run the \
+          registers instances and cannot reach tasks with Fargate networking (awsvpc); run the \
           service on EC2 with `NetworkMode::Bridge` or `NetworkMode::Host`"
         ]
     );
@@ -1553,16 +1561,12 @@ fn a_classic_load_balancer_serves_one_service() {
     let mut second = stack.services()[0].clone();
     second.name = "jenkins-2".into();
     stack.add_service(second);
-    // Reported on both services, each naming the other (see the report on `check_classic`).
+    // Reported once, on the service added second.
     assert_eq!(
         messages(&stack),
         [
-            "error: stack `shop` › service `jenkins` › `traffic.load_balancer`: classic load \
-             balancer `jenkins` already sends to service `jenkins-2`; a classic ELB serves one \
-             service",
             "error: stack `shop` › service `jenkins-2` › `traffic.load_balancer`: classic load \
-             balancer `jenkins` already sends to service `jenkins`; a classic ELB serves one \
-             service",
+          balancer `jenkins` already sends to service `jenkins`; a classic ELB serves one service"
         ]
     );
 }
@@ -1591,6 +1595,12 @@ fn classic_https_listeners_need_a_certificate() {
           HTTPS listeners need a certificate; use `ClassicListener::https(port, instance_port, \
           certificate_arn)`"]
     );
+    assert_eq!(
+        classic(|elb, _| elb.listeners.push(ClassicListener::ssl(8443, 8080, ""))),
+        ["error: stack `shop` › classic load balancer `jenkins` › `listeners.8443.certificate_arn`: \
+          SSL listeners need a certificate; use `ClassicListener::ssl(port, instance_port, \
+          certificate_arn)`"]
+    );
 }
 
 #[test]
@@ -1616,8 +1626,10 @@ fn classic_health_check_timeout_below_interval() {
     assert_eq!(
         classic(|elb, _| elb.health_check.timeout = 30),
         ["error: stack `shop` › classic load balancer `jenkins` › `health_check.timeout`: 30 s is \
-          not shorter than the interval (30 s)"]
+          not shorter than the interval (30 s); a check must time out before the next one starts"]
     );
+    // Out of range already: one error, not two.
+    assert_eq!(classic(|elb, _| elb.health_check.timeout = 61).len(), 1);
 }
 
 #[test]

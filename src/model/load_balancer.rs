@@ -368,6 +368,15 @@ impl ClassicListener {
         }
     }
 
+    /// TLS terminated at the ELB, plain TCP to the instances.
+    pub fn ssl(port: u16, instance_port: u16, certificate_arn: &str) -> ClassicListener {
+        ClassicListener {
+            protocol: ClassicProtocol::Ssl,
+            certificate_arn: Some(certificate_arn.into()),
+            ..ClassicListener::tcp(port, instance_port)
+        }
+    }
+
     pub fn tcp(port: u16, instance_port: u16) -> ClassicListener {
         ClassicListener {
             port,

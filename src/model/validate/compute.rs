@@ -70,11 +70,19 @@ pub(super) fn check_capacity(check: &mut Checker, capacity: &Ec2Capacity) {
         );
     }
     for (name, value) in &capacity.agent_settings {
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+        // The agent also reads `HTTP_PROXY` and `NO_PROXY` from ecs.config, so no `ECS_`.
+        let valid = name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
             check.error(
                 &path,
                 "agent_settings",
-                format!("`{name}` is not an ECS agent variable name (`ECS_` and A-Z, `_`)"),
+                format!(
+                    "`{name}` is not an ECS agent variable name: A-Z, 0-9 and `_`, starting \
+                     with a letter (`ECS_…`, `HTTP_PROXY`)"
+                ),
             );
         }
         if value.contains('\n') {

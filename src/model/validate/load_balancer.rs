@@ -3,7 +3,8 @@
 
 use super::{load_balancer_path, plain_list, Checker};
 use crate::model::load_balancer::{
-    ClassicLoadBalancer, Listener, LoadBalancer, LoadBalancerKind, Protocol, Scheme,
+    ClassicLoadBalancer, ClassicProtocol, Listener, LoadBalancer, LoadBalancerKind, Protocol,
+    Scheme,
 };
 
 const ALB_PROTOCOLS: &[Protocol] = &[Protocol::Http, Protocol::Https];
@@ -167,12 +168,20 @@ pub(super) fn check_classic(check: &mut Checker, elb: &ClassicLoadBalancer) {
             );
         }
         ports.push(port);
-        if listener.protocol.terminates_tls() && listener.certificate_arn.is_none() {
+        let has_certificate = listener
+            .certificate_arn
+            .as_deref()
+            .is_some_and(|arn| !arn.is_empty());
+        if listener.protocol.terminates_tls() && !has_certificate {
+            let constructor = match listener.protocol {
+                ClassicProtocol::Ssl => "ssl",
+                _ => "https",
+            };
             check.error(
                 &path,
                 &format!("listeners.{port}.certificate_arn"),
                 format!(
-                    "{} listeners need a certificate; use `ClassicListener::https(port, \
+                    "{} listeners need a certificate; use `ClassicListener::{constructor}(port, \
                      instance_port, certificate_arn)`",
                     listener.protocol.name()
                 ),
@@ -238,12 +247,14 @@ pub(super) fn check_classic(check: &mut Checker, elb: &ClassicLoadBalancer) {
             );
         }
     }
-    if health.timeout >= health.interval {
+    let ranges_hold = (5..=300).contains(&health.interval) && (2..=60).contains(&health.timeout);
+    if ranges_hold && health.timeout >= health.interval {
         check.error(
             &path,
             "health_check.timeout",
             format!(
-                "{} s is not shorter than the interval ({} s)",
+                "{} s is not shorter than the interval ({} s); a check must time out before the \
+                 next one starts",
                 health.timeout, health.interval
             ),
         );

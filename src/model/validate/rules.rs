@@ -80,7 +80,7 @@ pub(super) fn check_rule(
     // Compare with the services before this one, so each clash is reported once.
     for other in stack
         .services_behind(traffic.load_balancer)
-        .take_while(|other| other.name != service.name)
+        .take_while(|other| !std::ptr::eq(*other, service))
     {
         let Some(Route::Rule(theirs)) = other.traffic().map(|t| &t.route) else {
             continue;
@@ -125,10 +125,16 @@ pub(super) fn check_rule(
                 "traffic.route.priority",
                 format!(
                     "the rule of service `{}` (priority {first_priority}) is evaluated before \
-                     that of service `{}` (priority {second_priority}) and its path `{pattern}` \
-                     also matches `{covered}`; pin priorities with `RuleMatch::priority` so \
-                     that the more specific rule has the lower number",
-                    first.name, second.name
+                     that of service `{}` (priority {second_priority}) and its path {} also \
+                     matches `{covered}`; pin priorities with `RuleMatch::priority` so that the \
+                     more specific rule has the lower number",
+                    first.name,
+                    second.name,
+                    if pattern == "every path" {
+                        pattern.to_owned()
+                    } else {
+                        format!("`{pattern}`")
+                    }
                 ),
             );
         }
@@ -162,10 +168,15 @@ fn shadows<'r>(
         return None;
     }
     if first.paths.is_empty() {
-        // Host-only rule: takes every path of its hosts.
+        // A host-only rule takes every path of its hosts.
         return (!second.hosts.is_empty() && !first.hosts.is_empty())
             .then_some(())
-            .and(second.paths.first().map(|covered| ("*", covered.as_str())));
+            .and(
+                second
+                    .paths
+                    .first()
+                    .map(|covered| ("every path", covered.as_str())),
+            );
     }
     first.paths.iter().find_map(|pattern| {
         let prefix = pattern.strip_suffix('*')?;

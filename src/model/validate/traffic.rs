@@ -44,7 +44,7 @@ fn check_route(
         Route::Listeners => {
             let earlier = stack
                 .services_behind(traffic.load_balancer)
-                .take_while(|other| other.name != service.name)
+                .take_while(|other| !std::ptr::eq(*other, service))
                 .next();
             if let Some(other) = earlier {
                 check.error(
@@ -163,14 +163,13 @@ fn check_classic(
             path,
             "compute",
             format!(
-                "classic load balancer `{}` registers instances and cannot reach {} tasks \
-                 (awsvpc networking); run the service on EC2 with `NetworkMode::Bridge` or \
-                 `NetworkMode::Host`",
+                "classic load balancer `{}` registers instances and cannot reach tasks with \
+                 {}; run the service on EC2 with `NetworkMode::Bridge` or `NetworkMode::Host`",
                 elb.name,
                 if service.compute.is_fargate() {
-                    "Fargate"
+                    "Fargate networking (awsvpc)"
                 } else {
-                    "awsvpc"
+                    "awsvpc networking"
                 }
             ),
         ),
@@ -192,10 +191,11 @@ fn check_classic(
             ),
         );
     }
+    // Compared with the services before this one, so the clash is reported once.
     if let Some(other) = stack
         .services()
         .iter()
-        .filter(|other| other.name != service.name)
+        .take_while(|other| !std::ptr::eq(*other, service))
         .find(|other| {
             other.classic_traffic().map(|t| t.load_balancer) == Some(classic.load_balancer)
         })
