@@ -2,16 +2,19 @@
 //! blue/green target group pair and its own listener rules, routed by host and path, and is
 //! described by the few fields an application team cares about.
 
+use std::path::Path;
+
 use ecsynth::model::{
     BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener, LoadBalancer,
-    LoadBalancerId, Network, RuleMatch, Service, Stack, StepScaling, TargetHealthCheck, TaskSize,
-    Traffic,
+    LoadBalancerId, Network, Rolling, RuleMatch, Service, ServiceDescriptor, Stack, StepScaling,
+    TargetHealthCheck, TaskSize, Traffic,
 };
 
 const CERTIFICATE: &str =
     "arn:aws:acm:eu-west-1:123456789012:certificate/5f1c2a9e-7d3b-4e61-8a0f-2b9c6d4e1f37";
 
-/// What an application team says about its service.
+/// What an application team says about its service, written in Rust; the catalogue's comes
+/// from its JSON descriptor instead.
 struct Descriptor {
     name: &'static str,
     image: &'static str,
@@ -57,20 +60,34 @@ pub fn shop() -> Stack {
             route: RuleMatch::host("api.shop.example.com").and_path("/users/*"),
             health_path: "/healthz",
         },
-        Descriptor {
-            name: "catalogue",
-            image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/catalogue:3.0.4",
-            port: 3000,
-            size: TaskSize::new(512, 1024),
-            instances: (2, 6),
-            route: RuleMatch::host("catalogue.shop.example.com"),
-            health_path: "/health",
-        },
     ];
     for descriptor in services {
         let service = service(edge, descriptor);
         stack.add_service(service);
     }
+    // The catalogue team keeps its descriptor in its own repository; a broken file refuses
+    // the stack at synth with the file, line and column.
+    stack.add_described_service(
+        ServiceDescriptor::load(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/stacks/services/catalogue.json"
+        ))),
+        edge,
+    );
+    // Prices are internal: no load balancer, found by the others as `pricing.shop.internal`.
+    stack.add_service(
+        Service::new("pricing", TaskSize::new(256, 512))
+            .container(
+                Container::new(
+                    "pricing",
+                    "123456789012.dkr.ecr.eu-west-1.amazonaws.com/pricing:0.9.2",
+                )
+                .port(9000),
+            )
+            .rolling(Rolling::default())
+            .discoverable()
+            .log_retention_days(90),
+    );
     stack
 }
 

@@ -99,7 +99,16 @@ fn codedeploy_owns_the_rules_and_never_the_shared_listeners() {
     let rules = doc["resource"]["aws_lb_listener_rule"]
         .as_object()
         .expect("rules");
-    assert_eq!(rules.len(), 2 * stacks::shop::shop().services().len());
+    let routed = stacks::shop::shop()
+        .services()
+        .iter()
+        .filter(|service| service.traffic().is_some())
+        .count();
+    assert_eq!(
+        rules.len(),
+        2 * routed,
+        "a rule per routed service on each listener"
+    );
     for (name, rule) in rules {
         assert_eq!(
             rule["lifecycle"]["ignore_changes"],
@@ -145,4 +154,94 @@ fn rule_priorities_do_not_move_when_services_come_and_go() {
     for rule in ["orders_prod", "users_prod", "catalogue_prod"] {
         assert_eq!(priority(&before, rule), priority(&after, rule), "{rule}");
     }
+}
+
+#[test]
+fn a_broken_descriptor_refuses_the_stack_naming_file_line_and_column() {
+    let mut stack = stacks::shop::shop();
+    let edge = stack
+        .load_balancers_with_ids()
+        .next()
+        .map(|(id, _)| id)
+        .expect("edge");
+    stack.add_described_service(
+        ecsynth::model::ServiceDescriptor::from_json(
+            "search/service.json",
+            "{\n  \"name\": \"search\",\n  \"replica\": 2\n}",
+        ),
+        edge,
+    );
+    let (synthesized, diagnostics) = synthesize(&stack);
+    assert!(
+        synthesized.is_none(),
+        "nothing is lowered for a refused stack"
+    );
+    let messages: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with(
+            "error: stack `shop` › `services`: search/service.json:3:11: unknown field `replica`"
+        ),
+        "{}",
+        messages[0]
+    );
+}
+
+#[test]
+fn the_discoverable_service_registers_in_the_clusters_namespace() {
+    let doc = document(&stacks::shop::shop());
+    let namespace = &doc["resource"]["aws_service_discovery_private_dns_namespace"]["main"];
+    assert_eq!(namespace["name"], "shop.internal");
+    let pricing = &doc["resource"]["aws_ecs_service"]["pricing"];
+    assert_eq!(
+        pricing["service_registries"]["registry_arn"],
+        "${aws_service_discovery_service.pricing.arn}"
+    );
+    // awsvpc tasks: A records, no container and port to name.
+    let registry = &doc["resource"]["aws_service_discovery_service"]["pricing"];
+    assert_eq!(registry["dns_config"]["dns_records"][0]["type"], "A");
+    assert!(pricing["service_registries"]
+        .get("container_port")
+        .is_none());
+    // Blue/green services stay out of Cloud Map (validation refuses them).
+    for name in ["orders", "users", "catalogue"] {
+        assert!(doc["resource"]["aws_ecs_service"][name]
+            .get("service_registries")
+            .is_none());
+    }
+}
+
+#[test]
+fn a_blue_green_service_cannot_be_discoverable() {
+    let mut stack = stacks::shop::shop();
+    let edge = stack
+        .load_balancers_with_ids()
+        .next()
+        .map(|(id, _)| id)
+        .expect("edge");
+    let app = Container::new("search", "search:1.0").port(9200);
+    let traffic = Traffic::rule(
+        edge,
+        RuleMatch::path("/search/*"),
+        app.target(9200),
+        TargetHealthCheck::http("/health"),
+    );
+    stack.add_service(
+        Service::new("search", TaskSize::new(256, 512))
+            .container(app)
+            .blue_green(BlueGreen::new(traffic))
+            .discoverable(),
+    );
+    let messages: Vec<String> = stack.validate().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "error: stack `shop` › service `search` › `discoverable`: a blue/green (CODE_DEPLOY) \
+          service cannot be discoverable: CodeDeploy shifts only load balancer traffic, so \
+          names in Cloud Map would reach the new tasks before the canary and after a rollback, \
+          and `service_registries` cannot change outside a deployment; reach it through its \
+          load balancer rule, or deploy it rolling (ECS Service Connect needs ECS-native \
+          blue/green, provider 6)"
+        ]
+    );
 }

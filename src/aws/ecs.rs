@@ -273,3 +273,44 @@ pub struct RuntimePlatformFile {
     pub operating_system_family: &'static str,
     pub cpu_architecture: &'static str,
 }
+
+#[derive(Debug, Serialize)]
+pub struct ServiceDiscoveryPrivateDnsNamespace {
+    pub name: Expr,
+    pub description: Expr,
+    pub vpc: Expr,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(ServiceDiscoveryPrivateDnsNamespace = "aws_service_discovery_private_dns_namespace", attributes: [id, arn, hosted_zone]);
+
+#[derive(Debug, Serialize)]
+pub struct ServiceDiscoveryService {
+    pub name: Expr,
+    pub description: Expr,
+    pub dns_config: DnsConfig,
+    pub health_check_custom_config: HealthCheckCustomConfig,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(ServiceDiscoveryService = "aws_service_discovery_service", attributes: [id, arn]);
+
+#[derive(Debug, Serialize)]
+pub struct DnsConfig {
+    pub namespace_id: Expr,
+    pub routing_policy: Expr,
+    pub dns_records: Vec<DnsRecord>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DnsRecord {
+    pub ttl: u32,
+    #[serde(rename = "type")]
+    pub record_type: Expr,
+}
+
+/// ECS reports task health to Cloud Map itself.
+#[derive(Debug, Serialize)]
+pub struct HealthCheckCustomConfig {
+    pub failure_threshold: u32,
+}

@@ -11,6 +11,7 @@ mod artefacts;
 mod capacity;
 mod cluster;
 mod deployment;
+mod discovery;
 pub mod lifecycle;
 mod load_balancer;
 mod policy;
@@ -25,7 +26,8 @@ use indexmap::IndexMap;
 
 use crate::aws::{
     AwsProvider, DefaultTags, EcsCapacityProvider, EcsCluster, EcsClusterCapacityProviders,
-    EcsService, EcsTaskDefinition, Elb, IamRole, Lb, LbListener, SecurityGroup, SsmParameter,
+    EcsService, EcsTaskDefinition, Elb, IamRole, Lb, LbListener, SecurityGroup,
+    ServiceDiscoveryPrivateDnsNamespace, SsmParameter,
 };
 use crate::model::{CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, Stack};
 use crate::tf::{Document, Expr, List, Output, Ref, TerraformSettings, Variable};
@@ -50,6 +52,8 @@ pub(crate) struct Context<'a> {
     pub amis: IndexMap<&'static str, Ref<SsmParameter>>,
     pub load_balancers: IndexMap<LoadBalancerId, LoweredLoadBalancer>,
     pub classic_load_balancers: IndexMap<ClassicLoadBalancerId, LoweredClassic>,
+    /// The Cloud Map namespace, when a service is discoverable.
+    pub namespace: Option<Ref<ServiceDiscoveryPrivateDnsNamespace>>,
     /// Labels of security group rules already added, for rules several services need once
     /// (a load balancer reaching the instances of a capacity provider).
     pub shared_rules: HashSet<String>,
@@ -166,13 +170,17 @@ pub fn lower(stack: &Stack) -> Document {
         amis: IndexMap::new(),
         load_balancers: IndexMap::new(),
         classic_load_balancers: IndexMap::new(),
+        namespace: None,
         shared_rules: HashSet::new(),
     };
     capacity::lower_all(&mut context);
+    discovery::lower_namespace(&mut context);
     load_balancer::lower_all(&mut context);
     outputs(&mut context);
+    let mut task_groups = Vec::new();
     for service in stack.services() {
         let lowered = service::lower(&mut context, service);
+        task_groups.push((service, lowered.task_security_group.clone()));
         if let targets::Attachment::BlueGreen(targets) = &lowered.attached.attachment {
             deployment::lower(&mut context, service, targets, &lowered);
             artefacts::lower(&mut context, service, targets.settings, &lowered);
@@ -182,6 +190,7 @@ pub fn lower(stack: &Stack) -> Document {
         }
         service::outputs(&mut context, service, &lowered);
     }
+    discovery::lower_access(&mut context, &task_groups);
     context.doc
 }
 

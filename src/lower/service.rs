@@ -2,7 +2,7 @@
 
 use super::lifecycle::{self, SERVICE_RULES};
 use super::targets::{self, Attached};
-use super::{policy, Context, LoweredService, TaskShape};
+use super::{discovery, policy, Context, LoweredService, TaskShape};
 use crate::aws::{
     CapacityProviderStrategy, CloudwatchLogGroup, ContainerDefinition, ContainerHealthCheck,
     ContainerMountPoint, DeploymentCircuitBreaker, DeploymentController, EcsService,
@@ -90,6 +90,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
         },
     );
 
+    let service_registries = discovery::lower_service(context, service);
     let (lifecycle, comment) = lifecycle::derive(SERVICE_RULES, service);
     // Container definitions name the log group as text, so the dependency is spelled out: it
     // must exist before the first task logs. The listeners attach the target groups to the
@@ -164,7 +165,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
                 rollback: r.circuit_breaker,
             }),
             load_balancer: attached.load_balancer_block(service),
-            service_registries: None,
+            service_registries,
             network_configuration: task_security_group
                 .as_ref()
                 .map(|group| NetworkConfiguration {

@@ -6,6 +6,7 @@
 
 mod compute;
 mod deployment;
+mod descriptor;
 mod load_balancer;
 pub(crate) mod naming;
 mod scaling;
@@ -19,6 +20,7 @@ pub use compute::{
     PlacementStrategy,
 };
 pub use deployment::{BlueGreen, Deployment, DeploymentConfig, Hook, HookEvent, Rolling};
+pub use descriptor::{DescriptorError, Instances, ServiceDescriptor};
 pub use load_balancer::{
     ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicLoadBalancerId,
     ClassicProtocol, Listener, LoadBalancer, LoadBalancerId, LoadBalancerKind, Protocol, Scheme,

@@ -31,6 +31,9 @@ pub struct Service {
     pub health_check_grace_period_seconds: u32,
     /// Task volumes containers can mount. Default: none.
     pub volumes: Vec<Volume>,
+    /// Registered in the cluster's Cloud Map namespace, so other services reach it as
+    /// `<name>.<namespace>` without a load balancer. Rolling services only. Default: off.
+    pub discoverable: bool,
 }
 
 impl Service {
@@ -48,6 +51,7 @@ impl Service {
             log_retention_days: 30,
             health_check_grace_period_seconds: 60,
             volumes: Vec::new(),
+            discoverable: false,
         }
     }
 
@@ -98,6 +102,13 @@ impl Service {
 
     pub fn health_check_grace_period_seconds(mut self, seconds: u32) -> Service {
         self.health_check_grace_period_seconds = seconds;
+        self
+    }
+
+    /// Registers the tasks in the cluster's Cloud Map namespace (A records under awsvpc, SRV
+    /// records with the host port on bridge and host networking).
+    pub fn discoverable(mut self) -> Service {
+        self.discoverable = true;
         self
     }
 
@@ -153,6 +164,20 @@ impl Service {
             }) => Some(traffic),
             _ => None,
         }
+    }
+
+    /// The container and port SRV records name: the load-balanced target, else the first
+    /// port of the first container that has one.
+    pub fn discovery_port(&self) -> Option<(&str, u16)> {
+        if let Some(target) = self.load_balanced_target() {
+            return Some((target.container(), target.port()));
+        }
+        self.containers.iter().find_map(|container| {
+            container
+                .ports
+                .first()
+                .map(|port| (container.name.as_str(), port.container_port))
+        })
     }
 
     /// The container port a load balancer of either kind sends requests to.

@@ -4,6 +4,7 @@
 use indexmap::IndexMap;
 
 use super::compute::{CapacityProviderId, Ec2Capacity};
+use super::descriptor::{DescriptorError, ServiceDescriptor};
 use super::load_balancer::{
     ClassicLoadBalancer, ClassicLoadBalancerId, LoadBalancer, LoadBalancerId, StackId,
 };
@@ -27,6 +28,9 @@ pub struct Stack {
     load_balancers: Vec<LoadBalancer>,
     classic_load_balancers: Vec<ClassicLoadBalancer>,
     services: Vec<Service>,
+    /// Services that could not be described (a broken descriptor file): reported by
+    /// validation, so the stack is refused with the file, line and column.
+    pub(crate) undescribed: Vec<DescriptorError>,
 }
 
 impl Stack {
@@ -44,6 +48,7 @@ impl Stack {
             load_balancers: Vec::new(),
             classic_load_balancers: Vec::new(),
             services: Vec::new(),
+            undescribed: Vec::new(),
         }
     }
 
@@ -137,6 +142,22 @@ impl Stack {
         }
     }
 
+    /// Adds the service a descriptor describes, or records why it could not be read: the stack
+    /// is then refused at synth with the descriptor's file, line and column.
+    pub fn add_described_service(
+        &mut self,
+        descriptor: Result<ServiceDescriptor, DescriptorError>,
+        load_balancer: LoadBalancerId,
+    ) -> &mut Stack {
+        match descriptor {
+            Ok(descriptor) => self.add_service(descriptor.service(load_balancer)),
+            Err(error) => {
+                self.undescribed.push(error);
+                self
+            }
+        }
+    }
+
     pub fn add_service(&mut self, service: Service) -> &mut Stack {
         self.services.push(service);
         self
@@ -212,13 +233,25 @@ pub struct Cluster {
     pub name: String,
     /// CloudWatch Container Insights. Default: on.
     pub container_insights: bool,
+    /// The private DNS namespace (Cloud Map) discoverable services register in, e.g.
+    /// `shop.internal`; services are found as `<service>.<namespace>` inside the VPC.
+    /// Default: `<cluster name>.internal`, created only when a service is discoverable.
+    pub discovery_namespace: Option<String>,
 }
 
 impl Cluster {
+    /// The namespace discoverable services register in.
+    pub fn namespace(&self) -> String {
+        self.discovery_namespace
+            .clone()
+            .unwrap_or_else(|| format!("{}.internal", self.name))
+    }
+
     pub fn new(name: &str) -> Cluster {
         Cluster {
             name: name.into(),
             container_insights: true,
+            discovery_namespace: None,
         }
     }
 }
