@@ -88,3 +88,49 @@ fn user_data_reaches_the_instances_with_shell_variables_unchanged() {
     }
     assert!(checked > 0, "no registered stack has EC2 capacity");
 }
+
+/// The Jenkins controller deploys rolling without autoscaling: nothing is owned outside
+/// Terraform, so the rules give its service no ignore list; only the Auto Scaling group's
+/// desired capacity belongs to ECS managed scaling.
+#[test]
+fn the_jenkins_controller_ignores_nothing_and_never_runs_twice() {
+    let stack = stacks::registry().get("jenkins").expect("registered")();
+    let bytes = synthesize(&stack)
+        .0
+        .expect("valid")
+        .render()
+        .expect("renders");
+    let doc: Value = serde_json::from_slice(&bytes).expect("JSON");
+    let service = &doc["resource"]["aws_ecs_service"]["controller"];
+    assert!(service.get("lifecycle").is_none(), "{service}");
+    assert_eq!(service["deployment_maximum_percent"], 100);
+    assert_eq!(service["deployment_minimum_healthy_percent"], 0);
+    assert_eq!(service["desired_count"], 1);
+    assert_eq!(
+        service["load_balancer"][0]["elb_name"],
+        "${aws_elb.controller.name}"
+    );
+    for (name, group) in doc["resource"]["aws_autoscaling_group"]
+        .as_object()
+        .expect("groups")
+    {
+        assert_eq!(
+            group["lifecycle"]["ignore_changes"],
+            serde_json::json!(["desired_capacity"]),
+            "{name}"
+        );
+    }
+    // jenkins_home is on encrypted EFS, mounted encrypted in transit through an access point.
+    let volume = &doc["resource"]["aws_ecs_task_definition"]["controller"]["volume"][0];
+    assert_eq!(
+        volume["efs_volume_configuration"]["transit_encryption"],
+        "ENABLED"
+    );
+    let file_system = doc["resource"]["aws_efs_file_system"]
+        .as_object()
+        .expect("a file system")
+        .values()
+        .next()
+        .expect("one");
+    assert_eq!(file_system["encrypted"], true);
+}

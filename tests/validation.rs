@@ -14,7 +14,7 @@ use ecsynth::model::{
     ClassicLoadBalancerId, ClassicTraffic, Compute, Container, Deployment, DeploymentConfig,
     Ec2Capacity, Exposure, Input, Listener, LoadBalancer, LoadBalancerId, Network, NetworkMode,
     Protocol, Rolling, Route, RuleMatch, Service, Stack, Step, StepScaling, TargetHealthCheck,
-    TaskSize, Traffic, Volume,
+    TaskSize, Traffic, Volume, VolumeSource,
 };
 use ecsynth::registry::Registry;
 use support::{out_arg, run};
@@ -1387,7 +1387,8 @@ fn host_path_volumes_need_ec2_and_lose_their_data_with_the_instance() {
             service.volumes.push(Volume::host_path("data", "/srv/data"));
         }),
         ["error: stack `shop` › service `api` › `volumes.data`: host path `/srv/data` needs EC2 \
-          capacity; Fargate tasks have no host; keep data that must survive the task outside it"]
+          capacity; Fargate tasks have no host; use `Volume::efs` for data that must survive the \
+          task"]
     );
     assert_eq!(
         worker(|_, service| {
@@ -1396,7 +1397,39 @@ fn host_path_volumes_need_ec2_and_lose_their_data_with_the_instance() {
         }),
         ["warning: stack `shop` › service `worker` › `volumes.data`: host path `/srv/data` lives \
           on one instance: its data is lost when the instance is replaced (scale-in, AMI \
-          refresh)"]
+          refresh); use `Volume::efs` for data that must survive"]
+    );
+}
+
+#[test]
+fn efs_root_directories_and_mount_paths() {
+    assert_eq!(
+        problems(|_, service| {
+            let mut volume = Volume::efs("data", 1000, 1000);
+            if let VolumeSource::Efs(efs) = &mut volume.source {
+                efs.root_directory = "/".into();
+            }
+            service.volumes.push(volume);
+            service.containers[0] = service.containers[0].clone().mount("data", "data");
+        }),
+        [
+            "error: stack `shop` › service `api` › `volumes.data.root_directory`: `/` must be an \
+             absolute directory below `/` of at most 100 characters; each volume gets its own \
+             directory on its file system",
+            "error: stack `shop` › service `api` › container `app` › `mount_points`: `data` is \
+             not an absolute path in the container",
+        ]
+    );
+    assert_eq!(
+        problems(|_, service| {
+            service.volumes.push(Volume::efs("data", 1000, 1000));
+            service.volumes.push(Volume::scratch("tmp"));
+            service.containers[0] = service.containers[0]
+                .clone()
+                .mount("data", "/data")
+                .mount("tmp", "/tmp");
+        }),
+        Vec::<String>::new()
     );
 }
 
@@ -1419,7 +1452,7 @@ fn mounts_name_a_volume_of_the_service() {
              `cache` is not a volume of this service; volumes: data",
             "warning: stack `shop` › service `worker` › `volumes.data`: host path `/srv/data` \
              lives on one instance: its data is lost when the instance is replaced (scale-in, \
-             AMI refresh)",
+             AMI refresh); use `Volume::efs` for data that must survive",
         ]
     );
 }

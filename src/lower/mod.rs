@@ -19,6 +19,7 @@ mod scaling;
 mod service;
 mod targets;
 mod templates;
+mod volumes;
 
 use std::collections::HashSet;
 
