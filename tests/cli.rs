@@ -258,7 +258,7 @@ fn broken() -> Stack {
             },
         )
         .container(Container::new("app", "nginx"))
-        .deployment(ecsynth::model::Deployment::Rolling),
+        .deployment(ecsynth::model::Deployment::rolling()),
     );
     stack
 }

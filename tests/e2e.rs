@@ -64,7 +64,7 @@ fn python_environment() -> PathBuf {
 }
 
 #[test]
-fn e2e_blue_green_stacks_stay_drift_free_after_codedeploy_and_autoscaling() {
+fn blue_green_stacks_stay_drift_free_after_codedeploy_and_autoscaling() {
     support::require_terraform();
     let python = python_environment();
     let registry = stacks::registry();

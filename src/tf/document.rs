@@ -101,6 +101,8 @@ impl Lifecycle {
 pub struct Meta {
     /// Rendered as the block's `"//"` key, the first thing a reviewer reads.
     pub comment: Option<String>,
+    /// One instance per element (`for_each`); inside, [`Document::each_value`] is the element.
+    pub for_each: Option<Expr>,
     pub depends_on: Vec<Dependency>,
     pub lifecycle: Lifecycle,
 }
@@ -182,6 +184,8 @@ impl Serialize for Block {
         struct Flat<'a> {
             #[serde(rename = "//", skip_serializing_if = "Option::is_none")]
             comment: &'a Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            for_each: &'a Option<Expr>,
             #[serde(flatten)]
             body: &'a dyn erased_serde::Serialize,
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -191,6 +195,7 @@ impl Serialize for Block {
         }
         Flat {
             comment: &self.meta.comment,
+            for_each: &self.meta.for_each,
             body: self.body.as_ref(),
             depends_on: &self.meta.depends_on,
             lifecycle: &self.meta.lifecycle,
@@ -295,6 +300,11 @@ impl Document {
             });
         }
         Expr::reference(self.id, format!("local.{name}").into(), None)
+    }
+
+    /// `each.value`: the element of a block with `for_each` that is being created.
+    pub fn each_value(&self) -> Expr {
+        Expr::reference(self.id, "each.value".into(), None)
     }
 
     pub fn add<T: Resource>(&mut self, label: &str, body: T) -> Ref<T> {
@@ -522,6 +532,7 @@ mod tests {
                     ignore_changes: vec!["policy"],
                     ..Lifecycle::default()
                 },
+                ..Meta::default()
             },
         );
         let json: serde_json::Value =

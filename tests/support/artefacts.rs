@@ -41,25 +41,43 @@ pub fn check_stack(registry: &Registry, name: &str) -> usize {
             .expect("int");
         assert_eq!(container_port, mapping["container_port"], "stack `{name}`");
 
-        // The network configuration CodeDeploy applies is the service's own.
+        // The network configuration CodeDeploy applies is the service's own; bridge and host
+        // tasks have none, and name the capacity provider instead.
         let network = &service["network_configuration"];
-        let subnets = network["subnets"]
-            .as_str()
-            .expect("subnets from a variable");
-        let variable = subnets.trim_start_matches("${").trim_end_matches('}');
-        assert_eq!(
-            appspec_field(appspec, "Subnets"),
-            format!("${{jsonencode({variable})}}"),
-            "stack `{name}`"
-        );
-        assert_eq!(
-            appspec_field(appspec, "SecurityGroups"),
-            format!(
-                "[\"{}\"]",
-                network["security_groups"][0].as_str().expect("sg")
-            ),
-            "stack `{name}`"
-        );
+        if network.is_null() {
+            assert!(
+                !appspec.contains("NetworkConfiguration"),
+                "stack `{name}`: {appspec}"
+            );
+            assert_eq!(
+                appspec_field(appspec, "- CapacityProvider"),
+                format!(
+                    "\"{}\"",
+                    service["capacity_provider_strategy"][0]["capacity_provider"]
+                        .as_str()
+                        .expect("an EC2 service names its capacity provider")
+                ),
+                "stack `{name}`"
+            );
+        } else {
+            let subnets = network["subnets"]
+                .as_str()
+                .expect("subnets from a variable");
+            let variable = subnets.trim_start_matches("${").trim_end_matches('}');
+            assert_eq!(
+                appspec_field(appspec, "Subnets"),
+                format!("${{jsonencode({variable})}}"),
+                "stack `{name}`"
+            );
+            assert_eq!(
+                appspec_field(appspec, "SecurityGroups"),
+                format!(
+                    "[\"{}\"]",
+                    network["security_groups"][0].as_str().expect("sg")
+                ),
+                "stack `{name}`"
+            );
+        }
         assert_eq!(
             appspec_field(appspec, "TaskDefinition"),
             "\"<TASK_DEFINITION>\""
@@ -79,6 +97,11 @@ pub fn check_stack(registry: &Registry, name: &str) -> usize {
         assert_eq!(taskdef["taskRoleArn"], task["task_role_arn"]);
         assert_eq!(taskdef["cpu"], task["cpu"]);
         assert_eq!(taskdef["memory"], task["memory"]);
+        assert_eq!(taskdef["networkMode"], task["network_mode"]);
+        assert_eq!(
+            taskdef["requiresCompatibilities"],
+            task["requires_compatibilities"]
+        );
         let mut expected: Value =
             serde_json::from_str(task["container_definitions"].as_str().expect("JSON text"))
                 .expect("container definitions are JSON");
