@@ -25,6 +25,10 @@ def apply_patches() -> None:
     _patch_codedeploy_alarm_configuration()
     _patch_ec2_group_rule_description()
     _patch_listener_certificates_are_inputs()
+    _patch_ecs_service_without_awsvpc()
+    _patch_ecs_create_service_ec2_fields()
+    _patch_ec2_launch_template_own_tags()
+    _patch_autoscaling_unprotect_reconciles()
 
 
 def _patch_applicationautoscaling_tags() -> None:
@@ -226,6 +230,101 @@ def _patch_listener_certificates_are_inputs() -> None:
                 raise
 
     elbv2_models.register_certificate = register_certificate
+
+
+def _patch_ecs_service_without_awsvpc() -> None:
+    # Gap: for a service without awsvpc (bridge/host tasks on EC2) moto stores
+    # and returns networkConfiguration {}; the provider dereferences the
+    # missing awsvpcConfiguration and crashes (nil pointer panic in
+    # flattenNetworkConfiguration). Return no networkConfiguration instead.
+    from moto.ecs.models import Service
+
+    original = Service.__init__
+
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        if not self.network_configuration:
+            self.network_configuration = None
+
+    Service.__init__ = init
+
+
+def _patch_ecs_create_service_ec2_fields() -> None:
+    # Gap: ecs CreateService also drops capacityProviderStrategy,
+    # placementStrategy, placementConstraints and deploymentConfiguration, so
+    # aws_ecs_service shows a perpetual diff for capacity_provider_strategy,
+    # ordered_placement_strategy, placement_constraints and
+    # deployment_circuit_breaker / deployment_*_percent. Store them like the
+    # fields above (snake_case attribute, as UpdateService does).
+    from moto.core.utils import camelcase_to_underscores
+    from moto.ecs.responses import EC2ContainerServiceResponse as R
+
+    dropped = [
+        "capacityProviderStrategy",
+        "placementStrategy",
+        "placementConstraints",
+        "deploymentConfiguration",
+    ]
+    original = R.create_service
+
+    def create_service(self):  # type: ignore[no-untyped-def]
+        result = original(self)
+        service = result.result["service"]
+        for field in dropped:
+            value = self._get_param(field)
+            if value is not None:
+                setattr(service, camelcase_to_underscores(field), value)
+        return result
+
+    R.create_service = create_service
+
+
+def _patch_ec2_launch_template_own_tags() -> None:
+    # Gap: ec2 CreateLaunchTemplate copies the request's top-level TagSpecifications (the tags
+    # of the launch template itself, e.g. ResourceType=launch-template from default_tags) into
+    # the LaunchTemplateData of version 1, so DescribeLaunchTemplateVersions reports a
+    # tag_specifications block the stack never declared: aws_launch_template shows a perpetual
+    # diff (and a new version on every apply, which the ASG's launch_template.version follows).
+    # Keep them on the template only, as AWS does.
+    from moto.ec2.models.launch_templates import convert_tag_spec
+    from moto.ec2.responses.launch_templates import LaunchTemplates as R
+
+    original = R.create_launch_template
+
+    def create_launch_template(self):  # type: ignore[no-untyped-def]
+        declared = list(self._get_param("LaunchTemplateData", {}).get("TagSpecifications") or [])
+        result = original(self)
+        template = self.ec2_backend.get_launch_template_by_name(self._get_param("LaunchTemplateName"))
+        version = template.versions[0]
+        if declared:
+            version.data["TagSpecifications"] = declared
+        else:
+            version.data.pop("TagSpecifications", None)
+        version.instance_tags = convert_tag_spec(declared).get("instance", {})
+        return result
+
+    R.create_launch_template = create_launch_template
+
+
+def _patch_autoscaling_unprotect_reconciles() -> None:
+    # Gap: autoscaling adjusts the instances of a group only inside the call that changes its
+    # desired capacity, and skips instances protected from scale-in. AWS keeps reconciling: an
+    # instance whose protection is lifted (SetInstanceProtection false) above the desired
+    # capacity is terminated. The provider deletes an ASG with protect_from_scale_in exactly
+    # that way (desired 0, then unprotect, then wait for 0 instances), so on moto
+    # `terraform destroy` of aws_autoscaling_group waits for its 10 min timeout and fails.
+    # Reconcile the group's capacity after SetInstanceProtection.
+    from moto.autoscaling.models import AutoScalingBackend
+
+    original = AutoScalingBackend.set_instance_protection
+
+    def set_instance_protection(self, group_name, instance_ids, protected_from_scale_in):  # type: ignore[no-untyped-def]
+        original(self, group_name, instance_ids, protected_from_scale_in)
+        if not protected_from_scale_in:
+            group = self.autoscaling_groups[group_name]
+            group.set_desired_capacity(group.desired_capacity)
+
+    AutoScalingBackend.set_instance_protection = set_instance_protection
 
 
 def _exit_with_parent() -> None:
