@@ -415,7 +415,7 @@ fn secrets_come_from_ssm_or_secrets_manager() {
         problems(|_, service| {
             service.containers[0] = service.containers[0]
                 .clone()
-                .secret("DB_URL", "arn:aws:ssm:eu-west-1:1:parameter/db")
+                .secret("DB_URL", "arn:aws:ssm:eu-west-1:123456789012:parameter/db")
                 .secret("TOKEN", "/plain/parameter/name");
         }),
         [
@@ -431,13 +431,14 @@ fn secrets_come_from_ssm_or_secrets_manager() {
 fn secret_names_must_not_be_empty() {
     assert_eq!(
         problems(|_, service| {
-            service.containers[0] = service.containers[0]
-                .clone()
-                .secret("", "arn:aws:secretsmanager:eu-west-1:1:secret:db");
+            service.containers[0] = service.containers[0].clone().secret(
+                "",
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db",
+            );
         }),
         [
             "error: stack `shop` › service `api` › container `app` › `secrets`: the secret from \
-          `arn:aws:secretsmanager:eu-west-1:1:secret:db` has an empty variable name"
+          `arn:aws:secretsmanager:eu-west-1:123456789012:secret:db` has an empty variable name"
         ]
     );
 }
@@ -2138,5 +2139,273 @@ fn a_load_balancer_id_from_another_stack_is_refused_even_when_its_index_exists_h
                 .to_owned()
         ),
         "{messages:#?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The catalogue's rules (issue 14): values AWS or the provider refuse later
+
+/// The registered stacks' lowered resources, and each attribute they emit, all have a
+/// catalogue row; so does the provider block.
+#[test]
+fn the_catalogue_covers_every_emitted_attribute() {
+    let catalogue = ecsynth::model::validate::catalogue();
+    let registry = stacks::registry();
+    let mut missing = Vec::new();
+    for name in registry.names() {
+        let bytes = support::main_tf_json(&registry, name);
+        let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+        let mut emitted: Vec<(String, String)> = Vec::new();
+        for (kind, prefix) in [("resource", ""), ("data", "data.")] {
+            for (resource_type, blocks) in doc[kind].as_object().into_iter().flatten() {
+                for block in blocks.as_object().into_iter().flat_map(|b| b.values()) {
+                    for attribute in block.as_object().into_iter().flat_map(|a| a.keys()) {
+                        if !["//", "depends_on", "lifecycle"].contains(&attribute.as_str()) {
+                            emitted.push((format!("{prefix}{resource_type}"), attribute.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        for attribute in doc["provider"]["aws"]
+            .as_object()
+            .into_iter()
+            .flat_map(|a| a.keys())
+        {
+            emitted.push(("provider.aws".into(), attribute.clone()));
+        }
+        for (resource, attribute) in emitted {
+            let covered = catalogue.iter().any(|row| {
+                row.resource == resource
+                    && (row.attribute == attribute
+                        || row.attribute.starts_with(&format!("{attribute}.")))
+            });
+            if !covered && !missing.contains(&(resource.clone(), attribute.clone())) {
+                missing.push((resource, attribute));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "attributes without a catalogue row: {missing:?}"
+    );
+}
+
+#[test]
+fn region_must_exist_in_the_aws_partition() {
+    let mut stack = stack_with(|_, _| {});
+    stack.region = "eu-west-9".into();
+    assert_eq!(messages(&stack), ["error: stack `shop` › `region`: `eu-west-9` is not an AWS region (the provider refuses it at plan time); did you mean `eu-west-1`? regions: af-south-1, ap-east-1, ap-northeast-1, ap-northeast-2, ap-northeast-3, ap-south-1, ap-south-2, ap-southeast-1, ap-southeast-2, ap-southeast-3, ap-southeast-4, ap-southeast-5, ap-southeast-7, ca-central-1, ca-west-1, eu-central-1, eu-central-2, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-2, eu-west-3, il-central-1, me-central-1, me-south-1, mx-central-1, sa-east-1, us-east-1, us-east-2, us-west-1, us-west-2"]);
+    stack.region = "cn-north-1".into();
+    assert_eq!(messages(&stack), ["error: stack `shop` › `region`: `cn-north-1` is in the `aws-cn` partition; ecsynth writes `arn:aws:` ARNs (managed policies, secret grants), so it supports the regions of the `aws` partition only"]);
+}
+
+#[test]
+fn tags_follow_aws_tag_rules() {
+    let mut stack = stack_with(|_, _| {});
+    stack
+        .tag("aws:team", "payments")
+        .tag(&"k".repeat(129), "v")
+        .tag("cost;centre", "a")
+        .tag("Owner", &"v".repeat(257));
+    assert_eq!(messages(&stack), ["error: stack `shop` › `tags`: tag key `aws:team` starts with `aws:`, which AWS reserves for its own tags; rename the tag", "error: stack `shop` › `tags`: tag key `kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk` is 129 characters; AWS allows 1 to 128", "error: stack `shop` › `tags`: tag key `cost;centre` contains `;`; tags allow letters, digits, spaces and `_.:/=+-@`", "error: stack `shop` › `tags`: the value of tag `Owner` is 257 characters; AWS allows at most 256"]);
+    let mut stack = stack_with(|_, _| {});
+    for n in 0..48 {
+        stack.tag(&format!("t{n}"), "v");
+    }
+    assert_eq!(messages(&stack), ["error: stack `shop` › `tags`: 48 tags, and ecsynth adds `Stack`, `ManagedBy` and `Name`: 51 on some resources, AWS allows at most 50; remove 1"]);
+    // 47 of the user's own, with the three ecsynth adds, are the 50 AWS allows.
+    let mut stack = stack_with(|_, _| {});
+    for n in 0..47 {
+        stack.tag(&format!("t{n}"), "v");
+    }
+    stack.tag("Stack", "replaced");
+    assert_eq!(messages(&stack), Vec::<String>::new());
+}
+
+#[test]
+fn stack_named_sg_is_refused() {
+    let mut stack = stack_with(|_, _| {});
+    stack.name = "sg".into();
+    assert_eq!(messages(&stack), ["error: stack `sg` › `name`: security group names are `<stack>-…`, and EC2 refuses names starting with `sg-`; rename the stack"]);
+}
+
+#[test]
+fn certificate_must_be_an_arn_of_the_region() {
+    assert_eq!(
+        problems(|lb, _| lb.prod_listener = Listener::https(443, "my-certificate")),
+        ["error: stack `shop` › load balancer `web` › `prod_listener.certificate_arn`: `my-certificate` is not a certificate ARN: write `arn:aws:acm:<region>:<account>:certificate/<id>` (ACM) or `arn:aws:iam::<account>:server-certificate/<name>`"]
+    );
+    assert_eq!(
+        problems(|lb, _| lb.prod_listener = Listener::https(
+            443,
+            "arn:aws:acm:us-east-1:123456789012:certificate/0b6f8e1c-2f4d"
+        )),
+        ["error: stack `shop` › load balancer `web` › `prod_listener.certificate_arn`: `arn:aws:acm:us-east-1:123456789012:certificate/0b6f8e1c-2f4d` is not a certificate ARN: the certificate is in `us-east-1`, and a load balancer takes certificates of its own region (`eu-west-1`) only; request or import it in `eu-west-1`"]
+    );
+    assert_eq!(
+        problems(|lb, _| lb.prod_listener =
+            Listener::https(443, "arn:aws:iam::123456789012:server-certificate/shop")),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn ssl_policy_must_be_predefined() {
+    assert_eq!(
+        problems(|lb, _| {
+            let mut listener = Listener::https(
+                443,
+                "arn:aws:acm:eu-west-1:123456789012:certificate/0b6f8e1c-2f4d",
+            );
+            listener.ssl_policy = "TLS13".into();
+            lb.prod_listener = listener;
+        }),
+        ["error: stack `shop` › load balancer `web` › `prod_listener.ssl_policy`: `TLS13` is not a predefined security policy; they are named `ELBSecurityPolicy-…`, e.g. the default `ELBSecurityPolicy-TLS13-1-2-2021-06`"]
+    );
+}
+
+#[test]
+fn cidrs_must_be_ipv4_network_addresses() {
+    assert_eq!(
+        problems(|lb, _| {
+            *lb = lb.clone().allowed_cidrs(&["10.0.0.1/8", "10.0.0.0/33", "::/0", "office"]);
+        }),
+        ["error: stack `shop` › load balancer `web` › `allowed_cidrs`: `10.0.0.1/8` has host bits set; AWS takes the network address, `10.0.0.0/8`", "error: stack `shop` › load balancer `web` › `allowed_cidrs`: `10.0.0.0/33` is not a CIDR range: the prefix `33` is not 0 to 32", "error: stack `shop` › load balancer `web` › `allowed_cidrs`: `::/0` is an IPv6 range; the security group rules ecsynth writes are IPv4", "error: stack `shop` › load balancer `web` › `allowed_cidrs`: `office` is not a CIDR range; write `address/prefix`, e.g. `10.0.0.0/8`"]
+    );
+    assert_eq!(
+        problems(|lb, _| *lb = lb.clone().test_listener_cidrs(&[])),
+        ["error: stack `shop` › load balancer `web` › `test_listener_cidrs`: no ranges: nothing could reach the listeners; give at least one, e.g. `0.0.0.0/0` or `10.0.0.0/8`"]
+    );
+}
+
+#[test]
+fn deregistration_delay_is_at_most_an_hour() {
+    assert_eq!(
+        problems(|_, service| service.traffic_mut().expect("traffic").deregistration_delay = 3601),
+        ["error: stack `shop` › service `api` › `traffic.deregistration_delay`: 3601 s is outside the target group range 0 to 3600 seconds"]
+    );
+    assert_eq!(
+        problems(|_, service| service.traffic_mut().expect("traffic").deregistration_delay = 3600),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn grace_period_and_desired_count_fit_an_integer() {
+    assert_eq!(
+        problems(|_, service| {
+            service.health_check_grace_period_seconds = 2_147_483_648;
+            service.desired_count = u32::MAX;
+        }),
+        ["error: stack `shop` › service `api` › `desired_count`: 4294967295 is above ECS's maximum 2147483647; allowed: 0 to 2147483647", "error: stack `shop` › service `api` › `health_check_grace_period_seconds`: 2147483648 is above ECS's maximum 2147483647; allowed: 0 to 2147483647"]
+    );
+}
+
+fn edit_app(edit: impl FnOnce(&mut Container)) -> Vec<String> {
+    problems(|_, service| edit(&mut service.containers[0]))
+}
+
+#[test]
+fn image_has_ecs_characters_and_length() {
+    assert_eq!(edit_app(|app| app.image = "nginx:1.27 latest".into()), ["error: stack `shop` › service `api` › container `app` › `image`: `nginx:1.27 latest` contains ` `; an image reference allows A-Z, a-z, 0-9 and `-_:./#@`"]);
+    assert_eq!(edit_app(|app| app.image = "a".repeat(256)), ["error: stack `shop` › service `api` › container `app` › `image`: the image is 256 characters; ECS allows at most 255"]);
+    assert_eq!(
+        edit_app(|app| app.image = format!("{}@sha256:{}", "r", "a".repeat(64))),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn environment_names_are_docker_names() {
+    assert_eq!(
+        edit_app(|app| *app = app.clone().env("A=B", "1").env("MY VAR", "2")),
+        ["error: stack `shop` › service `api` › container `app` › `environment`: environment variable name `A=B` contains `=`; Docker passes variables as `NAME=value`", "error: stack `shop` › service `api` › container `app` › `environment`: environment variable name `MY VAR` contains ` `; use letters, digits and `_`, e.g. `MY_VAR`"]
+    );
+}
+
+#[test]
+fn secret_arns_are_well_formed() {
+    assert_eq!(
+        edit_app(|app| {
+            *app = app
+                .clone()
+                .secret("A", "arn:aws:ssm:eu-west-1:1234:parameter/a")
+                .secret("B", "arn:aws:secretsmanager:eu-west-1:123456789012:db")
+                .secret("C", "arn:aws:ssm:eu-west-1:123456789012:parameter/a b")
+                .secret(
+                    "D",
+                    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:password::",
+                )
+        }),
+        ["error: stack `shop` › service `api` › container `app` › `secrets.A`: `arn:aws:ssm:eu-west-1:1234:parameter/a` is not a well-formed ARN: the account `1234` is not 12 digits", "error: stack `shop` › service `api` › container `app` › `secrets.B`: `arn:aws:secretsmanager:eu-west-1:123456789012:db` is not a well-formed ARN: `db` is not `secret:<name>`", "error: stack `shop` › service `api` › container `app` › `secrets.C`: `arn:aws:ssm:eu-west-1:123456789012:parameter/a b` is not a well-formed ARN: the name `a b` contains ` `; names allow A-Z, a-z, 0-9 and `_.-/`"]
+    );
+}
+
+#[test]
+fn ulimits_have_names_and_soft_below_hard() {
+    assert_eq!(
+        edit_app(|app| {
+            *app = app
+                .clone()
+                .ulimit("files", 1, 1)
+                .ulimit("nofile", 2048, 1024)
+                .ulimit("nproc", 1, 1)
+                .ulimit("nproc", 1, 1)
+        }),
+        ["error: stack `shop` › service `api` › container `app` › `ulimits`: `files` is not a ulimit name; allowed: core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack", "error: stack `shop` › service `api` › container `app` › `ulimits.nofile`: soft limit 2048 is above the hard limit 1024; the soft limit must not exceed the hard limit", "error: stack `shop` › service `api` › container `app` › `ulimits.nproc`: `nproc` is set twice; set each ulimit once"]
+    );
+    assert_eq!(
+        edit_app(|app| *app = app.clone().ulimit("nofile", 1_048_577, 1_048_577)),
+        ["error: stack `shop` › service `api` › container `app` › `ulimits.nofile`: hard limit 1048577 is above Fargate's 1048576 open files"]
+    );
+}
+
+#[test]
+fn container_health_check_has_ecs_ranges() {
+    use ecsynth::model::ContainerHealthCheck;
+    let at = |interval, timeout, retries, start_period| ContainerHealthCheck {
+        command: vec!["CMD".into(), "/bin/check".into()],
+        interval,
+        timeout,
+        retries,
+        start_period,
+    };
+    assert_eq!(
+        edit_app(|app| app.health_check = Some(at(4, 121, 0, 301))),
+        ["error: stack `shop` › service `api` › container `app` › `health_check.interval`: 4 is outside ECS's range 5 to 300 seconds", "error: stack `shop` › service `api` › container `app` › `health_check.timeout`: 121 is outside ECS's range 2 to 120 seconds", "error: stack `shop` › service `api` › container `app` › `health_check.retries`: 0 is outside ECS's range 1 to 10", "error: stack `shop` › service `api` › container `app` › `health_check.start_period`: 301 is outside ECS's range 0 to 300 seconds"]
+    );
+    assert_eq!(
+        edit_app(|app| app.health_check = Some(at(301, 1, 11, 0))),
+        ["error: stack `shop` › service `api` › container `app` › `health_check.interval`: 301 is outside ECS's range 5 to 300 seconds", "error: stack `shop` › service `api` › container `app` › `health_check.timeout`: 1 is outside ECS's range 2 to 120 seconds", "error: stack `shop` › service `api` › container `app` › `health_check.retries`: 11 is outside ECS's range 1 to 10"]
+    );
+    assert_eq!(
+        edit_app(|app| app.health_check = Some(at(5, 2, 1, 0))),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        edit_app(|app| app.health_check = Some(at(300, 120, 10, 300))),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        edit_app(|app| {
+            let mut check = at(30, 5, 3, 0);
+            check.command = vec!["curl -f localhost".into()];
+            app.health_check = Some(check);
+        }),
+        ["error: stack `shop` › service `api` › container `app` › `health_check.command`: [\"curl -f localhost\"] is not a health check command; start with `CMD` and the program and its arguments, or `CMD-SHELL` and a shell command (`ContainerHealthCheck::shell`)"]
+    );
+}
+
+#[test]
+fn container_memory_is_at_least_docker_minimum() {
+    assert_eq!(edit_app(|app| app.memory = Some(5)), ["error: stack `shop` › service `api` › container `app` › `memory`: 5 MiB is below Docker's minimum hard limit of 6 MiB; give at least 6"]);
+}
+
+#[test]
+fn task_definition_fits_64_kib() {
+    assert_eq!(
+        edit_app(|app| *app = app.clone().env("BIG", &"x".repeat(64 * 1024))),
+        ["error: stack `shop` › service `api` › `containers`: the task definition takes about 67264 bytes (`app` 66240), more than ECS's 65536 (64 KiB); move large environment values into secrets or a configuration file"]
     );
 }

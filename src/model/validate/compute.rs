@@ -1,10 +1,60 @@
 //! Compute: the capacity providers of the stack and what a service asks of its compute —
 //! Fargate's size table on Fargate, the instance type's size on EC2, volumes each kind offers.
 
+use super::Coverage::{ByConstruction, Checked, NotChecked};
 use super::{plain_list, service_path, Checker};
+use super::{row, Constraint};
 use crate::model::compute::{Compute, Ec2Capacity};
 use crate::model::service::{Service, VolumeSource};
 use crate::model::stack::Stack;
+
+const ASG: &str = "aws_autoscaling_group";
+const LT: &str = "aws_launch_template";
+const ECP: &str = "aws_ecs_capacity_provider";
+
+pub(super) const CATALOGUE: &[Constraint] = &[
+    row(ECP, "name", "1–255 of A-Za-z0-9-_, not `aws…`, `ecs…`, `fargate…`", "ECS API CreateCapacityProvider", Checked("name (see names)")),
+    row(ECP, "auto_scaling_group_provider", "target capacity 1–100 %; managed termination protection needs scale-in protection", "ECS API ManagedScaling", Checked("target_capacity_percent")),
+    row("aws_ecs_cluster_capacity_providers", "capacity_providers", "providers of the cluster", "ECS API PutClusterCapacityProviders", ByConstruction("references")),
+    row("aws_ecs_cluster_capacity_providers", "default_capacity_provider_strategy", "weight 0–1000, base 0–100000", "ECS API", ByConstruction("constants")),
+    row("aws_ecs_cluster_capacity_providers", "cluster_name", "cluster", "ECS API", ByConstruction("reference")),
+    row(ASG, "name", "1–255 characters", "Auto Scaling API CreateAutoScalingGroup", ByConstruction("the checked capacity provider name")),
+    row(ASG, "min_size", "0 ≤ min ≤ max", "Auto Scaling API", Checked("size")),
+    row(ASG, "max_size", "≥ 1", "Auto Scaling API", Checked("size")),
+    row(ASG, "desired_capacity", "min ≤ desired ≤ max", "Auto Scaling API", ByConstruction("the minimum")),
+    row(ASG, "vpc_zone_identifier", "subnet ids", "Auto Scaling API", ByConstruction("the task subnets input")),
+    row(ASG, "launch_template", "template and version", "Auto Scaling API", ByConstruction("reference")),
+    row(ASG, "tag", "tag rules", "Auto Scaling API", Checked("tags (the `Name` tag is counted)")),
+    row(ASG, "enabled_metrics", "metric name enum", "Auto Scaling API", ByConstruction("constants")),
+    row(ASG, "health_check_type", "EC2 or ELB", "Auto Scaling API", ByConstruction("constant")),
+    row(ASG, "instance_refresh", "strategy Rolling", "Auto Scaling API", ByConstruction("constants")),
+    row(ASG, "protect_from_scale_in", "boolean; required by managed termination protection", "ECS API ManagedTerminationProtection", ByConstruction("follows `managed_termination_protection`")),
+    row(LT, "name", "3–128 of A-Za-z0-9()./_-", "EC2 API CreateLaunchTemplate", ByConstruction("the checked capacity provider name; a one-character stack and provider name gives at least 3")),
+    row(LT, "instance_type", "an EC2 instance type", "EC2 API", NotChecked("types not in ecsynth's table are a warning: AWS adds types faster than a table follows")),
+    row(LT, "block_device_mappings", "gp3 1–16384 GiB, at least the AMI snapshot", "EC2 API EbsBlockDevice", Checked("root_volume_gib (minimum; the maximum is not checked)")),
+    row(LT, "user_data", "base64, ≤ 16 KiB before encoding", "EC2 API RunInstances", NotChecked("agent and kernel settings are checked line by line; their total size is not, a handful of settings is far below 16 KiB")),
+    row(LT, "description", "≤ 255", "EC2 API", ByConstruction("fixed text with checked names")),
+    row(LT, "iam_instance_profile", "profile", "EC2 API", ByConstruction("reference")),
+    row(LT, "image_id", "AMI id", "EC2 API", ByConstruction("AWS's public SSM parameter")),
+    row(LT, "metadata_options", "IMDSv2 settings", "EC2 API", ByConstruction("constants")),
+    row(LT, "monitoring", "boolean", "EC2 API", ByConstruction("constant")),
+    row(LT, "tag_specifications", "tag rules", "EC2 API", Checked("tags (the `Name` tag is counted)")),
+    row(LT, "update_default_version", "boolean", "provider", ByConstruction("constant")),
+    row(LT, "vpc_security_group_ids", "ids", "EC2 API", ByConstruction("reference")),
+    row("data.aws_ssm_parameter", "name", "AWS's public ECS AMI parameter", "ECS Developer Guide, AMI metadata", ByConstruction("constants by architecture")),
+    row("aws_efs_file_system", "creation_token", "1–64 characters", "EFS API CreateFileSystem", NotChecked("`<stack>-<service>-<volume>`: volume names are not length-checked yet")),
+    row("aws_efs_file_system", "tags", "tag rules", "EFS API", Checked("tags (the `Name` tag is counted)")),
+    row("aws_efs_file_system", "encrypted", "boolean", "EFS API", ByConstruction("constant")),
+    row("aws_efs_file_system", "performance_mode", "generalPurpose, maxIO", "EFS API", ByConstruction("constant")),
+    row("aws_efs_file_system", "throughput_mode", "bursting, elastic, provisioned", "EFS API", ByConstruction("constant")),
+    row("aws_efs_access_point", "root_directory", "path 1–100 characters, absolute; creation info", "EFS API CreateAccessPoint", Checked("volumes.root_directory")),
+    row("aws_efs_access_point", "posix_user", "uid, gid 0–4294967295", "EFS API PosixUser", ByConstruction("u32 values")),
+    row("aws_efs_access_point", "file_system_id", "id", "EFS API", ByConstruction("reference")),
+    row("aws_efs_mount_target", "file_system_id", "id", "EFS API", ByConstruction("reference")),
+    row("aws_efs_mount_target", "subnet_id", "one per Availability Zone", "EFS API CreateMountTarget", NotChecked("subnets are usually variables; AWS refuses two in one zone at apply")),
+    row("aws_efs_mount_target", "security_groups", "ids", "EFS API", ByConstruction("reference")),
+    row("aws_efs_mount_target", "for_each", "Terraform meta-argument", "Terraform", ByConstruction("the task subnets")),
+];
 
 /// Fargate CPU units → allowed memory in MiB (first, last, step).
 const FARGATE_SIZES: &[(u32, u32, u32, u32)] = &[

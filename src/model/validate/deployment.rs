@@ -4,7 +4,8 @@
 //! CodeDeploy ECS deployment groups take ALB or NLB only, with exactly two target groups;
 //! lowering builds exactly that, so those rules hold by construction and are not checked here.
 
-use super::{quoted_list, service_path, Checker};
+use super::Coverage::{ByConstruction, Checked, NotChecked};
+use super::{quoted_list, row, service_path, Checker, Constraint};
 use crate::model::deployment::{BlueGreen, Deployment, DeploymentConfig, Rolling};
 use crate::model::load_balancer::LoadBalancerKind;
 use crate::model::service::Service;
@@ -23,7 +24,65 @@ const PREDEFINED: &[&str] = &[
 /// both 2 days.
 const MAX_WAIT_MINUTES: u32 = 2880;
 
+const SVC: &str = "aws_ecs_service";
+const CREATE_SERVICE: &str = "ECS API CreateService";
+const DG: &str = "aws_codedeploy_deployment_group";
+const DG_API: &str = "CodeDeploy API CreateDeploymentGroup";
+
+pub(super) const CATALOGUE: &[Constraint] = &[
+    row(SVC, "name", "1–255 of A-Za-z0-9-_", CREATE_SERVICE, Checked("name (see names)")),
+    row(SVC, "desired_count", "0–2147483647 (Integer)", CREATE_SERVICE, Checked("desired_count")),
+    row(SVC, "health_check_grace_period_seconds", "0–2147483647 (Integer); only with a load balancer", "ECS API CreateService; provider validation IntBetween(0, MaxInt32)", Checked("health_check_grace_period_seconds")),
+    row(SVC, "deployment_minimum_healthy_percent", "0–100", CREATE_SERVICE, Checked("deployment.minimum_healthy_percent")),
+    row(SVC, "deployment_maximum_percent", "≥ 100 and above the minimum", CREATE_SERVICE, Checked("deployment.maximum_percent")),
+    row(SVC, "deployment_circuit_breaker", "ECS controller only", CREATE_SERVICE, ByConstruction("written for rolling services only")),
+    row(SVC, "deployment_controller", "ECS or CODE_DEPLOY", CREATE_SERVICE, ByConstruction("from `Deployment`")),
+    row(SVC, "launch_type", "FARGATE, or none with a capacity provider strategy", CREATE_SERVICE, ByConstruction("from `Compute`")),
+    row(SVC, "capacity_provider_strategy", "a capacity provider of the cluster; weight 0–1000, base 0–100000", CREATE_SERVICE, ByConstruction("one provider of the stack, weight 1, base 0")),
+    row(SVC, "ordered_placement_strategy", "at most 5", CREATE_SERVICE, Checked("compute.placement_strategy")),
+    row(SVC, "placement_constraints", "at most 10; memberOf expressions in the cluster query language", CREATE_SERVICE, NotChecked("the count is checked; the expression language is ECS's own and only ECS parses it")),
+    row(SVC, "load_balancer", "container and port of the task", CREATE_SERVICE, Checked("traffic.target")),
+    row(SVC, "network_configuration", "subnets, security groups; assign_public_ip Fargate only", CREATE_SERVICE, ByConstruction("inputs and references; public IP only on `Fargate`")),
+    row(SVC, "service_registries", "a Cloud Map service; port for SRV", CREATE_SERVICE, Checked("discoverable")),
+    row(SVC, "cluster", "cluster ARN", CREATE_SERVICE, ByConstruction("reference")),
+    row(SVC, "task_definition", "task definition ARN", CREATE_SERVICE, ByConstruction("reference")),
+    row(SVC, "propagate_tags", "SERVICE, TASK_DEFINITION, NONE", CREATE_SERVICE, ByConstruction("constant")),
+    row(SVC, "enable_ecs_managed_tags", "boolean", CREATE_SERVICE, ByConstruction("constant")),
+    row("aws_codedeploy_app", "name", "1–100 characters", "CodeDeploy API CreateApplication", ByConstruction("`<stack>-<service>`: checked names, shorter than the 64 of the IAM role made from them")),
+    row("aws_codedeploy_app", "compute_platform", "ECS", "CodeDeploy API", ByConstruction("constant")),
+    row(DG, "deployment_group_name", "1–100 characters", DG_API, ByConstruction("as the application name")),
+    row(DG, "deployment_config_name", "1–100; predefined ECS configs or a custom one; NLB all at once only", DG_API, Checked("deployment.config")),
+    row(DG, "blue_green_deployment_config", "termination wait 0–2880 min; ready wait 1–2880 min", DG_API, Checked("deployment.termination_wait_minutes, deployment.manual_approval_minutes")),
+    row(DG, "auto_rollback_configuration", "events enum", DG_API, ByConstruction("constant events; off is a warning")),
+    row(DG, "deployment_style", "BLUE_GREEN WITH_TRAFFIC_CONTROL", DG_API, ByConstruction("constant")),
+    row(DG, "load_balancer_info", "two target groups, one prod and one test listener", DG_API, ByConstruction("lowering builds exactly that")),
+    row(DG, "ecs_service", "cluster and service", DG_API, ByConstruction("references")),
+    row(DG, "service_role_arn", "IAM role ARN", DG_API, ByConstruction("reference")),
+    row(DG, "app_name", "the application", DG_API, ByConstruction("reference")),
+];
+
+/// ECS takes these as Java `Integer`s.
+const MAX_INTEGER: u32 = i32::MAX as u32;
+
 pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
+    let path = service_path(service);
+    for (field, value) in [
+        ("desired_count", service.desired_count),
+        (
+            "health_check_grace_period_seconds",
+            service.health_check_grace_period_seconds,
+        ),
+    ] {
+        if value > MAX_INTEGER {
+            check.error(
+                &path,
+                field,
+                format!(
+                    "{value} is above ECS's maximum {MAX_INTEGER}; allowed: 0 to {MAX_INTEGER}"
+                ),
+            );
+        }
+    }
     let blue_green = match &service.deployment {
         Deployment::BlueGreen(blue_green) => blue_green,
         Deployment::Rolling(rolling) => return check_rolling(check, service, rolling),

@@ -1,10 +1,64 @@
 //! Service discovery through Cloud Map: which services may register, and the DNS names
 //! they register under.
 
+use super::Coverage::{ByConstruction, Checked};
+use super::{row, Constraint};
 use super::{service_path, Checker};
 use crate::model::compute::NetworkMode;
 use crate::model::service::Service;
 use crate::model::stack::Stack;
+
+pub(super) const CATALOGUE: &[Constraint] = &[
+    row(
+        "aws_service_discovery_private_dns_namespace",
+        "name",
+        "a DNS name ≤ 253, labels 1–63 of A-Za-z0-9-",
+        "Cloud Map API CreatePrivateDnsNamespace",
+        Checked("cluster.discovery_namespace"),
+    ),
+    row(
+        "aws_service_discovery_private_dns_namespace",
+        "vpc",
+        "VPC id",
+        "Cloud Map API",
+        ByConstruction("the stack's VPC input"),
+    ),
+    row(
+        "aws_service_discovery_private_dns_namespace",
+        "description",
+        "≤ 1024",
+        "Cloud Map API",
+        ByConstruction("fixed text with checked names"),
+    ),
+    row(
+        "aws_service_discovery_service",
+        "name",
+        "a DNS label",
+        "Cloud Map API CreateService",
+        Checked("name"),
+    ),
+    row(
+        "aws_service_discovery_service",
+        "dns_config",
+        "A (awsvpc) or SRV records, TTL 0–2147483647",
+        "Cloud Map API DnsRecord",
+        ByConstruction("from the network mode; constant TTL"),
+    ),
+    row(
+        "aws_service_discovery_service",
+        "health_check_custom_config",
+        "failure threshold 1–10",
+        "Cloud Map API",
+        ByConstruction("constant"),
+    ),
+    row(
+        "aws_service_discovery_service",
+        "description",
+        "≤ 1024",
+        "Cloud Map API",
+        ByConstruction("fixed text with checked names"),
+    ),
+];
 
 /// DNS: a label is 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen.
 fn dns_label_problem(label: &str) -> Option<&'static str> {

@@ -1,7 +1,8 @@
 //! Load balancers: listener protocols for the kind, certificates, ports, and an
 //! internet-facing listener without TLS.
 
-use super::{load_balancer_path, plain_list, Checker};
+use super::Coverage::{ByConstruction, Checked, NotChecked};
+use super::{load_balancer_path, plain_list, row, Checker, Constraint};
 use crate::model::load_balancer::{
     ClassicLoadBalancer, ClassicProtocol, Listener, LoadBalancer, LoadBalancerKind, Protocol,
     Scheme,
@@ -15,17 +16,72 @@ const NLB_PROTOCOLS: &[Protocol] = &[
     Protocol::TcpUdp,
 ];
 
-pub(super) fn check(check: &mut Checker, load_balancer: &LoadBalancer) {
+const ELB_API: &str = "ELBv2 API";
+
+pub(super) const CATALOGUE: &[Constraint] = &[
+    row("aws_lb", "name", "≤ 32 of A-Za-z0-9-, no edge `-`, not `internal-…`", "ELBv2 API CreateLoadBalancer; provider validation", Checked("name (see names)")),
+    row("aws_lb", "load_balancer_type", "enum application, network", ELB_API, ByConstruction("from `LoadBalancerKind`")),
+    row("aws_lb", "internal", "boolean", ELB_API, ByConstruction("from `Scheme`")),
+    row("aws_lb", "subnets", "ALB: at least two Availability Zones", ELB_API, Checked("network.load_balancer_subnet_ids (values only; variables are checked by AWS at plan)")),
+    row("aws_lb", "security_groups", "security group ids", ELB_API, ByConstruction("reference to the group lowering creates")),
+    row("aws_lb", "drop_invalid_header_fields", "boolean, ALB only", ELB_API, ByConstruction("written for ALBs only")),
+    row("aws_lb", "enable_cross_zone_load_balancing", "boolean", ELB_API, ByConstruction("constant")),
+    row("aws_lb", "enable_deletion_protection", "boolean", ELB_API, ByConstruction("a bool")),
+    row("aws_lb_listener", "port", "1–65535; test ≠ prod", "ELBv2 API CreateListener; provider IsPortNumber", Checked("prod_listener.port, test_listener.port, redirect port")),
+    row("aws_lb_listener", "protocol", "ALB: HTTP, HTTPS; NLB: TCP, TLS (UDP needs UDP target groups)", "ELBv2 API CreateListener", Checked("prod_listener.protocol, test_listener.protocol")),
+    row("aws_lb_listener", "certificate_arn", "required for HTTPS/TLS; an ARN (provider ValidARN): `arn:aws:acm:<region>:<account>:certificate/<id>` in the load balancer's region, or `arn:aws:iam::<account>:server-certificate/<name>`", "ELBv2 API Certificate; ACM User Guide (certificates are regional); provider validation", Checked("…_listener.certificate_arn")),
+    row("aws_lb_listener", "ssl_policy", "a predefined `ELBSecurityPolicy-…` policy", "ELB User Guide, Security policies", Checked("…_listener.ssl_policy (prefix only; the list of predefined policies grows, so names are not matched against it)")),
+    row("aws_lb_listener", "default_action", "forward to a target group, fixed 404, or redirect", ELB_API, ByConstruction("written by lowering")),
+    row("aws_lb_listener", "load_balancer_arn", "ARN", ELB_API, ByConstruction("reference")),
+    row("aws_vpc_security_group_ingress_rule", "cidr_ipv4", "an IPv4 CIDR that is a network address (host bits zero)", "provider validation (ValidIPv4CIDRNetworkAddress); EC2 API IpRange", Checked("allowed_cidrs, test_listener_cidrs")),
+    row("aws_vpc_security_group_ingress_rule", "from_port", "0–65535 for tcp/udp", "EC2 API IpPermission", ByConstruction("checked listener and container ports")),
+    row("aws_vpc_security_group_ingress_rule", "to_port", "0–65535 for tcp/udp", "EC2 API IpPermission", ByConstruction("checked listener and container ports")),
+    row("aws_vpc_security_group_ingress_rule", "ip_protocol", "tcp, udp, icmp, -1", "EC2 API IpPermission", ByConstruction("constant")),
+    row("aws_vpc_security_group_ingress_rule", "description", "≤ 255 of a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*", "EC2 API IpRange.Description", ByConstruction("fixed text with checked names")),
+    row("aws_vpc_security_group_ingress_rule", "referenced_security_group_id", "security group id", "EC2 API", ByConstruction("reference")),
+    row("aws_vpc_security_group_ingress_rule", "security_group_id", "security group id", "EC2 API", ByConstruction("reference")),
+    row("aws_vpc_security_group_egress_rule", "cidr_ipv4", "IPv4 network address", "provider validation", ByConstruction("constant `0.0.0.0/0`")),
+    row("aws_vpc_security_group_egress_rule", "from_port", "0–65535", "EC2 API", ByConstruction("checked ports")),
+    row("aws_vpc_security_group_egress_rule", "to_port", "0–65535", "EC2 API", ByConstruction("checked ports")),
+    row("aws_vpc_security_group_egress_rule", "ip_protocol", "tcp, udp, -1", "EC2 API", ByConstruction("constant")),
+    row("aws_vpc_security_group_egress_rule", "description", "≤ 255, EC2's characters", "EC2 API", ByConstruction("fixed text with checked names")),
+    row("aws_vpc_security_group_egress_rule", "referenced_security_group_id", "security group id", "EC2 API", ByConstruction("reference")),
+    row("aws_vpc_security_group_egress_rule", "security_group_id", "security group id", "EC2 API", ByConstruction("reference")),
+    row("aws_elb", "name", "≤ 32 of A-Za-z0-9-, no edge `-`", "ELB API CreateLoadBalancer; provider validation", Checked("name (see names)")),
+    row("aws_elb", "listener", "lb_port 25, 80, 443, 465, 587, 1024–65535; instance_port 1–65535; HTTPS/SSL need a certificate ARN (provider ValidARN)", "ELB API Listener", Checked("listeners")),
+    row("aws_elb", "health_check", "target `PROTO:port[/path]`; interval 5–300, timeout 2–60 and < interval, thresholds 2–10", "ELB API HealthCheck; provider validation", Checked("health_check")),
+    row("aws_elb", "idle_timeout", "1–4000 s", "ELB API ConnectionSettings; provider validation", Checked("idle_timeout")),
+    row("aws_elb", "connection_draining_timeout", "1–3600 s", "ELB API ConnectionDraining", Checked("connection_draining_seconds")),
+    row("aws_elb", "connection_draining", "boolean", "ELB API", ByConstruction("constant")),
+    row("aws_elb", "cross_zone_load_balancing", "boolean", "ELB API", ByConstruction("a bool")),
+    row("aws_elb", "internal", "boolean", "ELB API", ByConstruction("from `Scheme`")),
+    row("aws_elb", "security_groups", "ids", "ELB API", ByConstruction("reference")),
+    row("aws_elb", "subnets", "subnet ids", "ELB API", NotChecked("variables, or values the user gives; AWS checks they exist at plan")),
+];
+
+pub(super) fn check(check: &mut Checker, region: &str, load_balancer: &LoadBalancer) {
     let path = load_balancer_path(load_balancer);
     check_listener(
         check,
         &path,
+        region,
         load_balancer.kind,
         "prod_listener",
         &load_balancer.prod_listener,
     );
+    check_cidrs(check, &path, "allowed_cidrs", &load_balancer.allowed_cidrs);
+    if let Some(cidrs) = &load_balancer.test_listener_cidrs {
+        check_cidrs(check, &path, "test_listener_cidrs", cidrs);
+    }
     if let Some(test) = &load_balancer.test_listener {
-        check_listener(check, &path, load_balancer.kind, "test_listener", test);
+        check_listener(
+            check,
+            &path,
+            region,
+            load_balancer.kind,
+            "test_listener",
+            test,
+        );
         if test.port == load_balancer.prod_listener.port {
             check.error(
                 &path,
@@ -59,6 +115,7 @@ pub(super) fn check(check: &mut Checker, load_balancer: &LoadBalancer) {
 fn check_listener(
     check: &mut Checker,
     path: &[String],
+    region: &str,
     kind: LoadBalancerKind,
     field: &str,
     listener: &Listener,
@@ -117,6 +174,125 @@ fn check_listener(
             ),
         );
     }
+    if let Some(arn) = listener
+        .certificate_arn
+        .as_deref()
+        .filter(|a| !a.is_empty())
+    {
+        check_certificate(
+            check,
+            path,
+            &format!("{field}.certificate_arn"),
+            region,
+            arn,
+        );
+    }
+    if listener.protocol.terminates_tls() && !listener.ssl_policy.starts_with(SSL_POLICY_PREFIX) {
+        check.error(
+            path,
+            &format!("{field}.ssl_policy"),
+            format!(
+                "`{}` is not a predefined security policy; they are named \
+                 `{SSL_POLICY_PREFIX}…`, e.g. the default `ELBSecurityPolicy-TLS13-1-2-2021-06`",
+                listener.ssl_policy
+            ),
+        );
+    }
+}
+
+/// Application and network load balancers take predefined policies only.
+const SSL_POLICY_PREFIX: &str = "ELBSecurityPolicy-";
+
+/// An ACM certificate of the load balancer's region, or an IAM server certificate.
+fn check_certificate(check: &mut Checker, path: &[String], field: &str, region: &str, arn: &str) {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let account_ok =
+        |account: &str| account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    let problem = match parts.as_slice() {
+        ["arn", "aws", "acm", cert_region, account, resource] => {
+            let id = resource.strip_prefix("certificate/").unwrap_or_default();
+            if !account_ok(account) {
+                Some(format!("the account `{account}` is not 12 digits"))
+            } else if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                Some(format!("`{resource}` is not `certificate/<id>`"))
+            } else if *cert_region != region {
+                Some(format!(
+                    "the certificate is in `{cert_region}`, and a load balancer takes \
+                     certificates of its own region (`{region}`) only; request or import it in \
+                     `{region}`"
+                ))
+            } else {
+                None
+            }
+        }
+        ["arn", "aws", "iam", "", account, resource] => {
+            let name = resource
+                .strip_prefix("server-certificate/")
+                .unwrap_or_default();
+            if !account_ok(account) {
+                Some(format!("the account `{account}` is not 12 digits"))
+            } else if name.is_empty() {
+                Some(format!("`{resource}` is not `server-certificate/<name>`"))
+            } else {
+                None
+            }
+        }
+        _ => Some(
+            "write `arn:aws:acm:<region>:<account>:certificate/<id>` (ACM) or \
+             `arn:aws:iam::<account>:server-certificate/<name>`"
+                .into(),
+        ),
+    };
+    if let Some(problem) = problem {
+        check.error(
+            path,
+            field,
+            format!("`{arn}` is not a certificate ARN: {problem}"),
+        );
+    }
+}
+
+/// Security group rules take IPv4 network addresses: `10.0.0.0/8`, not `10.0.0.1/8`.
+fn check_cidrs(check: &mut Checker, path: &[String], field: &str, cidrs: &[String]) {
+    if cidrs.is_empty() {
+        check.error(
+            path,
+            field,
+            "no ranges: nothing could reach the listeners; give at least one, e.g. \
+             `0.0.0.0/0` or `10.0.0.0/8`"
+                .into(),
+        );
+    }
+    for cidr in cidrs {
+        if let Some(problem) = cidr_problem(cidr) {
+            check.error(path, field, format!("`{cidr}` {problem}"));
+        }
+    }
+}
+
+fn cidr_problem(cidr: &str) -> Option<String> {
+    let Some((address, prefix)) = cidr.split_once('/') else {
+        return Some("is not a CIDR range; write `address/prefix`, e.g. `10.0.0.0/8`".into());
+    };
+    let Ok(address) = address.parse::<std::net::Ipv4Addr>() else {
+        return Some(if address.parse::<std::net::Ipv6Addr>().is_ok() {
+            "is an IPv6 range; the security group rules ecsynth writes are IPv4".into()
+        } else {
+            format!("is not a CIDR range: `{address}` is not an IPv4 address")
+        });
+    };
+    let prefix = match prefix.parse::<u8>() {
+        Ok(number) if number <= 32 && number.to_string() == prefix => number,
+        _ => {
+            return Some(format!(
+                "is not a CIDR range: the prefix `{prefix}` is not 0 to 32"
+            ))
+        }
+    };
+    let mask = u32::MAX.checked_shl(u32::from(32 - prefix)).unwrap_or(0);
+    let network = std::net::Ipv4Addr::from(u32::from(address) & mask);
+    (network != address)
+        .then(|| format!("has host bits set; AWS takes the network address, `{network}/{prefix}`"))
 }
 
 /// "an application load balancer", "a network load balancer".
@@ -130,8 +306,9 @@ pub(super) fn kind_phrase(kind: LoadBalancerKind) -> &'static str {
 /// Classic ELB: "LoadBalancerPort: 25, 80, 443, 465, 587, or 1024 to 65535" (ELB API
 /// reference, Listener); health check interval 5–300 s, timeout 2–60 s and below the interval,
 /// thresholds 2–10; idle timeout 1–4000 s; connection draining 1–3600 s.
-pub(super) fn check_classic(check: &mut Checker, elb: &ClassicLoadBalancer) {
+pub(super) fn check_classic(check: &mut Checker, region: &str, elb: &ClassicLoadBalancer) {
     let path = vec![format!("classic load balancer `{}`", elb.name)];
+    check_cidrs(check, &path, "allowed_cidrs", &elb.allowed_cidrs);
     if elb.listeners.is_empty() {
         check.error(
             &path,
@@ -185,6 +362,19 @@ pub(super) fn check_classic(check: &mut Checker, elb: &ClassicLoadBalancer) {
                      instance_port, certificate_arn)`",
                     listener.protocol.name()
                 ),
+            );
+        }
+        if let Some(arn) = listener
+            .certificate_arn
+            .as_deref()
+            .filter(|a| !a.is_empty())
+        {
+            check_certificate(
+                check,
+                &path,
+                &format!("listeners.{port}.certificate_arn"),
+                region,
+                arn,
             );
         }
     }

@@ -13,7 +13,14 @@
 //! - `task`: containers, reservations, ports, secrets, logs;
 //! - `traffic`: how a load balancer reaches a service, and its health check;
 //! - `deployment`: CodeDeploy blue/green settings;
-//! - `scaling`: step scaling and its alarms.
+//! - `scaling`: step scaling and its alarms;
+//! - `provider`: the region and the tags every resource gets.
+//!
+//! Each module also holds the catalogue rows ([`Constraint`]) of the resources it speaks for:
+//! every attribute lowering emits, AWS's constraint on it with its source, and whether a rule
+//! here checks it, lowering makes it hold by construction, or it is knowingly not checked and
+//! why. [`catalogue`] gathers them; a test proves every attribute of every emitted resource
+//! has a row.
 
 mod compute;
 mod deployment;
@@ -21,12 +28,15 @@ mod discovery;
 mod load_balancer;
 pub mod names;
 mod network;
+mod provider;
 pub(crate) mod rules;
 mod scaling;
 mod task;
 mod traffic;
 
 use std::fmt;
+
+pub use provider::{region_partition, KNOWN_REGIONS};
 
 use super::load_balancer::LoadBalancer;
 use super::service::{Container, Service};
@@ -110,6 +120,68 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// One row of the catalogue: an attribute lowering emits and AWS's constraint on it.
+#[derive(Clone, Copy, Debug)]
+pub struct Constraint {
+    /// Terraform resource type (`aws_lb_target_group`), or `provider.aws`.
+    pub resource: &'static str,
+    /// The attribute as emitted (`deregistration_delay`); nested values after a `.`
+    /// (`container_definitions.image`).
+    pub attribute: &'static str,
+    /// AWS's rule: type, range, length, pattern or enum.
+    pub rule: &'static str,
+    /// Where the rule comes from: the API reference, the provider's own validation, a quota.
+    pub source: &'static str,
+    pub coverage: Coverage,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    /// Checked by validation; the model field a message names.
+    Checked(&'static str),
+    /// Lowering writes a constant, a reference, or a value made only from checked ones.
+    ByConstruction(&'static str),
+    /// Knowingly not checked, and why.
+    NotChecked(&'static str),
+}
+
+/// A catalogue row; `const` so each module's table is a `const` slice.
+pub(crate) const fn row(
+    resource: &'static str,
+    attribute: &'static str,
+    rule: &'static str,
+    source: &'static str,
+    coverage: Coverage,
+) -> Constraint {
+    Constraint {
+        resource,
+        attribute,
+        rule,
+        source,
+        coverage,
+    }
+}
+
+/// Every row of every module's table, resource by resource.
+pub fn catalogue() -> Vec<&'static Constraint> {
+    [
+        provider::CATALOGUE,
+        names::CATALOGUE,
+        network::CATALOGUE,
+        compute::CATALOGUE,
+        load_balancer::CATALOGUE,
+        rules::CATALOGUE,
+        traffic::CATALOGUE,
+        task::CATALOGUE,
+        deployment::CATALOGUE,
+        discovery::CATALOGUE,
+        scaling::CATALOGUE,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 fn service_path(service: &Service) -> Vec<String> {
     vec![format!("service `{}`", service.name)]
 }
@@ -150,6 +222,7 @@ impl Stack {
         for error in &self.undescribed {
             check.error(&[], "services", error.to_string());
         }
+        provider::check(&mut check, self);
         names::check_stack(&mut check, self);
         network::check(&mut check, self);
         discovery::check_namespace(&mut check, self);
@@ -157,10 +230,10 @@ impl Stack {
             compute::check_capacity(&mut check, capacity);
         }
         for load_balancer in self.load_balancers() {
-            load_balancer::check(&mut check, load_balancer);
+            load_balancer::check(&mut check, &self.region, load_balancer);
         }
         for load_balancer in self.classic_load_balancers() {
-            load_balancer::check_classic(&mut check, load_balancer);
+            load_balancer::check_classic(&mut check, &self.region, load_balancer);
         }
         for service in self.services() {
             compute::check_service(&mut check, self, service);

@@ -7,10 +7,27 @@
 
 use std::collections::HashMap;
 
+use super::Coverage::{ByConstruction, Checked};
 use super::{container_path, load_balancer_path, quoted_list, service_path, Checker};
+use super::{row, Constraint};
 use crate::model::naming;
 use crate::model::service::Service;
 use crate::model::stack::Stack;
+
+pub(super) const CATALOGUE: &[Constraint] = &[
+    row("aws_ecs_cluster", "name", "1–255 of A-Za-z0-9-_", "ECS API CreateCluster", Checked("cluster.name")),
+    row("aws_ecs_cluster", "setting", "containerInsights enabled/disabled", "ECS API ClusterSetting", ByConstruction("from a bool")),
+    row("aws_iam_role", "name", "1–64 of A-Za-z0-9_+=,.@-", "IAM API CreateRole; provider validation", Checked("name (`<stack>-<service>-execution|task|codedeploy`, `<stack>-<capacity>-instance`)")),
+    row("aws_iam_role", "description", "≤ 1000 of printable characters", "IAM API CreateRole", ByConstruction("fixed text with checked names")),
+    row("aws_iam_role", "assume_role_policy", "IAM policy JSON", "IAM API", ByConstruction("fixed service principals")),
+    row("aws_iam_role_policy", "name", "1–128 of A-Za-z0-9_+=,.@-", "IAM API PutRolePolicy", ByConstruction("constant")),
+    row("aws_iam_role_policy", "policy", "IAM policy JSON ≤ 10240 characters per role", "IAM quotas", ByConstruction("ARNs of checked secrets and volumes; the number of secrets is bounded by the task definition size")),
+    row("aws_iam_role_policy", "role", "role", "IAM API", ByConstruction("reference")),
+    row("aws_iam_role_policy_attachment", "policy_arn", "managed policy ARN", "IAM API", ByConstruction("constant AWS managed policies")),
+    row("aws_iam_role_policy_attachment", "role", "role", "IAM API", ByConstruction("reference")),
+    row("aws_iam_instance_profile", "name", "1–128 of A-Za-z0-9_+=,.@-", "IAM API CreateInstanceProfile", ByConstruction("as the instance role name, checked at 64")),
+    row("aws_iam_instance_profile", "role", "role", "IAM API", ByConstruction("reference")),
+];
 
 /// AWS's naming rule for one kind of resource.
 pub struct NameRule {

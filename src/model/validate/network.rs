@@ -2,10 +2,28 @@
 //! given as Terraform variables are checked by AWS at plan time.
 
 use super::Checker;
+use super::Coverage::{ByConstruction, Checked};
+use super::{row, Constraint};
 use crate::model::load_balancer::LoadBalancerKind;
 use crate::model::stack::{Input, Stack};
 
+pub(super) const CATALOGUE: &[Constraint] = &[
+    row("aws_security_group", "name", "≤ 255 of a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*, not `sg-…`", "EC2 API CreateSecurityGroup", ByConstruction("`<stack>-<part>-lb|tasks|instances` of checked names; a stack named `sg` is refused (`sg-…` is reserved)")),
+    row("aws_security_group", "description", "≤ 255, EC2's characters", "EC2 API CreateSecurityGroup", ByConstruction("fixed text with checked names")),
+    row("aws_security_group", "vpc_id", "VPC id", "EC2 API", ByConstruction("the stack's VPC input")),
+    row("aws_ecs_service", "network_configuration.subnets", "at least one subnet", "ECS API AwsVpcConfiguration", Checked("network.subnet_ids (values only)")),
+];
+
 pub(super) fn check(check: &mut Checker, stack: &Stack) {
+    if stack.name == "sg" {
+        check.error(
+            &[],
+            "name",
+            "security group names are `<stack>-…`, and EC2 refuses names starting with `sg-`; \
+             rename the stack"
+                .into(),
+        );
+    }
     let network = &stack.network;
     if let Input::Value(subnets) = &network.subnet_ids {
         match subnets.len() {

@@ -1,11 +1,20 @@
 //! Listener rules on a shared ALB: their conditions, priorities, and rules that would take
 //! each other's requests.
 
+use super::Coverage::{ByConstruction, Checked};
+use super::{row, Constraint};
 use super::{service_path, Checker};
 use crate::model::naming;
 use crate::model::service::Service;
 use crate::model::stack::Stack;
 use crate::model::traffic::{Route, RuleMatch, Traffic};
+
+pub(super) const CATALOGUE: &[Constraint] = &[
+    row("aws_lb_listener_rule", "priority", "1–50000, unique per listener", "ELBv2 API CreateRule; provider validation", Checked("traffic.route.priority")),
+    row("aws_lb_listener_rule", "condition", "host-header and path-pattern values 1–128 characters, at most 5 per rule; paths start with `/`", "ELBv2 API RuleCondition; ELB quotas", Checked("traffic.route")),
+    row("aws_lb_listener_rule", "action", "forward to a target group", "ELBv2 API", ByConstruction("lowering writes it")),
+    row("aws_lb_listener_rule", "listener_arn", "ARN", "ELBv2 API", ByConstruction("reference")),
+];
 
 /// ELB: "up to five match evaluations per rule"; each host or path value up to 128 characters.
 const MAX_CONDITION_VALUES: usize = 5;

@@ -4,9 +4,38 @@
 //! Scaling refuses steps that overlap or leave gaps, more than one step unbounded on a side,
 //! and a step unbounded on both sides.
 
+use super::Coverage::{ByConstruction, Checked};
+use super::{row, Constraint};
 use super::{service_path, Checker};
 use crate::model::scaling::{Step, StepScaling};
 use crate::model::service::Service;
+
+const ALARM: &str = "aws_cloudwatch_metric_alarm";
+
+pub(super) const CATALOGUE: &[Constraint] = &[
+    row("aws_appautoscaling_target", "min_capacity", "0 ≤ min ≤ max", "Application Auto Scaling API RegisterScalableTarget", Checked("scaling.min_tasks")),
+    row("aws_appautoscaling_target", "max_capacity", "≥ 1", "Application Auto Scaling API", Checked("scaling.max_tasks")),
+    row("aws_appautoscaling_target", "resource_id", "service/<cluster>/<service>", "Application Auto Scaling API", ByConstruction("references")),
+    row("aws_appautoscaling_target", "scalable_dimension", "enum", "Application Auto Scaling API", ByConstruction("constant")),
+    row("aws_appautoscaling_target", "service_namespace", "enum", "Application Auto Scaling API", ByConstruction("constant")),
+    row("aws_appautoscaling_policy", "step_scaling_policy_configuration", "steps: adjustments non-zero with the policy's sign, no overlap or gap, at most one unbounded per side; cooldown ≥ 0", "Application Auto Scaling API StepScalingPolicyConfiguration", Checked("scaling.scale_out, scaling.scale_in")),
+    row("aws_appautoscaling_policy", "name", "1–256 characters", "Application Auto Scaling API PutScalingPolicy", ByConstruction("`<stack>-<service>-scale-out|in` of checked names")),
+    row("aws_appautoscaling_policy", "policy_type", "enum", "Application Auto Scaling API", ByConstruction("constant")),
+    row("aws_appautoscaling_policy", "resource_id", "as the target", "Application Auto Scaling API", ByConstruction("reference")),
+    row("aws_appautoscaling_policy", "scalable_dimension", "as the target", "Application Auto Scaling API", ByConstruction("reference")),
+    row("aws_appautoscaling_policy", "service_namespace", "as the target", "Application Auto Scaling API", ByConstruction("reference")),
+    row(ALARM, "threshold", "CPU percent 0–100, low < high", "CloudWatch API PutMetricAlarm", Checked("scaling.low_cpu_percent, scaling.high_cpu_percent")),
+    row(ALARM, "period", "10, 30 or a multiple of 60 s; ECS CPU is per minute", "CloudWatch API PutMetricAlarm", Checked("scaling.period_seconds")),
+    row(ALARM, "evaluation_periods", "≥ 1", "CloudWatch API PutMetricAlarm; provider validation", Checked("scaling.evaluation_periods")),
+    row(ALARM, "alarm_name", "1–255 characters", "CloudWatch API", ByConstruction("`<stack>-<service>-cpu-high|low` of checked names")),
+    row(ALARM, "alarm_description", "≤ 1024", "CloudWatch API", ByConstruction("fixed text with checked names")),
+    row(ALARM, "alarm_actions", "ARNs, ≤ 5", "CloudWatch API", ByConstruction("one policy reference")),
+    row(ALARM, "comparison_operator", "enum", "CloudWatch API", ByConstruction("constant")),
+    row(ALARM, "dimensions", "≤ 30", "CloudWatch API", ByConstruction("cluster and service")),
+    row(ALARM, "metric_name", "metric", "CloudWatch API", ByConstruction("constant")),
+    row(ALARM, "namespace", "namespace", "CloudWatch API", ByConstruction("constant")),
+    row(ALARM, "statistic", "enum", "CloudWatch API", ByConstruction("constant")),
+];
 
 pub(super) fn check(check: &mut Checker, service: &Service) {
     let Some(scaling) = &service.scaling else {

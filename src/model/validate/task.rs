@@ -1,8 +1,79 @@
 //! The task: what its containers reserve of its size, their ports, images,
 //! environment, secrets, and the log group's retention.
 
-use super::{container_path, plain_list, service_path, Checker};
-use crate::model::service::{Container, Service};
+use super::provider::shown;
+use super::Coverage::{ByConstruction, Checked, NotChecked};
+use super::{container_path, plain_list, row, service_path, Checker, Constraint};
+use crate::model::compute::Compute;
+use crate::model::service::{Container, ContainerHealthCheck, Service};
+
+const TD: &str = "aws_ecs_task_definition";
+const REGISTER: &str = "ECS API RegisterTaskDefinition";
+const CD: &str = "ECS API ContainerDefinition";
+
+pub(super) const CATALOGUE: &[Constraint] = &[
+    row(TD, "family", "1–255 of A-Za-z0-9-_", REGISTER, ByConstruction("`<stack>-<service>`, both checked as ECS names; the service name limit leaves room only if short, see names")),
+    row(TD, "cpu", "Fargate: 256, 512, 1024, 2048, 4096, 8192, 16384 units", "ECS Developer Guide, Task CPU and memory", Checked("task_size.cpu")),
+    row(TD, "memory", "Fargate: the memory range of the CPU size; EC2: fits the instance", "ECS Developer Guide, Task CPU and memory", Checked("task_size.memory")),
+    row(TD, "requires_compatibilities", "enum FARGATE, EC2", REGISTER, ByConstruction("from `Compute`")),
+    row(TD, "network_mode", "enum awsvpc, bridge, host (Fargate: awsvpc)", REGISTER, ByConstruction("from `Compute`; Fargate is always awsvpc")),
+    row(TD, "runtime_platform", "LINUX; X86_64 or ARM64", REGISTER, ByConstruction("from `Architecture`")),
+    row(TD, "execution_role_arn", "IAM role ARN", REGISTER, ByConstruction("reference to the role lowering creates")),
+    row(TD, "task_role_arn", "IAM role ARN", REGISTER, ByConstruction("reference to the role lowering creates")),
+    row(TD, "volume", "name 1–255 of A-Za-z0-9-_; EFS access point and transit encryption", REGISTER, NotChecked("volume names are not checked for characters yet; EFS and host settings are written by lowering")),
+    row(TD, "container_definitions", "whole task definition at most 64 KiB", "ECS service quotas: task definition size", Checked("containers (estimated from the model: names, images, environment, secrets, commands)")),
+    row(TD, "container_definitions.name", "1–255 of A-Za-z0-9-_, unique in the task", CD, Checked("containers.name")),
+    row(TD, "container_definitions.image", "1–255 of letters, digits, `-_:./#` and `@` (digests)", CD, Checked("containers.image")),
+    row(TD, "container_definitions.cpu", "sum within the task's CPU", CD, Checked("containers.cpu")),
+    row(TD, "container_definitions.memory", "≥ 6 MiB (Docker's minimum); ≤ task memory; ≥ reservation", CD, Checked("containers.memory")),
+    row(TD, "container_definitions.memoryReservation", "sum within task memory; ≤ hard limit", CD, Checked("containers.memory_reservation")),
+    row(TD, "container_definitions.essential", "at least one essential container", CD, Checked("containers")),
+    row(TD, "container_definitions.portMappings", "containerPort 1–65535, each port/protocol once per awsvpc task; protocol tcp or udp", CD, Checked("containers.ports")),
+    row(TD, "container_definitions.environment", "names non-empty, without `=`, whitespace or control characters (Docker's `NAME=value` form)", "ECS API KeyValuePair; Docker run --env", Checked("containers.environment")),
+    row(TD, "container_definitions.secrets", "name as an environment variable; valueFrom `arn:aws:ssm:<region>:<account>:parameter/<name>` or `arn:aws:secretsmanager:<region>:<account>:secret:<name>[:json-key:stage:version]`", "ECS API Secret; ECS Developer Guide, Pass sensitive data", Checked("containers.secrets")),
+    row(TD, "container_definitions.healthCheck", "command starting CMD or CMD-SHELL; interval 5–300 s, timeout 2–120 s, retries 1–10, startPeriod 0–300 s", "ECS API HealthCheck", Checked("containers.health_check")),
+    row(TD, "container_definitions.ulimits", "name ∈ core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack; soft ≤ hard; Fargate nofile ≤ 1048576", "ECS API Ulimit; ECS Developer Guide, Fargate task resource limits", Checked("containers.ulimits")),
+    row(TD, "container_definitions.mountPoints", "sourceVolume a volume of the task; containerPath absolute", CD, Checked("containers.mount_points")),
+    row(TD, "container_definitions.readonlyRootFilesystem", "boolean", CD, ByConstruction("a bool")),
+    row(TD, "container_definitions.logConfiguration", "awslogs with group, region, stream prefix", "ECS Developer Guide, awslogs driver", ByConstruction("the service's log group in the stack's checked region; the prefix is the checked service name")),
+    row("aws_cloudwatch_log_group", "name", "1–512 of A-Za-z0-9_-/.#", "CloudWatch Logs API CreateLogGroup", ByConstruction("`/ecs/<stack>/<service>` of checked names")),
+    row("aws_cloudwatch_log_group", "retention_in_days", "enum 0 (never), 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653", "CloudWatch Logs API PutRetentionPolicy; provider validation", Checked("log_retention_days")),
+];
+
+/// ECS API Ulimit.name.
+const ULIMIT_NAMES: &[&str] = &[
+    "core",
+    "cpu",
+    "data",
+    "fsize",
+    "locks",
+    "memlock",
+    "msgqueue",
+    "nice",
+    "nofile",
+    "nproc",
+    "rss",
+    "rtprio",
+    "rttime",
+    "sigpending",
+    "stack",
+];
+
+/// Fargate: the `nofile` hard limit can be raised to this.
+const FARGATE_MAX_NOFILE: u32 = 1_048_576;
+
+/// Docker's smallest hard memory limit.
+const MIN_CONTAINER_MEMORY: u32 = 6;
+
+const MAX_IMAGE: usize = 255;
+
+/// ECS refuses task definitions larger than 64 KiB.
+const MAX_TASK_DEFINITION_BYTES: usize = 65_536;
+/// What a container definition takes besides its own text (keys, log configuration, …), and
+/// what the task definition takes besides its containers (family, roles, volumes): measured
+/// on lowering's output, rounded up.
+const CONTAINER_OVERHEAD: usize = 600;
+const TASK_OVERHEAD: usize = 1_024;
 
 /// CloudWatch Logs retention periods in days; 0 is Terraform's "never expire".
 const LOG_RETENTION_DAYS: &[u32] = &[
@@ -62,6 +133,7 @@ fn check_containers(check: &mut Checker, service: &Service) {
                 "the image is empty; give a repository and tag, e.g. `nginx:1.27`".into(),
             );
         }
+        check_image(check, &path, &container.image);
         for name in container.environment.keys() {
             if name.is_empty() {
                 check.error(
@@ -69,14 +141,226 @@ fn check_containers(check: &mut Checker, service: &Service) {
                     "environment",
                     "an environment variable has an empty name".into(),
                 );
+            } else if let Some(problem) = variable_name_problem(name) {
+                check.error(
+                    &path,
+                    "environment",
+                    format!("environment variable name `{name}` {problem}"),
+                );
             }
         }
+        if let Some(memory) = container.memory.filter(|m| *m < MIN_CONTAINER_MEMORY) {
+            check.error(
+                &path,
+                "memory",
+                format!(
+                    "{memory} MiB is below Docker's minimum hard limit of \
+                     {MIN_CONTAINER_MEMORY} MiB; give at least {MIN_CONTAINER_MEMORY}"
+                ),
+            );
+        }
         check_secrets(check, &path, container);
+        check_ulimits(check, &path, service, container);
+        if let Some(health) = &container.health_check {
+            check_health_check(check, &path, health);
+        }
+    }
+    check_size(check, service);
+}
+
+/// ECS: "Up to 255 letters (uppercase and lowercase), numbers, hyphens, underscores, colons,
+/// periods, forward slashes, and number signs"; `@` joins a digest (`repo@sha256:…`).
+fn check_image(check: &mut Checker, path: &[String], image: &str) {
+    if image.trim().is_empty() {
+        return;
+    }
+    let length = image.chars().count();
+    if length > MAX_IMAGE {
+        check.error(
+            path,
+            "image",
+            format!("the image is {length} characters; ECS allows at most {MAX_IMAGE}"),
+        );
+    }
+    if let Some(bad) = image
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-_:./#@".contains(*c)))
+    {
+        check.error(
+            path,
+            "image",
+            format!(
+                "`{image}` contains {}; an image reference allows A-Z, a-z, 0-9 and `-_:./#@`",
+                shown(bad)
+            ),
+        );
+    }
+}
+
+/// Docker passes variables as `NAME=value`: a name holds no `=`, and a name with spaces or
+/// control characters cannot be read back by a shell or most programs.
+fn variable_name_problem(name: &str) -> Option<String> {
+    if name.contains('=') {
+        return Some("contains `=`; Docker passes variables as `NAME=value`".into());
+    }
+    name.chars()
+        .find(|c| c.is_whitespace() || c.is_control())
+        .map(|bad| {
+            format!(
+                "contains {}; use letters, digits and `_`, e.g. `{}`",
+                shown(bad),
+                name.chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect::<String>()
+            )
+        })
+}
+
+fn check_ulimits(check: &mut Checker, path: &[String], service: &Service, container: &Container) {
+    let mut seen: Vec<&str> = Vec::new();
+    for ulimit in &container.ulimits {
+        let field = format!("ulimits.{}", ulimit.name);
+        if !ULIMIT_NAMES.contains(&ulimit.name.as_str()) {
+            check.error(
+                path,
+                "ulimits",
+                format!(
+                    "`{}` is not a ulimit name; allowed: {}",
+                    ulimit.name,
+                    plain_list(ULIMIT_NAMES)
+                ),
+            );
+        } else if seen.contains(&ulimit.name.as_str()) {
+            check.error(
+                path,
+                &field,
+                format!("`{}` is set twice; set each ulimit once", ulimit.name),
+            );
+        }
+        seen.push(&ulimit.name);
+        if ulimit.soft_limit > ulimit.hard_limit {
+            check.error(
+                path,
+                &field,
+                format!(
+                    "soft limit {} is above the hard limit {}; the soft limit must not exceed \
+                     the hard limit",
+                    ulimit.soft_limit, ulimit.hard_limit
+                ),
+            );
+        }
+        if ulimit.name == "nofile"
+            && matches!(service.compute, Compute::Fargate(_))
+            && ulimit.hard_limit > FARGATE_MAX_NOFILE
+        {
+            check.error(
+                path,
+                &field,
+                format!(
+                    "hard limit {} is above Fargate's {FARGATE_MAX_NOFILE} open files",
+                    ulimit.hard_limit
+                ),
+            );
+        }
+    }
+}
+
+/// ECS API HealthCheck.
+fn check_health_check(check: &mut Checker, path: &[String], health: &ContainerHealthCheck) {
+    let field = |name: &str| format!("health_check.{name}");
+    match health.command.first().map(String::as_str) {
+        Some("CMD" | "CMD-SHELL") if health.command.len() > 1 => {}
+        _ => check.error(
+            path,
+            &field("command"),
+            format!(
+                "{:?} is not a health check command; start with `CMD` and the program and its \
+                 arguments, or `CMD-SHELL` and a shell command (`ContainerHealthCheck::shell`)",
+                health.command
+            ),
+        ),
+    }
+    for (name, value, range, unit) in [
+        ("interval", health.interval, 5..=300, " seconds"),
+        ("timeout", health.timeout, 2..=120, " seconds"),
+        ("retries", health.retries, 1..=10, ""),
+        ("start_period", health.start_period, 0..=300, " seconds"),
+    ] {
+        if !range.contains(&value) {
+            check.error(
+                path,
+                &field(name),
+                format!(
+                    "{value} is outside ECS's range {} to {}{unit}",
+                    range.start(),
+                    range.end()
+                ),
+            );
+        }
+    }
+}
+
+/// The bytes a string takes inside JSON, quotes included.
+fn json_len(text: &str) -> usize {
+    serde_json::to_string(text).map_or(text.len() + 2, |json| json.len())
+}
+
+/// The container definitions' size, from their text plus a measured overhead per container.
+fn check_size(check: &mut Checker, service: &Service) {
+    let sizes: Vec<(&str, usize)> = service
+        .containers
+        .iter()
+        .map(|c| {
+            let text = json_len(&c.name)
+                + json_len(&c.image)
+                + c.environment
+                    .iter()
+                    .map(|(name, value)| json_len(name) + json_len(value) + 20)
+                    .sum::<usize>()
+                + c.secrets
+                    .iter()
+                    .map(|s| json_len(&s.name) + json_len(&s.value_from) + 24)
+                    .sum::<usize>()
+                + c.health_check
+                    .as_ref()
+                    .map_or(0, |h| h.command.iter().map(|part| json_len(part) + 1).sum())
+                + c.mount_points
+                    .iter()
+                    .map(|m| json_len(&m.volume) + json_len(&m.path) + 60)
+                    .sum::<usize>()
+                + c.ulimits.len() * 60
+                + c.ports.len() * 60;
+            (c.name.as_str(), text + CONTAINER_OVERHEAD)
+        })
+        .collect();
+    let total: usize = sizes.iter().map(|(_, size)| size).sum::<usize>() + TASK_OVERHEAD;
+    if total > MAX_TASK_DEFINITION_BYTES {
+        check.error(
+            &service_path(service),
+            "containers",
+            format!(
+                "the task definition takes about {total} bytes ({}), more than ECS's \
+                 {MAX_TASK_DEFINITION_BYTES} (64 KiB); move large environment values into \
+                 secrets or a configuration file",
+                sizes
+                    .iter()
+                    .map(|(name, size)| format!("`{name}` {size}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
     }
 }
 
 fn check_secrets(check: &mut Checker, path: &[String], container: &Container) {
     for secret in &container.secrets {
+        if let Some(problem) = variable_name_problem(&secret.name) {
+            check.error(
+                path,
+                "secrets",
+                format!("secret variable name `{}` {problem}", secret.name),
+            );
+        }
         if secret.name.is_empty() {
             check.error(
                 path,
@@ -101,8 +385,66 @@ fn check_secrets(check: &mut Checker, path: &[String], container: &Container) {
                     secret.value_from
                 ),
             );
+        } else if let Some(problem) = secret_arn_problem(&secret.value_from) {
+            check.error(
+                path,
+                &format!("secrets.{}", secret.name),
+                format!(
+                    "`{}` is not a well-formed ARN: {problem}",
+                    secret.value_from
+                ),
+            );
         }
     }
+}
+
+/// `arn:aws:ssm:<region>:<account>:parameter/<name>` or
+/// `arn:aws:secretsmanager:<region>:<account>:secret:<name>[:json-key:stage:version]`.
+fn secret_arn_problem(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [_, _, service, region, account, resource] = parts.as_slice() else {
+        return Some("write `arn:aws:<service>:<region>:<account>:<resource>`".into());
+    };
+    if region.is_empty()
+        || !region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Some(format!(
+            "the region `{region}` is not a region name such as `eu-west-1`"
+        ));
+    }
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!("the account `{account}` is not 12 digits"));
+    }
+    let (name, allowed, example): (&str, fn(char) -> bool, &str) = match *service {
+        "ssm" => match resource.strip_prefix("parameter/") {
+            Some(name) => (
+                name,
+                |c| c.is_ascii_alphanumeric() || "_.-/".contains(c),
+                "A-Z, a-z, 0-9 and `_.-/`",
+            ),
+            None => return Some(format!("`{resource}` is not `parameter/<name>`")),
+        },
+        _ => match resource.strip_prefix("secret:") {
+            // The name, then optionally ECS's `:json-key:version-stage:version-id`.
+            Some(rest) => (
+                rest.split(':').next().unwrap_or_default(),
+                |c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c),
+                "A-Z, a-z, 0-9 and `/_+=.@-`",
+            ),
+            None => return Some(format!("`{resource}` is not `secret:<name>`")),
+        },
+    };
+    if name.is_empty() || name.len() > 2048 {
+        return Some("the name is empty or longer than 2048 characters".into());
+    }
+    name.chars().find(|c| !allowed(*c)).map(|bad| {
+        format!(
+            "the name `{name}` contains {}; names allow {example}",
+            shown(bad)
+        )
+    })
 }
 
 /// CPU and memory the containers reserve must fit the task: ECS refuses the task definition

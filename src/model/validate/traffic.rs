@@ -2,16 +2,44 @@
 //! the target groups' health check.
 
 use super::load_balancer::kind_phrase;
-use super::{plain_list, quoted_list, rules, service_path, Checker};
+use super::Coverage::{ByConstruction, Checked};
+use super::{plain_list, quoted_list, row, rules, service_path, Checker, Constraint};
 use crate::model::compute::NetworkMode;
 use crate::model::load_balancer::{LoadBalancer, LoadBalancerKind, TargetHealthCheck};
 use crate::model::service::Service;
 use crate::model::stack::Stack;
 use crate::model::traffic::{ClassicTraffic, ContainerPort, Route, Traffic};
 
+const TG: &str = "aws_lb_target_group";
+const TG_API: &str = "ELBv2 API CreateTargetGroup; provider validation";
+
+pub(super) const CATALOGUE: &[Constraint] = &[
+    row(TG, "name", "≤ 32 of A-Za-z0-9-, no edge `-`", TG_API, Checked("name (see names)")),
+    row(TG, "port", "1–65535", TG_API, Checked("traffic.target (a checked container port)")),
+    row(TG, "protocol", "HTTP for ALB, TCP for NLB", TG_API, ByConstruction("from the load balancer kind")),
+    row(TG, "target_type", "ip (awsvpc) or instance", TG_API, ByConstruction("from the network mode")),
+    row(TG, "vpc_id", "VPC id", TG_API, ByConstruction("the stack's VPC input")),
+    row(TG, "deregistration_delay", "0–3600 s", "ELBv2 API TargetGroupAttribute deregistration_delay.timeout_seconds; provider validation", Checked("traffic.deregistration_delay")),
+    row(TG, "health_check", "thresholds 2–10; interval 5–300 s; timeout 2–120 s and < interval; path starts with `/` (≤ 1024), required for HTTP; matcher codes 200–499 (ALB) or 200–599 (NLB)", TG_API, Checked("traffic.health_check")),
+];
+
+/// ELBv2 `deregistration_delay.timeout_seconds`.
+const MAX_DEREGISTRATION_DELAY: u32 = 3600;
+
 pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
     let path = service_path(service);
     if let Some(traffic) = service.traffic() {
+        if traffic.deregistration_delay > MAX_DEREGISTRATION_DELAY {
+            check.error(
+                &path,
+                "traffic.deregistration_delay",
+                format!(
+                    "{} s is outside the target group range 0 to {MAX_DEREGISTRATION_DELAY} \
+                     seconds",
+                    traffic.deregistration_delay
+                ),
+            );
+        }
         match stack.load_balancer(traffic.load_balancer) {
             None => check.error(
                 &path,
