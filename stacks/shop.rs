@@ -39,7 +39,7 @@ pub fn shop() -> Stack {
         LoadBalancer::application("edge", Listener::https(443, CERTIFICATE))
             .test_listener(Listener::https(8443, CERTIFICATE))
             .test_listener_cidrs(&["10.0.0.0/8"])
-            .redirect_http(80),
+            .access_logs(super::ACCESS_LOG_BUCKET, "shop/edge"),
     );
     let services = [
         Descriptor {

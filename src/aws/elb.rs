@@ -16,8 +16,17 @@ pub struct Lb {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_cross_zone_load_balancing: Option<bool>,
     pub enable_deletion_protection: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_logs: Option<LbAccessLogs>,
     #[serde(skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LbAccessLogs {
+    pub bucket: Expr,
+    pub prefix: Expr,
+    pub enabled: bool,
 }
 resource!(Lb = "aws_lb", attributes: [arn, arn_suffix, dns_name, zone_id, name]);
 

@@ -6,7 +6,7 @@
 use super::lifecycle::{self, LISTENER_RULES};
 use super::{Context, LoweredClassic, LoweredLoadBalancer, SharedListeners};
 use crate::aws::{
-    Elb, ElbHealthCheck, ElbListener, FixedResponse, Lb, LbListener, ListenerAction,
+    Elb, ElbHealthCheck, ElbListener, FixedResponse, Lb, LbAccessLogs, LbListener, ListenerAction,
     ListenerRedirect, SecurityGroup, Tags, VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{aws_name, label};
@@ -53,6 +53,11 @@ pub fn lower_all(context: &mut Context) {
                 enable_cross_zone_load_balancing: (model.kind == LoadBalancerKind::Network)
                     .then_some(true),
                 enable_deletion_protection: model.deletion_protection,
+                access_logs: model.access_logs.as_ref().map(|logs| LbAccessLogs {
+                    bucket: (&logs.bucket).into(),
+                    prefix: (&logs.prefix).into(),
+                    enabled: true,
+                }),
                 tags: Tags::new(),
             },
         );

@@ -14,6 +14,7 @@ mod deployment;
 mod discovery;
 pub mod lifecycle;
 mod load_balancer;
+mod logs;
 mod policy;
 mod scaling;
 mod service;
@@ -54,6 +55,8 @@ pub(crate) struct Context<'a> {
     pub classic_load_balancers: IndexMap<ClassicLoadBalancerId, LoweredClassic>,
     /// The Cloud Map namespace, when a service is discoverable.
     pub namespace: Option<Ref<ServiceDiscoveryPrivateDnsNamespace>>,
+    /// The KMS key ARN of the log groups, when the stack has services.
+    pub log_kms_key: Option<Expr>,
     /// Labels of security group rules already added, for rules several services need once
     /// (a load balancer reaching the instances of a capacity provider).
     pub shared_rules: HashSet<String>,
@@ -172,8 +175,10 @@ pub fn lower(stack: &Stack) -> Document {
         classic_load_balancers: IndexMap::new(),
         namespace: None,
         shared_rules: HashSet::new(),
+        log_kms_key: None,
     };
     capacity::lower_all(&mut context);
+    context.log_kms_key = logs::lower_key(&mut context);
     discovery::lower_namespace(&mut context);
     load_balancer::lower_all(&mut context);
     outputs(&mut context);

@@ -22,7 +22,7 @@ pub use compute::{
 pub use deployment::{BlueGreen, Deployment, DeploymentConfig, Hook, HookEvent, Rolling};
 pub use descriptor::{DescriptorError, Instances, ServiceDescriptor};
 pub use load_balancer::{
-    ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicLoadBalancerId,
+    AccessLogs, ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicLoadBalancerId,
     ClassicProtocol, Listener, LoadBalancer, LoadBalancerId, LoadBalancerKind, Protocol, Scheme,
     TargetHealthCheck,
 };

@@ -23,6 +23,10 @@ pub struct Stack {
     pub cluster: Cluster,
     /// Remote state; `None` keeps Terraform's local state.
     pub backend: Option<Backend>,
+    /// The KMS key (ARN) encrypting the services' log groups. Default: `None`, the stack
+    /// creates one key for its log groups, with yearly rotation and a key policy that lets
+    /// CloudWatch Logs of this region use it for this stack's log groups only.
+    pub log_kms_key: Option<String>,
     id: StackId,
     capacity_providers: Vec<Ec2Capacity>,
     load_balancers: Vec<LoadBalancer>,
@@ -43,6 +47,7 @@ impl Stack {
             network: Network::from_variables(),
             cluster: Cluster::new(name),
             backend: None,
+            log_kms_key: None,
             id: StackId::fresh(),
             capacity_providers: Vec::new(),
             load_balancers: Vec::new(),
@@ -59,6 +64,13 @@ impl Stack {
 
     pub fn network(&mut self, network: Network) -> &mut Stack {
         self.network = network;
+        self
+    }
+
+    /// Encrypts the log groups with an existing KMS key instead of one the stack creates; its
+    /// key policy must let `logs.<region>.amazonaws.com` use it.
+    pub fn log_kms_key(&mut self, key_arn: &str) -> &mut Stack {
+        self.log_kms_key = Some(key_arn.into());
         self
     }
 

@@ -38,6 +38,32 @@ pub(super) fn check(check: &mut Checker, load_balancer: &LoadBalancer) {
             );
         }
     }
+    if let Some(port) = load_balancer.http_redirect_port {
+        let taken = std::iter::once(&load_balancer.prod_listener)
+            .chain(&load_balancer.test_listener)
+            .any(|listener| listener.port == port);
+        if taken {
+            check.error(
+                &path,
+                "http_redirect_port",
+                format!(
+                    "{port} is also a listener's port; redirect HTTP on another port, or \
+                     `.no_http_redirect()`"
+                ),
+            );
+        }
+        if load_balancer.prod_listener.protocol != Protocol::Https {
+            check.error(
+                &path,
+                "http_redirect_port",
+                format!(
+                    "redirects HTTP on {port} to HTTPS, but the prod listener is {}; the \
+                     redirect needs `Listener::https(port, certificate_arn)`",
+                    load_balancer.prod_listener.protocol.name()
+                ),
+            );
+        }
+    }
     let prod = &load_balancer.prod_listener;
     if load_balancer.scheme == Scheme::InternetFacing && !prod.protocol.terminates_tls() {
         let fix = match load_balancer.kind {
