@@ -79,6 +79,8 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// Called only when an object or array ends, so that a map key (a string) is still in the
+    /// buffer when [`ser::SerializeMap::serialize_key`] checks it.
     fn maybe_flush(&mut self) -> Result<(), Error> {
         if self.buf.len() >= FLUSH_AT {
             self.sink.write_all(&self.buf)?;
@@ -337,8 +339,9 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     }
 
     fn serialize_str(self, value: &str) -> Result<(), Error> {
+        // No flush here: a map key is checked in the buffer after it is written.
         self.string(value);
-        self.maybe_flush()
+        Ok(())
     }
 
     fn serialize_bytes(self, value: &[u8]) -> Result<(), Error> {
@@ -456,7 +459,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         write!(Escaping(&mut self.buf), "{value}")
             .map_err(|_| Error::Custom("a value failed to render".into()))?;
         self.buf.push(b'"');
-        self.maybe_flush()
+        Ok(())
     }
 }
 
@@ -675,6 +678,22 @@ mod tests {
             "long": "abcdefghijklmnopqrstuvwxyz\"0123456789abcdefghijklmnopqrstuvwxyz\u{1}",
             "numbers": [0, 18446744073709551615u64, -9223372036854775808i64, 1e300, 0.1],
         });
+        assert_eq!(
+            ours(&value),
+            serde_json::to_string_pretty(&value).expect("JSON")
+        );
+    }
+
+    #[test]
+    fn output_larger_than_the_buffer_matches_serde_json_pretty() {
+        let value: serde_json::Map<String, serde_json::Value> = (0..40_000)
+            .map(|n| {
+                (
+                    format!("key-{n}"),
+                    serde_json::json!({ "v": format!("value \"{n}\"") }),
+                )
+            })
+            .collect();
         assert_eq!(
             ours(&value),
             serde_json::to_string_pretty(&value).expect("JSON")
