@@ -50,6 +50,10 @@ macro_rules! say {
 /// a super-linear step shows up as a ratio well above 1.
 const MAX_SLOPE_RATIO: f64 = 1.5;
 
+/// The same allocator as the `ecsynth` binary (`src/main.rs`), so that the numbers are its.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Services per environment.
 const SIZES: [usize; 4] = [1, 10, 100, 1000];
 const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
