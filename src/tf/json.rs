@@ -609,29 +609,33 @@ fn escape_mask(word: u64) -> u64 {
 /// `\\`, `\b \f \n \r \t`, other control characters as `\u00xx`; everything else as is.
 /// Looks at eight bytes at a time and copies the runs between escapes in one go.
 pub(crate) fn escape_json(out: &mut Vec<u8>, text: &[u8]) {
+    out.reserve(text.len());
     let mut run_start = 0;
     let mut at = 0;
-    while at < text.len() {
-        let mut word = [b' '; 8];
-        let chunk = match text.get(at..at + 8) {
+    loop {
+        // Eight bytes at a time while there are eight; the last few one by one (a short key
+        // costs no more than a look at each byte).
+        let found = match text.get(at..at + 8) {
             Some(chunk) => {
+                let mut word = [0u8; 8];
                 word.copy_from_slice(chunk);
-                8
+                let mask = escape_mask(u64::from_le_bytes(word));
+                if mask == 0 {
+                    at += 8;
+                    continue;
+                }
+                at + (mask.trailing_zeros() / 8) as usize
             }
-            None => {
-                let tail = &text[at..];
-                word[..tail.len()].copy_from_slice(tail);
-                tail.len()
-            }
+            None => match text[at..]
+                .iter()
+                .position(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+            {
+                Some(offset) => at + offset,
+                None => break,
+            },
         };
-        let mask = escape_mask(u64::from_le_bytes(word));
-        if mask == 0 {
-            at += chunk;
-            continue;
-        }
-        at += (mask.trailing_zeros() / 8) as usize;
-        let byte = text[at];
-        out.extend_from_slice(&text[run_start..at]);
+        let byte = text[found];
+        out.extend_from_slice(&text[run_start..found]);
         match byte {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -647,7 +651,7 @@ pub(crate) fn escape_json(out: &mut Vec<u8>, text: &[u8]) {
                 out.push(HEX[usize::from(byte & 0xf)]);
             }
         }
-        at += 1;
+        at = found + 1;
         run_start = at;
     }
     out.extend_from_slice(&text[run_start..]);
