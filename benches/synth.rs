@@ -25,9 +25,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ecsynth::model::{
-    BlueGreen, Container, ContainerHealthCheck, Deployment, DeploymentConfig, Input, Listener,
-    LoadBalancer, Network, Service, Severity, Stack, StepScaling, TargetHealthCheck, TaskSize,
-    Traffic,
+    BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener, LoadBalancer,
+    Network, Service, Severity, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
 };
 use ecsynth::synth::synthesize;
 
@@ -103,14 +102,14 @@ fn stack(environment: &str, services: usize) -> Stack {
     stack
         .tag("Application", "storefront")
         .tag("Environment", environment)
-        .tag("Owner", "platform-team");
+        .tag("Owner", "platform-team")
+        .cluster_name(&format!("storefront-{environment}"));
     if environment == "prod" {
-        stack.network = Network {
+        stack.network(Network {
             load_balancer_subnet_ids: Some(Input::Variable),
             ..Network::from_variables()
-        };
+        });
     }
-    stack.cluster.name = format!("storefront-{environment}");
     let (task_size, image_tag, min, max, config, wait, retention) = match environment {
         "dev" => (
             TaskSize {
@@ -183,23 +182,27 @@ fn stack(environment: &str, services: usize) -> Stack {
             "wget -q -O /dev/null http://localhost:{APP_PORT}/healthz || exit 1"
         )))
         .ulimit("nofile", 65536, 65536);
-        let mut service = Service::new(&name, task_size)
-            .container(app)
-            .traffic(Traffic::new(
-                load_balancer,
-                &name,
-                APP_PORT,
-                TargetHealthCheck::http("/healthz"),
-            ))
-            .deployment(Deployment::BlueGreen(BlueGreen {
-                config: config.clone(),
-                termination_wait_minutes: wait,
-                ..BlueGreen::default()
-            }))
-            .scaling(StepScaling::cpu(min, max).thresholds(30.0, 70.0))
-            .desired_count(min);
-        service.log_retention_days = retention;
-        stack.add_service(service);
+        let traffic = Traffic::listeners(
+            load_balancer,
+            app.target(APP_PORT),
+            TargetHealthCheck::http("/healthz"),
+        );
+        stack.add_service(
+            Service::new(&name, task_size)
+                .container(app)
+                .blue_green(
+                    BlueGreen::new(traffic)
+                        .config(config.clone())
+                        .termination_wait_minutes(wait),
+                )
+                .scaling(
+                    StepScaling::cpu(min, max)
+                        .scale_out_above(70.0)
+                        .scale_in_below(30.0),
+                )
+                .desired_count(min)
+                .log_retention_days(retention),
+        );
     }
     stack
 }

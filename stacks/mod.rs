@@ -1,6 +1,9 @@
 //! The stacks this repository deploys. Each environment is one function over shared settings;
 //! `registry` makes them available to `cargo run -- synth <name>`.
 
+mod ec2;
+mod jenkins;
+pub mod shop;
 mod web;
 
 use ecsynth::model::{DeploymentConfig, Listener, LoadBalancer, Stack, TaskSize};
@@ -11,7 +14,11 @@ pub fn registry() -> Registry {
     registry
         .register("dev", dev)
         .register("staging", staging)
-        .register("prod", prod);
+        .register("prod", prod)
+        .register("dev-ec2", ec2::dev_ec2)
+        .register("prod-ec2", ec2::prod_ec2)
+        .register("shop", shop::shop)
+        .register("jenkins", jenkins::jenkins);
     registry
 }
 

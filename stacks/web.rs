@@ -2,8 +2,8 @@
 //! Environments differ only in the [`Settings`] they pass.
 
 use ecsynth::model::{
-    BlueGreen, Container, ContainerHealthCheck, Deployment, DeploymentConfig, Input, LoadBalancer,
-    Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
+    BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, LoadBalancer, Network,
+    Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
 };
 
 /// What changes between environments.
@@ -32,14 +32,14 @@ pub fn stack(settings: Settings) -> Stack {
     stack
         .tag("Application", "storefront")
         .tag("Environment", settings.name)
-        .tag("Owner", "platform-team");
+        .tag("Owner", "platform-team")
+        .cluster_name(&format!("storefront-{}", settings.name));
     if settings.separate_load_balancer_subnets {
-        stack.network = Network {
+        stack.network(Network {
             load_balancer_subnet_ids: Some(Input::Variable),
             ..Network::from_variables()
-        };
+        });
     }
-    stack.cluster.name = format!("storefront-{}", settings.name);
     let load_balancer = stack.add_load_balancer(settings.load_balancer);
 
     let app = Container::new(
@@ -57,23 +57,27 @@ pub fn stack(settings: Settings) -> Stack {
         "wget -q -O /dev/null http://localhost:{APP_PORT}/healthz || exit 1"
     )))
     .ulimit("nofile", 65536, 65536);
+    let traffic = Traffic::listeners(
+        load_balancer,
+        app.target(APP_PORT),
+        TargetHealthCheck::http("/healthz"),
+    );
 
-    let mut service = Service::new("web", settings.task_size)
-        .container(app)
-        .traffic(Traffic::new(
-            load_balancer,
-            "web",
-            APP_PORT,
-            TargetHealthCheck::http("/healthz"),
-        ))
-        .deployment(Deployment::BlueGreen(BlueGreen {
-            config: settings.deployment,
-            termination_wait_minutes: settings.termination_wait_minutes,
-            ..BlueGreen::default()
-        }))
-        .scaling(StepScaling::cpu(settings.min_tasks, settings.max_tasks).thresholds(30.0, 70.0))
-        .desired_count(settings.min_tasks);
-    service.log_retention_days = settings.log_retention_days;
-    stack.add_service(service);
+    stack.add_service(
+        Service::new("web", settings.task_size)
+            .container(app)
+            .blue_green(
+                BlueGreen::new(traffic)
+                    .config(settings.deployment)
+                    .termination_wait_minutes(settings.termination_wait_minutes),
+            )
+            .scaling(
+                StepScaling::cpu(settings.min_tasks, settings.max_tasks)
+                    .scale_out_above(70.0)
+                    .scale_in_below(30.0),
+            )
+            .desired_count(settings.min_tasks)
+            .log_retention_days(settings.log_retention_days),
+    );
     stack
 }

@@ -6,47 +6,68 @@
 mod stacks;
 mod support;
 
-use std::thread;
-
-use ecsynth::synth::{synthesize, MAIN_FILE};
-
 #[test]
 fn every_stack_passes_terraform_validate() {
-    support::require_terraform();
     let registry = stacks::registry();
     let names: Vec<&'static str> = registry.names().collect();
-    // Validation is dominated by loading the provider schema; stacks run side by side.
-    let failures: Vec<String> = thread::scope(|scope| {
-        let runs: Vec<_> = names
-            .iter()
-            .map(|name| {
-                let build = registry.get(name).expect("registered");
-                scope.spawn(move || validate(name, build()))
-            })
-            .collect();
-        runs.into_iter()
-            .filter_map(|run| run.join().expect("validation thread panicked"))
-            .collect()
-    });
+    let failures = support::terraform_validate(&registry, &names);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-/// `None` when valid, the Terraform output otherwise.
-fn validate(name: &str, stack: ecsynth::model::Stack) -> Option<String> {
-    // Kept between runs so that `terraform init` happens once per stack directory.
-    let dir = support::cached_dir(&format!("terraform-validate/{name}"));
-    let (synthesized, _) = synthesize(&stack);
-    let bytes = synthesized.expect("valid stack").render().expect("renders");
-    std::fs::write(dir.join(MAIN_FILE), bytes).expect("write main.tf.json");
-    support::terraform_init(&dir);
-    let output = support::terraform(&dir, &["validate", "-no-color", "-json"]);
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
-    let valid = output.status.success() && report["valid"] == true && report["warning_count"] == 0;
-    (!valid).then(|| {
-        format!(
-            "stack `{name}` failed terraform validate:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
+/// Shapes no registered stack has today, lowered and validated all the same: a rolling
+/// Fargate service behind an NLB, a Fargate worker with no load balancer, a rolling EC2
+/// service on host networking behind a rule of a shared ALB.
+fn other_shapes() -> ecsynth::model::Stack {
+    use ecsynth::model::{
+        Compute, Container, Ec2Capacity, Ec2Placement, Exposure, Listener, LoadBalancer,
+        NetworkMode, Rolling, RuleMatch, Service, Stack, TargetHealthCheck, TaskSize, Traffic,
+    };
+    let mut stack = Stack::new("shapes", "eu-west-1");
+    let nlb = stack.add_load_balancer(LoadBalancer::network("tcp", Listener::tcp(5432)).internal());
+    let alb =
+        stack.add_load_balancer(LoadBalancer::application("web", Listener::http(80)).internal());
+    let hosts = stack.add_capacity_provider(Ec2Capacity::new("hosts", "m6i.large"));
+    let proxy = Container::new("proxy", "pgbouncer:1.23").port(5432);
+    stack.add_service(
+        Service::new("proxy", TaskSize::new(256, 512))
+            .rolling(Rolling::behind(Exposure::LoadBalancer(Traffic::listeners(
+                nlb,
+                proxy.target(5432),
+                TargetHealthCheck::tcp(),
+            ))))
+            .container(proxy),
+    );
+    stack.add_service(
+        Service::new("worker", TaskSize::new(256, 512))
+            .compute(Compute::fargate())
+            .container(Container::new("worker", "worker:1.0")),
+    );
+    let api = Container::new("api", "api:1.0").port(8080);
+    stack.add_service(
+        Service::new("api", TaskSize::new(512, 1024))
+            .compute(Ec2Placement::new(hosts).network_mode(NetworkMode::Host))
+            .rolling(Rolling::behind(Exposure::LoadBalancer(Traffic::rule(
+                alb,
+                RuleMatch::path("/api/*"),
+                api.target(8080),
+                TargetHealthCheck::http("/health"),
+            ))))
+            .container(api),
+    );
+    stack
+}
+
+#[test]
+fn shapes_no_registered_stack_has_pass_terraform_validate() {
+    let mut registry = ecsynth::registry::Registry::new();
+    registry.register("shapes", other_shapes);
+    let errors: Vec<String> = other_shapes()
+        .validate()
+        .iter()
+        .filter(|d| d.severity == ecsynth::model::Severity::Error)
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let failures = support::terraform_validate(&registry, &["shapes"]);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

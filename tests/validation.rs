@@ -10,9 +10,11 @@ use std::fs;
 use std::path::Path;
 
 use ecsynth::model::{
-    BlueGreen, Container, Deployment, DeploymentConfig, Input, Listener, LoadBalancer,
-    LoadBalancerId, Network, Protocol, Service, Stack, Step, StepScaling, TargetHealthCheck,
-    TaskSize, Traffic,
+    BlueGreen, CapacityProviderId, ClassicHealthCheck, ClassicListener, ClassicLoadBalancer,
+    ClassicLoadBalancerId, ClassicTraffic, Compute, Container, Deployment, DeploymentConfig,
+    Ec2Capacity, Exposure, Input, Listener, LoadBalancer, LoadBalancerId, Network, NetworkMode,
+    Protocol, Rolling, Route, RuleMatch, Service, Stack, Step, StepScaling, TargetHealthCheck,
+    TaskSize, Traffic, Volume, VolumeSource,
 };
 use ecsynth::registry::Registry;
 use support::{out_arg, run};
@@ -20,7 +22,11 @@ use support::{out_arg, run};
 // ---------------------------------------------------------------------------------------------
 // A valid stack, and ways to break it
 
-/// An internal ALB `web` (HTTP 80, test 8080) in front of service `api` with container `app`.
+/// An internal ALB `web` (HTTP 80, test 8080) in front of service `api` with container `app`,
+/// deployed blue/green on Fargate.
+///
+/// A blue/green service without load balancer traffic is not tested: `BlueGreen` holds the
+/// `Traffic` it switches, so such a service cannot be written.
 fn stack_with(edit: impl FnOnce(&mut LoadBalancer, &mut Service)) -> Stack {
     let mut stack = Stack::new("shop", "eu-west-1");
     let mut load_balancer = LoadBalancer::application("web", Listener::http(80))
@@ -29,7 +35,7 @@ fn stack_with(edit: impl FnOnce(&mut LoadBalancer, &mut Service)) -> Stack {
     let mut service = service(LoadBalancerId::default_for_tests());
     edit(&mut load_balancer, &mut service);
     let id = stack.add_load_balancer(load_balancer);
-    if let Some(traffic) = &mut service.traffic {
+    if let Some(traffic) = service.traffic_mut() {
         traffic.load_balancer = id;
     }
     stack.add_service(service);
@@ -37,6 +43,8 @@ fn stack_with(edit: impl FnOnce(&mut LoadBalancer, &mut Service)) -> Stack {
 }
 
 fn service(lb: LoadBalancerId) -> Service {
+    let app = Container::new("app", "nginx:1.27").port(8080);
+    let traffic = Traffic::listeners(lb, app.target(8080), TargetHealthCheck::http("/health"));
     Service::new(
         "api",
         TaskSize {
@@ -44,13 +52,14 @@ fn service(lb: LoadBalancerId) -> Service {
             memory: 1024,
         },
     )
-    .container(Container::new("app", "nginx:1.27").port(8080))
-    .traffic(Traffic::new(
-        lb,
-        "app",
-        8080,
-        TargetHealthCheck::http("/health"),
-    ))
+    .container(app)
+    .blue_green(BlueGreen::new(traffic))
+}
+
+/// `service` deployed rolling behind the target group of the same traffic.
+fn rolling(service: Service) -> Service {
+    let traffic = service.traffic().cloned().expect("traffic");
+    service.rolling(Rolling::behind(Exposure::LoadBalancer(traffic)))
 }
 
 fn messages(stack: &Stack) -> Vec<String> {
@@ -65,7 +74,7 @@ fn problems(edit: impl FnOnce(&mut LoadBalancer, &mut Service)) -> Vec<String> {
 fn blue_green(service: &mut Service) -> &mut BlueGreen {
     match &mut service.deployment {
         Deployment::BlueGreen(blue_green) => blue_green,
-        Deployment::Rolling => panic!("the test service deploys blue/green"),
+        Deployment::Rolling(_) => panic!("the test service deploys blue/green"),
     }
 }
 
@@ -164,8 +173,7 @@ fn iam_role_name_too_long() {
     assert_eq!(
         problems(|_, service| {
             service.name = name.clone();
-            service.traffic = None;
-            service.deployment = Deployment::Rolling;
+            service.deployment = Deployment::rolling();
         }),
         [format!(
             "error: stack `shop` › service `{name}` › `name`: IAM role name \
@@ -240,14 +248,9 @@ fn duplicate_services_load_balancers_and_containers() {
     });
     let second_lb =
         stack.add_load_balancer(LoadBalancer::network("web", Listener::tcp(80)).internal());
-    stack.add_service(
-        service(second_lb)
-            .deployment(Deployment::Rolling)
-            .container(Container::new("sidecar", "busybox")),
-    );
-    let mut underscore = service(second_lb).deployment(Deployment::Rolling);
+    stack.add_service(rolling(service(second_lb)).container(Container::new("sidecar", "busybox")));
+    let mut underscore = service(second_lb).deployment(Deployment::rolling());
     underscore.name = "api_".into();
-    underscore.traffic = None;
     let mut hyphen = underscore.clone();
     hyphen.name = "api-".into();
     stack.add_service(underscore).add_service(hyphen);
@@ -287,7 +290,7 @@ fn udp_listeners_cannot_reach_tcp_target_groups() {
     assert_eq!(
         problems(|lb, service| {
             *lb = LoadBalancer::network("web", Listener::new(Protocol::Udp, 53)).internal();
-            service.traffic.as_mut().expect("traffic").health_check = TargetHealthCheck::tcp();
+            *health(service) = TargetHealthCheck::tcp();
         }),
         [
             "error: stack `shop` › load balancer `web` › `prod_listener.protocol`: UDP listeners \
@@ -364,8 +367,7 @@ fn a_task_needs_a_container() {
     assert_eq!(
         problems(|_, service| {
             service.containers.clear();
-            service.traffic = None;
-            service.deployment = Deployment::Rolling;
+            service.deployment = Deployment::rolling();
         }),
         [
             "error: stack `shop` › service `api` › `containers`: a task needs at least one \
@@ -554,33 +556,29 @@ fn log_retention_must_be_a_cloudwatch_period() {
 // Traffic and health checks
 
 fn health(service: &mut Service) -> &mut TargetHealthCheck {
-    &mut service.traffic.as_mut().expect("traffic").health_check
+    &mut service.traffic_mut().expect("traffic").health_check
 }
 
 #[test]
 fn traffic_needs_a_container_of_the_service_and_one_of_its_ports() {
     assert_eq!(
-        problems(|_, service| service.traffic.as_mut().expect("traffic").container = "web".into()),
-        ["error: stack `shop` › service `api` › `traffic.container`: `web` is not a container of \
-          this service; containers: `app`"]
-    );
-    assert_eq!(
-        problems(|_, service| service.traffic.as_mut().expect("traffic").container_port = 80),
+        problems(|_, service| {
+            // A target made from a container that is not one of this service's.
+            service.traffic_mut().expect("traffic").target =
+                Container::new("web", "x").port(8080).target(8080);
+        }),
         [
-            "error: stack `shop` › service `api` › `traffic.container_port`: 80 is not a port of \
-          container `app`; its ports: 8080"
+            "error: stack `shop` › service `api` › `traffic.target`: container `web` is not a \
+          container of this service; containers: `app`"
         ]
     );
-}
-
-#[test]
-fn blue_green_needs_traffic() {
     assert_eq!(
-        problems(|_, service| service.traffic = None),
-        [
-            "error: stack `shop` › service `api` › `deployment`: blue/green needs load balancer \
-          traffic to shift; add `traffic` or use `Deployment::Rolling`"
-        ]
+        problems(|_, service| {
+            let target = service.containers[0].target(80);
+            service.traffic_mut().expect("traffic").target = target;
+        }),
+        ["error: stack `shop` › service `api` › `traffic.target`: 80 is not a port of container \
+          `app`; its ports: 8080"]
     );
 }
 
@@ -798,14 +796,14 @@ fn desired_count_outside_the_scaling_range_is_a_warning() {
 #[test]
 fn scaling_thresholds() {
     assert_eq!(
-        scaled(|s| *s = s.clone().thresholds(80.0, 120.0)),
+        scaled(|s| *s = s.clone().scale_in_below(80.0).scale_out_above(120.0)),
         [
             "error: stack `shop` › service `api` › `scaling.high_cpu_percent`: 120 is not a CPU \
           percentage; allowed: 0 to 100"
         ]
     );
     assert_eq!(
-        scaled(|s| *s = s.clone().thresholds(70.0, 70.0)),
+        scaled(|s| *s = s.clone().scale_in_below(70.0).scale_out_above(70.0)),
         [
             "error: stack `shop` › service `api` › `scaling.low_cpu_percent`: 70 is not below \
           `high_cpu_percent` (70); the scale-in threshold must be lower than the scale-out \
@@ -920,6 +918,762 @@ fn steps_must_not_leave_gaps_or_overlap() {
         }),
         Vec::<String>::new(),
         "steps may be listed in any order"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared load balancers and listener rules
+
+/// The base stack plus service `name` behind the same load balancer, edited by `edit`.
+fn beside_api(name: &str, edit: impl FnOnce(&mut Service)) -> Vec<String> {
+    let mut stack = stack_with(|_, _| {});
+    let (lb, _) = stack
+        .load_balancers_with_ids()
+        .next()
+        .expect("load balancer");
+    let mut other = service(lb);
+    other.name = name.into();
+    edit(&mut other);
+    stack.add_service(other);
+    messages(&stack)
+}
+
+/// One internal ALB `web` shared by services routed by `rules`, in this order.
+fn routed(rules: Vec<(&str, RuleMatch)>) -> Vec<String> {
+    let mut stack = Stack::new("shop", "eu-west-1");
+    let lb = stack.add_load_balancer(
+        LoadBalancer::application("web", Listener::http(80))
+            .internal()
+            .test_listener(Listener::http(8080)),
+    );
+    for (name, rule) in rules {
+        let mut routed = service(lb);
+        routed.name = name.into();
+        routed.traffic_mut().expect("traffic").route = Route::Rule(rule);
+        stack.add_service(routed);
+    }
+    messages(&stack)
+}
+
+#[test]
+fn services_routed_by_rules_share_a_load_balancer() {
+    assert_eq!(
+        routed(vec![
+            (
+                "orders",
+                RuleMatch::host("api.example.com").and_path("/orders/*")
+            ),
+            (
+                "users",
+                RuleMatch::host("api.example.com").and_path("/users/*")
+            ),
+            ("catalogue", RuleMatch::host("catalogue.example.com")),
+        ]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn two_services_cannot_both_take_the_listeners() {
+    assert_eq!(
+        beside_api("admin", |_| {}),
+        ["error: stack `shop` › service `admin` › `traffic.route`: the listeners of load balancer \
+          `web` already carry service `api`; give this service a load balancer of its own, or \
+          route both by listener rules (`Traffic::rule`) on a shared application load balancer"]
+    );
+}
+
+#[test]
+fn a_rule_cannot_share_a_load_balancer_whose_listeners_a_service_takes() {
+    assert_eq!(
+        beside_api("admin", |admin| {
+            admin.traffic_mut().expect("traffic").route = Route::Rule(RuleMatch::path("/admin/*"));
+        }),
+        [
+            "error: stack `shop` › service `admin` › `traffic.route`: service `api` takes every \
+          request of load balancer `web` through its listeners; give it a rule as well, or give \
+          this service another load balancer"
+        ]
+    );
+}
+
+#[test]
+fn rules_need_an_application_load_balancer() {
+    assert_eq!(
+        problems(|lb, service| {
+            *lb = LoadBalancer::network("web", Listener::tcp(80)).internal();
+            service.traffic_mut().expect("traffic").route = Route::Rule(RuleMatch::path("/api/*"));
+        }),
+        [
+            "error: stack `shop` › service `api` › `traffic.route`: listener rules need an \
+          application load balancer; `web` is a network load balancer; use `Traffic::listeners` \
+          to give the service the whole load balancer"
+        ]
+    );
+}
+
+#[test]
+fn a_rule_needs_a_host_or_a_path() {
+    let anything = RuleMatch {
+        hosts: Vec::new(),
+        paths: Vec::new(),
+        priority: None,
+    };
+    assert_eq!(
+        routed(vec![("orders", anything)]),
+        ["error: stack `shop` › service `orders` › `traffic.route`: a rule needs a host or a path \
+          to match; a service that takes every request uses `Traffic::listeners` on a load \
+          balancer of its own"]
+    );
+}
+
+#[test]
+fn a_rule_has_at_most_five_values() {
+    let rule = RuleMatch::host("a.example.com")
+        .and_host("b.example.com")
+        .and_host("c.example.com")
+        .and_path("/orders/*")
+        .and_path("/carts/*")
+        .and_path("/payments/*");
+    assert_eq!(
+        routed(vec![("orders", rule)]),
+        [
+            "error: stack `shop` › service `orders` › `traffic.route`: 6 host and path values; a \
+          listener rule allows at most 5"
+        ]
+    );
+}
+
+#[test]
+fn rule_priorities_are_unique_per_load_balancer() {
+    assert_eq!(
+        routed(vec![
+            ("orders", RuleMatch::path("/orders/*").priority(10)),
+            ("users", RuleMatch::path("/users/*").priority(10)),
+        ]),
+        [
+            "error: stack `shop` › service `users` › `traffic.route.priority`: 10 is also the \
+          priority of service `orders`'s rule on this load balancer; pin a different one with \
+          `RuleMatch::priority`"
+        ]
+    );
+}
+
+#[test]
+fn rule_priorities_are_within_alb_range() {
+    assert_eq!(
+        routed(vec![
+            ("orders", RuleMatch::path("/orders/*").priority(0)),
+            ("users", RuleMatch::path("/users/*").priority(50_001)),
+        ]),
+        [
+            "error: stack `shop` › service `orders` › `traffic.route.priority`: 0 is outside the \
+             listener rule priorities 1 to 50000",
+            "error: stack `shop` › service `users` › `traffic.route.priority`: 50001 is outside \
+             the listener rule priorities 1 to 50000",
+        ]
+    );
+}
+
+#[test]
+fn two_rules_cannot_claim_the_same_requests() {
+    assert_eq!(
+        routed(vec![
+            ("orders", RuleMatch::host("api.example.com").and_path("/orders/*").priority(10)),
+            ("orders-v2", RuleMatch::path("/orders/*").and_host("api.example.com").priority(20)),
+        ]),
+        ["error: stack `shop` › service `orders-v2` › `traffic.route`: service `orders` already \
+          claims the same hosts and paths on this load balancer; one of the two would never \
+          receive a request"]
+    );
+}
+
+#[test]
+fn a_broad_rule_evaluated_first_shadows_a_specific_one() {
+    assert_eq!(
+        routed(vec![
+            ("site", RuleMatch::path("/*").priority(10)),
+            ("api", RuleMatch::path("/api/*").priority(20)),
+        ]),
+        [
+            "error: stack `shop` › service `api` › `traffic.route.priority`: the rule of service \
+          `site` (priority 10) is evaluated before that of service `api` (priority 20) and its \
+          path `/*` also matches `/api/*`; pin priorities with `RuleMatch::priority` so that the \
+          more specific rule has the lower number"
+        ]
+    );
+    assert_eq!(
+        routed(vec![
+            ("site", RuleMatch::path("/*").priority(20)),
+            ("api", RuleMatch::path("/api/*").priority(10)),
+        ]),
+        Vec::<String>::new(),
+        "the specific rule first is the fix"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rolling deployments
+
+#[test]
+fn rolling_percentages() {
+    let percentages = |minimum_healthy: u32, maximum: u32| {
+        problems(|_, service| {
+            *service = rolling(service.clone());
+            if let Deployment::Rolling(settings) = &mut service.deployment {
+                settings.minimum_healthy_percent = minimum_healthy;
+                settings.maximum_percent = maximum;
+            }
+        })
+    };
+    assert_eq!(percentages(100, 200), Vec::<String>::new());
+    assert_eq!(
+        percentages(0, 100),
+        Vec::<String>::new(),
+        "stop before start"
+    );
+    assert_eq!(
+        percentages(50, 90),
+        [
+            "error: stack `shop` › service `api` › `deployment.maximum_percent`: 90 is below 100; \
+          ECS would run fewer tasks than desired while nothing deploys"
+        ]
+    );
+    assert_eq!(
+        percentages(100, 100),
+        [
+            "error: stack `shop` › service `api` › `deployment.maximum_percent`: 100 is not above \
+          the minimum healthy 100; ECS could neither start a new task nor stop an old one. \
+          `Rolling::stop_before_start` gives 0 and 100"
+        ]
+    );
+    assert_eq!(
+        percentages(150, 200),
+        [
+            "error: stack `shop` › service `api` › `deployment.minimum_healthy_percent`: 150 is \
+          above 100; allowed: 0 to 100"
+        ]
+    );
+}
+
+#[test]
+fn a_rolling_service_behind_a_load_balancer_has_one_target_group() {
+    // `shop-<name>-main` is 32 characters: the blue/green `-green` would be 33.
+    let name = "checkout-service-v2-eu";
+    assert_eq!(
+        problems(|_, service| {
+            service.name = name.into();
+            *service = rolling(service.clone());
+        }),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        problems(|_, service| service.name = name.into()).len(),
+        1,
+        "blue/green: `shop-{name}-green` is 33 characters"
+    );
+    let longer = "checkout-service-v2-eu1";
+    assert_eq!(
+        problems(|_, service| {
+            service.name = longer.into();
+            *service = rolling(service.clone());
+        }),
+        [format!(
+            "error: stack `shop` › service `{longer}` › `name`: target group name \
+             `shop-{longer}-main` (made from the stack name `shop` and the service name \
+             `{longer}`) is 33 characters, AWS allows at most 32; shorten the stack name `shop` \
+             or the service name `{longer}` by 1 character"
+        )]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// EC2 capacity
+
+/// Stack `shop` with capacity provider `general` (`m6i.large`: 2 vCPU, 8192 MiB) edited by
+/// `capacity`, and a rolling worker on it without a load balancer (1024 CPU, 2048 MiB) edited
+/// by `edit`.
+fn on_ec2(
+    capacity: impl FnOnce(Ec2Capacity) -> Ec2Capacity,
+    edit: impl FnOnce(CapacityProviderId, &mut Service),
+) -> Vec<String> {
+    let mut stack = Stack::new("shop", "eu-west-1");
+    let general = stack.add_capacity_provider(capacity(Ec2Capacity::new("general", "m6i.large")));
+    let mut worker = Service::new("worker", TaskSize::new(1024, 2048))
+        .compute(Compute::ec2(general))
+        .container(Container::new("worker", "busybox:1.36"))
+        .deployment(Deployment::rolling());
+    edit(general, &mut worker);
+    stack.add_service(worker);
+    messages(&stack)
+}
+
+fn capacity(edit: impl FnOnce(Ec2Capacity) -> Ec2Capacity) -> Vec<String> {
+    on_ec2(edit, |_, _| {})
+}
+
+fn worker(edit: impl FnOnce(CapacityProviderId, &mut Service)) -> Vec<String> {
+    on_ec2(|capacity| capacity, edit)
+}
+
+#[test]
+fn the_ec2_worker_is_valid() {
+    assert_eq!(worker(|_, _| {}), Vec::<String>::new());
+}
+
+#[test]
+fn capacity_provider_size() {
+    assert_eq!(
+        capacity(|c| c.size(3, 2)),
+        [
+            "error: stack `shop` › capacity provider `general` › `size`: min 3 and max 2 \
+          instances: max must be at least 1 and at least min"
+        ]
+    );
+    assert_eq!(
+        capacity(|c| c.size(0, 0)),
+        [
+            "error: stack `shop` › capacity provider `general` › `size`: min 0 and max 0 \
+          instances: max must be at least 1 and at least min"
+        ]
+    );
+}
+
+#[test]
+fn capacity_provider_target_capacity() {
+    assert_eq!(
+        capacity(|c| c.target_capacity_percent(0)),
+        [
+            "error: stack `shop` › capacity provider `general` › `target_capacity_percent`: 0 is \
+          outside ECS managed scaling's 1 to 100 percent"
+        ]
+    );
+    assert_eq!(
+        capacity(|c| c.target_capacity_percent(101)),
+        ["error: stack `shop` › capacity provider `general` › `target_capacity_percent`: 101 is \
+          outside ECS managed scaling's 1 to 100 percent"]
+    );
+}
+
+#[test]
+fn capacity_provider_root_volume() {
+    assert_eq!(
+        capacity(|c| c.root_volume_gib(20)),
+        [
+            "error: stack `shop` › capacity provider `general` › `root_volume_gib`: 20 GiB is \
+          smaller than the ECS-optimised AMI's 30 GiB snapshot; instances would fail to launch"
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_instance_type_is_a_warning() {
+    assert_eq!(
+        capacity(|c| Ec2Capacity {
+            instance_type: "x2idn.large".into(),
+            ..c
+        }),
+        [
+            "warning: stack `shop` › capacity provider `general` › `instance_type`: `x2idn.large` \
+          is not in ecsynth's instance table, so whether tasks fit on it is not checked; known \
+          families: m5, m5a, m6a, m6g, m6i, m7a, m7g, m7i, c5, c5a, c6a, c6g, c6i, c7g, c7i, r5, \
+          r6g, r6i, r7g, r7i, t3, t3a, t4g"
+        ]
+    );
+}
+
+#[test]
+fn agent_settings() {
+    assert_eq!(
+        capacity(|c| c.agent_setting("ECS_ENABLE_SPOT_INSTANCE_DRAINING", "true")),
+        Vec::<String>::new()
+    );
+    // The agent reads proxy settings from the same file; digits are allowed.
+    assert_eq!(
+        capacity(|c| c
+            .agent_setting("HTTP_PROXY", "10.0.0.1:3128")
+            .agent_setting("ECS_V2", "1")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        capacity(|c| c.agent_setting("ecs_reserved_memory", "256")),
+        [
+            "error: stack `shop` › capacity provider `general` › `agent_settings`: \
+          `ecs_reserved_memory` is not an ECS agent variable name: A-Z, 0-9 and `_`, starting with \
+          a letter (`ECS_…`, `HTTP_PROXY`)"
+        ]
+    );
+    assert_eq!(
+        capacity(|c| c.agent_setting("ECS_INSTANCE_ATTRIBUTES", "{\"a\":\n\"b\"}")),
+        ["error: stack `shop` › capacity provider `general` › \
+          `agent_settings.ECS_INSTANCE_ATTRIBUTES`: the value spans lines; /etc/ecs/ecs.config \
+          takes one line per setting"]
+    );
+}
+
+#[test]
+fn kernel_settings() {
+    assert_eq!(
+        capacity(|c| c.kernel_setting("net.core.somaxconn", "4096")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        capacity(|c| c.kernel_setting("net core somaxconn", "4096")),
+        [
+            "error: stack `shop` › capacity provider `general` › `kernel_settings`: `net core \
+          somaxconn = 4096` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, `-`, \
+          values one line"
+        ]
+    );
+    assert_eq!(
+        capacity(|c| c.kernel_setting("vm.swappiness", "10\n20")),
+        ["error: stack `shop` › capacity provider `general` › `kernel_settings`: `vm.swappiness \
+          = 10\n20` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, `-`, values one \
+          line"]
+    );
+}
+
+#[test]
+fn a_capacity_provider_of_another_stack_is_refused() {
+    let foreign = Stack::new("other", "eu-west-1")
+        .add_capacity_provider(Ec2Capacity::new("general", "m6i.large"));
+    assert_eq!(
+        worker(|_, service| service.compute = Compute::ec2(foreign)),
+        [
+            "error: stack `shop` › service `worker` › `compute.capacity_provider`: refers to a \
+          capacity provider that was not added to this stack; add one with \
+          `stack.add_capacity_provider(Ec2Capacity::new(…))`"
+        ]
+    );
+}
+
+#[test]
+fn the_task_must_fit_the_instance_type() {
+    assert_eq!(
+        worker(|_, service| service.task_size = TaskSize::new(4096, 2048)),
+        ["error: stack `shop` › service `worker` › `task_size.cpu`: 4096 CPU units do not fit a \
+          `m6i.large` of capacity provider `general` (2 vCPU = 2048 units); lower it or choose a \
+          larger instance type"]
+    );
+    assert_eq!(
+        worker(|_, service| service.task_size = TaskSize::new(1024, 16384)),
+        ["error: stack `shop` › service `worker` › `task_size.memory`: 16384 MiB does not fit a \
+          `m6i.large` of capacity provider `general` (8192 MiB); lower it or choose a larger \
+          instance type"]
+    );
+    assert_eq!(
+        worker(|_, service| service.task_size = TaskSize::new(2048, 7372)),
+        Vec::<String>::new(),
+        "a whole instance's CPU and 90% of its memory fit"
+    );
+}
+
+#[test]
+fn a_task_near_the_instance_memory_is_a_warning() {
+    assert_eq!(
+        worker(|_, service| service.task_size = TaskSize::new(1024, 7680)),
+        [
+            "warning: stack `shop` › service `worker` › `task_size.memory`: 7680 MiB is over 90% \
+          of a `m6i.large`'s 8192 MiB; the OS and the ECS agent keep part of it, so the task \
+          may never be placed"
+        ]
+    );
+}
+
+#[test]
+fn host_path_volumes_need_ec2_and_lose_their_data_with_the_instance() {
+    assert_eq!(
+        problems(|_, service| {
+            service.volumes.push(Volume::host_path("data", "/srv/data"));
+        }),
+        ["error: stack `shop` › service `api` › `volumes.data`: host path `/srv/data` needs EC2 \
+          capacity; Fargate tasks have no host; use `Volume::efs` for data that must survive the \
+          task"]
+    );
+    assert_eq!(
+        worker(|_, service| {
+            service.volumes.push(Volume::host_path("data", "/srv/data"));
+            service.containers[0] = service.containers[0].clone().mount("data", "/data");
+        }),
+        ["warning: stack `shop` › service `worker` › `volumes.data`: host path `/srv/data` lives \
+          on one instance: its data is lost when the instance is replaced (scale-in, AMI \
+          refresh); use `Volume::efs` for data that must survive"]
+    );
+}
+
+#[test]
+fn efs_root_directories_and_mount_paths() {
+    assert_eq!(
+        problems(|_, service| {
+            let mut volume = Volume::efs("data", 1000, 1000);
+            if let VolumeSource::Efs(efs) = &mut volume.source {
+                efs.root_directory = "/".into();
+            }
+            service.volumes.push(volume);
+            service.containers[0] = service.containers[0].clone().mount("data", "data");
+        }),
+        [
+            "error: stack `shop` › service `api` › `volumes.data.root_directory`: `/` must be an \
+             absolute directory below `/` of at most 100 characters; each volume gets its own \
+             directory on its file system",
+            "error: stack `shop` › service `api` › container `app` › `mount_points`: `data` is \
+             not an absolute path in the container",
+        ]
+    );
+    assert_eq!(
+        problems(|_, service| {
+            service.volumes.push(Volume::efs("data", 1000, 1000));
+            service.volumes.push(Volume::scratch("tmp"));
+            service.containers[0] = service.containers[0]
+                .clone()
+                .mount("data", "/data")
+                .mount("tmp", "/tmp");
+        }),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn mounts_name_a_volume_of_the_service() {
+    assert_eq!(
+        problems(|_, service| {
+            service.containers[0] = service.containers[0].clone().mount("cache", "/cache");
+        }),
+        ["error: stack `shop` › service `api` › container `app` › `mount_points`: `cache` is not \
+          a volume of this service; volumes: none"]
+    );
+    assert_eq!(
+        worker(|_, service| {
+            service.volumes.push(Volume::host_path("data", "/srv/data"));
+            service.containers[0] = service.containers[0].clone().mount("cache", "/cache");
+        }),
+        [
+            "error: stack `shop` › service `worker` › container `worker` › `mount_points`: \
+             `cache` is not a volume of this service; volumes: data",
+            "warning: stack `shop` › service `worker` › `volumes.data`: host path `/srv/data` \
+             lives on one instance: its data is lost when the instance is replaced (scale-in, \
+             AMI refresh); use `Volume::efs` for data that must survive",
+        ]
+    );
+}
+
+#[test]
+fn capacity_provider_names_must_not_start_with_a_reserved_prefix() {
+    let mut stack = Stack::new("ecs", "eu-west-1");
+    stack.cluster_name("shop");
+    stack.add_capacity_provider(Ec2Capacity::new("general", "m6i.large"));
+    assert_eq!(
+        messages(&stack),
+        [
+            "error: stack `ecs` › capacity provider `general` › `name`: capacity provider name \
+          `ecs-general` (made from the stack name `ecs` and the capacity provider name \
+          `general`) starts with `ecs`, which AWS reserves; rename the stack name `ecs`"
+        ]
+    );
+    let mut stack = Stack::new("FargateShop", "eu-west-1");
+    stack.add_capacity_provider(Ec2Capacity::new("general", "m6i.large"));
+    assert_eq!(
+        messages(&stack),
+        [
+            "error: stack `FargateShop` › capacity provider `general` › `name`: capacity provider \
+          name `FargateShop-general` (made from the stack name `FargateShop` and the capacity \
+          provider name `general`) starts with `fargate`, which AWS reserves for its Fargate \
+          capacity providers; rename the stack name `FargateShop`"
+        ]
+    );
+    // AWS receives `shop-fargate-spot`: the capacity provider name alone never starts the
+    // name AWS receives, so it cannot hit a reserved prefix.
+    assert_eq!(
+        capacity(|c| Ec2Capacity {
+            name: "fargate-spot".into(),
+            ..c
+        }),
+        Vec::<String>::new()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classic load balancers
+
+/// Stack `shop` with capacity provider `general` (`m6i.large`) and a classic ELB `jenkins`
+/// (HTTP 80 → 8080, TCP 50000 → 50000, health check `HTTP:8080/login`) in front of service
+/// `jenkins` on EC2 with bridge networking, stopping before starting.
+fn jenkins(edit: impl FnOnce(&mut ClassicLoadBalancer, &mut Service)) -> Stack {
+    let mut stack = Stack::new("shop", "eu-west-1");
+    let general = stack.add_capacity_provider(Ec2Capacity::new("general", "m6i.large"));
+    let mut elb = ClassicLoadBalancer::new(
+        "jenkins",
+        vec![
+            ClassicListener::http(80, 8080),
+            ClassicListener::tcp(50000, 50000),
+        ],
+        ClassicHealthCheck::http(8080, "/login"),
+    )
+    .internal();
+    let controller = Container::new("jenkins", "jenkins/jenkins:lts-jdk17")
+        .port(8080)
+        .port(50000);
+    let traffic = ClassicTraffic::new(
+        ClassicLoadBalancerId::default_for_tests(),
+        controller.target(8080),
+    );
+    let mut service = Service::new("jenkins", TaskSize::new(2048, 4096))
+        .compute(Compute::ec2(general))
+        .container(controller)
+        .rolling(Rolling::behind(Exposure::Classic(traffic)).stop_before_start())
+        .desired_count(1);
+    edit(&mut elb, &mut service);
+    let id = stack.add_classic_load_balancer(elb);
+    if let Deployment::Rolling(Rolling {
+        exposure: Exposure::Classic(traffic),
+        ..
+    }) = &mut service.deployment
+    {
+        traffic.load_balancer = id;
+    }
+    stack.add_service(service);
+    stack
+}
+
+fn classic(edit: impl FnOnce(&mut ClassicLoadBalancer, &mut Service)) -> Vec<String> {
+    messages(&jenkins(edit))
+}
+
+impl ForTests for ClassicLoadBalancerId {
+    /// Replaced by the id `add_classic_load_balancer` hands out.
+    fn default_for_tests() -> ClassicLoadBalancerId {
+        Stack::new("scratch", "eu-west-1").add_classic_load_balancer(ClassicLoadBalancer::new(
+            "x",
+            vec![ClassicListener::http(80, 80)],
+            ClassicHealthCheck::http(80, "/"),
+        ))
+    }
+}
+
+#[test]
+fn the_jenkins_stack_is_valid() {
+    assert_eq!(classic(|_, _| {}), Vec::<String>::new());
+}
+
+#[test]
+fn a_classic_load_balancer_cannot_reach_awsvpc_tasks() {
+    assert_eq!(
+        classic(|_, service| {
+            if let Compute::Ec2(ec2) = &mut service.compute {
+                ec2.network_mode = NetworkMode::Awsvpc;
+            }
+        }),
+        [
+            "error: stack `shop` › service `jenkins` › `compute`: classic load balancer `jenkins` \
+          registers instances and cannot reach tasks with awsvpc networking; run the service on EC2 \
+          with `NetworkMode::Bridge` or `NetworkMode::Host`"
+        ]
+    );
+    assert_eq!(
+        classic(|_, service| service.compute = Compute::fargate()),
+        [
+            "error: stack `shop` › service `jenkins` › `compute`: classic load balancer `jenkins` \
+          registers instances and cannot reach tasks with Fargate networking (awsvpc); run the \
+          service on EC2 with `NetworkMode::Bridge` or `NetworkMode::Host`"
+        ]
+    );
+}
+
+#[test]
+fn a_classic_listener_must_send_to_the_target_port() {
+    assert_eq!(
+        classic(|elb, _| elb.listeners.retain(|listener| listener.port != 80)),
+        ["error: stack `shop` › service `jenkins` › `traffic.target`: no listener of classic load \
+          balancer `jenkins` sends to port 8080; its instance ports: 50000"]
+    );
+}
+
+#[test]
+fn a_classic_load_balancer_serves_one_service() {
+    let mut stack = jenkins(|_, _| {});
+    let mut second = stack.services()[0].clone();
+    second.name = "jenkins-2".into();
+    stack.add_service(second);
+    // Reported once, on the service added second.
+    assert_eq!(
+        messages(&stack),
+        [
+            "error: stack `shop` › service `jenkins-2` › `traffic.load_balancer`: classic load \
+          balancer `jenkins` already sends to service `jenkins`; a classic ELB serves one service"
+        ]
+    );
+}
+
+#[test]
+fn classic_listener_ports() {
+    assert_eq!(
+        classic(|elb, _| elb.listeners.push(ClassicListener::tcp(22, 22))),
+        [
+            "error: stack `shop` › classic load balancer `jenkins` › `listeners.22`: 22 is not a \
+          port a classic ELB listens on; allowed: 25, 80, 443, 465, 587, 1024 to 65535"
+        ]
+    );
+}
+
+#[test]
+fn classic_https_listeners_need_a_certificate() {
+    assert_eq!(
+        classic(|elb, _| {
+            elb.listeners.push(ClassicListener {
+                certificate_arn: None,
+                ..ClassicListener::https(443, 8080, "unused")
+            });
+        }),
+        ["error: stack `shop` › classic load balancer `jenkins` › `listeners.443.certificate_arn`: \
+          HTTPS listeners need a certificate; use `ClassicListener::https(port, instance_port, \
+          certificate_arn)`"]
+    );
+    assert_eq!(
+        classic(|elb, _| elb.listeners.push(ClassicListener::ssl(8443, 8080, ""))),
+        ["error: stack `shop` › classic load balancer `jenkins` › `listeners.8443.certificate_arn`: \
+          SSL listeners need a certificate; use `ClassicListener::ssl(port, instance_port, \
+          certificate_arn)`"]
+    );
+}
+
+#[test]
+fn classic_health_check_target() {
+    for target in ["HTTP:8080", "TCP:50000/login", "HTTP:0/login", "8080"] {
+        assert_eq!(
+            classic(|elb, _| elb.health_check.target = target.into()),
+            [format!(
+                "error: stack `shop` › classic load balancer `jenkins` › `health_check.target`: \
+                 `{target}` is not a health check target; write `HTTP:8080/login`, \
+                 `HTTPS:443/path`, `TCP:50000` or `SSL:443`"
+            )]
+        );
+    }
+    assert_eq!(
+        classic(|elb, _| elb.health_check.target = "TCP:50000".into()),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn classic_health_check_timeout_below_interval() {
+    assert_eq!(
+        classic(|elb, _| elb.health_check.timeout = 30),
+        ["error: stack `shop` › classic load balancer `jenkins` › `health_check.timeout`: 30 s is \
+          not shorter than the interval (30 s); a check must time out before the next one starts"]
+    );
+    // Out of range already: one error, not two.
+    assert_eq!(classic(|elb, _| elb.health_check.timeout = 61).len(), 1);
+}
+
+#[test]
+fn classic_load_balancer_name_too_long() {
+    assert_eq!(
+        classic(|elb, _| elb.name = "jenkins-controller-and-agents".into()),
+        ["error: stack `shop` › classic load balancer `jenkins-controller-and-agents` › `name`: \
+          classic load balancer name `shop-jenkins-controller-and-agents` (made from the stack \
+          name `shop` and the classic load balancer name `jenkins-controller-and-agents`) is 34 \
+          characters, AWS allows at most 32; shorten the stack name `shop` or the classic load \
+          balancer name `jenkins-controller-and-agents` by 2 characters"]
     );
 }
 
@@ -1099,16 +1853,16 @@ fn check_of_fresh_output_exits_0_and_writes_nothing() {
         &["synth", "--all", "--check", "--out", &out_arg(&dir)],
     );
     assert_eq!((code, stderr.as_str()), (0, ""));
-    assert_eq!(
-        stdout,
-        format!(
-            "up to date: stack `dev` ({})\nup to date: stack `staging` ({})\nup to date: stack \
-             `prod` ({})\n",
-            dir.join("dev").display(),
-            dir.join("staging").display(),
-            dir.join("prod").display()
-        )
-    );
+    let expected: String = stacks::registry()
+        .names()
+        .map(|name| {
+            format!(
+                "up to date: stack `{name}` ({})\n",
+                dir.join(name).display()
+            )
+        })
+        .collect();
+    assert_eq!(stdout, expected);
     assert_eq!(
         fs::metadata(&main)
             .expect("still there")
@@ -1119,25 +1873,31 @@ fn check_of_fresh_output_exits_0_and_writes_nothing() {
 }
 
 #[test]
-fn check_of_stale_output_exits_1_naming_stack_file_and_resources() {
+fn check_of_stale_output_exits_1_naming_stack_file_resources_and_attributes() {
+    use ecsynth::review::Json;
     let dir = support::scratch_dir("check-stale");
     synth_all(&dir);
     let main = dir.join("prod").join("main.tf.json");
-    let mut json: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&main).expect("read")).expect("JSON");
-    let resources = json["resource"].as_object_mut().expect("resources");
+    // Edited with key order kept, as a hand edit would.
+    let mut json = Json::parse(&fs::read(&main).expect("read")).expect("JSON");
+    let resources = json
+        .get_mut("resource")
+        .and_then(Json::as_object_mut)
+        .expect("resources");
     // One resource edited, one removed from disk (so added by synth), one only on disk.
-    resources["aws_lb"]["web"]["internal"] = serde_json::Value::Bool(true);
-    resources
-        .get_mut("aws_ecs_cluster")
-        .and_then(|clusters| clusters.as_object_mut())
-        .expect("cluster")
+    *resources["aws_lb"]
+        .get_mut("web")
+        .and_then(|lb| lb.get_mut("internal"))
+        .expect("aws_lb.web.internal") = Json::Bool(true);
+    resources["aws_ecs_cluster"]
+        .as_object_mut()
+        .expect("clusters")
         .clear();
     resources.insert(
         "aws_sqs_queue".into(),
-        serde_json::json!({"jobs": {"name": "jobs"}}),
+        Json::parse(br#"{"jobs": {"name": "jobs"}}"#).expect("JSON"),
     );
-    fs::write(&main, serde_json::to_string_pretty(&json).expect("JSON")).expect("write");
+    fs::write(&main, json.to_pretty()).expect("write");
     let before = fs::read(&main).expect("read");
 
     let (code, stdout, stderr) = run(
@@ -1149,24 +1909,100 @@ fn check_of_stale_output_exits_1_naming_stack_file_and_resources() {
         stdout,
         format!("up to date: stack `dev` ({})\n", dir.join("dev").display())
     );
-    assert_eq!(
-        stderr,
-        format!(
-            "error: stack `prod`: {} is out of date\n  \
-             changed: aws_lb.web\n  \
-             added: aws_ecs_cluster.main\n  \
+    let head = format!(
+        "error: stack `prod`: {} is out of date\n  \
+         changed: aws_lb.web\n    \
+         internal: true → false\n    \
+         --- aws_lb.web on disk\n    \
+         +++ aws_lb.web from synth\n    \
+         @@ ",
+        main.display()
+    );
+    assert!(stderr.starts_with(&head), "{stderr}");
+    assert!(
+        stderr.contains("\n    -  \"internal\": true,\n    +  \"internal\": false,\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with(&format!(
+            "\n  added: aws_ecs_cluster.main\n  \
              removed: aws_sqs_queue.jobs\n\
              error: committed output is stale; run `ecsynth synth prod --out {}` and commit \
              the result\n",
-            main.display(),
             out_arg(&dir)
-        )
+        )),
+        "{stderr}"
     );
     assert_eq!(
         fs::read(&main).expect("read"),
         before,
         "--check writes nothing"
     );
+}
+
+/// A one-character change inside `container_definitions` (JSON text in one long string) is
+/// one attribute path and one changed line of the diff, in every registered stack.
+#[test]
+fn check_shows_a_changed_image_tag_as_one_line() {
+    use ecsynth::review::Json;
+    let dir = support::scratch_dir("check-image");
+    synth_all(&dir);
+    for name in stacks::registry().names() {
+        let main = dir.join(name).join("main.tf.json");
+        let text = fs::read_to_string(&main).expect("read");
+        let json = Json::parse(text.as_bytes()).expect("JSON");
+        let Some((label, image)) = json
+            .get("resource")
+            .and_then(|resources| resources.get("aws_ecs_task_definition"))
+            .and_then(Json::as_object)
+            .and_then(|tasks| tasks.first())
+            .map(|(label, task)| {
+                let definitions = task
+                    .get("container_definitions")
+                    .and_then(Json::as_str)
+                    .expect("JSON text");
+                let definitions = Json::parse(definitions.as_bytes()).expect("JSON");
+                let Json::Array(containers) = definitions else {
+                    panic!("container_definitions is a list");
+                };
+                let image = containers[0].get("image").and_then(Json::as_str);
+                (label.clone(), image.expect("image").to_owned())
+            })
+        else {
+            continue;
+        };
+        let stale = format!("{}X", image.strip_suffix(|_| true).expect("not empty"));
+        let escaped = |image: &str| format!("\\\"image\\\":\\\"{image}\\\"");
+        assert_eq!(text.matches(&escaped(&image)).count(), 1, "stack `{name}`");
+        fs::write(&main, text.replace(&escaped(&image), &escaped(&stale))).expect("write");
+
+        let (code, _, stderr) = run(
+            &stacks::registry(),
+            &["synth", name, "--check", "--out", &out_arg(&dir)],
+        );
+        assert_eq!(code, 1, "{stderr}");
+        let address = format!("aws_ecs_task_definition.{label}");
+        assert!(
+            stderr.starts_with(&format!(
+                "error: stack `{name}`: {} is out of date\n  \
+                 changed: {address}\n    \
+                 container_definitions[0].image: \"{stale}\" → \"{image}\"\n    \
+                 --- {address} on disk\n",
+                main.display()
+            )),
+            "{stderr}"
+        );
+        let removed: Vec<&str> = stderr
+            .lines()
+            .filter(|line| line.starts_with("    -") && !line.starts_with("    ---"))
+            .collect();
+        let added: Vec<&str> = stderr
+            .lines()
+            .filter(|line| line.starts_with("    +") && !line.starts_with("    +++"))
+            .collect();
+        assert_eq!(removed, [format!("    -        \"image\": \"{stale}\",")]);
+        assert_eq!(added, [format!("    +        \"image\": \"{image}\",")]);
+    }
 }
 
 #[test]

@@ -32,10 +32,34 @@ pub struct EcsTaskDefinition {
     pub container_definitions: Expr,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime_platform: Option<RuntimePlatform>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volume: Vec<TaskVolume>,
     #[serde(skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
 }
 resource!(EcsTaskDefinition = "aws_ecs_task_definition", attributes: [arn, arn_without_revision, family, revision]);
+
+#[derive(Debug, Serialize)]
+pub struct TaskVolume {
+    pub name: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_path: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub efs_volume_configuration: Option<EfsVolumeConfiguration>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EfsVolumeConfiguration {
+    pub file_system_id: Expr,
+    pub transit_encryption: Expr,
+    pub authorization_config: EfsAuthorizationConfig,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EfsAuthorizationConfig {
+    pub access_point_id: Expr,
+    pub iam: Expr,
+}
 
 #[derive(Debug, Serialize)]
 pub struct RuntimePlatform {
@@ -51,9 +75,23 @@ pub struct EcsService {
     pub desired_count: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub launch_type: Option<Expr>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capacity_provider_strategy: Vec<CapacityProviderStrategy>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ordered_placement_strategy: Vec<OrderedPlacementStrategy>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub placement_constraints: Vec<PlacementConstraint>,
     pub deployment_controller: DeploymentController,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_minimum_healthy_percent: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_maximum_percent: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_circuit_breaker: Option<DeploymentCircuitBreaker>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub load_balancer: Vec<ServiceLoadBalancer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_registries: Option<ServiceRegistries>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_configuration: Option<NetworkConfiguration>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,8 +110,49 @@ pub struct DeploymentController {
 }
 
 #[derive(Debug, Serialize)]
+pub struct CapacityProviderStrategy {
+    pub capacity_provider: Expr,
+    pub weight: u32,
+    pub base: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrderedPlacementStrategy {
+    #[serde(rename = "type")]
+    pub strategy_type: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<Expr>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlacementConstraint {
+    #[serde(rename = "type")]
+    pub constraint_type: Expr,
+    pub expression: Expr,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeploymentCircuitBreaker {
+    pub enable: bool,
+    pub rollback: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceRegistries {
+    pub registry_arn: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_name: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_port: Option<u16>,
+}
+
+/// Either `target_group_arn` (ALB, NLB) or `elb_name` (classic ELB).
+#[derive(Debug, Serialize)]
 pub struct ServiceLoadBalancer {
-    pub target_group_arn: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_group_arn: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elb_name: Option<Expr>,
     pub container_name: Expr,
     pub container_port: u16,
 }
@@ -104,7 +183,7 @@ pub struct ContainerDefinition {
     pub port_mappings: Vec<PortMapping>,
     pub environment: Vec<KeyValue>,
     pub secrets: Vec<SecretRef>,
-    pub mount_points: Vec<()>,
+    pub mount_points: Vec<ContainerMountPoint>,
     pub volumes_from: Vec<()>,
     pub system_controls: Vec<()>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -121,6 +200,14 @@ pub struct PortMapping {
     pub container_port: u16,
     pub host_port: u16,
     pub protocol: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerMountPoint {
+    pub source_volume: String,
+    pub container_path: String,
+    pub read_only: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -159,4 +246,86 @@ pub struct Ulimit {
 pub struct LogConfiguration {
     pub log_driver: &'static str,
     pub options: indexmap::IndexMap<&'static str, String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EcsCapacityProvider {
+    pub name: Expr,
+    pub auto_scaling_group_provider: AutoScalingGroupProvider,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(EcsCapacityProvider = "aws_ecs_capacity_provider", attributes: [name, arn, id]);
+
+#[derive(Debug, Serialize)]
+pub struct AutoScalingGroupProvider {
+    pub auto_scaling_group_arn: Expr,
+    pub managed_termination_protection: Expr,
+    pub managed_draining: Expr,
+    pub managed_scaling: ManagedScaling,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ManagedScaling {
+    pub status: Expr,
+    pub target_capacity: u32,
+    pub minimum_scaling_step_size: u32,
+    pub maximum_scaling_step_size: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EcsClusterCapacityProviders {
+    pub cluster_name: Expr,
+    pub capacity_providers: Vec<Expr>,
+    pub default_capacity_provider_strategy: Vec<CapacityProviderStrategy>,
+}
+resource!(EcsClusterCapacityProviders = "aws_ecs_cluster_capacity_providers", attributes: [id]);
+
+/// `runtimePlatform` in the RegisterTaskDefinition JSON (`taskdef.json`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimePlatformFile {
+    pub operating_system_family: &'static str,
+    pub cpu_architecture: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceDiscoveryPrivateDnsNamespace {
+    pub name: Expr,
+    pub description: Expr,
+    pub vpc: Expr,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(ServiceDiscoveryPrivateDnsNamespace = "aws_service_discovery_private_dns_namespace", attributes: [id, arn, hosted_zone]);
+
+#[derive(Debug, Serialize)]
+pub struct ServiceDiscoveryService {
+    pub name: Expr,
+    pub description: Expr,
+    pub dns_config: DnsConfig,
+    pub health_check_custom_config: HealthCheckCustomConfig,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(ServiceDiscoveryService = "aws_service_discovery_service", attributes: [id, arn]);
+
+#[derive(Debug, Serialize)]
+pub struct DnsConfig {
+    pub namespace_id: Expr,
+    pub routing_policy: Expr,
+    pub dns_records: Vec<DnsRecord>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DnsRecord {
+    pub ttl: u32,
+    #[serde(rename = "type")]
+    pub record_type: Expr,
+}
+
+/// ECS reports task health to Cloud Map itself.
+#[derive(Debug, Serialize)]
+pub struct HealthCheckCustomConfig {
+    pub failure_threshold: u32,
 }

@@ -73,6 +73,77 @@ pub struct ListenerAction {
     pub target_group_arn: Option<Expr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect: Option<ListenerRedirect>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed_response: Option<FixedResponse>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FixedResponse {
+    pub content_type: Expr,
+    pub message_body: Expr,
+    pub status_code: Expr,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LbListenerRule {
+    pub listener_arn: Expr,
+    pub priority: u32,
+    pub action: Vec<ListenerAction>,
+    pub condition: Vec<RuleCondition>,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(LbListenerRule = "aws_lb_listener_rule", attributes: [arn, id]);
+
+/// One condition block: exactly one of the fields is set.
+#[derive(Debug, Serialize)]
+pub struct RuleCondition {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_header: Option<ConditionValues>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_pattern: Option<ConditionValues>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConditionValues {
+    pub values: Vec<Expr>,
+}
+
+/// A classic Elastic Load Balancer.
+#[derive(Debug, Serialize)]
+pub struct Elb {
+    pub name: Expr,
+    pub internal: bool,
+    pub subnets: List,
+    pub security_groups: List,
+    pub listener: Vec<ElbListener>,
+    pub health_check: ElbHealthCheck,
+    pub idle_timeout: u32,
+    pub connection_draining: bool,
+    pub connection_draining_timeout: u32,
+    pub cross_zone_load_balancing: bool,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(Elb = "aws_elb", attributes: [name, arn, dns_name, id]);
+
+#[derive(Debug, Serialize)]
+pub struct ElbListener {
+    pub lb_port: u16,
+    pub lb_protocol: Expr,
+    pub instance_port: u16,
+    pub instance_protocol: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssl_certificate_id: Option<Expr>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ElbHealthCheck {
+    pub target: Expr,
+    pub interval: u32,
+    pub timeout: u32,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
 }
 
 #[derive(Debug, Serialize)]

@@ -6,7 +6,9 @@
 //! [`crate::tf::Expr`] so that literal text is always escaped and references are always typed.
 
 mod codedeploy;
+mod ec2;
 mod ecs;
+mod efs;
 mod elb;
 mod iam;
 mod monitoring;
@@ -14,7 +16,9 @@ mod network;
 mod provider;
 
 pub use codedeploy::*;
+pub use ec2::*;
 pub use ecs::*;
+pub use efs::*;
 pub use elb::*;
 pub use iam::*;
 pub use monitoring::*;

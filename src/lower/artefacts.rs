@@ -7,53 +7,17 @@
 //! and nobody pastes an ARN by hand. Container name and port come from the same `Traffic` that
 //! gives the ECS service its `load_balancer` block, so the two cannot disagree.
 
-use std::sync::OnceLock;
+use minijinja::context;
+use serde::Serialize;
 
-use minijinja::{context, AutoEscape, Environment};
-
-use super::service::LoweredService;
-use super::Context;
-use crate::aws::ContainerDefinition;
+use super::{templates, Context, LoweredService};
+use crate::aws::{ContainerDefinition, RuntimePlatformFile};
 use crate::model::naming::label;
-use crate::model::{Deployment, Service};
+use crate::model::{BlueGreen, Compute, Service};
 use crate::tf::{Expr, List};
 
 /// Image placeholder that CodePipeline's ECS blue/green action replaces with the built image.
 pub const IMAGE_PLACEHOLDER: &str = "<IMAGE1_NAME>";
-
-fn templates() -> &'static Environment<'static> {
-    static TEMPLATES: OnceLock<Environment<'static>> = OnceLock::new();
-    TEMPLATES.get_or_init(|| {
-        let mut env = Environment::new();
-        // Values are quoted explicitly with `tojson` where they are strings; the holes must
-        // reach the text unquoted.
-        env.set_auto_escape_callback(|_| AutoEscape::None);
-        env.set_keep_trailing_newline(true);
-        for (name, source) in [
-            (
-                "appspec.yaml",
-                include_str!("../../templates/appspec.yaml.j2"),
-            ),
-            (
-                "taskdef.json",
-                include_str!("../../templates/taskdef.json.j2"),
-            ),
-        ] {
-            env.add_template(name, source)
-                .unwrap_or_else(|error| panic!("template `{name}` does not parse: {error:#}"));
-        }
-        env
-    })
-}
-
-/// Renders `name`; the templates ship inside the binary and are exercised by the tests, so a
-/// failure here is a bug in ecsynth, not in a stack.
-fn render(name: &str, values: minijinja::Value) -> String {
-    templates()
-        .get_template(name)
-        .and_then(|template| template.render(values))
-        .unwrap_or_else(|error| panic!("template `{name}` failed to render: {error:#}"))
-}
 
 /// Terraform values a template cannot know: each becomes a marker in the rendered text and is
 /// put back as an interpolation afterwards.
@@ -117,73 +81,99 @@ fn json_list(list: &List, holes: &mut Holes) -> String {
     }
 }
 
+/// `taskdef.json`: the RegisterTaskDefinition input, made from the same values as the
+/// `aws_ecs_task_definition` resource ([`LoweredService::task`]), so the two cannot disagree.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TaskDefinitionFile<'a> {
+    family: &'a str,
+    execution_role_arn: String,
+    task_role_arn: String,
+    network_mode: &'static str,
+    requires_compatibilities: [&'static str; 1],
+    cpu: String,
+    memory: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runtime_platform: Option<RuntimePlatformFile>,
+    container_definitions: Vec<ContainerDefinition>,
+}
+
 pub fn lower(
     context: &mut Context,
     service: &Service,
+    blue_green: &BlueGreen,
     lowered: &LoweredService,
-    containers: &[ContainerDefinition],
 ) {
-    let (Deployment::BlueGreen(blue_green), Some(traffic)) =
-        (&service.deployment, &service.traffic)
-    else {
-        return;
-    };
     let stack = context.stack;
     let name = label(&service.name);
+    let target = &blue_green.traffic.target;
 
     let mut holes = Holes::default();
-    let subnets = json_list(&context.subnet_ids, &mut holes);
-    let security_groups = json_list(
-        &List::Items(vec![lowered.task_security_group.id()]),
-        &mut holes,
-    );
+    // Bridge and host tasks have no network configuration of their own.
+    let network = lowered.task_security_group.as_ref().map(|group| {
+        let assign_public_ip = match &service.compute {
+            Compute::Fargate(fargate) if fargate.assign_public_ip => "ENABLED",
+            _ => "DISABLED",
+        };
+        context! {
+            subnets => json_list(&context.subnet_ids, &mut holes),
+            security_groups => json_list(&List::Items(vec![group.id()]), &mut holes),
+            assign_public_ip,
+        }
+    });
+    let capacity_provider = match &service.compute {
+        Compute::Ec2(ec2) => Some(format!(
+            "\"{}\"",
+            holes.hole(context.capacity[&ec2.capacity_provider].provider.name())
+        )),
+        Compute::Fargate(_) => None,
+    };
     let hooks: Vec<minijinja::Value> = blue_green
         .hooks
         .iter()
         .map(|hook| context! { event => hook.event.name(), function => hook.function })
         .collect();
-    let appspec = render(
+    let appspec = templates::render(
         "appspec.yaml",
         context! {
             stack => stack.name,
             service => service.name,
-            container_name => traffic.container,
-            container_port => traffic.container_port,
-            subnets,
-            security_groups,
-            assign_public_ip => if service.assign_public_ip { "ENABLED" } else { "DISABLED" },
+            container_name => target.container(),
+            container_port => target.port(),
+            network,
+            capacity_provider,
             hooks,
         },
     );
     let appspec = holes.fill(&appspec);
 
     let mut holes = Holes::default();
-    let template_containers: Vec<ContainerDefinition> = containers
-        .iter()
-        .map(|container| ContainerDefinition {
-            image: if container.name == traffic.container {
-                IMAGE_PLACEHOLDER.to_owned()
-            } else {
-                container.image.clone()
-            },
-            ..container.clone()
-        })
-        .collect();
-    let container_definitions = serde_json::to_string_pretty(&template_containers)
-        .expect("container definitions are plain data and always serialise")
-        .replace('\n', "\n  ");
-    let taskdef = render(
-        "taskdef.json",
-        context! {
-            family => lowered.family,
-            execution_role_arn => format!("\"{}\"", holes.hole(lowered.execution_role.arn())),
-            task_role_arn => format!("\"{}\"", holes.hole(lowered.task_role.arn())),
-            cpu => service.task_size.cpu.to_string(),
-            memory => service.task_size.memory.to_string(),
-            cpu_architecture => service.architecture.name(),
-            container_definitions,
-        },
-    );
+    let task = &lowered.task;
+    let file = TaskDefinitionFile {
+        family: &lowered.family,
+        execution_role_arn: holes.hole(lowered.execution_role.arn()),
+        task_role_arn: holes.hole(lowered.task_role.arn()),
+        network_mode: task.network_mode,
+        requires_compatibilities: [task.compatibility],
+        cpu: task.cpu.clone(),
+        memory: task.memory.clone(),
+        runtime_platform: task.runtime_platform.clone(),
+        container_definitions: lowered
+            .containers
+            .iter()
+            .map(|container| ContainerDefinition {
+                image: if container.name == target.container() {
+                    IMAGE_PLACEHOLDER.to_owned()
+                } else {
+                    container.image.clone()
+                },
+                ..container.clone()
+            })
+            .collect(),
+    };
+    let mut taskdef = serde_json::to_string_pretty(&file)
+        .expect("the task definition file is plain data and always serialises");
+    taskdef.push('\n');
     let taskdef = holes.fill(&taskdef);
 
     context.output(

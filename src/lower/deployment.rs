@@ -1,7 +1,7 @@
 //! CodeDeploy blue/green: the application, its service role and the deployment group.
 
-use super::service::LoweredService;
-use super::{policy, Context};
+use super::targets::BlueGreenTargets;
+use super::{policy, Context, LoweredService};
 use crate::aws::{
     AutoRollbackConfiguration, BlueGreenDeploymentConfig, CodedeployApp, CodedeployDeploymentGroup,
     DeploymentReadyOption, DeploymentStyle, EcsServiceRef, IamRole, IamRolePolicyAttachment,
@@ -9,21 +9,20 @@ use crate::aws::{
     TrafficRoute,
 };
 use crate::model::naming::{aws_name, label};
-use crate::model::{Deployment, Service};
+use crate::model::Service;
 use crate::tf::{List, Meta};
 
 /// Not under `service-role/`, unlike most managed policies for services.
 const CODEDEPLOY_FOR_ECS_POLICY: &str = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS";
 
-pub fn lower(context: &mut Context, service: &Service, lowered: &LoweredService) {
-    let (Deployment::BlueGreen(blue_green), Some(targets)) =
-        (&service.deployment, &lowered.targets)
-    else {
-        unreachable!("validation gives every blue/green service load balancer traffic")
-    };
-    let Some(green) = &targets.green else {
-        unreachable!("blue/green services get a green target group")
-    };
+pub fn lower(
+    context: &mut Context,
+    service: &Service,
+    targets: &BlueGreenTargets,
+    lowered: &LoweredService,
+) {
+    let blue_green = targets.settings;
+    let green = &targets.green;
     let stack = context.stack;
     let name = label(&service.name);
     let role = context.doc.add(

@@ -4,7 +4,7 @@
 //! owns the attribute and why. A block with an ignore list gets a `//` comment listing the
 //! owners, so a reviewer reading the JSON sees the reason next to the list.
 
-use crate::model::Service;
+use crate::model::{NetworkMode, Service};
 use crate::tf::Lifecycle;
 
 /// An attribute that `owner` changes after creation whenever `applies` holds for the subject.
@@ -35,7 +35,10 @@ pub const SERVICE_RULES: &[IgnoreRule<Service>] = &[
         attribute: "network_configuration",
         owner: "CodeDeploy",
         why: "changes only through a deployment's AppSpec on a CODE_DEPLOY service",
-        applies: Service::is_blue_green,
+        // Only awsvpc tasks have one; bridge and host tasks use their instance's network.
+        applies: |service| {
+            service.is_blue_green() && service.compute.network_mode() == NetworkMode::Awsvpc
+        },
     },
     IgnoreRule {
         attribute: "desired_count",
@@ -57,6 +60,29 @@ pub const LISTENER_RULES: &[IgnoreRule<ListenerUse>] = &[IgnoreRule {
     owner: "CodeDeploy",
     why: "each deployment rewrites it to a weighted forward to the new target group",
     applies: |listener| listener.forwards_to_blue_green_pair,
+}];
+
+/// `aws_lb_listener_rule`: a service's rule on a listener shared with other services.
+pub const LISTENER_RULE_RULES: &[IgnoreRule<ListenerUse>] = &[IgnoreRule {
+    attribute: "action",
+    owner: "CodeDeploy",
+    why: "on a shared listener each deployment rewrites the rules forwarding to the service's \
+          target groups, not the listener's default action",
+    applies: |rule| rule.forwards_to_blue_green_pair,
+}];
+
+/// What the Auto Scaling group rules need to know about the group.
+pub struct AutoScalingGroupUse {
+    /// An ECS capacity provider with managed scaling drives the group.
+    pub ecs_managed_scaling: bool,
+}
+
+/// `aws_autoscaling_group`.
+pub const AUTOSCALING_GROUP_RULES: &[IgnoreRule<AutoScalingGroupUse>] = &[IgnoreRule {
+    attribute: "desired_capacity",
+    owner: "ECS managed scaling",
+    why: "the capacity provider sets it to fit the tasks placed on the cluster",
+    applies: |group| group.ecs_managed_scaling,
 }];
 
 /// The ignore list the rules give for `subject`, and the reviewer comment explaining it.
@@ -86,17 +112,22 @@ pub fn derive<T: ?Sized>(rules: &[IgnoreRule<T>], subject: &T) -> (Lifecycle, Op
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Deployment, StepScaling, TaskSize};
+    use crate::model::{
+        BlueGreen, Compute, Container, Ec2Capacity, Exposure, Listener, LoadBalancer, Rolling,
+        Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
+    };
 
-    fn service(deployment: Deployment, scaling: Option<StepScaling>) -> Service {
-        let mut service = Service::new(
-            "web",
-            TaskSize {
-                cpu: 256,
-                memory: 512,
-            },
-        );
-        service.deployment = deployment;
+    fn service(blue_green: bool, scaling: Option<StepScaling>) -> Service {
+        let mut stack = Stack::new("test", "eu-west-1");
+        let lb = stack.add_load_balancer(LoadBalancer::network("web", Listener::tcp(80)));
+        let app = Container::new("web", "nginx").port(80);
+        let traffic = Traffic::listeners(lb, app.target(80), TargetHealthCheck::tcp());
+        let mut service = Service::new("web", TaskSize::new(256, 512)).container(app);
+        if blue_green {
+            service = service.blue_green(BlueGreen::new(traffic));
+        } else {
+            service = service.rolling(Rolling::behind(Exposure::LoadBalancer(traffic)));
+        }
         service.scaling = scaling;
         service
     }
@@ -107,7 +138,7 @@ mod tests {
 
     #[test]
     fn blue_green_service_leaves_task_definition_load_balancer_and_network_to_codedeploy() {
-        let blue_green = service(Deployment::default(), None);
+        let blue_green = service(true, None);
         assert_eq!(
             ignored(&blue_green),
             ["task_definition", "load_balancer", "network_configuration"]
@@ -115,10 +146,20 @@ mod tests {
     }
 
     #[test]
+    fn blue_green_bridge_tasks_have_no_network_configuration_to_ignore() {
+        let mut bridge = service(true, None);
+        bridge.compute = Compute::ec2(
+            Stack::new("test", "eu-west-1")
+                .add_capacity_provider(Ec2Capacity::new("a", "m6i.large")),
+        );
+        assert_eq!(ignored(&bridge), ["task_definition", "load_balancer"]);
+    }
+
+    #[test]
     fn autoscaled_service_leaves_desired_count_to_the_autoscaler() {
-        let rolling = service(Deployment::Rolling, Some(StepScaling::cpu(1, 4)));
+        let rolling = service(false, Some(StepScaling::cpu(1, 4)));
         assert_eq!(ignored(&rolling), ["desired_count"]);
-        let both = service(Deployment::default(), Some(StepScaling::cpu(1, 4)));
+        let both = service(true, Some(StepScaling::cpu(1, 4)));
         assert_eq!(
             ignored(&both),
             [
@@ -132,7 +173,7 @@ mod tests {
 
     #[test]
     fn a_service_neither_blue_green_nor_autoscaled_ignores_nothing_and_has_no_comment() {
-        let plain = service(Deployment::Rolling, None);
+        let plain = service(false, None);
         let (lifecycle, comment) = derive(SERVICE_RULES, &plain);
         assert!(lifecycle.is_empty());
         assert_eq!(comment, None);
@@ -157,5 +198,37 @@ mod tests {
             },
         );
         assert!(lifecycle.is_empty());
+    }
+
+    #[test]
+    fn rules_of_a_blue_green_pair_on_a_shared_listener_leave_action_to_codedeploy() {
+        let blue_green = ListenerUse {
+            forwards_to_blue_green_pair: true,
+        };
+        assert_eq!(
+            derive(LISTENER_RULE_RULES, &blue_green).0.ignore_changes,
+            ["action"]
+        );
+        let rolling = ListenerUse {
+            forwards_to_blue_green_pair: false,
+        };
+        assert!(derive(LISTENER_RULE_RULES, &rolling).0.is_empty());
+        // The shared listener itself answers 404 by default; CodeDeploy never rewrites it.
+        assert!(derive(LISTENER_RULES, &rolling).0.is_empty());
+    }
+
+    #[test]
+    fn auto_scaling_groups_under_managed_scaling_leave_desired_capacity_to_ecs() {
+        let managed = AutoScalingGroupUse {
+            ecs_managed_scaling: true,
+        };
+        assert_eq!(
+            derive(AUTOSCALING_GROUP_RULES, &managed).0.ignore_changes,
+            ["desired_capacity"]
+        );
+        let unmanaged = AutoScalingGroupUse {
+            ecs_managed_scaling: false,
+        };
+        assert!(derive(AUTOSCALING_GROUP_RULES, &unmanaged).0.is_empty());
     }
 }

@@ -1,48 +1,44 @@
-//! Load balancers, their security groups, and the target groups and listeners of a service.
+//! Load balancers with their security groups, and the listeners they own when services share
+//! them: a shared ALB's listeners answer 404 unless a service's rule matches, and its HTTP
+//! listener redirects to HTTPS. A load balancer serving one service gets its listeners with
+//! that service ([`super::targets`]), because their default action is that service's.
 
-use super::lifecycle::{self, ListenerUse};
-use super::Context;
+use super::lifecycle::{self, LISTENER_RULES};
+use super::{Context, LoweredClassic, LoweredLoadBalancer, SharedListeners};
 use crate::aws::{
-    Lb, LbListener, LbTargetGroup, ListenerAction, SecurityGroup, Tags, TargetGroupHealthCheck,
-    VpcSecurityGroupIngressRule,
+    Elb, ElbHealthCheck, ElbListener, FixedResponse, Lb, LbListener, ListenerAction,
+    ListenerRedirect, SecurityGroup, Tags, VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{aws_name, label};
-use crate::model::{LoadBalancerKind, Protocol, Scheme, Service, Traffic};
+use crate::model::{LoadBalancer, LoadBalancerKind, Protocol, Route, Scheme};
 use crate::tf::{Expr, List, Meta, Ref};
 
 pub fn lower_all(context: &mut Context) {
     let stack = context.stack;
     for (id, model) in stack.load_balancers_with_ids() {
         let lb_label = label(&model.name);
-        let security_group = context.doc.add(
-            &format!("{lb_label}_lb"),
-            SecurityGroup {
-                name: aws_name(&stack.name, &[&model.name, "lb"]).into(),
-                description: format!("Load balancer {} of stack {}", model.name, stack.name).into(),
-                vpc_id: context.vpc_id.clone(),
-                tags: Tags::new(),
-            },
-        );
+        let security_group = security_group(context, &model.name, "Load balancer");
         for (listener, cidrs) in model.listeners() {
-            for (n, cidr) in cidrs.iter().enumerate() {
-                let suffix = if n == 0 {
-                    String::new()
-                } else {
-                    format!("_{n}")
-                };
-                context.doc.add(
-                    &format!("{lb_label}_lb_ingress_{}{suffix}", listener.port),
-                    VpcSecurityGroupIngressRule {
-                        security_group_id: security_group.id(),
-                        description: format!("{} listener", listener.protocol.name()).into(),
-                        ip_protocol: ip_protocol(listener.protocol).into(),
-                        from_port: Some(listener.port),
-                        to_port: Some(listener.port),
-                        cidr_ipv4: Some(cidr.into()),
-                        referenced_security_group_id: None,
-                    },
-                );
-            }
+            ingress(
+                context,
+                &security_group,
+                &lb_label,
+                listener.port,
+                ip_protocol(listener.protocol),
+                &format!("{} listener", listener.protocol.name()),
+                cidrs,
+            );
+        }
+        if let Some(port) = model.http_redirect_port {
+            ingress(
+                context,
+                &security_group,
+                &lb_label,
+                port,
+                "tcp",
+                "HTTP listener redirecting to HTTPS",
+                &model.allowed_cidrs,
+            );
         }
         let lb = context.doc.add(
             &lb_label,
@@ -60,7 +56,120 @@ pub fn lower_all(context: &mut Context) {
                 tags: Tags::new(),
             },
         );
-        context.load_balancers.insert(id, (lb, security_group));
+        let shared = stack
+            .services_behind(id)
+            .any(|service| matches!(service.traffic().map(|t| &t.route), Some(Route::Rule(_))))
+            .then(|| shared_listeners(context, model, &lb_label, &lb));
+        if let Some(port) = model.http_redirect_port {
+            redirect_listener(context, model, &lb_label, &lb, port);
+        }
+        context.load_balancers.insert(
+            id,
+            LoweredLoadBalancer {
+                lb,
+                security_group,
+                shared,
+            },
+        );
+    }
+    for (id, model) in stack.classic_load_balancers_with_ids() {
+        let elb_label = label(&model.name);
+        let security_group = security_group(context, &model.name, "Classic load balancer");
+        for listener in &model.listeners {
+            ingress(
+                context,
+                &security_group,
+                &elb_label,
+                listener.port,
+                "tcp",
+                &format!("{} listener", listener.protocol.name()),
+                &model.allowed_cidrs,
+            );
+        }
+        let check = &model.health_check;
+        let elb = context.doc.add(
+            &elb_label,
+            Elb {
+                name: aws_name(&stack.name, &[&model.name]).into(),
+                internal: model.scheme == Scheme::Internal,
+                subnets: context.load_balancer_subnet_ids.clone(),
+                security_groups: List::Items(vec![security_group.id()]),
+                listener: model
+                    .listeners
+                    .iter()
+                    .map(|listener| ElbListener {
+                        lb_port: listener.port,
+                        lb_protocol: listener.protocol.name().into(),
+                        instance_port: listener.instance_port,
+                        instance_protocol: listener.instance_protocol.name().into(),
+                        ssl_certificate_id: listener.certificate_arn.as_ref().map(Expr::from),
+                    })
+                    .collect(),
+                health_check: ElbHealthCheck {
+                    target: (&check.target).into(),
+                    interval: check.interval,
+                    timeout: check.timeout,
+                    healthy_threshold: check.healthy_threshold,
+                    unhealthy_threshold: check.unhealthy_threshold,
+                },
+                idle_timeout: model.idle_timeout,
+                connection_draining: true,
+                connection_draining_timeout: model.connection_draining_seconds,
+                cross_zone_load_balancing: model.cross_zone,
+                tags: Tags::new(),
+            },
+        );
+        context.classic_load_balancers.insert(
+            id,
+            LoweredClassic {
+                elb,
+                security_group,
+            },
+        );
+    }
+}
+
+fn security_group(context: &mut Context, name: &str, what: &str) -> Ref<SecurityGroup> {
+    let stack = context.stack;
+    context.doc.add(
+        &format!("{}_lb", label(name)),
+        SecurityGroup {
+            name: aws_name(&stack.name, &[name, "lb"]).into(),
+            description: format!("{what} {name} of stack {}", stack.name).into(),
+            vpc_id: context.vpc_id.clone(),
+            tags: Tags::new(),
+        },
+    )
+}
+
+/// One ingress rule per CIDR on `port`: `<lb>_lb_ingress_<port>[_<n>]`.
+fn ingress(
+    context: &mut Context,
+    security_group: &Ref<SecurityGroup>,
+    lb_label: &str,
+    port: u16,
+    ip_protocol: &str,
+    description: &str,
+    cidrs: &[String],
+) {
+    for (n, cidr) in cidrs.iter().enumerate() {
+        let suffix = if n == 0 {
+            String::new()
+        } else {
+            format!("_{n}")
+        };
+        context.doc.add(
+            &format!("{lb_label}_lb_ingress_{port}{suffix}"),
+            VpcSecurityGroupIngressRule {
+                security_group_id: security_group.id(),
+                description: description.to_owned().into(),
+                ip_protocol: ip_protocol.to_owned().into(),
+                from_port: Some(port),
+                to_port: Some(port),
+                cidr_ipv4: Some(cidr.into()),
+                referenced_security_group_id: None,
+            },
+        );
     }
 }
 
@@ -71,45 +180,21 @@ fn ip_protocol(protocol: Protocol) -> &'static str {
     }
 }
 
-/// A service's way in: the target groups and the listeners forwarding to them.
-pub struct Targets {
-    /// Where the service's tasks are registered at creation.
-    pub blue: Ref<LbTargetGroup>,
-    /// Where CodeDeploy starts the next deployment's tasks; `None` for rolling services.
-    pub green: Option<Ref<LbTargetGroup>>,
-    pub prod_listener: Ref<LbListener>,
-    pub test_listener: Option<Ref<LbListener>>,
-    pub load_balancer_security_group: Ref<SecurityGroup>,
-}
-
-pub fn lower_targets(context: &mut Context, service: &Service, traffic: &Traffic) -> Targets {
-    let stack = context.stack;
-    let Some(model) = stack.load_balancer(traffic.load_balancer) else {
-        unreachable!("validation rejects traffic through a load balancer of another stack")
-    };
-    let (lb, security_group) = context.load_balancers[&traffic.load_balancer].clone();
-    let service_label = label(&service.name);
-    let colours: &[&str] = if service.is_blue_green() {
-        &["blue", "green"]
-    } else {
-        &["main"]
-    };
-    let mut groups = colours.iter().map(|colour| {
-        context.doc.add(
-            &format!("{service_label}_{colour}"),
-            target_group(context, model.kind, service, traffic, colour),
-        )
-    });
-    let blue = groups.next().expect("at least one target group");
-    let green = groups.next();
-
+/// The prod and test listeners of an ALB shared through rules: requests no rule matches get
+/// a 404, and CodeDeploy, which rewrites only the rules forwarding to a service's target
+/// groups, never touches them.
+fn shared_listeners(
+    context: &mut Context,
+    model: &LoadBalancer,
+    lb_label: &str,
+    lb: &Ref<Lb>,
+) -> SharedListeners {
     let (lifecycle, comment) = lifecycle::derive(
-        lifecycle::LISTENER_RULES,
-        &ListenerUse {
-            forwards_to_blue_green_pair: green.is_some(),
+        LISTENER_RULES,
+        &lifecycle::ListenerUse {
+            forwards_to_blue_green_pair: false,
         },
     );
-    let lb_label = label(&model.name);
     let mut listener = |role: &str, listener: &crate::model::Listener| {
         context.doc.add_with(
             &format!("{lb_label}_{role}"),
@@ -123,9 +208,14 @@ pub fn lower_targets(context: &mut Context, service: &Service, traffic: &Traffic
                     .terminates_tls()
                     .then(|| Expr::from(&listener.ssl_policy)),
                 default_action: vec![ListenerAction {
-                    action_type: "forward".into(),
-                    target_group_arn: Some(blue.arn()),
+                    action_type: "fixed-response".into(),
+                    target_group_arn: None,
                     redirect: None,
+                    fixed_response: Some(FixedResponse {
+                        content_type: "text/plain".into(),
+                        message_body: "Not found".into(),
+                        status_code: "404".into(),
+                    }),
                 }],
                 tags: Tags::new(),
             },
@@ -136,53 +226,41 @@ pub fn lower_targets(context: &mut Context, service: &Service, traffic: &Traffic
             },
         )
     };
-    let prod_listener = listener("prod", &model.prod_listener);
-    let test_listener = model
+    let prod = listener("prod", &model.prod_listener);
+    let test = model
         .test_listener
         .as_ref()
         .map(|test| listener("test", test));
-    Targets {
-        blue,
-        green,
-        prod_listener,
-        test_listener,
-        load_balancer_security_group: security_group,
-    }
+    SharedListeners { prod, test }
 }
 
-fn target_group(
-    context: &Context,
-    kind: LoadBalancerKind,
-    service: &Service,
-    traffic: &Traffic,
-    colour: &str,
-) -> LbTargetGroup {
-    let check = &traffic.health_check;
-    let protocol = match kind {
-        // TLS ends at the load balancer; tasks speak plain HTTP or TCP behind it.
-        LoadBalancerKind::Application => "HTTP",
-        LoadBalancerKind::Network => "TCP",
-    };
-    let check_protocol = if check.path.is_some() { "HTTP" } else { "TCP" };
-    LbTargetGroup {
-        name: aws_name(&context.stack.name, &[&service.name, colour]).into(),
-        port: traffic.container_port,
-        protocol: protocol.into(),
-        // Fargate tasks use awsvpc networking: targets are task IPs.
-        target_type: "ip".into(),
-        vpc_id: context.vpc_id.clone(),
-        deregistration_delay: traffic.deregistration_delay,
-        health_check: TargetGroupHealthCheck {
-            enabled: true,
-            protocol: check_protocol.into(),
-            path: check.path.as_ref().map(Expr::from),
-            matcher: check.path.as_ref().map(|_| Expr::from(&check.matcher)),
-            port: "traffic-port".into(),
-            interval: check.interval,
-            timeout: check.timeout,
-            healthy_threshold: check.healthy_threshold,
-            unhealthy_threshold: check.unhealthy_threshold,
+/// HTTP on `port` answered with a permanent redirect to the HTTPS prod listener.
+fn redirect_listener(
+    context: &mut Context,
+    model: &LoadBalancer,
+    lb_label: &str,
+    lb: &Ref<Lb>,
+    port: u16,
+) {
+    context.doc.add(
+        &format!("{lb_label}_http_redirect"),
+        LbListener {
+            load_balancer_arn: lb.arn(),
+            port,
+            protocol: "HTTP".into(),
+            certificate_arn: None,
+            ssl_policy: None,
+            default_action: vec![ListenerAction {
+                action_type: "redirect".into(),
+                target_group_arn: None,
+                redirect: Some(ListenerRedirect {
+                    port: model.prod_listener.port.to_string().into(),
+                    protocol: "HTTPS".into(),
+                    status_code: "HTTP_301".into(),
+                }),
+                fixed_response: None,
+            }],
+            tags: Tags::new(),
         },
-        tags: Tags::new(),
-    }
+    );
 }

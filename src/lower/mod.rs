@@ -1,29 +1,43 @@
 //! Lowering: turns a validated [`Stack`] into a Terraform [`Document`].
 //!
 //! Plain functions, one file per concern, called in the order a reader expects the output:
-//! provider and inputs, cluster, load balancers, then per service its logs, roles, target
-//! groups and listeners, task definition, service, deployment group and scaling. Lowering
-//! cannot fail on a model that [`Stack::validate`] accepted; checks belong there.
+//! provider and inputs, cluster and its EC2 capacity, load balancers, then per service its
+//! logs, roles, target groups and listeners, task definition and service
+//! ([`service`]), its CodeDeploy deployment group and artefacts when it deploys blue/green,
+//! and its scaling. Lowering cannot fail on a model that [`Stack::validate`] accepted; checks
+//! belong there.
 
 mod artefacts;
+mod capacity;
 mod cluster;
 mod deployment;
+mod discovery;
 pub mod lifecycle;
 mod load_balancer;
 mod policy;
 mod scaling;
 mod service;
+mod targets;
+mod templates;
+mod volumes;
+
+use std::collections::HashSet;
 
 use indexmap::IndexMap;
 
-use crate::aws::{AwsProvider, DefaultTags, EcsCluster, Lb, SecurityGroup};
-use crate::model::{Input, LoadBalancerId, Stack};
+use crate::aws::{
+    AwsProvider, DefaultTags, EcsCapacityProvider, EcsCluster, EcsClusterCapacityProviders,
+    EcsService, EcsTaskDefinition, Elb, IamRole, Lb, LbListener, SecurityGroup,
+    ServiceDiscoveryPrivateDnsNamespace, SsmParameter,
+};
+use crate::model::{CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, Stack};
 use crate::tf::{Document, Expr, List, Output, Ref, TerraformSettings, Variable};
 
 /// The Terraform version the output needs (`lifecycle` and JSON features used here).
 const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
-/// 5.35.0 broke `ignore_changes` on listener default actions; 5.36.0 fixed it.
-const REQUIRED_AWS_PROVIDER: &str = ">= 5.36";
+/// 5.35.0 broke `ignore_changes` on listener default actions; 5.36.0 fixed it. The tests
+/// validate and apply against 5.x only, so an online `init` must not pick 6.x.
+const REQUIRED_AWS_PROVIDER: &str = ">= 5.36, < 6.0";
 
 /// Everything lowering needs to refer back to while it adds a stack's resources.
 pub(crate) struct Context<'a> {
@@ -33,7 +47,67 @@ pub(crate) struct Context<'a> {
     pub subnet_ids: List,
     pub load_balancer_subnet_ids: List,
     pub cluster: Ref<EcsCluster>,
-    pub load_balancers: IndexMap<LoadBalancerId, (Ref<Lb>, Ref<SecurityGroup>)>,
+    /// The cluster's capacity provider list; EC2 services wait for it.
+    pub cluster_capacity: Option<Ref<EcsClusterCapacityProviders>>,
+    pub capacity: IndexMap<CapacityProviderId, LoweredCapacity>,
+    /// The ECS-optimised AMI parameters read so far, by data source label.
+    pub amis: IndexMap<&'static str, Ref<SsmParameter>>,
+    pub load_balancers: IndexMap<LoadBalancerId, LoweredLoadBalancer>,
+    pub classic_load_balancers: IndexMap<ClassicLoadBalancerId, LoweredClassic>,
+    /// The Cloud Map namespace, when a service is discoverable.
+    pub namespace: Option<Ref<ServiceDiscoveryPrivateDnsNamespace>>,
+    /// Labels of security group rules already added, for rules several services need once
+    /// (a load balancer reaching the instances of a capacity provider).
+    pub shared_rules: HashSet<String>,
+}
+
+pub(crate) struct LoweredCapacity {
+    pub provider: Ref<EcsCapacityProvider>,
+    pub instance_security_group: Ref<SecurityGroup>,
+}
+
+pub(crate) struct LoweredLoadBalancer {
+    pub lb: Ref<Lb>,
+    pub security_group: Ref<SecurityGroup>,
+    /// Listeners shared by services routed through rules; `None` when one service has the
+    /// load balancer's listeners.
+    pub shared: Option<SharedListeners>,
+}
+
+#[derive(Clone)]
+pub(crate) struct SharedListeners {
+    pub prod: Ref<LbListener>,
+    pub test: Option<Ref<LbListener>>,
+}
+
+pub(crate) struct LoweredClassic {
+    pub elb: Ref<Elb>,
+    pub security_group: Ref<SecurityGroup>,
+}
+
+/// What the deployment group, scaling and artefacts refer back to.
+pub(crate) struct LoweredService<'s> {
+    pub service: Ref<EcsService>,
+    pub task_definition: Ref<EcsTaskDefinition>,
+    /// The task definition family (AWS name).
+    pub family: String,
+    pub execution_role: Ref<IamRole>,
+    pub task_role: Ref<IamRole>,
+    /// The tasks' own security group under awsvpc networking.
+    pub task_security_group: Option<Ref<SecurityGroup>>,
+    pub attached: targets::Attached<'s>,
+    /// The container definitions as the task definition has them.
+    pub containers: Vec<crate::aws::ContainerDefinition>,
+    pub task: TaskShape,
+}
+
+/// The task definition's settings, once, for the resource and for `taskdef.json`.
+pub(crate) struct TaskShape {
+    pub compatibility: &'static str,
+    pub network_mode: &'static str,
+    pub cpu: String,
+    pub memory: String,
+    pub runtime_platform: Option<crate::aws::RuntimePlatformFile>,
 }
 
 impl Context<'_> {
@@ -93,13 +167,32 @@ pub fn lower(stack: &Stack) -> Document {
         subnet_ids,
         load_balancer_subnet_ids,
         cluster,
+        cluster_capacity: None,
+        capacity: IndexMap::new(),
+        amis: IndexMap::new(),
         load_balancers: IndexMap::new(),
+        classic_load_balancers: IndexMap::new(),
+        namespace: None,
+        shared_rules: HashSet::new(),
     };
+    capacity::lower_all(&mut context);
+    discovery::lower_namespace(&mut context);
     load_balancer::lower_all(&mut context);
     outputs(&mut context);
+    let mut task_groups = Vec::new();
     for service in stack.services() {
-        service::lower(&mut context, service);
+        let lowered = service::lower(&mut context, service);
+        task_groups.push((service, lowered.task_security_group.clone()));
+        if let targets::Attachment::BlueGreen(targets) = &lowered.attached.attachment {
+            deployment::lower(&mut context, service, targets, &lowered);
+            artefacts::lower(&mut context, service, targets.settings, &lowered);
+        }
+        if let Some(step_scaling) = &service.scaling {
+            scaling::lower(&mut context, service, step_scaling, &lowered.service);
+        }
+        service::outputs(&mut context, service, &lowered);
     }
+    discovery::lower_access(&mut context, &task_groups);
     context.doc
 }
 
@@ -156,19 +249,37 @@ fn outputs(context: &mut Context) {
             sensitive: false,
         },
     );
-    let load_balancers: Vec<(String, Ref<Lb>)> = context
+    let mut dns_names: Vec<(String, Expr)> = context
         .stack
         .load_balancers()
         .iter()
         .zip(context.load_balancers.values())
-        .map(|(model, (lb, _))| (crate::model::naming::label(&model.name), lb.clone()))
+        .map(|(model, lowered)| {
+            (
+                crate::model::naming::label(&model.name),
+                lowered.lb.dns_name(),
+            )
+        })
         .collect();
-    for (label, lb) in load_balancers {
+    dns_names.extend(
+        context
+            .stack
+            .classic_load_balancers()
+            .iter()
+            .zip(context.classic_load_balancers.values())
+            .map(|(model, lowered)| {
+                (
+                    crate::model::naming::label(&model.name),
+                    lowered.elb.dns_name(),
+                )
+            }),
+    );
+    for (label, dns_name) in dns_names {
         context.doc.output(
             &format!("{label}_dns_name"),
             Output {
                 description: "DNS name of the load balancer; point your DNS record here".into(),
-                value: lb.dns_name(),
+                value: dns_name,
                 sensitive: false,
             },
         );

@@ -1,37 +1,31 @@
 //! A service: its logs, roles, network access, task definition and the ECS service itself.
 
 use super::lifecycle::{self, SERVICE_RULES};
-use super::load_balancer::{lower_targets, Targets};
-use super::{artefacts, deployment, policy, scaling, Context};
+use super::targets::{self, Attached};
+use super::{discovery, policy, volumes, Context, LoweredService, TaskShape};
 use crate::aws::{
-    CloudwatchLogGroup, ContainerDefinition, ContainerHealthCheck, DeploymentController,
-    EcsService, EcsTaskDefinition, IamRole, IamRolePolicy, IamRolePolicyAttachment, KeyValue,
-    LogConfiguration, NetworkConfiguration, PortMapping, RuntimePlatform, SecretRef, SecurityGroup,
-    ServiceLoadBalancer, Tags, Ulimit, VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
+    CapacityProviderStrategy, CloudwatchLogGroup, ContainerDefinition, ContainerHealthCheck,
+    ContainerMountPoint, DeploymentCircuitBreaker, DeploymentController, EcsService,
+    EcsTaskDefinition, IamRole, IamRolePolicy, IamRolePolicyAttachment, KeyValue, LogConfiguration,
+    NetworkConfiguration, OrderedPlacementStrategy, PlacementConstraint, PortMapping,
+    RuntimePlatform, RuntimePlatformFile, SecretRef, SecurityGroup, Tags, Ulimit,
+    VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
 };
-use crate::model::naming::{aws_name, label};
-use crate::model::{Container, Service};
+use crate::model::naming::{self, aws_name, label};
+use crate::model::{Compute, Container, Deployment, NetworkMode, Service};
 use crate::tf::{List, Meta, Ref};
 
 const TASK_EXECUTION_POLICY: &str =
     "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
-/// What later steps (deployment group, scaling, artefacts) refer back to.
-pub struct LoweredService {
-    pub service: Ref<EcsService>,
-    pub task_definition: Ref<EcsTaskDefinition>,
-    /// The task definition family (AWS name).
-    pub family: String,
-    pub execution_role: Ref<IamRole>,
-    pub task_role: Ref<IamRole>,
-    pub task_security_group: Ref<SecurityGroup>,
-    pub targets: Option<Targets>,
-}
+/// Docker's and the ECS agent's dynamic host ports on the ECS-optimised AMIs, which bridge
+/// tasks behind a target group are registered on.
+const DYNAMIC_PORTS: (u16, u16) = (32768, 65535);
 
-pub fn lower(context: &mut Context, service: &Service) {
+pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<'s> {
     let stack = context.stack;
     let name = label(&service.name);
-    let log_group_name = format!("/ecs/{}/{}", stack.name, service.name);
+    let log_group_name = naming::log_group(&stack.name, &service.name);
     let log_group = context.doc.add(
         &name,
         CloudwatchLogGroup {
@@ -42,12 +36,11 @@ pub fn lower(context: &mut Context, service: &Service) {
         },
     );
     let (execution_role, task_role) = roles(context, service, &name);
-    let targets = service
-        .traffic
-        .as_ref()
-        .map(|traffic| lower_targets(context, service, traffic));
-    let task_security_group = task_network(context, service, &name, targets.as_ref());
+    let attached = targets::lower(context, service);
+    let tasks = task_network(context, service, &name, &attached);
+    let task_security_group = tasks.own.then(|| tasks.group.clone());
 
+    let network_mode = service.compute.network_mode();
     let containers: Vec<ContainerDefinition> = service
         .containers
         .iter()
@@ -56,40 +49,103 @@ pub fn lower(context: &mut Context, service: &Service) {
     let container_definitions = serde_json::to_string(&containers)
         .expect("container definitions are plain data and always serialise");
     let family = aws_name(&stack.name, &[&service.name]);
+    let task = TaskShape {
+        compatibility: if service.compute.is_fargate() {
+            "FARGATE"
+        } else {
+            "EC2"
+        },
+        network_mode: network_mode.name(),
+        cpu: service.task_size.cpu.to_string(),
+        memory: service.task_size.memory.to_string(),
+        // On EC2 the instance type decides the architecture.
+        runtime_platform: match &service.compute {
+            Compute::Fargate(fargate) => Some(RuntimePlatformFile {
+                operating_system_family: "LINUX",
+                cpu_architecture: fargate.architecture.name(),
+            }),
+            Compute::Ec2(_) => None,
+        },
+    };
+    let (volume, mount_targets) = volumes::lower(context, service, &task_role, &tasks.group);
     let task_definition = context.doc.add(
         &name,
         EcsTaskDefinition {
             family: (&family).into(),
-            requires_compatibilities: vec!["FARGATE".into()],
-            network_mode: "awsvpc".into(),
-            cpu: service.task_size.cpu.to_string().into(),
-            memory: service.task_size.memory.to_string().into(),
+            requires_compatibilities: vec![task.compatibility.into()],
+            network_mode: task.network_mode.into(),
+            cpu: (&task.cpu).into(),
+            memory: (&task.memory).into(),
             execution_role_arn: execution_role.arn(),
             task_role_arn: task_role.arn(),
             container_definitions: container_definitions.into(),
-            runtime_platform: Some(RuntimePlatform {
-                operating_system_family: "LINUX".into(),
-                cpu_architecture: service.architecture.name().into(),
-            }),
+            runtime_platform: task
+                .runtime_platform
+                .as_ref()
+                .map(|platform| RuntimePlatform {
+                    operating_system_family: platform.operating_system_family.into(),
+                    cpu_architecture: platform.cpu_architecture.into(),
+                }),
+            volume,
             tags: Tags::new(),
         },
     );
 
+    let service_registries = discovery::lower_service(context, service);
     let (lifecycle, comment) = lifecycle::derive(SERVICE_RULES, service);
-    let controller = if service.is_blue_green() {
-        "CODE_DEPLOY"
-    } else {
-        "ECS"
-    };
     // Container definitions name the log group as text, so the dependency is spelled out: it
     // must exist before the first task logs. The listeners attach the target groups to the
-    // load balancer, which ECS requires before it registers tasks in them.
+    // load balancer, which ECS requires before it registers tasks in them; an EC2 service's
+    // capacity provider must belong to the cluster before the service names it.
     let depends_on = std::iter::once(log_group.dependency())
-        .chain(targets.iter().flat_map(|targets| {
-            std::iter::once(targets.prod_listener.dependency())
-                .chain(targets.test_listener.as_ref().map(Ref::dependency))
-        }))
+        .chain(attached.dependencies.iter().cloned())
+        .chain(mount_targets)
+        .chain(match &service.compute {
+            Compute::Ec2(_) => context.cluster_capacity.as_ref().map(Ref::dependency),
+            Compute::Fargate(_) => None,
+        })
         .collect();
+    let (controller, rolling) = match &service.deployment {
+        Deployment::BlueGreen(_) => ("CODE_DEPLOY", None),
+        Deployment::Rolling(rolling) => ("ECS", Some(rolling)),
+    };
+    let (
+        launch_type,
+        capacity_provider_strategy,
+        ordered_placement_strategy,
+        placement_constraints,
+    ) = match &service.compute {
+        Compute::Fargate(_) => (Some("FARGATE".into()), Vec::new(), Vec::new(), Vec::new()),
+        Compute::Ec2(ec2) => (
+            None,
+            vec![CapacityProviderStrategy {
+                capacity_provider: context.capacity[&ec2.capacity_provider].provider.name(),
+                weight: 1,
+                base: 0,
+            }],
+            ec2.placement_strategy
+                .iter()
+                .map(|strategy| {
+                    let (strategy_type, field) = strategy.ecs();
+                    OrderedPlacementStrategy {
+                        strategy_type: strategy_type.into(),
+                        field: field.map(Into::into),
+                    }
+                })
+                .collect(),
+            ec2.placement_constraints
+                .iter()
+                .map(|expression| PlacementConstraint {
+                    constraint_type: "memberOf".into(),
+                    expression: expression.into(),
+                })
+                .collect(),
+        ),
+    };
+    let assign_public_ip = match &service.compute {
+        Compute::Fargate(fargate) => fargate.assign_public_ip,
+        Compute::Ec2(_) => false,
+    };
     let ecs_service = context.doc.add_with(
         &name,
         EcsService {
@@ -97,25 +153,30 @@ pub fn lower(context: &mut Context, service: &Service) {
             cluster: context.cluster.id(),
             task_definition: task_definition.arn(),
             desired_count: service.desired_count,
-            launch_type: Some("FARGATE".into()),
+            launch_type,
+            capacity_provider_strategy,
+            ordered_placement_strategy,
+            placement_constraints,
             deployment_controller: DeploymentController {
                 controller_type: controller.into(),
             },
-            load_balancer: match (&service.traffic, &targets) {
-                (Some(traffic), Some(targets)) => vec![ServiceLoadBalancer {
-                    target_group_arn: targets.blue.arn(),
-                    container_name: (&traffic.container).into(),
-                    container_port: traffic.container_port,
-                }],
-                _ => Vec::new(),
-            },
-            network_configuration: Some(NetworkConfiguration {
-                subnets: context.subnet_ids.clone(),
-                security_groups: List::Items(vec![task_security_group.id()]),
-                assign_public_ip: service.assign_public_ip,
+            deployment_minimum_healthy_percent: rolling.map(|r| r.minimum_healthy_percent),
+            deployment_maximum_percent: rolling.map(|r| r.maximum_percent),
+            deployment_circuit_breaker: rolling.map(|r| DeploymentCircuitBreaker {
+                enable: r.circuit_breaker,
+                rollback: r.circuit_breaker,
             }),
-            health_check_grace_period_seconds: targets
+            load_balancer: attached.load_balancer_block(service),
+            service_registries,
+            network_configuration: task_security_group
                 .as_ref()
+                .map(|group| NetworkConfiguration {
+                    subnets: context.subnet_ids.clone(),
+                    security_groups: List::Items(vec![group.id()]),
+                    assign_public_ip,
+                }),
+            health_check_grace_period_seconds: attached
+                .port
                 .map(|_| service.health_check_grace_period_seconds),
             propagate_tags: "SERVICE".into(),
             enable_ecs_managed_tags: true,
@@ -125,25 +186,20 @@ pub fn lower(context: &mut Context, service: &Service) {
             comment,
             depends_on,
             lifecycle,
+            ..Meta::default()
         },
     );
-    let lowered = LoweredService {
+    LoweredService {
         service: ecs_service,
         task_definition,
         family,
         execution_role,
         task_role,
         task_security_group,
-        targets,
-    };
-    if service.is_blue_green() {
-        deployment::lower(context, service, &lowered);
-        artefacts::lower(context, service, &lowered, &containers);
+        attached,
+        containers,
+        task,
     }
-    if let Some(step_scaling) = &service.scaling {
-        scaling::lower(context, service, step_scaling, &lowered.service);
-    }
-    outputs(context, service, &lowered);
 }
 
 /// The execution role pulls images, writes logs and reads secrets for ECS; the task role is
@@ -215,14 +271,65 @@ fn roles(context: &mut Context, service: &Service, name: &str) -> (Ref<IamRole>,
     (execution_role, task_role)
 }
 
-/// The tasks' security group: reachable only from their load balancer, on the service port.
+/// The security group the tasks' traffic comes from: their own under awsvpc, open only to
+/// their load balancer on the service port; the instances' on bridge or host networking,
+/// open to the load balancer on the ports the tasks bind there.
+pub(crate) struct TaskGroup {
+    pub group: Ref<SecurityGroup>,
+    /// The tasks have this group to themselves (awsvpc).
+    pub own: bool,
+}
+
 fn task_network(
     context: &mut Context,
     service: &Service,
     name: &str,
-    targets: Option<&Targets>,
-) -> Ref<SecurityGroup> {
+    attached: &Attached,
+) -> TaskGroup {
     let stack = context.stack;
+    let network_mode = service.compute.network_mode();
+    if let (Compute::Ec2(ec2), NetworkMode::Bridge | NetworkMode::Host) =
+        (&service.compute, network_mode)
+    {
+        let instances = context.capacity[&ec2.capacity_provider]
+            .instance_security_group
+            .clone();
+        if let (Some(lb_group), Some(port)) =
+            (&attached.load_balancer_security_group, attached.port)
+        {
+            // Behind a target group, bridge tasks get a dynamic host port; a classic ELB and
+            // host networking use fixed ports: every instance port the ELB sends to.
+            let ranges: Vec<(u16, u16)> = match (&attached.attachment, service.classic_traffic()) {
+                (targets::Attachment::Classic(_), Some(classic)) => {
+                    let mut ports: Vec<u16> = stack
+                        .classic_load_balancer(classic.load_balancer)
+                        .map(|elb| elb.listeners.iter().map(|l| l.instance_port).collect())
+                        .unwrap_or_default();
+                    ports.sort_unstable();
+                    ports.dedup();
+                    ports.into_iter().map(|port| (port, port)).collect()
+                }
+                _ if network_mode == NetworkMode::Host => vec![(port, port)],
+                _ => vec![DYNAMIC_PORTS],
+            };
+            let lb_label = lb_group.address().rsplit('.').next().unwrap_or_default();
+            let instances_label = instances.address().rsplit('.').next().unwrap_or_default();
+            for (from, to) in ranges {
+                let rule = if from == to {
+                    format!("{lb_label}_to_{instances_label}_{from}")
+                } else {
+                    format!("{lb_label}_to_{instances_label}_{from}_{to}")
+                };
+                if context.shared_rules.insert(rule.clone()) {
+                    allow_between(context, &rule, lb_group, &instances, from, to, "instances");
+                }
+            }
+        }
+        return TaskGroup {
+            group: instances,
+            own: false,
+        };
+    }
     let group = context.doc.add(
         &format!("{name}_tasks"),
         SecurityGroup {
@@ -233,28 +340,27 @@ fn task_network(
             tags: Tags::new(),
         },
     );
-    if let (Some(traffic), Some(targets)) = (&service.traffic, targets) {
-        let port = Some(traffic.container_port);
+    if let (Some(lb_group), Some(port)) = (&attached.load_balancer_security_group, attached.port) {
         context.doc.add(
             &format!("{name}_tasks_from_lb"),
             VpcSecurityGroupIngressRule {
                 security_group_id: group.id(),
                 description: "Traffic and health checks from the load balancer".into(),
                 ip_protocol: "tcp".into(),
-                from_port: port,
-                to_port: port,
+                from_port: Some(port),
+                to_port: Some(port),
                 cidr_ipv4: None,
-                referenced_security_group_id: Some(targets.load_balancer_security_group.id()),
+                referenced_security_group_id: Some(lb_group.id()),
             },
         );
         context.doc.add(
             &format!("{name}_lb_to_tasks"),
             VpcSecurityGroupEgressRule(VpcSecurityGroupIngressRule {
-                security_group_id: targets.load_balancer_security_group.id(),
+                security_group_id: lb_group.id(),
                 description: format!("To the tasks of {}", service.name).into(),
                 ip_protocol: "tcp".into(),
-                from_port: port,
-                to_port: port,
+                from_port: Some(port),
+                to_port: Some(port),
                 cidr_ipv4: None,
                 referenced_security_group_id: Some(group.id()),
             }),
@@ -272,11 +378,48 @@ fn task_network(
             referenced_security_group_id: None,
         }),
     );
-    group
+    TaskGroup { group, own: true }
+}
+
+/// An ingress rule on `to` from `from` and the matching egress rule, for ports `first`–`last`.
+fn allow_between(
+    context: &mut Context,
+    label: &str,
+    from: &Ref<SecurityGroup>,
+    to: &Ref<SecurityGroup>,
+    first: u16,
+    last: u16,
+    what: &str,
+) {
+    context.doc.add(
+        &format!("{label}_in"),
+        VpcSecurityGroupIngressRule {
+            security_group_id: to.id(),
+            description: "Traffic and health checks from the load balancer".into(),
+            ip_protocol: "tcp".into(),
+            from_port: Some(first),
+            to_port: Some(last),
+            cidr_ipv4: None,
+            referenced_security_group_id: Some(from.id()),
+        },
+    );
+    context.doc.add(
+        &format!("{label}_out"),
+        VpcSecurityGroupEgressRule(VpcSecurityGroupIngressRule {
+            security_group_id: from.id(),
+            description: format!("To the {what} behind the load balancer").into(),
+            ip_protocol: "tcp".into(),
+            from_port: Some(first),
+            to_port: Some(last),
+            cidr_ipv4: None,
+            referenced_security_group_id: Some(to.id()),
+        }),
+    );
 }
 
 /// A container in the form the ECS API returns it: defaults spelled out, environment sorted
-/// by name, `hostPort` equal to `containerPort` as awsvpc requires.
+/// by name, `hostPort` as ECS reports it: the container port under awsvpc and host
+/// networking and behind a classic ELB (fixed instance ports), 0 (dynamic) on bridge.
 fn container_definition(
     container: &Container,
     region: &str,
@@ -304,7 +447,7 @@ fn container_definition(
             .iter()
             .map(|port| PortMapping {
                 container_port: port.container_port,
-                host_port: port.container_port,
+                host_port: host_port(service, port.container_port),
                 protocol: port.protocol.name(),
             })
             .collect(),
@@ -317,7 +460,15 @@ fn container_definition(
                 value_from: secret.value_from.clone(),
             })
             .collect(),
-        mount_points: Vec::new(),
+        mount_points: container
+            .mount_points
+            .iter()
+            .map(|mount| ContainerMountPoint {
+                source_volume: mount.volume.clone(),
+                container_path: mount.path.clone(),
+                read_only: mount.read_only,
+            })
+            .collect(),
         volumes_from: Vec::new(),
         system_controls: Vec::new(),
         health_check: container
@@ -353,7 +504,16 @@ fn container_definition(
     }
 }
 
-fn outputs(context: &mut Context, service: &Service, lowered: &LoweredService) {
+/// The host port a container port is published on.
+fn host_port(service: &Service, container_port: u16) -> u16 {
+    match service.compute.network_mode() {
+        NetworkMode::Awsvpc | NetworkMode::Host => container_port,
+        NetworkMode::Bridge if service.classic_traffic().is_some() => container_port,
+        NetworkMode::Bridge => 0,
+    }
+}
+
+pub fn outputs(context: &mut Context, service: &Service, lowered: &LoweredService) {
     let name = label(&service.name);
     context.output(
         &name,
@@ -367,20 +527,25 @@ fn outputs(context: &mut Context, service: &Service, lowered: &LoweredService) {
         "Task definition family; register new revisions into it".into(),
         lowered.task_definition.family(),
     );
-    if let Some(targets) = &lowered.targets {
-        context.output(
-            &name,
-            "blue_target_group",
-            "Target group the service starts in".into(),
-            targets.blue.name(),
-        );
-        if let Some(green) = &targets.green {
-            context.output(
-                &name,
+    let groups: Vec<_> = lowered
+        .attached
+        .target_groups()
+        .into_iter()
+        .cloned()
+        .collect();
+    let descriptions = if groups.len() == 2 {
+        [
+            ("blue_target_group", "Target group the service starts in"),
+            (
                 "green_target_group",
-                "Target group CodeDeploy starts the first deployment in".into(),
-                green.name(),
-            );
-        }
+                "Target group CodeDeploy starts the first deployment in",
+            ),
+        ]
+        .as_slice()
+    } else {
+        [("target_group", "Target group of the service")].as_slice()
+    };
+    for (group, (suffix, description)) in groups.iter().zip(descriptions) {
+        context.output(&name, suffix, (*description).into(), group.name());
     }
 }

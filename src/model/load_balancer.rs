@@ -127,6 +127,9 @@ pub struct LoadBalancer {
     pub test_listener_cidrs: Option<Vec<String>>,
     /// Default: off, so that `terraform destroy` works on short-lived stacks; turn on in prod.
     pub deletion_protection: bool,
+    /// `Some(port)`: an HTTP listener on `port` redirecting to the prod HTTPS listener.
+    /// Default: none.
+    pub http_redirect_port: Option<u16>,
 }
 
 impl LoadBalancer {
@@ -150,6 +153,7 @@ impl LoadBalancer {
             allowed_cidrs: vec!["0.0.0.0/0".into()],
             test_listener_cidrs: None,
             deletion_protection: false,
+            http_redirect_port: None,
         }
     }
 
@@ -175,6 +179,12 @@ impl LoadBalancer {
 
     pub fn deletion_protection(mut self, on: bool) -> LoadBalancer {
         self.deletion_protection = on;
+        self
+    }
+
+    /// Adds an HTTP listener on `port` (usually 80) that redirects to the HTTPS prod listener.
+    pub fn redirect_http(mut self, port: u16) -> LoadBalancer {
+        self.http_redirect_port = Some(port);
         self
     }
 
@@ -222,6 +232,183 @@ impl TargetHealthCheck {
             path: None,
             matcher: "200-399".into(),
             interval: 15,
+            timeout: 5,
+            healthy_threshold: 3,
+            unhealthy_threshold: 3,
+        }
+    }
+}
+
+/// Refers to a classic ELB of the stack that handed it out by
+/// [`super::Stack::add_classic_load_balancer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClassicLoadBalancerId {
+    pub(crate) stack: StackId,
+    pub(crate) index: usize,
+}
+
+/// A classic Elastic Load Balancer: plain TCP and SSL listeners next to HTTP(S), which a
+/// protocol such as Jenkins' inbound agents needs. It registers instances, so its service runs
+/// on EC2 with bridge or host networking and fixed host ports; CodeDeploy cannot switch it.
+/// AWS name is `<stack>-<name>`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassicLoadBalancer {
+    pub name: String,
+    pub scheme: Scheme,
+    pub listeners: Vec<ClassicListener>,
+    pub health_check: ClassicHealthCheck,
+    /// Who may reach the listeners. Default: `0.0.0.0/0`.
+    pub allowed_cidrs: Vec<String>,
+    /// Seconds an idle connection stays open. Default: 60.
+    pub idle_timeout: u32,
+    /// Seconds in-flight requests get when an instance leaves. Default: 300.
+    pub connection_draining_seconds: u32,
+    /// Default: on.
+    pub cross_zone: bool,
+}
+
+impl ClassicLoadBalancer {
+    /// An internet-facing classic ELB with `listeners` and `health_check`.
+    pub fn new(
+        name: &str,
+        listeners: Vec<ClassicListener>,
+        health_check: ClassicHealthCheck,
+    ) -> ClassicLoadBalancer {
+        ClassicLoadBalancer {
+            name: name.into(),
+            scheme: Scheme::InternetFacing,
+            listeners,
+            health_check,
+            allowed_cidrs: vec!["0.0.0.0/0".into()],
+            idle_timeout: 60,
+            connection_draining_seconds: 300,
+            cross_zone: true,
+        }
+    }
+
+    pub fn internal(mut self) -> ClassicLoadBalancer {
+        self.scheme = Scheme::Internal;
+        self
+    }
+
+    pub fn allowed_cidrs(mut self, cidrs: &[&str]) -> ClassicLoadBalancer {
+        self.allowed_cidrs = cidrs.iter().map(|cidr| (*cidr).to_owned()).collect();
+        self
+    }
+
+    pub fn idle_timeout(mut self, seconds: u32) -> ClassicLoadBalancer {
+        self.idle_timeout = seconds;
+        self
+    }
+
+    pub fn connection_draining_seconds(mut self, seconds: u32) -> ClassicLoadBalancer {
+        self.connection_draining_seconds = seconds;
+        self
+    }
+
+    pub fn cross_zone(mut self, on: bool) -> ClassicLoadBalancer {
+        self.cross_zone = on;
+        self
+    }
+}
+
+/// Classic ELB listener protocols.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClassicProtocol {
+    Http,
+    Https,
+    Tcp,
+    Ssl,
+}
+
+impl ClassicProtocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            ClassicProtocol::Http => "HTTP",
+            ClassicProtocol::Https => "HTTPS",
+            ClassicProtocol::Tcp => "TCP",
+            ClassicProtocol::Ssl => "SSL",
+        }
+    }
+
+    pub fn terminates_tls(self) -> bool {
+        matches!(self, ClassicProtocol::Https | ClassicProtocol::Ssl)
+    }
+}
+
+/// One classic ELB listener: `port` on the ELB to `instance_port` on the instances.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassicListener {
+    pub port: u16,
+    pub protocol: ClassicProtocol,
+    pub instance_port: u16,
+    /// HTTP behind HTTPS, TCP behind TCP and SSL.
+    pub instance_protocol: ClassicProtocol,
+    /// ACM or IAM certificate; required for HTTPS and SSL.
+    pub certificate_arn: Option<String>,
+}
+
+impl ClassicListener {
+    pub fn http(port: u16, instance_port: u16) -> ClassicListener {
+        ClassicListener {
+            port,
+            protocol: ClassicProtocol::Http,
+            instance_port,
+            instance_protocol: ClassicProtocol::Http,
+            certificate_arn: None,
+        }
+    }
+
+    /// HTTPS terminated at the ELB, plain HTTP to the instances.
+    pub fn https(port: u16, instance_port: u16, certificate_arn: &str) -> ClassicListener {
+        ClassicListener {
+            protocol: ClassicProtocol::Https,
+            certificate_arn: Some(certificate_arn.into()),
+            ..ClassicListener::http(port, instance_port)
+        }
+    }
+
+    /// TLS terminated at the ELB, plain TCP to the instances.
+    pub fn ssl(port: u16, instance_port: u16, certificate_arn: &str) -> ClassicListener {
+        ClassicListener {
+            protocol: ClassicProtocol::Ssl,
+            certificate_arn: Some(certificate_arn.into()),
+            ..ClassicListener::tcp(port, instance_port)
+        }
+    }
+
+    pub fn tcp(port: u16, instance_port: u16) -> ClassicListener {
+        ClassicListener {
+            port,
+            protocol: ClassicProtocol::Tcp,
+            instance_port,
+            instance_protocol: ClassicProtocol::Tcp,
+            certificate_arn: None,
+        }
+    }
+}
+
+/// The classic ELB's health check of each instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassicHealthCheck {
+    /// `PROTOCOL:PORT[/PATH]`, e.g. `HTTP:8080/login`.
+    pub target: String,
+    /// Seconds. Default: 30.
+    pub interval: u32,
+    /// Seconds. Default: 5.
+    pub timeout: u32,
+    /// Default: 3.
+    pub healthy_threshold: u32,
+    /// Default: 3.
+    pub unhealthy_threshold: u32,
+}
+
+impl ClassicHealthCheck {
+    /// An HTTP check of `path` on `port`, e.g. `ClassicHealthCheck::http(8080, "/login")`.
+    pub fn http(port: u16, path: &str) -> ClassicHealthCheck {
+        ClassicHealthCheck {
+            target: format!("HTTP:{port}{path}"),
+            interval: 30,
             timeout: 5,
             healthy_threshold: 3,
             unhealthy_threshold: 3,

@@ -4,22 +4,33 @@
 //! documented default chosen for a production blue/green service; [`Stack::validate`] checks
 //! the whole model against AWS's rules before anything is lowered to Terraform.
 
+mod compute;
 mod deployment;
+mod descriptor;
 mod load_balancer;
 pub(crate) mod naming;
 mod scaling;
 mod service;
 mod stack;
+mod traffic;
 pub mod validate;
 
-pub use deployment::{BlueGreen, Deployment, DeploymentConfig, Hook, HookEvent};
+pub use compute::{
+    Architecture, CapacityProviderId, Compute, Ec2Capacity, Ec2Placement, Fargate, NetworkMode,
+    PlacementStrategy,
+};
+pub use deployment::{BlueGreen, Deployment, DeploymentConfig, Hook, HookEvent, Rolling};
+pub use descriptor::{DescriptorError, Instances, ServiceDescriptor};
 pub use load_balancer::{
-    Listener, LoadBalancer, LoadBalancerId, LoadBalancerKind, Protocol, Scheme, TargetHealthCheck,
+    ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicLoadBalancerId,
+    ClassicProtocol, Listener, LoadBalancer, LoadBalancerId, LoadBalancerKind, Protocol, Scheme,
+    TargetHealthCheck,
 };
 pub use scaling::{Step, StepScaling};
 pub use service::{
-    Architecture, Container, ContainerHealthCheck, Port, PortProtocol, Secret, Service, TaskSize,
-    Traffic, Ulimit,
+    Container, ContainerHealthCheck, EfsVolume, MountPoint, Port, PortProtocol, Secret, Service,
+    TaskSize, Ulimit, Volume, VolumeSource,
 };
-pub use stack::{Backend, Capacity, Cluster, Input, Network, Stack};
+pub use stack::{Backend, Cluster, Input, Network, Stack};
+pub use traffic::{ClassicTraffic, ContainerPort, Exposure, Route, RuleMatch, Traffic};
 pub use validate::{Diagnostic, Severity};

@@ -1,3 +1,5 @@
+//! Step scaling on CPU, as named thresholds and steps.
+
 /// Step scaling on the service's average CPU: one alarm above `high_cpu_percent` adds tasks,
 /// one below `low_cpu_percent` removes them.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,6 +23,7 @@ pub struct StepScaling {
 }
 
 impl StepScaling {
+    /// Between `min_tasks` and `max_tasks`, out above 70 % and in below 30 % by one task.
     pub fn cpu(min_tasks: u32, max_tasks: u32) -> StepScaling {
         StepScaling {
             min_tasks,
@@ -35,9 +38,37 @@ impl StepScaling {
         }
     }
 
-    pub fn thresholds(mut self, low_cpu_percent: f64, high_cpu_percent: f64) -> StepScaling {
-        self.low_cpu_percent = low_cpu_percent;
-        self.high_cpu_percent = high_cpu_percent;
+    /// Add tasks when average CPU is at or above `percent`.
+    pub fn scale_out_above(mut self, percent: f64) -> StepScaling {
+        self.high_cpu_percent = percent;
+        self
+    }
+
+    /// Remove tasks when average CPU is at or below `percent`.
+    pub fn scale_in_below(mut self, percent: f64) -> StepScaling {
+        self.low_cpu_percent = percent;
+        self
+    }
+
+    pub fn scale_out_steps(mut self, steps: Vec<Step>) -> StepScaling {
+        self.scale_out = steps;
+        self
+    }
+
+    pub fn scale_in_steps(mut self, steps: Vec<Step>) -> StepScaling {
+        self.scale_in = steps;
+        self
+    }
+
+    pub fn cooldown_seconds(mut self, seconds: u32) -> StepScaling {
+        self.cooldown_seconds = seconds;
+        self
+    }
+
+    /// The alarms fire after `evaluation_periods` periods of `period_seconds` each.
+    pub fn alarm_window(mut self, evaluation_periods: u32, period_seconds: u32) -> StepScaling {
+        self.evaluation_periods = evaluation_periods;
+        self.period_seconds = period_seconds;
         self
     }
 }

@@ -1,49 +1,57 @@
+//! A service: its task, where it runs, how it is reached, deployed and scaled.
+
 use indexmap::IndexMap;
 
-use super::deployment::Deployment;
-use super::load_balancer::{LoadBalancerId, TargetHealthCheck};
+use super::compute::{Compute, Fargate};
+use super::deployment::{BlueGreen, Deployment, Rolling};
 use super::scaling::StepScaling;
+use super::traffic::{ClassicTraffic, ContainerPort, Exposure, Traffic};
 
-/// An ECS service: its task, where its traffic comes from, how it deploys and scales.
+/// An ECS service: its task, where its tasks run, how requests reach them, how it deploys
+/// and scales.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Service {
     /// ECS service name; AWS names of its resources are `<stack>-<name>-…`.
     pub name: String,
     /// Tasks to run at creation. With scaling, the autoscaler owns it afterwards. Default: 2.
     pub desired_count: u32,
+    /// Task-level CPU units and memory. On Fargate one of Fargate's sizes; on EC2 what the
+    /// task reserves of an instance.
     pub task_size: TaskSize,
-    /// Default: X86_64.
-    pub architecture: Architecture,
+    /// Default: Fargate, x86-64, no public IPs.
+    pub compute: Compute,
     pub containers: Vec<Container>,
-    /// Load balancer traffic. Default: none.
-    pub traffic: Option<Traffic>,
-    /// Default: blue/green through CodeDeploy, all at once.
+    /// Default: rolling, without a load balancer.
     pub deployment: Deployment,
     /// Default: none (a fixed `desired_count`).
     pub scaling: Option<StepScaling>,
     /// Days the containers' logs are kept. Default: 30.
     pub log_retention_days: u32,
-    /// Give tasks public IPs (only for public subnets without NAT). Default: off.
-    pub assign_public_ip: bool,
     /// Seconds ECS ignores failing load balancer health checks after a task starts. Default: 60.
     pub health_check_grace_period_seconds: u32,
+    /// Task volumes containers can mount. Default: none.
+    pub volumes: Vec<Volume>,
+    /// Registered in the cluster's Cloud Map namespace, so other services reach it as
+    /// `<name>.<namespace>` without a load balancer. Rolling services only. Default: off.
+    pub discoverable: bool,
 }
 
 impl Service {
-    /// A service of one task size with blue/green deployment and no traffic, scaling or containers yet.
+    /// A Fargate service of one task size, deployed rolling, without a load balancer,
+    /// scaling or containers yet.
     pub fn new(name: &str, task_size: TaskSize) -> Service {
         Service {
             name: name.into(),
             desired_count: 2,
             task_size,
-            architecture: Architecture::X86_64,
+            compute: Compute::default(),
             containers: Vec::new(),
-            traffic: None,
             deployment: Deployment::default(),
             scaling: None,
             log_retention_days: 30,
-            assign_public_ip: false,
             health_check_grace_period_seconds: 60,
+            volumes: Vec::new(),
+            discoverable: false,
         }
     }
 
@@ -52,14 +60,29 @@ impl Service {
         self
     }
 
-    pub fn traffic(mut self, traffic: Traffic) -> Service {
-        self.traffic = Some(traffic);
+    pub fn compute(mut self, compute: impl Into<Compute>) -> Service {
+        self.compute = compute.into();
         self
+    }
+
+    /// Fargate with these settings (architecture, public IP).
+    pub fn fargate(self, fargate: Fargate) -> Service {
+        self.compute(fargate)
     }
 
     pub fn deployment(mut self, deployment: Deployment) -> Service {
         self.deployment = deployment;
         self
+    }
+
+    /// Blue/green through CodeDeploy.
+    pub fn blue_green(self, blue_green: BlueGreen) -> Service {
+        self.deployment(Deployment::BlueGreen(blue_green))
+    }
+
+    /// Rolling updates with these settings.
+    pub fn rolling(self, rolling: Rolling) -> Service {
+        self.deployment(Deployment::Rolling(rolling))
     }
 
     pub fn scaling(mut self, scaling: StepScaling) -> Service {
@@ -72,6 +95,28 @@ impl Service {
         self
     }
 
+    pub fn log_retention_days(mut self, days: u32) -> Service {
+        self.log_retention_days = days;
+        self
+    }
+
+    pub fn health_check_grace_period_seconds(mut self, seconds: u32) -> Service {
+        self.health_check_grace_period_seconds = seconds;
+        self
+    }
+
+    /// Registers the tasks in the cluster's Cloud Map namespace (A records under awsvpc, SRV
+    /// records with the host port on bridge and host networking).
+    pub fn discoverable(mut self) -> Service {
+        self.discoverable = true;
+        self
+    }
+
+    pub fn volume(mut self, volume: Volume) -> Service {
+        self.volumes.push(volume);
+        self
+    }
+
     pub fn is_blue_green(&self) -> bool {
         matches!(self.deployment, Deployment::BlueGreen(_))
     }
@@ -79,57 +124,80 @@ impl Service {
     pub fn is_autoscaled(&self) -> bool {
         self.scaling.is_some()
     }
+
+    pub fn blue_green_settings(&self) -> Option<&BlueGreen> {
+        match &self.deployment {
+            Deployment::BlueGreen(blue_green) => Some(blue_green),
+            Deployment::Rolling(_) => None,
+        }
+    }
+
+    /// Traffic through an ALB or NLB, blue/green or rolling.
+    pub fn traffic(&self) -> Option<&Traffic> {
+        match &self.deployment {
+            Deployment::BlueGreen(blue_green) => Some(&blue_green.traffic),
+            Deployment::Rolling(Rolling {
+                exposure: Exposure::LoadBalancer(traffic),
+                ..
+            }) => Some(traffic),
+            Deployment::Rolling(_) => None,
+        }
+    }
+
+    pub fn traffic_mut(&mut self) -> Option<&mut Traffic> {
+        match &mut self.deployment {
+            Deployment::BlueGreen(blue_green) => Some(&mut blue_green.traffic),
+            Deployment::Rolling(Rolling {
+                exposure: Exposure::LoadBalancer(traffic),
+                ..
+            }) => Some(traffic),
+            Deployment::Rolling(_) => None,
+        }
+    }
+
+    /// Traffic through a classic ELB.
+    pub fn classic_traffic(&self) -> Option<&ClassicTraffic> {
+        match &self.deployment {
+            Deployment::Rolling(Rolling {
+                exposure: Exposure::Classic(traffic),
+                ..
+            }) => Some(traffic),
+            _ => None,
+        }
+    }
+
+    /// The container and port SRV records name: the load-balanced target, else the first
+    /// port of the first container that has one.
+    pub fn discovery_port(&self) -> Option<(&str, u16)> {
+        if let Some(target) = self.load_balanced_target() {
+            return Some((target.container(), target.port()));
+        }
+        self.containers.iter().find_map(|container| {
+            container
+                .ports
+                .first()
+                .map(|port| (container.name.as_str(), port.container_port))
+        })
+    }
+
+    /// The container port a load balancer of either kind sends requests to.
+    pub fn load_balanced_target(&self) -> Option<&ContainerPort> {
+        self.traffic()
+            .map(|traffic| &traffic.target)
+            .or_else(|| self.classic_traffic().map(|traffic| &traffic.target))
+    }
 }
 
-/// Fargate task size: CPU units and memory in MiB, in one of the combinations Fargate offers.
+/// Task-level CPU units and memory in MiB; on Fargate one of the combinations Fargate offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TaskSize {
     pub cpu: u32,
     pub memory: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Architecture {
-    X86_64,
-    Arm64,
-}
-
-impl Architecture {
-    pub fn name(self) -> &'static str {
-        match self {
-            Architecture::X86_64 => "X86_64",
-            Architecture::Arm64 => "ARM64",
-        }
-    }
-}
-
-/// How a load balancer reaches the service: one container port, registered in the blue or
-/// green target group.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Traffic {
-    pub load_balancer: LoadBalancerId,
-    pub container: String,
-    pub container_port: u16,
-    pub health_check: TargetHealthCheck,
-    /// Seconds a deregistering target keeps draining. Default: 30 (AWS's 300 slows every
-    /// blue/green switch by five minutes).
-    pub deregistration_delay: u32,
-}
-
-impl Traffic {
-    pub fn new(
-        load_balancer: LoadBalancerId,
-        container: &str,
-        container_port: u16,
-        health_check: TargetHealthCheck,
-    ) -> Traffic {
-        Traffic {
-            load_balancer,
-            container: container.into(),
-            container_port,
-            health_check,
-            deregistration_delay: 30,
-        }
+impl TaskSize {
+    pub fn new(cpu: u32, memory: u32) -> TaskSize {
+        TaskSize { cpu, memory }
     }
 }
 
@@ -153,6 +221,8 @@ pub struct Container {
     pub ulimits: Vec<Ulimit>,
     /// Default: true. Mount a volume for paths the application writes to.
     pub readonly_root_filesystem: bool,
+    /// Volumes of the task mounted into this container. Default: none.
+    pub mount_points: Vec<MountPoint>,
 }
 
 impl Container {
@@ -170,6 +240,7 @@ impl Container {
             health_check: None,
             ulimits: Vec::new(),
             readonly_root_filesystem: true,
+            mount_points: Vec::new(),
         }
     }
 
@@ -203,6 +274,50 @@ impl Container {
 
     pub fn health_check(mut self, health_check: ContainerHealthCheck) -> Container {
         self.health_check = Some(health_check);
+        self
+    }
+
+    /// The port `container_port` of this container, for a load balancer to send requests to.
+    pub fn target(&self, container_port: u16) -> ContainerPort {
+        ContainerPort {
+            container: self.name.clone(),
+            port: container_port,
+        }
+    }
+
+    pub fn udp_port(mut self, container_port: u16) -> Container {
+        self.ports.push(Port {
+            container_port,
+            protocol: PortProtocol::Udp,
+        });
+        self
+    }
+
+    /// Hard memory limit in MiB.
+    pub fn memory_limit(mut self, memory: u32) -> Container {
+        self.memory = Some(memory);
+        self
+    }
+
+    pub fn essential(mut self, essential: bool) -> Container {
+        self.essential = essential;
+        self
+    }
+
+    /// Lets the container write to its root filesystem; prefer a volume for the paths the
+    /// application writes to.
+    pub fn writable_root_filesystem(mut self) -> Container {
+        self.readonly_root_filesystem = false;
+        self
+    }
+
+    /// Mounts `volume` of the task at `path`.
+    pub fn mount(mut self, volume: &str, path: &str) -> Container {
+        self.mount_points.push(MountPoint {
+            volume: volume.into(),
+            path: path.into(),
+            read_only: false,
+        });
         self
     }
 
@@ -276,4 +391,73 @@ pub struct Ulimit {
     pub name: String,
     pub soft_limit: u32,
     pub hard_limit: u32,
+}
+
+/// A task volume mounted into a container.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MountPoint {
+    /// The name of a volume of the service's task.
+    pub volume: String,
+    pub path: String,
+    pub read_only: bool,
+}
+
+/// A volume of the task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Volume {
+    /// What containers name in [`Container::mount`].
+    pub name: String,
+    pub source: VolumeSource,
+}
+
+impl Volume {
+    /// An encrypted EFS file system of its own, reached through an access point that creates
+    /// files as `uid`:`gid`, encrypted in transit and authorised by the task role. Survives
+    /// the task and the instance.
+    pub fn efs(name: &str, uid: u32, gid: u32) -> Volume {
+        Volume {
+            name: name.into(),
+            source: VolumeSource::Efs(EfsVolume {
+                uid,
+                gid,
+                root_directory: format!("/{name}"),
+            }),
+        }
+    }
+
+    /// Scratch space that lives as long as the task, for the paths an application writes to
+    /// next to a read-only root filesystem (`/tmp`).
+    pub fn scratch(name: &str) -> Volume {
+        Volume {
+            name: name.into(),
+            source: VolumeSource::Scratch,
+        }
+    }
+
+    /// A directory of the EC2 instance. Its data is lost when the instance is replaced.
+    pub fn host_path(name: &str, path: &str) -> Volume {
+        Volume {
+            name: name.into(),
+            source: VolumeSource::HostPath(path.into()),
+        }
+    }
+}
+
+/// Where a volume's data lives.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VolumeSource {
+    Efs(EfsVolume),
+    /// Empty at task start, gone with the task.
+    Scratch,
+    /// A path on the instance (EC2 only).
+    HostPath(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EfsVolume {
+    /// The POSIX user and group files are created as (Jenkins: 1000:1000).
+    pub uid: u32,
+    pub gid: u32,
+    /// Directory the access point exposes, created with mode 0755. Default: `/<volume name>`.
+    pub root_directory: String,
 }

@@ -1,6 +1,13 @@
+//! The stack: one Terraform root module with its network, cluster, capacity, load balancers
+//! and services.
+
 use indexmap::IndexMap;
 
-use super::load_balancer::{LoadBalancer, LoadBalancerId, StackId};
+use super::compute::{CapacityProviderId, Ec2Capacity};
+use super::descriptor::{DescriptorError, ServiceDescriptor};
+use super::load_balancer::{
+    ClassicLoadBalancer, ClassicLoadBalancerId, LoadBalancer, LoadBalancerId, StackId,
+};
 use super::service::Service;
 
 /// One Terraform root module: a cluster, its load balancers and services, in one region.
@@ -17,8 +24,13 @@ pub struct Stack {
     /// Remote state; `None` keeps Terraform's local state.
     pub backend: Option<Backend>,
     id: StackId,
+    capacity_providers: Vec<Ec2Capacity>,
     load_balancers: Vec<LoadBalancer>,
+    classic_load_balancers: Vec<ClassicLoadBalancer>,
     services: Vec<Service>,
+    /// Services that could not be described (a broken descriptor file): reported by
+    /// validation, so the stack is refused with the file, line and column.
+    pub(crate) undescribed: Vec<DescriptorError>,
 }
 
 impl Stack {
@@ -29,11 +41,14 @@ impl Stack {
             region: region.into(),
             tags: IndexMap::new(),
             network: Network::from_variables(),
-            cluster: Cluster::fargate(name),
+            cluster: Cluster::new(name),
             backend: None,
             id: StackId::fresh(),
+            capacity_providers: Vec::new(),
             load_balancers: Vec::new(),
+            classic_load_balancers: Vec::new(),
             services: Vec::new(),
+            undescribed: Vec::new(),
         }
     }
 
@@ -42,12 +57,104 @@ impl Stack {
         self
     }
 
+    pub fn network(&mut self, network: Network) -> &mut Stack {
+        self.network = network;
+        self
+    }
+
+    /// Names the ECS cluster; default: the stack name.
+    pub fn cluster_name(&mut self, name: &str) -> &mut Stack {
+        self.cluster.name = name.into();
+        self
+    }
+
+    /// Adds EC2 capacity to the cluster; services run on it through the returned id
+    /// (`Compute::ec2(id)`). The first one added is the cluster's default.
+    pub fn add_capacity_provider(&mut self, capacity: Ec2Capacity) -> CapacityProviderId {
+        self.capacity_providers.push(capacity);
+        CapacityProviderId {
+            stack: self.id,
+            index: self.capacity_providers.len() - 1,
+        }
+    }
+
+    pub fn capacity_providers(&self) -> &[Ec2Capacity] {
+        &self.capacity_providers
+    }
+
+    /// The capacity provider behind `id`, if `id` was handed out by this stack.
+    pub fn capacity_provider(&self, id: CapacityProviderId) -> Option<&Ec2Capacity> {
+        if id.stack != self.id {
+            return None;
+        }
+        self.capacity_providers.get(id.index)
+    }
+
+    pub fn capacity_providers_with_ids(
+        &self,
+    ) -> impl Iterator<Item = (CapacityProviderId, &Ec2Capacity)> {
+        let stack = self.id;
+        self.capacity_providers
+            .iter()
+            .enumerate()
+            .map(move |(index, capacity)| (CapacityProviderId { stack, index }, capacity))
+    }
+
+    /// Adds a classic ELB; a rolling service on EC2 attaches to it through the returned id.
+    pub fn add_classic_load_balancer(
+        &mut self,
+        load_balancer: ClassicLoadBalancer,
+    ) -> ClassicLoadBalancerId {
+        self.classic_load_balancers.push(load_balancer);
+        ClassicLoadBalancerId {
+            stack: self.id,
+            index: self.classic_load_balancers.len() - 1,
+        }
+    }
+
+    pub fn classic_load_balancers(&self) -> &[ClassicLoadBalancer] {
+        &self.classic_load_balancers
+    }
+
+    pub fn classic_load_balancer(&self, id: ClassicLoadBalancerId) -> Option<&ClassicLoadBalancer> {
+        if id.stack != self.id {
+            return None;
+        }
+        self.classic_load_balancers.get(id.index)
+    }
+
+    pub fn classic_load_balancers_with_ids(
+        &self,
+    ) -> impl Iterator<Item = (ClassicLoadBalancerId, &ClassicLoadBalancer)> {
+        let stack = self.id;
+        self.classic_load_balancers
+            .iter()
+            .enumerate()
+            .map(move |(index, elb)| (ClassicLoadBalancerId { stack, index }, elb))
+    }
+
     /// Adds a load balancer; services attach to it through the returned id.
     pub fn add_load_balancer(&mut self, load_balancer: LoadBalancer) -> LoadBalancerId {
         self.load_balancers.push(load_balancer);
         LoadBalancerId {
             stack: self.id,
             index: self.load_balancers.len() - 1,
+        }
+    }
+
+    /// Adds the service a descriptor describes, or records why it could not be read: the stack
+    /// is then refused at synth with the descriptor's file, line and column.
+    pub fn add_described_service(
+        &mut self,
+        descriptor: Result<ServiceDescriptor, DescriptorError>,
+        load_balancer: LoadBalancerId,
+    ) -> &mut Stack {
+        match descriptor {
+            Ok(descriptor) => self.add_service(descriptor.service(load_balancer)),
+            Err(error) => {
+                self.undescribed.push(error);
+                self
+            }
         }
     }
 
@@ -85,7 +192,7 @@ impl Stack {
     pub fn services_behind(&self, id: LoadBalancerId) -> impl Iterator<Item = &Service> {
         self.services
             .iter()
-            .filter(move |service| service.traffic.as_ref().map(|t| t.load_balancer) == Some(id))
+            .filter(move |service| service.traffic().map(|t| t.load_balancer) == Some(id))
     }
 }
 
@@ -119,28 +226,34 @@ impl Network {
     }
 }
 
+/// The ECS cluster. Its capacity is Fargate plus the stack's EC2 capacity providers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cluster {
+    /// Default: the stack name.
     pub name: String,
     /// CloudWatch Container Insights. Default: on.
     pub container_insights: bool,
-    pub capacity: Capacity,
+    /// The private DNS namespace (Cloud Map) discoverable services register in, e.g.
+    /// `shop.internal`; services are found as `<service>.<namespace>` inside the VPC.
+    /// Default: `<cluster name>.internal`, created only when a service is discoverable.
+    pub discovery_namespace: Option<String>,
 }
 
 impl Cluster {
-    pub fn fargate(name: &str) -> Cluster {
+    /// The namespace discoverable services register in.
+    pub fn namespace(&self) -> String {
+        self.discovery_namespace
+            .clone()
+            .unwrap_or_else(|| format!("{}.internal", self.name))
+    }
+
+    pub fn new(name: &str) -> Cluster {
         Cluster {
             name: name.into(),
             container_insights: true,
-            capacity: Capacity::Fargate,
+            discovery_namespace: None,
         }
     }
-}
-
-/// Where tasks run. EC2 capacity providers join here.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Capacity {
-    Fargate,
 }
 
 /// A Terraform backend and its literal settings (`s3` with `bucket`, `key`, `region`, …).

@@ -103,6 +103,8 @@ impl Lifecycle {
 pub struct Meta {
     /// Rendered as the block's `"//"` key, the first thing a reviewer reads.
     pub comment: Option<String>,
+    /// One instance per element (`for_each`); inside, [`Document::each_value`] is the element.
+    pub for_each: Option<Expr>,
     pub depends_on: Vec<Dependency>,
     pub lifecycle: Lifecycle,
 }
@@ -195,6 +197,9 @@ impl Block {
         writer.begin(b'{');
         if let Some(comment) = &self.meta.comment {
             writer.entry("//", comment)?;
+        }
+        if let Some(for_each) = &self.meta.for_each {
+            writer.entry("for_each", for_each)?;
         }
         writer.inline_next();
         self.body.write(writer)?;
@@ -341,6 +346,11 @@ impl Document {
             });
         }
         Expr::reference(self.id, format!("local.{name}").into(), None)
+    }
+
+    /// `each.value`: the element of a block with `for_each` that is being created.
+    pub fn each_value(&self) -> Expr {
+        Expr::reference(self.id, "each.value".into(), None)
     }
 
     pub fn add<T: Resource>(&mut self, label: &str, body: T) -> Ref<T> {
@@ -582,6 +592,7 @@ mod tests {
                     ignore_changes: vec!["policy"],
                     ..Lifecycle::default()
                 },
+                ..Meta::default()
             },
         );
         let json: serde_json::Value =

@@ -5,7 +5,7 @@
 //! lowering builds exactly that, so those rules hold by construction and are not checked here.
 
 use super::{quoted_list, service_path, Checker};
-use crate::model::deployment::{BlueGreen, Deployment, DeploymentConfig};
+use crate::model::deployment::{BlueGreen, Deployment, DeploymentConfig, Rolling};
 use crate::model::load_balancer::LoadBalancerKind;
 use crate::model::service::Service;
 use crate::model::stack::Stack;
@@ -24,12 +24,13 @@ const PREDEFINED: &[&str] = &[
 const MAX_WAIT_MINUTES: u32 = 2880;
 
 pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
-    let Deployment::BlueGreen(blue_green) = &service.deployment else {
-        return;
+    let blue_green = match &service.deployment {
+        Deployment::BlueGreen(blue_green) => blue_green,
+        Deployment::Rolling(rolling) => return check_rolling(check, service, rolling),
     };
     let path = service_path(service);
     check_config(check, &path, &blue_green.config);
-    check_network_load_balancer(check, &path, stack, service, blue_green);
+    check_network_load_balancer(check, &path, stack, blue_green);
     if blue_green.termination_wait_minutes > MAX_WAIT_MINUTES {
         check.error(
             &path,
@@ -108,7 +109,6 @@ fn check_network_load_balancer(
     check: &mut Checker,
     path: &[String],
     stack: &Stack,
-    service: &Service,
     blue_green: &BlueGreen,
 ) {
     let shifts_gradually = matches!(
@@ -118,11 +118,7 @@ fn check_network_load_balancer(
             | DeploymentConfig::Canary10Percent5Minutes
             | DeploymentConfig::Canary10Percent15Minutes
     );
-    let Some(load_balancer) = service
-        .traffic
-        .as_ref()
-        .and_then(|traffic| stack.load_balancer(traffic.load_balancer))
-    else {
+    let Some(load_balancer) = stack.load_balancer(blue_green.traffic.load_balancer) else {
         return;
     };
     if shifts_gradually && load_balancer.kind == LoadBalancerKind::Network {
@@ -135,6 +131,42 @@ fn check_network_load_balancer(
                  `DeploymentConfig::AllAtOnce` or an application load balancer",
                 blue_green.config.name(),
                 load_balancer.name
+            ),
+        );
+    }
+}
+
+/// ECS: `minimumHealthyPercent` 0 to 100, `maximumPercent` above it so a deployment can move;
+/// with both at 100 ECS can neither start nor stop a task.
+fn check_rolling(check: &mut Checker, service: &Service, rolling: &Rolling) {
+    let path = service_path(service);
+    if rolling.minimum_healthy_percent > 100 {
+        check.error(
+            &path,
+            "deployment.minimum_healthy_percent",
+            format!(
+                "{} is above 100; allowed: 0 to 100",
+                rolling.minimum_healthy_percent
+            ),
+        );
+    }
+    if rolling.maximum_percent < 100 {
+        check.error(
+            &path,
+            "deployment.maximum_percent",
+            format!(
+                "{} is below 100; ECS would run fewer tasks than desired while nothing deploys",
+                rolling.maximum_percent
+            ),
+        );
+    } else if rolling.maximum_percent <= rolling.minimum_healthy_percent {
+        check.error(
+            &path,
+            "deployment.maximum_percent",
+            format!(
+                "{} is not above the minimum healthy {}; ECS could neither start a new task \
+                 nor stop an old one. `Rolling::stop_before_start` gives 0 and 100",
+                rolling.maximum_percent, rolling.minimum_healthy_percent
             ),
         );
     }

@@ -7,15 +7,21 @@
 //! - [`names`]: AWS and Terraform names, checked on the names AWS receives, and names used twice;
 //! - `load_balancer`: listeners, protocols, certificates, ports;
 //! - `network`: subnets;
-//! - `task`: Fargate sizes, containers, reservations, ports, secrets, logs;
+//! - `compute`: capacity providers; Fargate sizes on Fargate, instance sizes on EC2; volumes;
+//! - `rules`: listener rules on a shared ALB;
+//! - `discovery`: Cloud Map registration and its DNS names;
+//! - `task`: containers, reservations, ports, secrets, logs;
 //! - `traffic`: how a load balancer reaches a service, and its health check;
 //! - `deployment`: CodeDeploy blue/green settings;
 //! - `scaling`: step scaling and its alarms.
 
+mod compute;
 mod deployment;
+mod discovery;
 mod load_balancer;
 pub mod names;
 mod network;
+pub(crate) mod rules;
 mod scaling;
 mod task;
 mod traffic;
@@ -141,12 +147,24 @@ impl Stack {
     /// Every problem of this stack, errors first in model order, then warnings.
     pub fn validate(&self) -> Vec<Diagnostic> {
         let mut check = Checker::new(&self.name);
+        for error in &self.undescribed {
+            check.error(&[], "services", error.to_string());
+        }
         names::check_stack(&mut check, self);
         network::check(&mut check, self);
+        discovery::check_namespace(&mut check, self);
+        for capacity in self.capacity_providers() {
+            compute::check_capacity(&mut check, capacity);
+        }
         for load_balancer in self.load_balancers() {
             load_balancer::check(&mut check, load_balancer);
         }
+        for load_balancer in self.classic_load_balancers() {
+            load_balancer::check_classic(&mut check, load_balancer);
+        }
         for service in self.services() {
+            compute::check_service(&mut check, self, service);
+            discovery::check_service(&mut check, service);
             task::check(&mut check, service);
             traffic::check(&mut check, self, service);
             deployment::check(&mut check, self, service);

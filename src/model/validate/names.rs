@@ -5,7 +5,10 @@
 //! to change. The rules are public so that parts of the model still to come (capacity
 //! providers) use the same checks.
 
+use std::collections::HashMap;
+
 use super::{container_path, load_balancer_path, quoted_list, service_path, Checker};
+use crate::model::naming;
 use crate::model::service::Service;
 use crate::model::stack::Stack;
 
@@ -77,7 +80,15 @@ pub const CONTAINER: NameRule = NameRule {
     ..SERVICE
 };
 
-/// ECS capacity provider names. Not in the model yet; EC2 capacity providers will use it.
+/// `aws_elb.name`: the stack name, `-`, the classic load balancer name.
+pub const CLASSIC_LOAD_BALANCER: NameRule = NameRule {
+    kind: "classic load balancer",
+    reserved_prefixes: &[],
+    ..LOAD_BALANCER
+};
+
+/// ECS capacity provider names, `<stack>-<name>`; the Auto Scaling group and launch template
+/// share the name.
 pub const CAPACITY_PROVIDER: NameRule = NameRule {
     kind: "capacity provider",
     reserved_prefixes: &[
@@ -266,7 +277,7 @@ fn check_label(check: &mut Checker, path: &[String], what: &str, name: &str) {
                 format!(
                     "{what} name `{name}` starts with `{first}`; it becomes the Terraform label \
                      `{}`, which must start with a letter or `_`",
-                    crate::model::naming::label(name)
+                    naming::label(name)
                 ),
             );
         }
@@ -287,7 +298,7 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack) {
             value: &stack.cluster.name,
         }],
     );
-    let mut labels: Vec<(String, &str)> = Vec::new();
+    let mut labels = HashMap::new();
     for load_balancer in stack.load_balancers() {
         let path = load_balancer_path(load_balancer);
         let lb_part = Part::Model {
@@ -304,7 +315,45 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack) {
             &load_balancer.name,
         );
     }
-    let mut labels: Vec<(String, &str)> = Vec::new();
+    for elb in stack.classic_load_balancers() {
+        let path = vec![format!("classic load balancer `{}`", elb.name)];
+        let elb_part = Part::Model {
+            what: "classic load balancer name",
+            value: &elb.name,
+        };
+        CLASSIC_LOAD_BALANCER.check(check, &path, "name", &[stack_part, elb_part]);
+        check_label(check, &path, "classic load balancer", &elb.name);
+        check_unique(check, &path, &mut labels, "load balancer", &elb.name);
+    }
+    let mut labels = HashMap::new();
+    for capacity in stack.capacity_providers() {
+        let path = vec![format!("capacity provider `{}`", capacity.name)];
+        let capacity_part = Part::Model {
+            what: "capacity provider name",
+            value: &capacity.name,
+        };
+        CAPACITY_PROVIDER.check(check, &path, "name", &[stack_part, capacity_part]);
+        check_label(check, &path, "capacity provider", &capacity.name);
+        if CAPACITY_PROVIDER
+            .problems(&naming::aws_name(&stack.name, &[&capacity.name]))
+            .is_empty()
+        {
+            IAM_ROLE.check(
+                check,
+                &path,
+                "name",
+                &[stack_part, capacity_part, Part::Fixed("instance")],
+            );
+        }
+        check_unique(
+            check,
+            &path,
+            &mut labels,
+            "capacity provider",
+            &capacity.name,
+        );
+    }
+    let mut labels = HashMap::new();
     for service in stack.services() {
         let path = service_path(service);
         let service_part = Part::Model {
@@ -347,9 +396,9 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack) {
     }
 }
 
-/// Target groups and IAM roles are named `<stack>-<service>-<suffix>`; the longest suffix
-/// stands for its siblings (`green` for `blue`, `codedeploy` for `execution` and `task`), so a
-/// name too long is reported once.
+/// Target groups and IAM roles are named `<stack>-<service>-<suffix>` with the suffixes
+/// lowering uses ([`naming`]); the longest suffix stands for its siblings, so a name too long is
+/// reported once.
 fn check_derived_service_names(
     check: &mut Checker,
     path: &[String],
@@ -357,43 +406,34 @@ fn check_derived_service_names(
     service_part: Part,
     service: &Service,
 ) {
-    if service.traffic.is_some() {
-        let colour = if service.is_blue_green() {
-            "green"
-        } else {
-            "blue"
-        };
-        TARGET_GROUP.check(
-            check,
-            path,
-            "name",
-            &[stack, service_part, Part::Fixed(colour)],
-        );
+    for (rule, suffixes) in [
+        (&TARGET_GROUP, naming::target_group_suffixes(service)),
+        (&IAM_ROLE, naming::role_suffixes(service)),
+    ] {
+        if let Some(longest) = suffixes.iter().max_by_key(|suffix| suffix.len()) {
+            rule.check(
+                check,
+                path,
+                "name",
+                &[stack, service_part, Part::Fixed(longest)],
+            );
+        }
     }
-    let role = if service.is_blue_green() {
-        "codedeploy"
-    } else {
-        "execution"
-    };
-    IAM_ROLE.check(
-        check,
-        path,
-        "name",
-        &[stack, service_part, Part::Fixed(role)],
-    );
 }
 
 /// Reports `name` when an earlier sibling has the same name or the same Terraform label.
+/// `seen` maps labels to the first name that took them: one lookup per name, so checking a
+/// stack of thousands of services stays linear.
 fn check_unique<'n>(
     check: &mut Checker,
     path: &[String],
-    seen: &mut Vec<(String, &'n str)>,
+    seen: &mut HashMap<String, &'n str>,
     what: &str,
     name: &'n str,
 ) {
-    let label = crate::model::naming::label(name);
-    match seen.iter().find(|(other, _)| *other == label) {
-        Some((_, other)) if *other == name => check.error(
+    let label = naming::label(name);
+    match seen.get(&label) {
+        Some(other) if *other == name => check.error(
             path,
             "name",
             format!(
@@ -401,7 +441,7 @@ fn check_unique<'n>(
                  unique within a stack (they name AWS resources and Terraform addresses)"
             ),
         ),
-        Some((_, other)) => check.error(
+        Some(other) => check.error(
             path,
             "name",
             format!(
@@ -409,7 +449,9 @@ fn check_unique<'n>(
                  rename one of them"
             ),
         ),
-        None => seen.push((label, name)),
+        None => {
+            seen.insert(label, name);
+        }
     }
 }
 

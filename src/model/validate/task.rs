@@ -1,19 +1,8 @@
-//! The task: Fargate size, what its containers reserve of it, their ports, images,
+//! The task: what its containers reserve of its size, their ports, images,
 //! environment, secrets, and the log group's retention.
 
 use super::{container_path, plain_list, service_path, Checker};
 use crate::model::service::{Container, Service};
-
-/// Fargate CPU units → allowed memory in MiB (first, last, step).
-const FARGATE_SIZES: &[(u32, u32, u32, u32)] = &[
-    (256, 512, 2048, 512),
-    (512, 1024, 4096, 1024),
-    (1024, 2048, 8192, 1024),
-    (2048, 4096, 16384, 1024),
-    (4096, 8192, 30720, 1024),
-    (8192, 16384, 61440, 4096),
-    (16384, 32768, 122880, 8192),
-];
 
 /// CloudWatch Logs retention periods in days; 0 is Terraform's "never expire".
 const LOG_RETENTION_DAYS: &[u32] = &[
@@ -26,7 +15,6 @@ const LOG_RETENTION_DAYS: &[u32] = &[
 const SECRET_ARN_PREFIXES: &[&str] = &["arn:aws:ssm:", "arn:aws:secretsmanager:"];
 
 pub(super) fn check(check: &mut Checker, service: &Service) {
-    check_size(check, service);
     check_containers(check, service);
     check_reservations(check, service);
     check_ports(check, service);
@@ -38,36 +26,6 @@ pub(super) fn check(check: &mut Checker, service: &Service) {
                 "{} is not a CloudWatch Logs retention period; allowed: {} (0 keeps logs forever)",
                 service.log_retention_days,
                 plain_list(LOG_RETENTION_DAYS)
-            ),
-        );
-    }
-}
-
-fn check_size(check: &mut Checker, service: &Service) {
-    let size = service.task_size;
-    let Some(&(_, first, last, step)) = FARGATE_SIZES.iter().find(|(cpu, ..)| *cpu == size.cpu)
-    else {
-        check.error(
-            &service_path(service),
-            "task_size.cpu",
-            format!(
-                "{} is not a Fargate CPU size; allowed: {}",
-                size.cpu,
-                plain_list(FARGATE_SIZES.iter().map(|s| s.0))
-            ),
-        );
-        return;
-    };
-    // 256 CPU units allow 512, 1024 and 2048 MiB: the step there starts at 512.
-    let fits = (first..=last).contains(&size.memory) && (size.memory - first).is_multiple_of(step);
-    if !fits {
-        check.error(
-            &service_path(service),
-            "task_size.memory",
-            format!(
-                "{} MiB is not offered with {} CPU units on Fargate; allowed: {first} to {last} \
-                 in steps of {step}",
-                size.memory, size.cpu
             ),
         );
     }
@@ -274,18 +232,18 @@ fn check_ports(check: &mut Checker, service: &Service) {
 #[cfg(test)]
 mod tests {
     use crate::model::{
-        Container, Listener, LoadBalancer, Service, Stack, TargetHealthCheck, TaskSize, Traffic,
+        BlueGreen, Container, Listener, LoadBalancer, Service, Stack, TargetHealthCheck, TaskSize,
+        Traffic,
     };
 
+    /// `service` deployed blue/green behind an internal ALB that sends to `app:8080`.
     fn stack_with(service: Service) -> Stack {
         let mut stack = Stack::new("test", "eu-west-1");
         let lb = stack
             .add_load_balancer(LoadBalancer::application("web", Listener::http(80)).internal());
-        let service = Service {
-            traffic: Some(Traffic::new(lb, "app", 8080, TargetHealthCheck::http("/"))),
-            ..service
-        };
-        stack.add_service(service);
+        let app = Container::new("app", "nginx").port(8080);
+        let traffic = Traffic::listeners(lb, app.target(8080), TargetHealthCheck::http("/"));
+        stack.add_service(service.blue_green(BlueGreen::new(traffic)));
         stack
     }
 

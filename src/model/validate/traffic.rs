@@ -2,62 +2,110 @@
 //! the target groups' health check.
 
 use super::load_balancer::kind_phrase;
-use super::{quoted_list, service_path, Checker};
-use crate::model::load_balancer::{LoadBalancerKind, TargetHealthCheck};
+use super::{plain_list, quoted_list, rules, service_path, Checker};
+use crate::model::compute::NetworkMode;
+use crate::model::load_balancer::{LoadBalancer, LoadBalancerKind, TargetHealthCheck};
 use crate::model::service::Service;
 use crate::model::stack::Stack;
+use crate::model::traffic::{ClassicTraffic, ContainerPort, Route, Traffic};
 
 pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
     let path = service_path(service);
-    let Some(traffic) = &service.traffic else {
-        if service.is_blue_green() {
-            check.error(
+    if let Some(traffic) = service.traffic() {
+        match stack.load_balancer(traffic.load_balancer) {
+            None => check.error(
                 &path,
-                "deployment",
-                "blue/green needs load balancer traffic to shift; add `traffic` or use \
-                 `Deployment::Rolling`"
-                    .into(),
-            );
+                "traffic.load_balancer",
+                "refers to a load balancer that was not added to this stack".into(),
+            ),
+            Some(load_balancer) => {
+                check_route(check, &path, stack, service, traffic, load_balancer);
+                check_health_check(check, &path, load_balancer.kind, &traffic.health_check);
+            }
         }
-        return;
-    };
-    match stack.load_balancer(traffic.load_balancer) {
-        None => check.error(
-            &path,
-            "traffic.load_balancer",
-            "refers to a load balancer that was not added to this stack".into(),
-        ),
-        Some(load_balancer) => {
-            if let Some(owner) = stack
+        check_target(check, &path, service, &traffic.target);
+    }
+    if let Some(classic) = service.classic_traffic() {
+        check_classic(check, &path, stack, service, classic);
+        check_target(check, &path, service, &classic.target);
+    }
+}
+
+/// One service owns a load balancer's listeners, or every service behind it has a rule.
+fn check_route(
+    check: &mut Checker,
+    path: &[String],
+    stack: &Stack,
+    service: &Service,
+    traffic: &Traffic,
+    load_balancer: &LoadBalancer,
+) {
+    match &traffic.route {
+        Route::Listeners => {
+            let earlier = stack
                 .services_behind(traffic.load_balancer)
-                .next()
-                .filter(|first| first.name != service.name)
-            {
+                .take_while(|other| !std::ptr::eq(*other, service))
+                .next();
+            if let Some(other) = earlier {
                 check.error(
-                    &path,
-                    "traffic.load_balancer",
+                    path,
+                    "traffic.route",
                     format!(
-                        "the load balancer's listeners already forward to service `{}`; \
-                         give this service a load balancer of its own",
-                        owner.name
+                        "the listeners of load balancer `{}` already carry service `{}`; give \
+                         this service a load balancer of its own, or route both by listener \
+                         rules (`Traffic::rule`) on a shared application load balancer",
+                        load_balancer.name, other.name
                     ),
                 );
             }
-            check_health_check(check, &path, load_balancer.kind, &traffic.health_check);
+        }
+        Route::Rule(rule) => {
+            if load_balancer.kind != LoadBalancerKind::Application {
+                check.error(
+                    path,
+                    "traffic.route",
+                    format!(
+                        "listener rules need an application load balancer; `{}` is {}; use \
+                         `Traffic::listeners` to give the service the whole load balancer",
+                        load_balancer.name,
+                        kind_phrase(load_balancer.kind)
+                    ),
+                );
+            }
+            if let Some(owner) = stack
+                .services_behind(traffic.load_balancer)
+                .find(|other| matches!(other.traffic().map(|t| &t.route), Some(Route::Listeners)))
+            {
+                check.error(
+                    path,
+                    "traffic.route",
+                    format!(
+                        "service `{}` takes every request of load balancer `{}` through its \
+                         listeners; give it a rule as well, or give this service another load \
+                         balancer",
+                        owner.name, load_balancer.name
+                    ),
+                );
+            }
+            rules::check_rule(check, path, stack, service, traffic, rule);
         }
     }
+}
+
+/// The target is a port of a container of this service.
+fn check_target(check: &mut Checker, path: &[String], service: &Service, target: &ContainerPort) {
     let container = service
         .containers
         .iter()
-        .find(|container| container.name == traffic.container);
+        .find(|container| container.name == target.container);
     match container {
         None => {
             check.error(
-                &path,
-                "traffic.container",
+                path,
+                "traffic.target",
                 format!(
-                    "`{}` is not a container of this service; containers: {}",
-                    traffic.container,
+                    "container `{}` is not a container of this service; containers: {}",
+                    target.container,
                     quoted_list(service.containers.iter().map(|c| &c.name))
                 ),
             );
@@ -66,7 +114,7 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
             if !container
                 .ports
                 .iter()
-                .any(|port| port.container_port == traffic.container_port) =>
+                .any(|port| port.container_port == target.port) =>
         {
             let ports: Vec<String> = container
                 .ports
@@ -74,11 +122,11 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
                 .map(|p| p.container_port.to_string())
                 .collect();
             check.error(
-                &path,
-                "traffic.container_port",
+                path,
+                "traffic.target",
                 format!(
                     "{} is not a port of container `{}`; its ports: {}",
-                    traffic.container_port,
+                    target.port,
                     container.name,
                     if ports.is_empty() {
                         "none".to_owned()
@@ -89,6 +137,78 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
             );
         }
         Some(_) => {}
+    }
+}
+
+/// A classic ELB registers instances on fixed ports: the tasks run on EC2 with bridge or host
+/// networking, and one of its listeners sends to the target's port.
+fn check_classic(
+    check: &mut Checker,
+    path: &[String],
+    stack: &Stack,
+    service: &Service,
+    classic: &ClassicTraffic,
+) {
+    let Some(elb) = stack.classic_load_balancer(classic.load_balancer) else {
+        check.error(
+            path,
+            "traffic.load_balancer",
+            "refers to a classic load balancer that was not added to this stack".into(),
+        );
+        return;
+    };
+    match service.compute.network_mode() {
+        NetworkMode::Bridge | NetworkMode::Host => {}
+        NetworkMode::Awsvpc => check.error(
+            path,
+            "compute",
+            format!(
+                "classic load balancer `{}` registers instances and cannot reach tasks with \
+                 {}; run the service on EC2 with `NetworkMode::Bridge` or `NetworkMode::Host`",
+                elb.name,
+                if service.compute.is_fargate() {
+                    "Fargate networking (awsvpc)"
+                } else {
+                    "awsvpc networking"
+                }
+            ),
+        ),
+    }
+    if !elb
+        .listeners
+        .iter()
+        .any(|listener| listener.instance_port == classic.target.port)
+    {
+        check.error(
+            path,
+            "traffic.target",
+            format!(
+                "no listener of classic load balancer `{}` sends to port {}; its instance \
+                 ports: {}",
+                elb.name,
+                classic.target.port,
+                plain_list(elb.listeners.iter().map(|l| l.instance_port))
+            ),
+        );
+    }
+    // Compared with the services before this one, so the clash is reported once.
+    if let Some(other) = stack
+        .services()
+        .iter()
+        .take_while(|other| !std::ptr::eq(*other, service))
+        .find(|other| {
+            other.classic_traffic().map(|t| t.load_balancer) == Some(classic.load_balancer)
+        })
+    {
+        check.error(
+            path,
+            "traffic.load_balancer",
+            format!(
+                "classic load balancer `{}` already sends to service `{}`; a classic ELB \
+                 serves one service",
+                elb.name, other.name
+            ),
+        );
     }
 }
 

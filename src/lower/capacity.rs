@@ -1,0 +1,282 @@
+//! EC2 capacity: per capacity provider an instance role and profile, the instances' security
+//! group, a launch template with the agent's user data, an Auto Scaling group, and the ECS
+//! capacity provider that scales it; then the cluster's list of capacity providers.
+
+use minijinja::context;
+
+use super::lifecycle::{self, AutoScalingGroupUse, AUTOSCALING_GROUP_RULES};
+use super::{policy, templates, Context, LoweredCapacity};
+use crate::aws::{
+    AsgLaunchTemplate, AsgTag, AutoScalingGroupProvider, AutoscalingGroup, BlockDeviceMapping,
+    CapacityProviderStrategy, Ebs, EcsCapacityProvider, EcsClusterCapacityProviders,
+    IamInstanceProfile, IamRole, IamRolePolicyAttachment, InstanceRefresh,
+    InstanceRefreshPreferences, LaunchTemplate, LaunchTemplateInstanceProfile, ManagedScaling,
+    MetadataOptions, Monitoring, SecurityGroup, SsmParameter, TagSpecification, Tags,
+    VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
+};
+use crate::model::naming::{aws_name, label};
+use crate::model::Ec2Capacity;
+use crate::tf::{Expr, List, Meta};
+
+const EC2_CONTAINER_SERVICE_POLICY: &str =
+    "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role";
+/// Session Manager instead of SSH: operators run commands on nodes without open ports.
+const SSM_MANAGED_INSTANCE_POLICY: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+
+/// AWS's public parameters naming the current ECS-optimised Amazon Linux 2023 AMI.
+const AMI_PARAMETER_X86_64: &str =
+    "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id";
+const AMI_PARAMETER_ARM64: &str =
+    "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id";
+
+/// Instance metrics the Auto Scaling group publishes, for dashboards and alarms.
+const GROUP_METRICS: &[&str] = &[
+    "GroupDesiredCapacity",
+    "GroupInServiceInstances",
+    "GroupMaxSize",
+    "GroupMinSize",
+    "GroupPendingInstances",
+    "GroupTerminatingInstances",
+    "GroupTotalInstances",
+];
+
+pub fn lower_all(context: &mut Context) {
+    let stack = context.stack;
+    if stack.capacity_providers().is_empty() {
+        return;
+    }
+    let mut names = Vec::new();
+    for (id, capacity) in stack.capacity_providers_with_ids() {
+        let lowered = lower(context, capacity);
+        names.push(lowered.provider.name());
+        context.capacity.insert(id, lowered);
+    }
+    let default = names[0].clone();
+    let association = context.doc.add(
+        "main",
+        EcsClusterCapacityProviders {
+            cluster_name: context.cluster.name(),
+            capacity_providers: names,
+            default_capacity_provider_strategy: vec![CapacityProviderStrategy {
+                capacity_provider: default,
+                weight: 1,
+                base: 0,
+            }],
+        },
+    );
+    context.cluster_capacity = Some(association);
+}
+
+/// Graviton families (`m7g`, `c6g`, `t4g`) take the arm64 AMI.
+fn is_arm64(instance_type: &str) -> bool {
+    instance_type
+        .split('.')
+        .next()
+        .is_some_and(|family| family.ends_with('g') || family.ends_with("gd"))
+}
+
+fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
+    let stack = context.stack;
+    let name = label(&capacity.name);
+    let aws = aws_name(&stack.name, &[&capacity.name]);
+    let (parameter, parameter_label) = if is_arm64(&capacity.instance_type) {
+        (AMI_PARAMETER_ARM64, "ecs_ami_arm64")
+    } else {
+        (AMI_PARAMETER_X86_64, "ecs_ami")
+    };
+    let ami = match context.amis.get(parameter_label) {
+        Some(ami) => ami.clone(),
+        None => {
+            let ami = context.doc.data(
+                parameter_label,
+                SsmParameter {
+                    name: parameter.into(),
+                },
+            );
+            context.amis.insert(parameter_label, ami.clone());
+            ami
+        }
+    };
+
+    let role = context.doc.add(
+        &format!("{name}_instance"),
+        IamRole {
+            name: aws_name(&stack.name, &[&capacity.name, "instance"]).into(),
+            description: format!(
+                "EC2 instances of capacity provider {}: the ECS agent and Session Manager",
+                capacity.name
+            )
+            .into(),
+            assume_role_policy: policy::trust("ec2.amazonaws.com").into(),
+            tags: Tags::new(),
+        },
+    );
+    for (suffix, policy_arn) in [
+        ("ecs", EC2_CONTAINER_SERVICE_POLICY),
+        ("ssm", SSM_MANAGED_INSTANCE_POLICY),
+    ] {
+        context.doc.add(
+            &format!("{name}_instance_{suffix}"),
+            IamRolePolicyAttachment {
+                role: role.name(),
+                policy_arn: policy_arn.into(),
+            },
+        );
+    }
+    let profile = context.doc.add(
+        &name,
+        IamInstanceProfile {
+            name: aws_name(&stack.name, &[&capacity.name, "instance"]).into(),
+            role: role.name(),
+            tags: Tags::new(),
+        },
+    );
+    let security_group = context.doc.add(
+        &format!("{name}_instances"),
+        SecurityGroup {
+            name: aws_name(&stack.name, &[&capacity.name, "instances"]).into(),
+            description: format!(
+                "EC2 instances of capacity provider {} in stack {}",
+                capacity.name, stack.name
+            )
+            .into(),
+            vpc_id: context.vpc_id.clone(),
+            tags: Tags::new(),
+        },
+    );
+    context.doc.add(
+        &format!("{name}_instances_egress"),
+        VpcSecurityGroupEgressRule(VpcSecurityGroupIngressRule {
+            security_group_id: security_group.id(),
+            description: "ECS agent, image pulls, logs and the tasks' own calls".into(),
+            ip_protocol: "-1".into(),
+            from_port: None,
+            to_port: None,
+            cidr_ipv4: Some("0.0.0.0/0".into()),
+            referenced_security_group_id: None,
+        }),
+    );
+
+    let user_data = templates::render(
+        "user_data.sh",
+        context! {
+            stack => stack.name,
+            capacity_provider => capacity.name,
+            cluster => stack.cluster.name,
+            task_cleanup_wait => capacity.task_cleanup_wait,
+            container_stop_timeout => capacity.container_stop_timeout,
+            agent_settings => capacity.agent_settings.iter().collect::<Vec<_>>(),
+            kernel_settings => capacity.kernel_settings.iter().collect::<Vec<_>>(),
+        },
+    );
+    // A local keeps the script readable in the output and in `terraform console`; the
+    // literal is escaped, so the shell's own `${VAR}` reaches the instance unchanged.
+    let user_data = context
+        .doc
+        .local(&format!("{name}_user_data"), Expr::from(user_data));
+    let mut instance_tags = Tags::new();
+    instance_tags.insert("Name".into(), Expr::from(&aws));
+    let template = context.doc.add(
+        &name,
+        LaunchTemplate {
+            name: (&aws).into(),
+            description: format!("ECS instances of capacity provider {}", capacity.name).into(),
+            image_id: ami.value(),
+            instance_type: (&capacity.instance_type).into(),
+            vpc_security_group_ids: List::Items(vec![security_group.id()]),
+            user_data: Expr::call("base64encode", [user_data]),
+            update_default_version: true,
+            iam_instance_profile: LaunchTemplateInstanceProfile { arn: profile.arn() },
+            // IMDSv2 only; one hop keeps containers on the bridge network from reaching the
+            // instance role's credentials (tasks use their own task role).
+            metadata_options: MetadataOptions {
+                http_endpoint: "enabled".into(),
+                http_tokens: "required".into(),
+                http_put_response_hop_limit: 1,
+            },
+            block_device_mappings: vec![BlockDeviceMapping {
+                device_name: "/dev/xvda".into(),
+                ebs: Ebs {
+                    volume_size: capacity.root_volume_gib,
+                    volume_type: "gp3".into(),
+                    encrypted: "true".into(),
+                    delete_on_termination: "true".into(),
+                },
+            }],
+            monitoring: Monitoring { enabled: true },
+            tag_specifications: vec![TagSpecification {
+                resource_type: "instance".into(),
+                tags: instance_tags,
+            }],
+            tags: Tags::new(),
+        },
+    );
+
+    let (lifecycle, comment) = lifecycle::derive(
+        AUTOSCALING_GROUP_RULES,
+        &AutoScalingGroupUse {
+            ecs_managed_scaling: true,
+        },
+    );
+    let group = context.doc.add_with(
+        &name,
+        AutoscalingGroup {
+            name: (&aws).into(),
+            min_size: capacity.min_size,
+            max_size: capacity.max_size,
+            desired_capacity: capacity.min_size,
+            vpc_zone_identifier: context.subnet_ids.clone(),
+            // Managed termination protection needs it: ECS lifts it from empty instances.
+            protect_from_scale_in: capacity.managed_termination_protection,
+            health_check_type: "EC2".into(),
+            enabled_metrics: GROUP_METRICS.iter().map(|m| Expr::from(*m)).collect(),
+            launch_template: AsgLaunchTemplate {
+                id: template.id(),
+                version: template.latest_version(),
+            },
+            // A new AMI or launch template version rolls through the instances by itself.
+            instance_refresh: InstanceRefresh {
+                strategy: "Rolling".into(),
+                preferences: InstanceRefreshPreferences {
+                    min_healthy_percentage: 50,
+                },
+            },
+            tag: vec![
+                // ECS adds this tag itself; declaring it keeps the plan clean.
+                AsgTag {
+                    key: "AmazonECSManaged".into(),
+                    value: "true".into(),
+                    propagate_at_launch: true,
+                },
+            ],
+        },
+        Meta {
+            comment,
+            lifecycle,
+            ..Meta::default()
+        },
+    );
+    let on_off = |on: bool| Expr::from(if on { "ENABLED" } else { "DISABLED" });
+    let provider = context.doc.add(
+        &name,
+        EcsCapacityProvider {
+            name: (&aws).into(),
+            auto_scaling_group_provider: AutoScalingGroupProvider {
+                auto_scaling_group_arn: group.arn(),
+                managed_termination_protection: on_off(capacity.managed_termination_protection),
+                managed_draining: on_off(capacity.managed_draining),
+                managed_scaling: ManagedScaling {
+                    status: "ENABLED".into(),
+                    target_capacity: capacity.target_capacity_percent,
+                    minimum_scaling_step_size: 1,
+                    maximum_scaling_step_size: 10,
+                },
+            },
+            tags: Tags::new(),
+        },
+    );
+    LoweredCapacity {
+        provider,
+        instance_security_group: security_group,
+    }
+}

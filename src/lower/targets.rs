@@ -1,0 +1,295 @@
+//! How a service is attached to its load balancer: its target groups (a blue/green pair, or
+//! one), and the listeners or listener rules forwarding to them; or a classic ELB.
+
+use super::lifecycle::{self, ListenerUse, LISTENER_RULES, LISTENER_RULE_RULES};
+use super::Context;
+use crate::aws::{
+    ConditionValues, Elb, LbListener, LbListenerRule, LbTargetGroup, ListenerAction, RuleCondition,
+    SecurityGroup, ServiceLoadBalancer, Tags, TargetGroupHealthCheck,
+};
+use crate::model::naming::{self, aws_name, label};
+use crate::model::validate::rules;
+use crate::model::{BlueGreen, LoadBalancerKind, NetworkMode, Route, RuleMatch, Service, Traffic};
+use crate::tf::{Dependency, Expr, Meta, Ref};
+
+/// What CodeDeploy switches for a blue/green service.
+pub struct BlueGreenTargets<'s> {
+    pub settings: &'s BlueGreen,
+    pub blue: Ref<LbTargetGroup>,
+    pub green: Ref<LbTargetGroup>,
+    /// The listener whose traffic shifts: the service's own, or the shared one its rule is on.
+    pub prod_listener: Ref<LbListener>,
+    pub test_listener: Option<Ref<LbListener>>,
+}
+
+/// A service's way in, as the ECS service and its security groups need it.
+pub enum Attachment<'s> {
+    None,
+    BlueGreen(BlueGreenTargets<'s>),
+    TargetGroup(Ref<LbTargetGroup>),
+    Classic(Ref<Elb>),
+}
+
+/// The attachment plus what the ECS service must wait for and who may reach the tasks.
+pub struct Attached<'s> {
+    pub attachment: Attachment<'s>,
+    /// Listeners or rules attaching the target groups to the load balancer; ECS refuses to
+    /// register tasks in a target group that no load balancer uses yet.
+    pub dependencies: Vec<Dependency>,
+    pub load_balancer_security_group: Option<Ref<SecurityGroup>>,
+    /// The container port the load balancer sends to.
+    pub port: Option<u16>,
+}
+
+impl Attached<'_> {
+    /// The ECS service's `load_balancer` block.
+    pub fn load_balancer_block(&self, service: &Service) -> Vec<ServiceLoadBalancer> {
+        let Some(target) = service.load_balanced_target() else {
+            return Vec::new();
+        };
+        let (target_group_arn, elb_name) = match &self.attachment {
+            Attachment::None => return Vec::new(),
+            Attachment::BlueGreen(targets) => (Some(targets.blue.arn()), None),
+            Attachment::TargetGroup(group) => (Some(group.arn()), None),
+            Attachment::Classic(elb) => (None, Some(elb.name())),
+        };
+        vec![ServiceLoadBalancer {
+            target_group_arn,
+            elb_name,
+            container_name: target.container().to_owned().into(),
+            container_port: target.port(),
+        }]
+    }
+
+    pub fn target_groups(&self) -> Vec<&Ref<LbTargetGroup>> {
+        match &self.attachment {
+            Attachment::BlueGreen(targets) => vec![&targets.blue, &targets.green],
+            Attachment::TargetGroup(group) => vec![group],
+            Attachment::None | Attachment::Classic(_) => Vec::new(),
+        }
+    }
+}
+
+pub fn lower<'s>(context: &mut Context, service: &'s Service) -> Attached<'s> {
+    if let Some(classic) = service.classic_traffic() {
+        let lowered = &context.classic_load_balancers[&classic.load_balancer];
+        return Attached {
+            attachment: Attachment::Classic(lowered.elb.clone()),
+            dependencies: Vec::new(),
+            load_balancer_security_group: Some(lowered.security_group.clone()),
+            port: Some(classic.target.port()),
+        };
+    }
+    let Some(traffic) = service.traffic() else {
+        return Attached {
+            attachment: Attachment::None,
+            dependencies: Vec::new(),
+            load_balancer_security_group: None,
+            port: None,
+        };
+    };
+    let groups: Vec<Ref<LbTargetGroup>> = naming::target_group_suffixes(service)
+        .iter()
+        .map(|suffix| {
+            let group = target_group(context, service, traffic, suffix);
+            context
+                .doc
+                .add(&format!("{}_{suffix}", label(&service.name)), group)
+        })
+        .collect();
+    let forwards_to_blue_green_pair = groups.len() == 2;
+    let (prod, test, dependencies) = route(
+        context,
+        service,
+        traffic,
+        &groups[0],
+        forwards_to_blue_green_pair,
+    );
+    let load_balancer_security_group = Some(
+        context.load_balancers[&traffic.load_balancer]
+            .security_group
+            .clone(),
+    );
+    let mut groups = groups.into_iter();
+    let first = groups
+        .next()
+        .expect("a service with traffic has a target group");
+    let attachment = match (service.blue_green_settings(), groups.next()) {
+        (Some(settings), Some(green)) => Attachment::BlueGreen(BlueGreenTargets {
+            settings,
+            blue: first,
+            green,
+            prod_listener: prod,
+            test_listener: test,
+        }),
+        _ => Attachment::TargetGroup(first),
+    };
+    Attached {
+        attachment,
+        dependencies,
+        load_balancer_security_group,
+        port: Some(traffic.target.port()),
+    }
+}
+
+/// The listeners of a load balancer the service has alone, or the service's rules on shared
+/// listeners; all forward to `group`. Returns the prod and test listeners CodeDeploy names and
+/// what the ECS service waits for.
+fn route(
+    context: &mut Context,
+    service: &Service,
+    traffic: &Traffic,
+    group: &Ref<LbTargetGroup>,
+    forwards_to_blue_green_pair: bool,
+) -> (Ref<LbListener>, Option<Ref<LbListener>>, Vec<Dependency>) {
+    let stack = context.stack;
+    let model = stack
+        .load_balancer(traffic.load_balancer)
+        .expect("validation: traffic goes through a load balancer of this stack");
+    let lb_label = label(&model.name);
+    let use_ = ListenerUse {
+        forwards_to_blue_green_pair,
+    };
+    match &traffic.route {
+        Route::Listeners => {
+            let (lifecycle, comment) = lifecycle::derive(LISTENER_RULES, &use_);
+            let lb = context.load_balancers[&traffic.load_balancer].lb.clone();
+            let mut listener = |role: &str, listener: &crate::model::Listener| {
+                context.doc.add_with(
+                    &format!("{lb_label}_{role}"),
+                    LbListener {
+                        load_balancer_arn: lb.arn(),
+                        port: listener.port,
+                        protocol: listener.protocol.name().into(),
+                        certificate_arn: listener.certificate_arn.as_ref().map(Expr::from),
+                        ssl_policy: listener
+                            .protocol
+                            .terminates_tls()
+                            .then(|| Expr::from(&listener.ssl_policy)),
+                        default_action: vec![forward(group)],
+                        tags: Tags::new(),
+                    },
+                    Meta {
+                        comment: comment.clone(),
+                        lifecycle: lifecycle.clone(),
+                        ..Meta::default()
+                    },
+                )
+            };
+            let prod = listener("prod", &model.prod_listener);
+            let test = model
+                .test_listener
+                .as_ref()
+                .map(|test| listener("test", test));
+            let dependencies = std::iter::once(prod.dependency())
+                .chain(test.as_ref().map(Ref::dependency))
+                .collect();
+            (prod, test, dependencies)
+        }
+        Route::Rule(rule) => {
+            let shared = context.load_balancers[&traffic.load_balancer]
+                .shared
+                .clone()
+                .expect("lowering gives every load balancer with rules shared listeners");
+            let (lifecycle, comment) = lifecycle::derive(LISTENER_RULE_RULES, &use_);
+            let priority = rules::priority(service, rule);
+            let service_label = label(&service.name);
+            let mut add_rule = |role: &str, listener: &Ref<LbListener>| {
+                context.doc.add_with(
+                    &format!("{service_label}_{role}"),
+                    LbListenerRule {
+                        listener_arn: listener.arn(),
+                        priority,
+                        action: vec![forward(group)],
+                        condition: conditions(rule),
+                        tags: Tags::new(),
+                    },
+                    Meta {
+                        comment: comment.clone(),
+                        lifecycle: lifecycle.clone(),
+                        ..Meta::default()
+                    },
+                )
+            };
+            let prod_rule = add_rule("prod", &shared.prod);
+            let test_rule = shared.test.as_ref().map(|test| add_rule("test", test));
+            let dependencies = std::iter::once(prod_rule.dependency())
+                .chain(test_rule.as_ref().map(Ref::dependency))
+                .collect();
+            (shared.prod, shared.test, dependencies)
+        }
+    }
+}
+
+fn forward(group: &Ref<LbTargetGroup>) -> ListenerAction {
+    ListenerAction {
+        action_type: "forward".into(),
+        target_group_arn: Some(group.arn()),
+        redirect: None,
+        fixed_response: None,
+    }
+}
+
+fn conditions(rule: &RuleMatch) -> Vec<RuleCondition> {
+    let values = |values: &[String]| ConditionValues {
+        values: values.iter().map(Expr::from).collect(),
+    };
+    let mut conditions = Vec::new();
+    if !rule.hosts.is_empty() {
+        conditions.push(RuleCondition {
+            host_header: Some(values(&rule.hosts)),
+            path_pattern: None,
+        });
+    }
+    if !rule.paths.is_empty() {
+        conditions.push(RuleCondition {
+            host_header: None,
+            path_pattern: Some(values(&rule.paths)),
+        });
+    }
+    conditions
+}
+
+fn target_group(
+    context: &Context,
+    service: &Service,
+    traffic: &Traffic,
+    suffix: &str,
+) -> LbTargetGroup {
+    let model = context
+        .stack
+        .load_balancer(traffic.load_balancer)
+        .expect("validation: traffic goes through a load balancer of this stack");
+    let check = &traffic.health_check;
+    let protocol = match model.kind {
+        // TLS ends at the load balancer; tasks speak plain HTTP or TCP behind it.
+        LoadBalancerKind::Application => "HTTP",
+        LoadBalancerKind::Network => "TCP",
+    };
+    let check_protocol = if check.path.is_some() { "HTTP" } else { "TCP" };
+    // awsvpc tasks have IPs of their own; bridge and host tasks are reached on their instance.
+    let target_type = match service.compute.network_mode() {
+        NetworkMode::Awsvpc => "ip",
+        NetworkMode::Bridge | NetworkMode::Host => "instance",
+    };
+    LbTargetGroup {
+        name: aws_name(&context.stack.name, &[&service.name, suffix]).into(),
+        port: traffic.target.port(),
+        protocol: protocol.into(),
+        target_type: target_type.into(),
+        vpc_id: context.vpc_id.clone(),
+        deregistration_delay: traffic.deregistration_delay,
+        health_check: TargetGroupHealthCheck {
+            enabled: true,
+            protocol: check_protocol.into(),
+            path: check.path.as_ref().map(Expr::from),
+            matcher: check.path.as_ref().map(|_| Expr::from(&check.matcher)),
+            port: "traffic-port".into(),
+            interval: check.interval,
+            timeout: check.timeout,
+            healthy_threshold: check.healthy_threshold,
+            unhealthy_threshold: check.unhealthy_threshold,
+        },
+        tags: Tags::new(),
+    }
+}

@@ -1,0 +1,222 @@
+//! The compact service descriptor: the few fields an application team sets, kept as JSON in
+//! the service's own repository, with defaults for everything else.
+//!
+//! ```json
+//! { "name": "catalogue", "image": "…/catalogue", "tag": "3.0.4", "port": 3000,
+//!   "cpu": 512, "memory": 1024, "instances": { "min": 2, "max": 6 },
+//!   "host": "catalogue.shop.example.com", "health_path": "/health",
+//!   "environment": { "LOG_LEVEL": "info" } }
+//! ```
+
+use std::fmt;
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use super::compute::Compute;
+use super::deployment::{BlueGreen, DeploymentConfig};
+use super::load_balancer::{LoadBalancerId, TargetHealthCheck};
+use super::scaling::StepScaling;
+use super::service::{Container, ContainerHealthCheck, Service, TaskSize};
+use super::traffic::{RuleMatch, Traffic};
+
+/// A service as an application team describes it. Unknown fields are errors, so a typo
+/// never silently falls back to a default.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDescriptor {
+    pub name: String,
+    /// Repository, without the tag.
+    pub image: String,
+    pub tag: String,
+    /// The port the application listens on.
+    pub port: u16,
+    /// Fargate CPU units. Default: 256.
+    #[serde(default = "default_cpu")]
+    pub cpu: u32,
+    /// MiB. Default: 512.
+    #[serde(default = "default_memory")]
+    pub memory: u32,
+    /// Default: 2 to 4 tasks, scaled on CPU.
+    #[serde(default)]
+    pub instances: Instances,
+    #[serde(default)]
+    pub environment: IndexMap<String, String>,
+    /// Host header the shared load balancer routes by. At least one of `host` and `path`.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Path pattern, e.g. `/orders/*`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Default: `/health`.
+    #[serde(default = "default_health_path")]
+    pub health_path: String,
+    /// Listener rule priority. Default: derived from the name.
+    #[serde(default)]
+    pub priority: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Instances {
+    pub min: u32,
+    pub max: u32,
+}
+
+impl Default for Instances {
+    fn default() -> Instances {
+        Instances { min: 2, max: 4 }
+    }
+}
+
+fn default_cpu() -> u32 {
+    256
+}
+
+fn default_memory() -> u32 {
+    512
+}
+
+fn default_health_path() -> String {
+    "/health".into()
+}
+
+/// A descriptor that could not be read: the file, and where in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DescriptorError {
+    pub file: String,
+    /// 1-based; 0 when the file could not be read at all.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for DescriptorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for DescriptorError {}
+
+impl ServiceDescriptor {
+    /// Reads the descriptor at `path`.
+    pub fn load(path: &Path) -> Result<ServiceDescriptor, DescriptorError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|error| DescriptorError {
+            file: file.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the service descriptor: {error}"),
+        })?;
+        ServiceDescriptor::from_json(&file, &text)
+    }
+
+    /// Parses `text`; errors name `file`, the line and the column.
+    pub fn from_json(file: &str, text: &str) -> Result<ServiceDescriptor, DescriptorError> {
+        serde_json::from_str(text).map_err(|error| {
+            let message = error.to_string();
+            // serde_json appends " at line L column C"; the location is reported apart.
+            let message = match message.rfind(" at line ") {
+                Some(at) => message[..at].to_owned(),
+                None => message,
+            };
+            DescriptorError {
+                file: file.into(),
+                line: error.line(),
+                column: error.column(),
+                message,
+            }
+        })
+    }
+
+    /// The service: Fargate, blue/green through a rule on `load_balancer`'s shared listeners,
+    /// CPU step scaling between the instance bounds, the container's own health check on
+    /// the health path.
+    pub fn service(&self, load_balancer: LoadBalancerId) -> Service {
+        let mut app = Container::new(&self.name, &format!("{}:{}", self.image, self.tag))
+            .port(self.port)
+            .env("PORT", &self.port.to_string())
+            .health_check(ContainerHealthCheck::shell(&format!(
+                "wget -q -O /dev/null http://localhost:{}{} || exit 1",
+                self.port, self.health_path
+            )));
+        for (name, value) in &self.environment {
+            app = app.env(name, value);
+        }
+        let rule = RuleMatch {
+            hosts: self.host.iter().cloned().collect(),
+            paths: self.path.iter().cloned().collect(),
+            priority: self.priority,
+        };
+        let traffic = Traffic::rule(
+            load_balancer,
+            rule,
+            app.target(self.port),
+            TargetHealthCheck::http(&self.health_path),
+        );
+        Service::new(&self.name, TaskSize::new(self.cpu, self.memory))
+            .compute(Compute::fargate())
+            .container(app)
+            .blue_green(BlueGreen::new(traffic).config(DeploymentConfig::AllAtOnce))
+            .scaling(StepScaling::cpu(self.instances.min, self.instances.max))
+            .desired_count(self.instances.min)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_file_line_and_column() {
+        let unknown = ServiceDescriptor::from_json(
+            "orders.json",
+            "{\n  \"name\": \"orders\",\n  \"replicas\": 3\n}",
+        )
+        .expect_err("unknown field");
+        assert_eq!((unknown.line, unknown.column), (3, 12));
+        assert!(
+            unknown
+                .to_string()
+                .starts_with("orders.json:3:12: unknown field `replicas`, expected one of"),
+            "{unknown}"
+        );
+        let wrong_type = ServiceDescriptor::from_json(
+            "orders.json",
+            "{\"name\": \"orders\", \"image\": \"x\", \"tag\": \"1\", \"port\": \"80\"}",
+        )
+        .expect_err("port is a number");
+        assert_eq!(
+            wrong_type.to_string(),
+            "orders.json:1:57: invalid type: string \"80\", expected u16"
+        );
+        let malformed =
+            ServiceDescriptor::from_json("orders.json", "{\"name\": ").expect_err("malformed");
+        assert_eq!(
+            malformed.to_string(),
+            "orders.json:1:9: EOF while parsing a value"
+        );
+    }
+
+    #[test]
+    fn defaults_fill_what_a_team_leaves_out() {
+        let descriptor = ServiceDescriptor::from_json(
+            "users.json",
+            r#"{"name": "users", "image": "users", "tag": "1.0", "port": 8080, "path": "/users/*"}"#,
+        )
+        .expect("valid");
+        assert_eq!((descriptor.cpu, descriptor.memory), (256, 512));
+        assert_eq!(descriptor.instances, Instances { min: 2, max: 4 });
+        assert_eq!(descriptor.health_path, "/health");
+    }
+}

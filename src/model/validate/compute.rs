@@ -1,0 +1,372 @@
+//! Compute: the capacity providers of the stack and what a service asks of its compute —
+//! Fargate's size table on Fargate, the instance type's size on EC2, volumes each kind offers.
+
+use super::{plain_list, service_path, Checker};
+use crate::model::compute::{Compute, Ec2Capacity};
+use crate::model::service::{Service, VolumeSource};
+use crate::model::stack::Stack;
+
+/// Fargate CPU units → allowed memory in MiB (first, last, step).
+const FARGATE_SIZES: &[(u32, u32, u32, u32)] = &[
+    (256, 512, 2048, 512),
+    (512, 1024, 4096, 1024),
+    (1024, 2048, 8192, 1024),
+    (2048, 4096, 16384, 1024),
+    (4096, 8192, 30720, 1024),
+    (8192, 16384, 61440, 4096),
+    (16384, 32768, 122880, 8192),
+];
+
+/// ECS: at most 5 placement strategy rules and 10 constraints per service.
+const MAX_PLACEMENT_STRATEGIES: usize = 5;
+const MAX_PLACEMENT_CONSTRAINTS: usize = 10;
+
+/// The ECS-optimised Amazon Linux 2023 AMI's root snapshot is 30 GiB; smaller fails launch.
+const MIN_ROOT_VOLUME_GIB: u32 = 30;
+
+pub(super) fn check_capacity(check: &mut Checker, capacity: &Ec2Capacity) {
+    let path = vec![format!("capacity provider `{}`", capacity.name)];
+    if capacity.max_size == 0 || capacity.min_size > capacity.max_size {
+        check.error(
+            &path,
+            "size",
+            format!(
+                "min {} and max {} instances: max must be at least 1 and at least min",
+                capacity.min_size, capacity.max_size
+            ),
+        );
+    }
+    if !(1..=100).contains(&capacity.target_capacity_percent) {
+        check.error(
+            &path,
+            "target_capacity_percent",
+            format!(
+                "{} is outside ECS managed scaling's 1 to 100 percent",
+                capacity.target_capacity_percent
+            ),
+        );
+    }
+    if capacity.root_volume_gib < MIN_ROOT_VOLUME_GIB {
+        check.error(
+            &path,
+            "root_volume_gib",
+            format!(
+                "{} GiB is smaller than the ECS-optimised AMI's {MIN_ROOT_VOLUME_GIB} GiB \
+                 snapshot; instances would fail to launch",
+                capacity.root_volume_gib
+            ),
+        );
+    }
+    if instance_size(&capacity.instance_type).is_none() {
+        check.warning(
+            &path,
+            "instance_type",
+            format!(
+                "`{}` is not in ecsynth's instance table, so whether tasks fit on it is not \
+                 checked; known families: {}",
+                capacity.instance_type,
+                plain_list(FAMILIES.iter().map(|(family, _)| *family))
+            ),
+        );
+    }
+    for (name, value) in &capacity.agent_settings {
+        // The agent also reads `HTTP_PROXY` and `NO_PROXY` from ecs.config, so no `ECS_`.
+        let valid = name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            check.error(
+                &path,
+                "agent_settings",
+                format!(
+                    "`{name}` is not an ECS agent variable name: A-Z, 0-9 and `_`, starting \
+                     with a letter (`ECS_…`, `HTTP_PROXY`)"
+                ),
+            );
+        }
+        if value.contains('\n') {
+            check.error(
+                &path,
+                &format!("agent_settings.{name}"),
+                "the value spans lines; /etc/ecs/ecs.config takes one line per setting".into(),
+            );
+        }
+    }
+    for (name, value) in &capacity.kernel_settings {
+        let valid_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !valid_name || value.contains('\n') {
+            check.error(
+                &path,
+                "kernel_settings",
+                format!(
+                    "`{name} = {value}` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, \
+                     `_`, `-`, values one line"
+                ),
+            );
+        }
+    }
+}
+
+pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Service) {
+    let path = service_path(service);
+    match &service.compute {
+        Compute::Fargate(_) => {
+            check_fargate_size(check, service);
+            for volume in &service.volumes {
+                if let VolumeSource::HostPath(host_path) = &volume.source {
+                    check.error(
+                        &path,
+                        &format!("volumes.{}", volume.name),
+                        format!(
+                            "host path `{host_path}` needs EC2 capacity; Fargate tasks have no \
+                             host; use `Volume::efs` for data that must survive the task"
+                        ),
+                    );
+                }
+            }
+        }
+        Compute::Ec2(ec2) => {
+            let Some(capacity) = stack.capacity_provider(ec2.capacity_provider) else {
+                check.error(
+                    &path,
+                    "compute.capacity_provider",
+                    "refers to a capacity provider that was not added to this stack; add one \
+                     with `stack.add_capacity_provider(Ec2Capacity::new(…))`"
+                        .into(),
+                );
+                return;
+            };
+            check_fits_instance(check, service, capacity);
+            if ec2.placement_strategy.len() > MAX_PLACEMENT_STRATEGIES {
+                check.error(
+                    &path,
+                    "compute.placement_strategy",
+                    format!(
+                        "{} rules; ECS allows at most {MAX_PLACEMENT_STRATEGIES}",
+                        ec2.placement_strategy.len()
+                    ),
+                );
+            }
+            if ec2.placement_constraints.len() > MAX_PLACEMENT_CONSTRAINTS {
+                check.error(
+                    &path,
+                    "compute.placement_constraints",
+                    format!(
+                        "{} constraints; ECS allows at most {MAX_PLACEMENT_CONSTRAINTS}",
+                        ec2.placement_constraints.len()
+                    ),
+                );
+            }
+            for volume in &service.volumes {
+                if let VolumeSource::HostPath(host_path) = &volume.source {
+                    check.warning(
+                        &path,
+                        &format!("volumes.{}", volume.name),
+                        format!(
+                            "host path `{host_path}` lives on one instance: its data is lost \
+                             when the instance is replaced (scale-in, AMI refresh); use \
+                             `Volume::efs` for data that must survive"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for volume in &service.volumes {
+        if let VolumeSource::Efs(efs) = &volume.source {
+            // EFS CreateAccessPoint: RootDirectory.Path is 1 to 100 characters, absolute.
+            let root = &efs.root_directory;
+            if !root.starts_with('/') || root == "/" || root.chars().count() > 100 {
+                check.error(
+                    &path,
+                    &format!("volumes.{}.root_directory", volume.name),
+                    format!(
+                        "`{root}` must be an absolute directory below `/` of at most 100 \
+                         characters; each volume gets its own directory on its file system"
+                    ),
+                );
+            }
+        }
+    }
+    for container in &service.containers {
+        for mount in &container.mount_points {
+            if !mount.path.starts_with('/') {
+                check.error(
+                    &super::container_path(service, container),
+                    "mount_points",
+                    format!("`{}` is not an absolute path in the container", mount.path),
+                );
+            }
+            if !service
+                .volumes
+                .iter()
+                .any(|volume| volume.name == mount.volume)
+            {
+                check.error(
+                    &super::container_path(service, container),
+                    "mount_points",
+                    format!(
+                        "`{}` is not a volume of this service; volumes: {}",
+                        mount.volume,
+                        if service.volumes.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            plain_list(service.volumes.iter().map(|v| &v.name))
+                        }
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn check_fargate_size(check: &mut Checker, service: &Service) {
+    let size = service.task_size;
+    let Some(&(_, first, last, step)) = FARGATE_SIZES.iter().find(|(cpu, ..)| *cpu == size.cpu)
+    else {
+        check.error(
+            &service_path(service),
+            "task_size.cpu",
+            format!(
+                "{} is not a Fargate CPU size; allowed: {}",
+                size.cpu,
+                plain_list(FARGATE_SIZES.iter().map(|s| s.0))
+            ),
+        );
+        return;
+    };
+    // 256 CPU units allow 512, 1024 and 2048 MiB: the step there starts at 512.
+    let fits = (first..=last).contains(&size.memory) && (size.memory - first).is_multiple_of(step);
+    if !fits {
+        check.error(
+            &service_path(service),
+            "task_size.memory",
+            format!(
+                "{} MiB is not offered with {} CPU units on Fargate; allowed: {first} to {last} \
+                 in steps of {step}",
+                size.memory, size.cpu
+            ),
+        );
+    }
+}
+
+/// A task larger than its instance type can never be placed: ECS would leave it pending.
+fn check_fits_instance(check: &mut Checker, service: &Service, capacity: &Ec2Capacity) {
+    let Some((vcpus, memory_mib)) = instance_size(&capacity.instance_type) else {
+        return;
+    };
+    let path = service_path(service);
+    let size = service.task_size;
+    if size.cpu == 0 || size.memory == 0 {
+        check.error(
+            &path,
+            "task_size",
+            "CPU units and memory must be above 0".into(),
+        );
+        return;
+    }
+    let cpu_units = vcpus * 1024;
+    if size.cpu > cpu_units {
+        check.error(
+            &path,
+            "task_size.cpu",
+            format!(
+                "{} CPU units do not fit a `{}` of capacity provider `{}` ({vcpus} vCPU = \
+                 {cpu_units} units); lower it or choose a larger instance type",
+                size.cpu, capacity.instance_type, capacity.name
+            ),
+        );
+    }
+    if size.memory > memory_mib {
+        check.error(
+            &path,
+            "task_size.memory",
+            format!(
+                "{} MiB does not fit a `{}` of capacity provider `{}` ({memory_mib} MiB); lower \
+                 it or choose a larger instance type",
+                size.memory, capacity.instance_type, capacity.name
+            ),
+        );
+    } else if u64::from(size.memory) * 10 > u64::from(memory_mib) * 9 {
+        check.warning(
+            &path,
+            "task_size.memory",
+            format!(
+                "{} MiB is over 90% of a `{}`'s {memory_mib} MiB; the OS and the ECS agent keep \
+                 part of it, so the task may never be placed",
+                size.memory, capacity.instance_type
+            ),
+        );
+    }
+}
+
+/// Instance families ecsynth knows, with GiB of memory per vCPU (AWS EC2 instance types).
+const FAMILIES: &[(&str, u32)] = &[
+    ("m5", 4),
+    ("m5a", 4),
+    ("m6a", 4),
+    ("m6g", 4),
+    ("m6i", 4),
+    ("m7a", 4),
+    ("m7g", 4),
+    ("m7i", 4),
+    ("c5", 2),
+    ("c5a", 2),
+    ("c6a", 2),
+    ("c6g", 2),
+    ("c6i", 2),
+    ("c7g", 2),
+    ("c7i", 2),
+    ("r5", 8),
+    ("r6g", 8),
+    ("r6i", 8),
+    ("r7g", 8),
+    ("r7i", 8),
+    ("t3", 0),
+    ("t3a", 0),
+    ("t4g", 0),
+];
+
+/// `(vCPUs, MiB)` of an instance type of a known family.
+fn instance_size(instance_type: &str) -> Option<(u32, u32)> {
+    let (family, size) = instance_type.split_once('.')?;
+    let (_, gib_per_vcpu) = FAMILIES.iter().find(|(known, _)| *known == family)?;
+    if *gib_per_vcpu == 0 {
+        // Burstable: two vCPUs up to large, memory doubling from nano.
+        return Some(match size {
+            "nano" => (2, 512),
+            "micro" => (2, 1024),
+            "small" => (2, 2048),
+            "medium" => (2, 4096),
+            "large" => (2, 8192),
+            "xlarge" => (4, 16384),
+            "2xlarge" => (8, 32768),
+            _ => return None,
+        });
+    }
+    let vcpus = match size {
+        "medium" => 1,
+        "large" => 2,
+        "xlarge" => 4,
+        _ => 4 * size.strip_suffix("xlarge")?.parse::<u32>().ok()?,
+    };
+    Some((vcpus, vcpus * gib_per_vcpu * 1024))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::instance_size;
+
+    #[test]
+    fn instance_sizes_follow_the_family_ratio() {
+        assert_eq!(instance_size("m6i.large"), Some((2, 8192)));
+        assert_eq!(instance_size("c7g.4xlarge"), Some((16, 32768)));
+        assert_eq!(instance_size("t3.micro"), Some((2, 1024)));
+        assert_eq!(instance_size("x2idn.large"), None);
+        assert_eq!(instance_size("m6i"), None);
+    }
+}
