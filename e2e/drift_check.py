@@ -15,18 +15,24 @@ Steps (each prints one timed log line):
   2. create the network the stack expects in the emulator, write
      `provider_override.tf.json` pointing the aws provider(s) at the emulator
   3. terraform init / apply / plan -detailed-exitcode (must be 0)
-  4. act as CodeDeploy + the autoscaler through boto3, discovering everything
+  4. act as CodeDeploy + the autoscalers through boto3, discovering everything
      from `terraform show -json`: for every aws_codedeploy_deployment_group,
-     re-point its prod/test listeners at the other target group of the pair
-     (weighted forward 100/0 on ALB listeners, plain forward on NLB), register
-     a new task definition revision and move the service to it and to the
-     other target group; change desired_count of every ECS service that has an
-     aws_appautoscaling_target
+     re-point its prod/test traffic at the other target group of the pair
+     (weighted forward 100/0 on ALB, plain forward on NLB): the listener's
+     default action when it forwards to the pair, else (a listener shared by
+     several services, default e.g. a fixed 404) every listener rule that
+     forwards to the pair; register a new task definition revision and move
+     the service to it and to the other target group; change desired_count of
+     every ECS service that has an aws_appautoscaling_target; change the
+     desired capacity (within min/max) of the Auto Scaling group of every
+     aws_ecs_capacity_provider, as ECS managed scaling does
   5. terraform plan -detailed-exitcode must be 0 again
      (3d, between apply and the simulation: the deployment artefact outputs
      agree with the running service; see the contract below)
   6. negative control: strip every lifecycle.ignore_changes from the stack's
-     *.tf.json, plan must report changes (exit 2); the file is restored
+     *.tf.json, plan must report changes (exit 2), and every resource that
+     had ignore_changes must be among them (else step 4 never exercised it);
+     the file is restored
   7. terraform destroy must succeed and leave no resources in state
 
 Contract with the stack (what the generator may rely on):
@@ -39,8 +45,9 @@ Contract with the stack (what the generator may rely on):
     them via a -var-file. Any other variable must have a default.
   * outputs `<label>_appspec_yaml` / `<label>_taskdef_json` (ecsynth's deployment
     artefacts) are checked after apply (step 3d) against the service
-    `aws_ecs_service.<label>` as ECS reports it, and taskdef.json is registered
-    with its image filled in, as CodePipeline would.
+    `aws_ecs_service.<label>` as ECS reports it (awsvpc network configuration,
+    or none for bridge/host tasks; capacity provider strategy), and
+    taskdef.json is registered with its image filled in, as CodePipeline would.
   * no data sources or resources outside what moto emulates.
 
 Environment:
@@ -429,13 +436,34 @@ def check_artefacts(aws: "Aws", state: dict[str, Any]) -> list[str]:
         lb_info = props["LoadBalancerInfo"]
         if (lb_info["ContainerName"], lb_info["ContainerPort"]) != (mapping["containerName"], mapping["containerPort"]):
             raise CheckFailed(f"AppSpec LoadBalancerInfo {lb_info} differs from the service's {mapping}")
-        network = described["networkConfiguration"]["awsvpcConfiguration"]
-        awsvpc = props["NetworkConfiguration"]["AwsvpcConfiguration"]
-        for key, api_key in (("Subnets", "subnets"), ("SecurityGroups", "securityGroups")):
-            if sorted(awsvpc[key]) != sorted(network[api_key]):
-                raise CheckFailed(f"AppSpec {key} {awsvpc[key]} differs from the service's {network[api_key]}")
-        if awsvpc["AssignPublicIp"] != network.get("assignPublicIp", "DISABLED"):
-            raise CheckFailed(f"AppSpec AssignPublicIp differs from the service's {network}")
+        # awsvpc tasks: the AppSpec must repeat the service's network configuration (a deployment
+        # replaces it). bridge/host tasks (EC2) have none, and the AppSpec must not invent one.
+        network = (described.get("networkConfiguration") or {}).get("awsvpcConfiguration")
+        awsvpc = (props.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration")
+        if (network is None) != (awsvpc is None):
+            raise CheckFailed(
+                f"AppSpec NetworkConfiguration {awsvpc} but the service's awsvpcConfiguration is {network}"
+            )
+        if network is not None:
+            for key, api_key in (("Subnets", "subnets"), ("SecurityGroups", "securityGroups")):
+                if sorted(awsvpc[key]) != sorted(network[api_key]):
+                    raise CheckFailed(f"AppSpec {key} {awsvpc[key]} differs from the service's {network[api_key]}")
+            if awsvpc["AssignPublicIp"] != network.get("assignPublicIp", "DISABLED"):
+                raise CheckFailed(f"AppSpec AssignPublicIp differs from the service's {network}")
+        # A deployment places the replacement tasks with the AppSpec's capacity provider strategy;
+        # it must be the service's (EC2 capacity providers), or absent when the service has none.
+        strategy = [
+            (s["CapacityProvider"], s.get("Base", 0), s.get("Weight", 0))
+            for s in props.get("CapacityProviderStrategy") or []
+        ]
+        service_strategy = [
+            (s["capacityProvider"], s.get("base", 0), s.get("weight", 0))
+            for s in described.get("capacityProviderStrategy") or []
+        ]
+        if strategy != service_strategy:
+            raise CheckFailed(
+                f"AppSpec CapacityProviderStrategy {strategy} differs from the service's {service_strategy}"
+            )
 
         taskdef = json.loads(taskdef_text)
         registered = aws("ecs").describe_task_definition(taskDefinition=described["taskDefinition"])["taskDefinition"]
@@ -451,7 +479,10 @@ def check_artefacts(aws: "Aws", state: dict[str, Any]) -> list[str]:
                 container["image"] = "registry.example/app:candidate"
         revision = aws("ecs").register_task_definition(**taskdef)["taskDefinition"]
         notes.append(
-            f"{label}: AppSpec {lb_info['ContainerName']}:{lb_info['ContainerPort']} matches the service; "
+            f"{label}: AppSpec {lb_info['ContainerName']}:{lb_info['ContainerPort']}"
+            f"{' awsvpc' if network is not None else ' ' + str(registered.get('networkMode'))}"
+            f"{' capacity providers ' + ','.join(c for c, _, _ in strategy) if strategy else ''}"
+            " matches the service; "
             f"taskdef.json registered as {revision['family']}:{revision['revision']}"
         )
     return notes
@@ -509,6 +540,34 @@ def _listener_target_groups(action: dict[str, Any]) -> list[tuple[str, int]]:
     return tgs
 
 
+def _traffic_routes(elb: Any, listener_arn: str, pair: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """What CodeDeploy rewrites on one listener for a target group pair: [("listener", arn,
+    forward action)] when the default action forwards to the pair, else [("rule", rule arn,
+    forward action)] for every non-default rule that forwards to it (shared listener)."""
+
+    def forward_to_pair(actions: list[dict[str, Any]]) -> dict[str, Any] | None:
+        for action in actions:
+            if action["Type"] == "forward" and any(
+                arn in pair for arn, _ in _listener_target_groups(action)
+            ):
+                return action
+        return None
+
+    listener = elb.describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]
+    action = forward_to_pair(listener["DefaultActions"])
+    if action is not None:
+        return [("listener", listener_arn, action)]
+    routes = []
+    for page in elb.get_paginator("describe_rules").paginate(ListenerArn=listener_arn):
+        for rule in page["Rules"]:
+            if rule.get("IsDefault"):
+                continue
+            action = forward_to_pair(rule["Actions"])
+            if action is not None:
+                routes.append(("rule", rule["RuleArn"], action))
+    return routes
+
+
 def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any]) -> list[str]:
     """Mutates the emulator like a blue/green deployment plus a scale event.
 
@@ -546,16 +605,27 @@ def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any]) -> list[
         if not prod:
             raise CheckFailed(f"{r['address']}: no prod listener")
 
-        # Which TG is live now? Whatever the first prod listener sends most traffic to.
-        lst = elb.describe_listeners(ListenerArns=[prod[0]])["Listeners"][0]
-        live = max(_listener_target_groups(lst["DefaultActions"][0]), key=lambda x: x[1])[0]
         arns = [tg_arn[n] for n in tg_names]
+
+        # Where CodeDeploy shifts traffic, per listener: the default action when it forwards to
+        # the pair (a listener of its own), else the listener rules whose actions forward to the
+        # pair (a listener shared by several services, whose default is e.g. a fixed 404).
+        routes = {larn: _traffic_routes(elb, larn, arns) for larn in dict.fromkeys(test + prod)}
+        for larn, found in routes.items():
+            if not found:
+                raise CheckFailed(
+                    f"{r['address']}: listener {larn} neither forwards to {tg_names} by default "
+                    "nor has a rule that does, so CodeDeploy could not shift its traffic"
+                )
+
+        # Which TG is live now? Whatever the first prod route sends most traffic to.
+        live = max(_listener_target_groups(routes[prod[0]][0][2]), key=lambda x: x[1])[0]
         if live not in arns:
-            raise CheckFailed(f"{r['address']}: prod listener forwards to {live}, not to {tg_names}")
+            raise CheckFailed(f"{r['address']}: prod traffic goes to {live}, not to {tg_names}")
         old, new = live, arns[1 - arns.index(live)]
 
-        # 1. traffic shift on test + prod listeners
-        for larn in test + prod:
+        # 1. traffic shift on test + prod listeners (or their rules)
+        for larn in dict.fromkeys(test + prod):
             listener = elb.describe_listeners(ListenerArns=[larn])["Listeners"][0]
             if listener["Protocol"] in NLB_PROTOCOLS:
                 # NLB listeners take a single forward target; CodeDeploy swaps it.
@@ -571,13 +641,22 @@ def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any]) -> list[
                         "TargetGroupStickinessConfig": {"Enabled": False},
                     },
                 }]
-            elb.modify_listener(ListenerArn=larn, DefaultActions=actions)
-            after = elb.describe_listeners(ListenerArns=[larn])["Listeners"][0]["DefaultActions"][0]
-            top = max(_listener_target_groups(after), key=lambda x: x[1])[0]
-            if top != new:
-                raise CheckFailed(f"listener {larn} still forwards to {top} after ModifyListener")
-            notes.append(f"listener {listener['Port']}/{listener['Protocol']} -> {_tg_name(new)}"
-                         f" ({'weighted 100/0' if 'ForwardConfig' in actions[0] else 'forward'})")
+            how = "weighted 100/0" if "ForwardConfig" in actions[0] else "forward"
+            for kind, arn, _ in routes[larn]:
+                if kind == "listener":
+                    elb.modify_listener(ListenerArn=arn, DefaultActions=actions)
+                    after = elb.describe_listeners(ListenerArns=[arn])["Listeners"][0]["DefaultActions"]
+                    where = f"listener {listener['Port']}/{listener['Protocol']}"
+                else:
+                    elb.modify_rule(RuleArn=arn, Actions=actions)
+                    rule = elb.describe_rules(RuleArns=[arn])["Rules"][0]
+                    after = rule["Actions"]
+                    where = f"listener {listener['Port']}/{listener['Protocol']} rule {rule['Priority']}"
+                forward = [a for a in after if a["Type"] == "forward"]
+                top = max(_listener_target_groups(forward[0]), key=lambda x: x[1])[0] if forward else None
+                if top != new:
+                    raise CheckFailed(f"{where} ({arn}) still forwards to {top} after the traffic shift")
+                notes.append(f"{where} -> {_tg_name(new)} ({how})")
 
         # 2. replacement task set: new task definition revision on the new TG
         cluster, service = svc_cfg["cluster_name"], svc_cfg["service_name"]
@@ -612,8 +691,37 @@ def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any]) -> list[
         ecs.update_service(cluster=cluster, service=service, desiredCount=want)
         notes.append(f"service {service}: desired count {cur} -> {want} (autoscaled)")
 
-    if not groups and not scalable:
-        notes.append("no aws_codedeploy_deployment_group or ECS aws_appautoscaling_target: nothing to simulate")
+    # 4. ECS managed scaling: a capacity provider with managed scaling sets the desired capacity
+    #    of its Auto Scaling group to fit the tasks placed on the cluster.
+    asg = aws("autoscaling")
+    groups_by_arn = {
+        r["values"]["arn"]: r for r in resources if r["type"] == "aws_autoscaling_group"
+    }
+    capacity_providers = [r for r in resources if r["type"] == "aws_ecs_capacity_provider"]
+    for r in capacity_providers:
+        provider = (r["values"].get("auto_scaling_group_provider") or [None])[0] or {}
+        group_resource = groups_by_arn.get(provider.get("auto_scaling_group_arn"))
+        if group_resource is None:
+            raise CheckFailed(
+                f"{r['address']}: its Auto Scaling group {provider.get('auto_scaling_group_arn')} "
+                "is not an aws_autoscaling_group of the stack"
+            )
+        name = group_resource["values"]["name"]
+        group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+        cur, low, high = group["DesiredCapacity"], group["MinSize"], group["MaxSize"]
+        want = cur + 1 if cur + 1 <= high else cur - 1
+        if want < low or want == cur:
+            raise CheckFailed(f"{name}: cannot pick a desired capacity between {low}/{high} around {cur}")
+        asg.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=want, HonorCooldown=False)
+        after = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+        if after["DesiredCapacity"] != want:
+            raise CheckFailed(f"{name}: SetDesiredCapacity {want} left it at {after['DesiredCapacity']}")
+        notes.append(f"auto scaling group {name}: desired capacity {cur} -> {want} "
+                     f"(managed scaling of {r['values']['name']})")
+
+    if not groups and not scalable and not capacity_providers:
+        notes.append("no aws_codedeploy_deployment_group, ECS aws_appautoscaling_target or "
+                     "aws_ecs_capacity_provider: nothing to simulate")
     return notes
 
 
@@ -772,6 +880,16 @@ def check(args: argparse.Namespace, log: Log) -> None:
         raise CheckFailed(
             "negative control failed: with ignore_changes stripped the plan is still clean, "
             f"so the simulation did not exercise them (stripped: {stripped})\n{_clean(out)}"
+        )
+    # Every resource whose ignore_changes were stripped must now show a change: one that does
+    # not was not exercised by the simulation, so the clean plan in step 5 proved nothing for it.
+    changed = {addr for addr, _ in changes}
+    unexercised = [s for s in stripped if s.split(":", 1)[0] not in changed]
+    if unexercised:
+        raise CheckFailed(
+            "negative control: with ignore_changes stripped these resources still plan no change, "
+            f"so the simulation never exercised them: {unexercised}\n"
+            f"would change: {_changed_summary(changes)}"
         )
     log.done(f"plan exit 2 as expected; would change: {_changed_summary(changes)}")
     for s in stripped:

@@ -25,6 +25,14 @@ def apply_patches() -> None:
     _patch_codedeploy_alarm_configuration()
     _patch_ec2_group_rule_description()
     _patch_listener_certificates_are_inputs()
+    _patch_ecs_service_without_awsvpc()
+    _patch_ecs_create_service_ec2_fields()
+    _patch_ec2_launch_template_own_tags()
+    _patch_autoscaling_unprotect_reconciles()
+    _patch_classic_elb_certificates_are_inputs()
+    _patch_classic_elb_instance_protocol()
+    _patch_classic_elb_draining_timeout()
+    _patch_autoscaling_instance_refresh()
 
 
 def _patch_applicationautoscaling_tags() -> None:
@@ -228,6 +236,101 @@ def _patch_listener_certificates_are_inputs() -> None:
     elbv2_models.register_certificate = register_certificate
 
 
+def _patch_ecs_service_without_awsvpc() -> None:
+    # Gap: for a service without awsvpc (bridge/host tasks on EC2) moto stores
+    # and returns networkConfiguration {}; the provider dereferences the
+    # missing awsvpcConfiguration and crashes (nil pointer panic in
+    # flattenNetworkConfiguration). Return no networkConfiguration instead.
+    from moto.ecs.models import Service
+
+    original = Service.__init__
+
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        if not self.network_configuration:
+            self.network_configuration = None
+
+    Service.__init__ = init
+
+
+def _patch_ecs_create_service_ec2_fields() -> None:
+    # Gap: ecs CreateService also drops capacityProviderStrategy,
+    # placementStrategy, placementConstraints and deploymentConfiguration, so
+    # aws_ecs_service shows a perpetual diff for capacity_provider_strategy,
+    # ordered_placement_strategy, placement_constraints and
+    # deployment_circuit_breaker / deployment_*_percent. Store them like the
+    # fields above (snake_case attribute, as UpdateService does).
+    from moto.core.utils import camelcase_to_underscores
+    from moto.ecs.responses import EC2ContainerServiceResponse as R
+
+    dropped = [
+        "capacityProviderStrategy",
+        "placementStrategy",
+        "placementConstraints",
+        "deploymentConfiguration",
+    ]
+    original = R.create_service
+
+    def create_service(self):  # type: ignore[no-untyped-def]
+        result = original(self)
+        service = result.result["service"]
+        for field in dropped:
+            value = self._get_param(field)
+            if value is not None:
+                setattr(service, camelcase_to_underscores(field), value)
+        return result
+
+    R.create_service = create_service
+
+
+def _patch_ec2_launch_template_own_tags() -> None:
+    # Gap: ec2 CreateLaunchTemplate copies the request's top-level TagSpecifications (the tags
+    # of the launch template itself, e.g. ResourceType=launch-template from default_tags) into
+    # the LaunchTemplateData of version 1, so DescribeLaunchTemplateVersions reports a
+    # tag_specifications block the stack never declared: aws_launch_template shows a perpetual
+    # diff (and a new version on every apply, which the ASG's launch_template.version follows).
+    # Keep them on the template only, as AWS does.
+    from moto.ec2.models.launch_templates import convert_tag_spec
+    from moto.ec2.responses.launch_templates import LaunchTemplates as R
+
+    original = R.create_launch_template
+
+    def create_launch_template(self):  # type: ignore[no-untyped-def]
+        declared = list(self._get_param("LaunchTemplateData", {}).get("TagSpecifications") or [])
+        result = original(self)
+        template = self.ec2_backend.get_launch_template_by_name(self._get_param("LaunchTemplateName"))
+        version = template.versions[0]
+        if declared:
+            version.data["TagSpecifications"] = declared
+        else:
+            version.data.pop("TagSpecifications", None)
+        version.instance_tags = convert_tag_spec(declared).get("instance", {})
+        return result
+
+    R.create_launch_template = create_launch_template
+
+
+def _patch_autoscaling_unprotect_reconciles() -> None:
+    # Gap: autoscaling adjusts the instances of a group only inside the call that changes its
+    # desired capacity, and skips instances protected from scale-in. AWS keeps reconciling: an
+    # instance whose protection is lifted (SetInstanceProtection false) above the desired
+    # capacity is terminated. The provider deletes an ASG with protect_from_scale_in exactly
+    # that way (desired 0, then unprotect, then wait for 0 instances), so on moto
+    # `terraform destroy` of aws_autoscaling_group waits for its 10 min timeout and fails.
+    # Reconcile the group's capacity after SetInstanceProtection.
+    from moto.autoscaling.models import AutoScalingBackend
+
+    original = AutoScalingBackend.set_instance_protection
+
+    def set_instance_protection(self, group_name, instance_ids, protected_from_scale_in):  # type: ignore[no-untyped-def]
+        original(self, group_name, instance_ids, protected_from_scale_in)
+        if not protected_from_scale_in:
+            group = self.autoscaling_groups[group_name]
+            group.set_desired_capacity(group.desired_capacity)
+
+    AutoScalingBackend.set_instance_protection = set_instance_protection
+
+
 def _exit_with_parent() -> None:
     import threading
     import time
@@ -241,6 +344,139 @@ def _exit_with_parent() -> None:
 
     threading.Thread(target=watch, daemon=True).start()
 
+
+
+def _patch_classic_elb_certificates_are_inputs() -> None:
+    # Gap: as for ALB/NLB listeners above, a classic ELB (aws_elb) HTTPS/SSL
+    # listener's ssl_certificate_id must exist in moto's ACM, else
+    # CreateLoadBalancer fails with CertificateNotFound, which the provider
+    # retries for ~6 minutes. Treat any well-formed ACM ARN as issued.
+    import re
+
+    import moto.elb.models as elb_models
+    from moto.elb.exceptions import CertificateNotFoundException
+
+    acm_arn = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
+    register = elb_models.register_certificate
+
+    def register_certificate(account_id, region, arn_certificate, arn_user):  # type: ignore[no-untyped-def]
+        try:
+            register(account_id, region, arn_certificate, arn_user)
+        except CertificateNotFoundException:
+            if not acm_arn.match(arn_certificate):
+                raise
+
+    elb_models.register_certificate = register_certificate
+
+
+def _patch_classic_elb_instance_protocol() -> None:
+    # Gap: elb (classic) ignores a listener's InstanceProtocol and reports the
+    # front-end Protocol instead (HTTPS 443 -> HTTP 8080 reads back as HTTPS),
+    # so aws_elb shows a perpetual diff on its listener set. Keep the
+    # requested InstanceProtocol (upper case, as AWS answers).
+    from moto.elb.models import ELBBackend, FakeListener, LoadBalancer
+
+    FakeListener.instance_protocol = property(
+        lambda self: getattr(self, "e2e_instance_protocol", None) or self.protocol
+    )
+
+    def remember(balancer, ports):  # type: ignore[no-untyped-def]
+        by_port = {int(p.get("LoadBalancerPort") or p.get("load_balancer_port")): p for p in ports}
+        for listener in balancer.listeners:
+            port = by_port.get(int(listener.load_balancer_port))
+            if port and port.get("InstanceProtocol") and not hasattr(listener, "e2e_instance_protocol"):
+                listener.e2e_instance_protocol = port["InstanceProtocol"].upper()
+
+    original_init = LoadBalancer.__init__
+
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original_init(self, *args, **kwargs)
+        remember(self, kwargs.get("ports") or [])
+
+    original_add = ELBBackend.create_load_balancer_listeners
+
+    def create_load_balancer_listeners(self, name, ports):  # type: ignore[no-untyped-def]
+        balancer = original_add(self, name, ports)
+        if balancer:
+            remember(balancer, ports)
+        return balancer
+
+    LoadBalancer.__init__ = init
+    ELBBackend.create_load_balancer_listeners = create_load_balancer_listeners
+
+
+def _patch_classic_elb_draining_timeout() -> None:
+    # Gap: elb ModifyLoadBalancerAttributes resets the connection-draining
+    # timeout to 300 whenever a request omits it (and reads only a lower-case
+    # "timeout"); the provider sends the timeout, then {Enabled} alone, so
+    # aws_elb connection_draining_timeout shows a perpetual diff. Keep the
+    # current timeout when none is given, as AWS does.
+    from moto.elb.models import ELBBackend
+
+    original = ELBBackend.modify_load_balancer_attributes
+
+    def modify_load_balancer_attributes(self, load_balancer_name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        draining = kwargs.get("connection_draining")
+        if draining:
+            current = self.get_load_balancer(load_balancer_name).attributes.get("connection_draining") or {}
+            kwargs["connection_draining"] = {
+                "enabled": draining.get("enabled", draining.get("Enabled")),
+                "timeout": draining.get("timeout", draining.get("Timeout", current.get("timeout", 300))),
+            }
+        return original(self, load_balancer_name, *args, **kwargs)
+
+    ELBBackend.modify_load_balancer_attributes = modify_load_balancer_attributes
+
+
+def _patch_autoscaling_instance_refresh() -> None:
+    # Gap: autoscaling has no StartInstanceRefresh / DescribeInstanceRefreshes /
+    # CancelInstanceRefresh (500 NotImplemented); the provider starts a refresh
+    # when an aws_autoscaling_group with instance_refresh gets a new launch
+    # template version, so that update fails. Record refreshes as completed.
+    import uuid
+
+    from moto.autoscaling.responses import AutoScalingResponse as R
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+
+    def refreshes_of(resp, name):  # type: ignore[no-untyped-def]
+        backend = resp.autoscaling_backend
+        if not hasattr(backend, "e2e_refreshes"):
+            backend.e2e_refreshes = {}
+        return backend.e2e_refreshes.setdefault(name, [])
+
+    def start_instance_refresh(self):  # type: ignore[no-untyped-def]
+        name = self._get_param("AutoScalingGroupName")
+        now = utcnow()
+        refresh = {
+            "InstanceRefreshId": str(uuid.uuid4()),
+            "AutoScalingGroupName": name,
+            "Status": "Successful",
+            "StartTime": now,
+            "EndTime": now,
+            "PercentageComplete": 100,
+            "InstancesToUpdate": 0,
+        }
+        refreshes_of(self, name).insert(0, refresh)
+        return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
+
+    def describe_instance_refreshes(self):  # type: ignore[no-untyped-def]
+        name = self._get_param("AutoScalingGroupName")
+        ids = self._get_param("InstanceRefreshIds") or []
+        found = [r for r in refreshes_of(self, name) if not ids or r["InstanceRefreshId"] in ids]
+        return ActionResult({"InstanceRefreshes": found})
+
+    def cancel_instance_refresh(self):  # type: ignore[no-untyped-def]
+        from moto.autoscaling.exceptions import AutoscalingClientError
+
+        class ActiveInstanceRefreshNotFound(AutoscalingClientError):
+            code = "ActiveInstanceRefreshNotFound"
+
+        raise ActiveInstanceRefreshNotFound("No in progress or pending Instance Refresh found")
+
+    R.start_instance_refresh = start_instance_refresh
+    R.describe_instance_refreshes = describe_instance_refreshes
+    R.cancel_instance_refresh = cancel_instance_refresh
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

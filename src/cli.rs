@@ -5,12 +5,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::drift::drift;
+use crate::graph;
 use crate::model::validate::duplicate_stack_names;
 use crate::model::{Diagnostic, Severity};
 use crate::registry::Registry;
+use crate::review::Json;
 use crate::synth::synthesize;
 
 #[derive(Parser, Debug)]
@@ -24,7 +26,8 @@ use crate::synth::synthesize;
         cargo run -- synth dev staging --out build\n  \
         cargo run -- synth --all\n  \
         cargo run -- synth --all --deny-warnings   # warnings fail the run too\n  \
-        cargo run -- synth --all --check           # CI: is the committed out/ up to date?\n\n\
+        cargo run -- synth --all --check           # CI: is the committed out/ up to date?\n  \
+        cargo run -- graph prod                    # Mermaid flowchart of the stack\n\n\
         Exit codes: 0 success, 1 I/O or internal error or (with --check) stale output,\n\
         2 invalid stack or usage."
 )]
@@ -55,6 +58,20 @@ enum Command {
     },
     /// List the registered stacks
     List,
+    /// Print a flowchart of what a stack creates and how traffic and control flow
+    Graph {
+        /// The stack, by registered name
+        stack: String,
+        /// `mermaid` renders in pull requests as is; `dot` is for Graphviz
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum GraphFormat {
+    Mermaid,
+    Dot,
 }
 
 /// Exit codes, as documented in `--help`.
@@ -63,29 +80,50 @@ const EXIT_FAILED: u8 = 1;
 const EXIT_INVALID: u8 = 2;
 
 /// Runs the process's command line against `registry` on the process's own streams.
+/// `error:` and `warning:` are coloured when stderr is a terminal, unless `NO_COLOR` is set
+/// (`CLICOLOR_FORCE` forces colour).
 pub fn main(registry: &Registry) -> ExitCode {
-    let code = run(
+    let stderr = std::io::stderr();
+    let color = anstream::AutoStream::choice(&stderr) != anstream::ColorChoice::Never;
+    let code = run_styled(
         registry,
         std::env::args_os(),
         &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
+        &mut stderr.lock(),
+        color,
     );
     ExitCode::from(code)
 }
 
-/// Runs one command line: paths written go to `stdout`, diagnostics to `stderr`. Returns the
-/// exit code.
+/// Runs one command line: paths written go to `stdout`, diagnostics to `stderr`, without
+/// colour. Returns the exit code.
 pub fn run(
     registry: &Registry,
     command_line: impl IntoIterator<Item = impl Into<OsString> + Clone>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
+    run_styled(registry, command_line, stdout, stderr, false)
+}
+
+/// [`run`], with `error:` and `warning:` on `stderr` in colour when `color` is true.
+pub fn run_styled(
+    registry: &Registry,
+    command_line: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    color: bool,
+) -> u8 {
     let args = match Args::try_parse_from(command_line) {
         Ok(args) => args,
         Err(error) => {
             // clap reports --help and --version as "errors" meant for stdout with code 0.
-            let text = error.render().to_string();
+            let rendered = error.render();
+            let text = if color && error.use_stderr() {
+                rendered.ansi().to_string()
+            } else {
+                rendered.to_string()
+            };
             let _ = if error.use_stderr() {
                 stderr.write_all(text.as_bytes())
             } else {
@@ -94,7 +132,11 @@ pub fn run(
             return u8::try_from(error.exit_code()).unwrap_or(EXIT_INVALID);
         }
     };
-    let mut streams = Streams { stdout, stderr };
+    let mut streams = Streams {
+        stdout,
+        stderr,
+        color,
+    };
     match args.command {
         Command::List => {
             for name in registry.names() {
@@ -118,12 +160,21 @@ pub fn run(
             };
             synth(registry, &request, &mut streams)
         }
+        Command::Graph { stack, format } => {
+            let format = match format {
+                GraphFormat::Mermaid => graph::Format::Mermaid,
+                GraphFormat::Dot => graph::Format::Dot,
+            };
+            graph_command(registry, &stack, format, &mut streams)
+        }
     }
 }
 
 struct Streams<'a> {
     stdout: &'a mut dyn Write,
     stderr: &'a mut dyn Write,
+    /// Colour the `error:`/`warning:` that starts a problem.
+    color: bool,
 }
 
 impl Streams<'_> {
@@ -132,7 +183,84 @@ impl Streams<'_> {
     }
 
     fn problem(&mut self, line: impl std::fmt::Display) {
-        let _ = writeln!(self.stderr, "{line}");
+        let line = line.to_string();
+        let _ = writeln!(self.stderr, "{}", styled(&line, self.color));
+    }
+}
+
+/// `line` with its leading `error:` (bold red) or `warning:` (bold yellow) coloured when
+/// `color` is true; unchanged otherwise.
+fn styled(line: &str, color: bool) -> std::borrow::Cow<'_, str> {
+    use anstyle::{AnsiColor, Style};
+    if !color {
+        return line.into();
+    }
+    for (prefix, colour) in [("error:", AnsiColor::Red), ("warning:", AnsiColor::Yellow)] {
+        if let Some(rest) = line.strip_prefix(prefix) {
+            let style = Style::new().bold().fg_color(Some(colour.into()));
+            return format!("{style}{prefix}{style:#}{rest}").into();
+        }
+    }
+    line.into()
+}
+
+/// The message for a name that is not registered, with the closest registered name when it is
+/// a typo away: at most one edit (insert, delete, replace, swap two neighbours) per three
+/// characters, at least one. (clap's Jaro measure misses swaps in short names: `edv` for `dev`.)
+fn unknown_stack(name: &str, known: &[&str]) -> String {
+    let closest = known
+        .iter()
+        .map(|candidate| (strsim::damerau_levenshtein(name, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.chars().count() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance);
+    let suggestion = closest
+        .map(|(_, candidate)| format!("did you mean `{candidate}`? "))
+        .unwrap_or_default();
+    format!(
+        "error: unknown stack `{name}`; {suggestion}known stacks: {}",
+        known.join(", ")
+    )
+}
+
+/// Prints the graph of one stack; validation problems go to stderr as for `synth`.
+fn graph_command(
+    registry: &Registry,
+    name: &str,
+    format: graph::Format,
+    streams: &mut Streams,
+) -> u8 {
+    let Some(build) = registry.get(name) else {
+        let known: Vec<&str> = registry.names().collect();
+        streams.problem(unknown_stack(name, &known));
+        return EXIT_INVALID;
+    };
+    let stack = build();
+    let (synthesized, diagnostics) = synthesize(&stack);
+    for diagnostic in &diagnostics {
+        streams.problem(diagnostic);
+    }
+    let Some(synthesized) = synthesized else {
+        return EXIT_INVALID;
+    };
+    let document = synthesized
+        .render()
+        .map_err(|error| error.to_string())
+        .and_then(|bytes| {
+            Json::parse(&bytes).map_err(|error| {
+                format!("stack `{name}`: cannot read back the rendered Terraform JSON: {error}")
+            })
+        });
+    match document {
+        Ok(document) => {
+            let _ = streams
+                .stdout
+                .write_all(graph::render(&document, format).as_bytes());
+            EXIT_OK
+        }
+        Err(error) => {
+            streams.problem(format_args!("error: {error}"));
+            EXIT_FAILED
+        }
     }
 }
 
@@ -181,10 +309,7 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
         .collect();
     if !unknown.is_empty() {
         for name in unknown {
-            streams.problem(format_args!(
-                "error: unknown stack `{name}`; known stacks: {}",
-                known.join(", ")
-            ));
+            streams.problem(unknown_stack(name, &known));
         }
         return EXIT_INVALID;
     }

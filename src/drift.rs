@@ -1,16 +1,20 @@
 //! `synth --check`: how the files on disk differ from what synth would write now.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use indexmap::IndexMap;
+use similar::TextDiff;
+
+use crate::review::{self, Json};
 use crate::synth::{Synthesized, MAIN_FILE};
 
 /// How one output file differs from what `synth` would write now.
 pub enum Drift {
     Missing(PathBuf),
-    /// The file differs; `details` say how (for `main.tf.json`, which resources).
+    /// The file differs; `details` say how, one line each (for `main.tf.json`, which blocks and
+    /// attributes, with a diff per changed block).
     Differs {
         path: PathBuf,
         details: Vec<String>,
@@ -46,7 +50,7 @@ pub fn drift(synthesized: &Synthesized, out: &Path) -> Result<Vec<Drift>, String
                 drifts.push(Drift::Missing(path));
                 continue;
             }
-            Err(error) => return Err(format!("{}: {error}", path.display())),
+            Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
         };
         if on_disk == file.bytes {
             continue;
@@ -61,20 +65,54 @@ pub fn drift(synthesized: &Synthesized, out: &Path) -> Result<Vec<Drift>, String
     Ok(drifts)
 }
 
-/// Which `resource.<type>.<label>` blocks synth would change, add or remove, and which other
-/// top-level blocks differ, comparing parsed JSON.
+/// What synth would change, add or remove in `main.tf.json`, comparing parsed JSON block by
+/// block: `resource.<type>.<label>` and `data.<type>.<label>` by `<type>.<label>`
+/// (`data.<type>.<label>`), other top-level blocks by `<block>.<name>` (`output.web_dns_name`).
+/// Each changed block lists its changed attribute paths with old → new values, then a unified
+/// diff of the block in review form (JSON-text strings such as `container_definitions`
+/// expanded, see [`crate::review`]).
 fn terraform_changes(on_disk: &[u8], fresh: &[u8]) -> Vec<String> {
-    let on_disk: serde_json::Value = match serde_json::from_slice(on_disk) {
+    let on_disk = match Json::parse(on_disk) {
         Ok(value) => value,
         Err(error) => return vec![format!("not valid JSON: {error}")],
     };
-    let fresh: serde_json::Value = serde_json::from_slice(fresh).expect("synth renders valid JSON");
-    let (old, new) = (resources(&on_disk), resources(&fresh));
-    let changed: Vec<&str> = new
-        .iter()
-        .filter(|(address, value)| old.get(*address).is_some_and(|old| old != *value))
-        .map(|(address, _)| address.as_str())
-        .collect();
+    let fresh = Json::parse(fresh).expect("synth renders valid JSON");
+    let (old, new) = (blocks(&on_disk), blocks(&fresh));
+    let mut details = Vec::new();
+    for (address, value) in &new {
+        let Some(old_value) = old.get(address) else {
+            continue;
+        };
+        // Values only: keys in another order are formatting, like whitespace.
+        if old_value == value {
+            continue;
+        }
+        details.push(format!("changed: {address}"));
+        let (old_value, value) = (review::expand(old_value), review::expand(value));
+        let mut attributes: Vec<String> = Vec::new();
+        attribute_changes("", &old_value, &value, &mut attributes);
+        let shown = attributes.len().min(MAX_ATTRIBUTES);
+        for attribute in &attributes[..shown] {
+            details.push(format!("  {attribute}"));
+        }
+        if attributes.len() > shown {
+            details.push(format!(
+                "  … and {} more changed attributes, in the diff below",
+                attributes.len() - shown
+            ));
+        }
+        let (old_text, new_text) = (old_value.to_pretty(), value.to_pretty());
+        let diff = TextDiff::from_lines(&old_text, &new_text);
+        let unified = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(
+                &format!("{address} on disk"),
+                &format!("{address} from synth"),
+            )
+            .to_string();
+        details.extend(unified.lines().map(|line| format!("  {line}")));
+    }
     let added: Vec<&str> = new
         .keys()
         .filter(|address| !old.contains_key(*address))
@@ -85,30 +123,10 @@ fn terraform_changes(on_disk: &[u8], fresh: &[u8]) -> Vec<String> {
         .filter(|address| !new.contains_key(*address))
         .map(String::as_str)
         .collect();
-    let mut blocks: Vec<&str> = Vec::new();
-    for value in [&on_disk, &fresh] {
-        for key in value
-            .as_object()
-            .into_iter()
-            .flat_map(|object| object.keys())
-        {
-            if key != "resource"
-                && !blocks.contains(&key.as_str())
-                && on_disk.get(key) != fresh.get(key)
-            {
-                blocks.push(key);
-            }
-        }
-    }
-    blocks.sort_unstable();
-    let mut details = Vec::new();
-    for (what, addresses) in [("changed", changed), ("added", added), ("removed", removed)] {
+    for (what, addresses) in [("added", added), ("removed", removed)] {
         if !addresses.is_empty() {
             details.push(format!("{what}: {}", addresses.join(", ")));
         }
-    }
-    if !blocks.is_empty() {
-        details.push(format!("other blocks changed: {}", blocks.join(", ")));
     }
     if details.is_empty() {
         details.push("same JSON, different formatting".into());
@@ -116,16 +134,88 @@ fn terraform_changes(on_disk: &[u8], fresh: &[u8]) -> Vec<String> {
     details
 }
 
-/// `resource.<type>.<label>` → the block, by address `<type>.<label>`, sorted.
-fn resources(document: &serde_json::Value) -> BTreeMap<String, &serde_json::Value> {
-    let mut found = BTreeMap::new();
-    let types = document
-        .get("resource")
-        .and_then(serde_json::Value::as_object);
-    for (kind, blocks) in types.into_iter().flatten() {
-        for (label, block) in blocks.as_object().into_iter().flatten() {
-            found.insert(format!("{kind}.{label}"), block);
+/// At most this many attribute lines per changed block; the diff shows the rest.
+const MAX_ATTRIBUTES: usize = 20;
+
+/// Every block of the document by address, in document order.
+fn blocks(document: &Json) -> IndexMap<String, &Json> {
+    let mut found = IndexMap::new();
+    for (key, value) in document.as_object().into_iter().flatten() {
+        let prefix = match key.as_str() {
+            "resource" => "",
+            "data" => "data.",
+            _ => {
+                match value.as_object() {
+                    Some(children) => {
+                        for (name, child) in children {
+                            found.insert(format!("{key}.{name}"), child);
+                        }
+                    }
+                    None => {
+                        found.insert(key.clone(), value);
+                    }
+                }
+                continue;
+            }
+        };
+        for (kind, labelled) in value.as_object().into_iter().flatten() {
+            for (label, block) in labelled.as_object().into_iter().flatten() {
+                found.insert(format!("{prefix}{kind}.{label}"), block);
+            }
         }
     }
     found
+}
+
+/// `path: old → new` for every leaf that differs between two expanded values; list positions
+/// are compared one by one when both lists have the same length, as a whole otherwise.
+fn attribute_changes(path: &str, old: &Json, new: &Json, out: &mut Vec<String>) {
+    const ABSENT: &str = "(absent)";
+    const WIDTH: usize = 100;
+    if old == new {
+        return;
+    }
+    let child = |key: &str| {
+        if key == review::JSON_TEXT || key == review::LINES {
+            path.to_owned()
+        } else if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (old, new) {
+        (Json::Object(old), Json::Object(new)) => {
+            for key in old
+                .keys()
+                .chain(new.keys().filter(|key| !old.contains_key(*key)))
+            {
+                match (old.get(key), new.get(key)) {
+                    (Some(old), Some(new)) => attribute_changes(&child(key), old, new, out),
+                    (Some(old), None) => out.push(format!(
+                        "{}: {} → {ABSENT}",
+                        child(key),
+                        review::short(old, WIDTH)
+                    )),
+                    (None, Some(new)) => out.push(format!(
+                        "{}: {ABSENT} → {}",
+                        child(key),
+                        review::short(new, WIDTH)
+                    )),
+                    (None, None) => {}
+                }
+            }
+        }
+        (Json::Array(old), Json::Array(new)) if old.len() == new.len() => {
+            for (index, (old, new)) in old.iter().zip(new).enumerate() {
+                attribute_changes(&format!("{path}[{index}]"), old, new, out);
+            }
+        }
+        _ => out.push(format!(
+            "{}: {} → {}",
+            if path.is_empty() { "value" } else { path },
+            review::short(old, WIDTH),
+            review::short(new, WIDTH)
+        )),
+    }
 }

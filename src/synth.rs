@@ -37,8 +37,27 @@ pub fn synthesize(stack: &Stack) -> (Option<Synthesized>, Vec<Diagnostic>) {
 /// Why writing a stack's files failed.
 #[derive(Debug)]
 pub enum SynthError {
-    Render { stack: String, error: WriteError },
-    Io { path: PathBuf, error: io::Error },
+    Render {
+        stack: String,
+        error: WriteError,
+    },
+    /// `action` on `path` failed. `path` is always the file or directory the user asked for,
+    /// never the temporary file a write goes through.
+    Io {
+        action: IoAction,
+        path: PathBuf,
+        error: io::Error,
+    },
+}
+
+/// What synth was doing when an I/O error happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IoAction {
+    CreateDirectory,
+    /// Writing the new contents, into a temporary file beside the path.
+    Write,
+    /// Renaming the finished temporary file over the path.
+    Replace,
 }
 
 impl std::fmt::Display for SynthError {
@@ -47,7 +66,27 @@ impl std::fmt::Display for SynthError {
             SynthError::Render { stack, error } => {
                 write!(f, "stack `{stack}`: cannot render Terraform JSON: {error}")
             }
-            SynthError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            SynthError::Io {
+                action,
+                path,
+                error,
+            } => {
+                let path = path.display();
+                match action {
+                    IoAction::CreateDirectory => {
+                        write!(f, "cannot create the output directory {path}: {error}")
+                    }
+                    IoAction::Write => write!(
+                        f,
+                        "cannot write {path} (through a temporary file in the same directory): \
+                         {error}"
+                    ),
+                    IoAction::Replace => write!(
+                        f,
+                        "cannot replace {path} with the newly written file: {error}"
+                    ),
+                }
+            }
         }
     }
 }
@@ -100,6 +139,7 @@ impl Synthesized {
         write_atomically(&main, |file| {
             self.document.write(file).map_err(|error| match error {
                 WriteError::Io(error) => SynthError::Io {
+                    action: IoAction::Write,
                     path: main.clone(),
                     error,
                 },
@@ -115,6 +155,7 @@ impl Synthesized {
             create_parent(&path)?;
             write_atomically(&path, |file| {
                 io::Write::write_all(file, &artefact.bytes).map_err(|error| SynthError::Io {
+                    action: IoAction::Write,
                     path: path.clone(),
                     error,
                 })
@@ -128,6 +169,7 @@ impl Synthesized {
 fn create_parent(path: &Path) -> Result<(), SynthError> {
     match path.parent() {
         Some(parent) => fs::create_dir_all(parent).map_err(|error| SynthError::Io {
+            action: IoAction::CreateDirectory,
             path: parent.to_owned(),
             error,
         }),
@@ -136,7 +178,8 @@ fn create_parent(path: &Path) -> Result<(), SynthError> {
 }
 
 /// Writes `path` by filling a temporary sibling and renaming it over `path`. On any failure
-/// the temporary file is removed and `path` is left as it was.
+/// the temporary file is removed and `path` is left as it was; errors name `path`, not the
+/// temporary file (which no longer exists when the user reads the message).
 pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut fs::File) -> Result<(), SynthError>,
@@ -147,7 +190,8 @@ pub fn write_atomically(
         .unwrap_or_default();
     let temporary = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
     let io_error = |error| SynthError::Io {
-        path: temporary.clone(),
+        action: IoAction::Write,
+        path: path.to_owned(),
         error,
     };
     let result = (|| {
@@ -155,6 +199,7 @@ pub fn write_atomically(
         fill(&mut file)?;
         file.sync_all().map_err(io_error)?;
         fs::rename(&temporary, path).map_err(|error| SynthError::Io {
+            action: IoAction::Replace,
             path: path.to_owned(),
             error,
         })

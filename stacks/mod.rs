@@ -2,6 +2,7 @@
 //! `registry` makes them available to `cargo run -- synth <name>`.
 
 mod ec2;
+mod jenkins;
 pub mod shop;
 mod web;
 
@@ -20,7 +21,8 @@ pub fn registry() -> Registry {
         .register("prod", prod)
         .register("dev-ec2", ec2::dev_ec2)
         .register("prod-ec2", ec2::prod_ec2)
-        .register("shop", shop::shop);
+        .register("shop", shop::shop)
+        .register("jenkins", jenkins::jenkins);
     registry
 }
 

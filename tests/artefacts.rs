@@ -1,143 +1,26 @@
 //! The deployment artefacts (AppSpec, taskdef.json) agree with the infrastructure they deploy
-//! to, for every blue/green service of every registered stack.
+//! to, for every blue/green service of every registered stack (the checks are in
+//! `tests/support/artefacts.rs`, shared with `tests/new_stack.rs`).
 
 #[path = "../stacks/mod.rs"]
 #[allow(dead_code)]
 mod stacks;
+mod support;
 
-use ecsynth::synth::synthesize;
-use serde_json::Value;
-
-fn document(name: &str) -> Value {
-    let build = stacks::registry().get(name).expect("registered");
-    let (synthesized, _) = synthesize(&build());
-    let bytes = synthesized.expect("valid").render().expect("renders");
-    serde_json::from_slice(&bytes).expect("JSON")
-}
-
-/// The value after `key: ` on the AppSpec line that has it.
-fn appspec_field<'a>(appspec: &'a str, key: &str) -> &'a str {
-    appspec
-        .lines()
-        .find_map(|line| line.trim_start().strip_prefix(&format!("{key}: ")))
-        .unwrap_or_else(|| panic!("AppSpec has no `{key}`:\n{appspec}"))
-}
+use support::artefacts::{blue_green_services, check_stack};
 
 #[test]
 fn appspec_and_taskdef_match_the_service_in_every_stack() {
-    let mut checked = 0;
-    for name in stacks::registry().names() {
-        let doc = document(name);
-        let services = doc["resource"]["aws_ecs_service"]
-            .as_object()
-            .expect("services");
-        for (label, service) in services {
-            if service["deployment_controller"]["type"] != "CODE_DEPLOY" {
-                continue;
-            }
-            let outputs = &doc["output"];
-            let appspec = outputs[format!("{label}_appspec_yaml")]["value"]
-                .as_str()
-                .unwrap_or_else(|| panic!("stack `{name}`: no AppSpec output for `{label}`"));
-            let mapping = &service["load_balancer"][0];
-
-            // LoadBalancerInfo is what CodeDeploy registers in the target group: it must be
-            // exactly the service's load balancer mapping.
-            let container_name: String =
-                serde_json::from_str(appspec_field(appspec, "ContainerName")).expect("quoted");
-            assert_eq!(container_name, mapping["container_name"], "stack `{name}`");
-            let container_port: u64 = appspec_field(appspec, "ContainerPort")
-                .parse()
-                .expect("int");
-            assert_eq!(container_port, mapping["container_port"], "stack `{name}`");
-
-            // The network configuration CodeDeploy applies is the service's own; bridge and
-            // host tasks have none, and name the capacity provider instead.
-            let network = &service["network_configuration"];
-            if network.is_null() {
-                assert!(
-                    !appspec.contains("NetworkConfiguration"),
-                    "stack `{name}`: {appspec}"
-                );
-                assert_eq!(
-                    appspec_field(appspec, "- CapacityProvider"),
-                    format!(
-                        "\"{}\"",
-                        service["capacity_provider_strategy"][0]["capacity_provider"]
-                            .as_str()
-                            .expect("an EC2 service names its capacity provider")
-                    ),
-                    "stack `{name}`"
-                );
-            } else {
-                let subnets = network["subnets"]
-                    .as_str()
-                    .expect("subnets from a variable");
-                let variable = subnets.trim_start_matches("${").trim_end_matches('}');
-                assert_eq!(
-                    appspec_field(appspec, "Subnets"),
-                    format!("${{jsonencode({variable})}}"),
-                    "stack `{name}`"
-                );
-                assert_eq!(
-                    appspec_field(appspec, "SecurityGroups"),
-                    format!(
-                        "[\"{}\"]",
-                        network["security_groups"][0].as_str().expect("sg")
-                    ),
-                    "stack `{name}`"
-                );
-            }
-            assert_eq!(
-                appspec_field(appspec, "TaskDefinition"),
-                "\"<TASK_DEFINITION>\""
-            );
-
-            // taskdef.json is the Terraform task definition with the image as a placeholder
-            // and the real role ARNs.
-            let taskdef: Value = serde_json::from_str(
-                outputs[format!("{label}_taskdef_json")]["value"]
-                    .as_str()
-                    .expect("taskdef"),
-            )
-            .expect("taskdef.json is JSON");
-            let task = &doc["resource"]["aws_ecs_task_definition"][label];
-            assert_eq!(taskdef["family"], task["family"]);
-            assert_eq!(taskdef["executionRoleArn"], task["execution_role_arn"]);
-            assert_eq!(taskdef["taskRoleArn"], task["task_role_arn"]);
-            assert_eq!(taskdef["cpu"], task["cpu"]);
-            assert_eq!(taskdef["memory"], task["memory"]);
-            assert_eq!(taskdef["networkMode"], task["network_mode"]);
-            assert_eq!(
-                taskdef["requiresCompatibilities"],
-                task["requires_compatibilities"]
-            );
-            let mut expected: Value =
-                serde_json::from_str(task["container_definitions"].as_str().expect("JSON text"))
-                    .expect("container definitions are JSON");
-            for container in expected.as_array_mut().expect("array") {
-                if container["name"] == mapping["container_name"] {
-                    container["image"] = "<IMAGE1_NAME>".into();
-                }
-            }
-            assert_eq!(taskdef["containerDefinitions"], expected, "stack `{name}`");
-            checked += 1;
-        }
+    let registry = stacks::registry();
+    let mut total = 0;
+    for name in registry.names() {
+        let checked = check_stack(&registry, name);
+        assert_eq!(
+            checked,
+            blue_green_services(&registry, name),
+            "stack `{name}`: every blue/green service of the model is checked"
+        );
+        total += checked;
     }
-    let blue_green: usize = stacks::registry()
-        .names()
-        .map(|name| {
-            let build = stacks::registry().get(name).expect("registered");
-            build()
-                .services()
-                .iter()
-                .filter(|s| s.is_blue_green())
-                .count()
-        })
-        .sum();
-    assert!(blue_green > 0, "no registered stack deploys blue/green");
-    assert_eq!(
-        checked, blue_green,
-        "every blue/green service of the registry has its artefacts checked"
-    );
+    assert!(total > 0, "no blue/green service in any registered stack");
 }

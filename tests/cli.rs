@@ -11,6 +11,20 @@ use std::process::Command;
 use ecsynth::model::{Container, Service, Stack, TaskSize};
 use support::{out_arg, run};
 
+/// The registered stack names, as `list` should print them.
+fn registered() -> Vec<&'static str> {
+    stacks::registry().names().collect()
+}
+
+/// A name that is not registered: `no-such-stack`, with a number added while that is taken.
+fn unregistered_name() -> String {
+    let registry = stacks::registry();
+    std::iter::once("no-such-stack".to_owned())
+        .chain((1..).map(|n| format!("no-such-stack-{n}")))
+        .find(|name| registry.get(name).is_none())
+        .expect("some name is free")
+}
+
 #[test]
 fn synth_all_twice_writes_byte_identical_files() {
     let (first, second) = (
@@ -29,14 +43,13 @@ fn synth_all_twice_writes_byte_identical_files() {
             String::from_utf8_lossy(&output.stderr)
         );
         let stdout = String::from_utf8_lossy(&output.stdout);
-        let registered = stacks::registry().names().count();
         assert_eq!(
             stdout.lines().count(),
-            registered,
+            registered().len(),
             "one path per stack: {stdout}"
         );
     }
-    for stack in stacks::registry().names() {
+    for stack in registered() {
         let a = fs::read(first.join(stack).join("main.tf.json")).expect("first run wrote it");
         let b = fs::read(second.join(stack).join("main.tf.json")).expect("second run wrote it");
         assert!(a == b, "stack `{stack}` differs between two runs");
@@ -59,36 +72,116 @@ fn synth_prints_the_path_of_each_file_it_writes() {
 
 #[test]
 fn list_prints_the_registered_stacks() {
-    let registry = stacks::registry();
-    let (code, stdout, _) = run(&registry, &["list"]);
-    let expected: String = registry.names().map(|name| format!("{name}\n")).collect();
-    assert_eq!((code, stdout), (0, expected));
+    let (code, stdout, _) = run(&stacks::registry(), &["list"]);
+    let expected: String = registered()
+        .iter()
+        .map(|name| format!("{name}\n"))
+        .collect();
+    assert_eq!((code, stdout.as_str()), (0, expected.as_str()));
 }
 
 #[test]
 fn unknown_stack_exits_2_names_the_known_stacks_and_writes_nothing() {
     let dir = support::scratch_dir("unknown");
-    let registry = stacks::registry();
-    let known: Vec<&str> = registry.names().collect();
-    // A name no registry will ever hold, whatever stacks users add.
-    let unknown = format!("{}-never-registered", known.join("-"));
+    let known = registered();
+    let unknown = unregistered_name();
     let (code, stdout, stderr) = run(
-        &registry,
+        &stacks::registry(),
         &["synth", known[0], &unknown, "--out", &out_arg(&dir)],
     );
     assert_eq!(code, 2);
     assert_eq!(stdout, "");
-    assert_eq!(
-        stderr,
-        format!(
-            "error: unknown stack `{unknown}`; known stacks: {}\n",
-            known.join(", ")
-        )
+    assert!(
+        stderr.starts_with(&format!("error: unknown stack `{unknown}`; "))
+            && stderr.ends_with(&format!("known stacks: {}\n", known.join(", ")))
+            && stderr.lines().count() == 1,
+        "{stderr}"
     );
     assert_eq!(
         fs::read_dir(&dir).expect("dir").count(),
         0,
         "nothing written"
+    );
+}
+
+#[test]
+fn a_misspelt_stack_gets_a_suggestion() {
+    let known = registered();
+    // Each registered name with its last letter doubled, and with its first two letters swapped.
+    for name in &known {
+        let mut swapped: Vec<char> = name.chars().collect();
+        swapped.swap(0, 1);
+        let swapped: String = swapped.into_iter().collect();
+        let last = name.chars().last().expect("non-empty");
+        for typo in [format!("{name}{last}"), swapped] {
+            if known.contains(&typo.as_str()) {
+                continue;
+            }
+            let (code, stdout, stderr) = run(&stacks::registry(), &["synth", &typo]);
+            assert_eq!((code, stdout.as_str()), (2, ""));
+            assert_eq!(
+                stderr,
+                format!(
+                    "error: unknown stack `{typo}`; did you mean `{name}`? known stacks: {}\n",
+                    known.join(", ")
+                )
+            );
+        }
+    }
+}
+
+#[test]
+fn error_and_warning_are_coloured_only_when_asked() {
+    let unknown = unregistered_name();
+    let command_line = ["ecsynth", "synth", unknown.as_str()];
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = ecsynth::cli::run_styled(
+        &stacks::registry(),
+        command_line,
+        &mut stdout,
+        &mut stderr,
+        true,
+    );
+    assert_eq!(code, 2);
+    let stderr = String::from_utf8(stderr).expect("UTF-8");
+    assert!(
+        stderr.starts_with(&format!(
+            "\u{1b}[1m\u{1b}[31merror:\u{1b}[0m unknown stack `{unknown}`"
+        )),
+        "{stderr:?}"
+    );
+    // The in-process runner the other tests use is plain.
+    let (_, _, plain) = run(&stacks::registry(), &command_line[1..]);
+    assert!(plain.starts_with("error: unknown stack"), "{plain:?}");
+}
+
+/// The real binary decides from the environment: stderr is a pipe here, so plain unless
+/// `CLICOLOR_FORCE` is set, and `NO_COLOR` wins over that.
+#[test]
+fn the_binary_colours_stderr_by_terminal_and_environment() {
+    let unknown = unregistered_name();
+    let stderr = |env: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ecsynth"));
+        command
+            .args(["synth", &unknown])
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("CLICOLOR");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let output = command.output().expect("run ecsynth");
+        assert_eq!(output.status.code(), Some(2));
+        String::from_utf8(output.stderr).expect("UTF-8")
+    };
+    assert!(stderr(&[]).starts_with("error: "), "piped stderr is plain");
+    assert!(
+        stderr(&[("CLICOLOR_FORCE", "1")]).starts_with("\u{1b}["),
+        "CLICOLOR_FORCE colours"
+    );
+    assert!(
+        stderr(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).starts_with("error: "),
+        "NO_COLOR wins"
     );
 }
 
@@ -121,8 +214,12 @@ fn a_failed_write_leaves_the_previous_file_whole_and_exits_1() {
     );
     assert_eq!(code, 1, "I/O errors exit 1: {stderr}");
     assert_eq!(stdout, "");
+    // What was being done, and the file the user asked for, not the hidden temporary one.
     assert!(
-        stderr.starts_with("error: ") && stderr.contains(".main.tf.json."),
+        stderr.starts_with(&format!(
+            "error: cannot write {} (through a temporary file in the same directory): ",
+            previous.display()
+        )) && !stderr.contains(".tmp"),
         "{stderr}"
     );
     assert_eq!(
@@ -141,7 +238,13 @@ fn an_output_directory_that_is_a_file_exits_1() {
         &["synth", "dev", "--out", &out_arg(&file)],
     );
     assert_eq!(code, 1);
-    assert!(stderr.contains(&out_arg(&file)), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "error: cannot create the output directory {}: Not a directory (os error 20)\n",
+            file.join("dev").display()
+        )
+    );
 }
 
 fn broken() -> Stack {
@@ -200,4 +303,42 @@ fn a_stack_registered_twice_is_refused() {
         "error: stack `dev` › `name`: registered 2 times; stack names must be unique, they \
          prefix every AWS name and output directory\n"
     );
+}
+
+#[test]
+fn graph_prints_mermaid_by_default_and_dot_on_request() {
+    let registry = stacks::registry();
+    for name in registered() {
+        let document =
+            ecsynth::review::Json::parse(&support::main_tf_json(&registry, name)).expect("JSON");
+        let (code, stdout, stderr) = run(&registry, &["graph", name]);
+        assert_eq!((code, stderr.as_str()), (0, ""));
+        assert_eq!(
+            stdout,
+            ecsynth::graph::render(&document, ecsynth::graph::Format::Mermaid)
+        );
+        assert!(stdout.starts_with("flowchart LR\n"), "{stdout}");
+        let (code, stdout, _) = run(&registry, &["graph", name, "--format", "dot"]);
+        assert_eq!(code, 0);
+        assert_eq!(
+            stdout,
+            ecsynth::graph::render(&document, ecsynth::graph::Format::Dot)
+        );
+    }
+}
+
+#[test]
+fn graph_of_an_unknown_or_invalid_stack_exits_2() {
+    let unknown = unregistered_name();
+    let (code, stdout, stderr) = run(&stacks::registry(), &["graph", &unknown]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.starts_with(&format!("error: unknown stack `{unknown}`; ")),
+        "{stderr}"
+    );
+    let mut registry = stacks::registry();
+    registry.register("broken", broken);
+    let (code, stdout, stderr) = run(&registry, &["graph", "broken"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(stderr.contains("`task_size.cpu`"), "{stderr}");
 }

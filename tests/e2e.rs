@@ -4,16 +4,19 @@
 //!
 //! The work is done by `e2e/drift_check.py` (one emulator per stack, on a free loopback port);
 //! this test synthesizes the stacks, prepares the Python environment under `target/` once, and
-//! runs the stacks side by side.
+//! runs the stacks side by side, at most [`DEFAULT_JOBS`] at a time (`ECSYNTH_E2E_JOBS`).
 
 #[path = "../stacks/mod.rs"]
 #[allow(dead_code)]
 mod stacks;
 mod support;
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 use std::thread;
+use std::time::{Duration, Instant};
 
 use ecsynth::synth::synthesize;
 
@@ -63,33 +66,88 @@ fn python_environment() -> PathBuf {
     python
 }
 
+/// How many stacks run at once. A run is mostly waiting (the provider sleeps 30 s twice per
+/// load balancer), but every Terraform command also spends seconds of CPU loading the provider
+/// schema, and CI has 2 cores; 3 at a time runs the 6 stacks in two waves (see e2e/README.md,
+/// Timings). `ECSYNTH_E2E_JOBS` overrides it.
+const DEFAULT_JOBS: usize = 3;
+
+fn jobs() -> usize {
+    match std::env::var("ECSYNTH_E2E_JOBS") {
+        Ok(value) => value
+            .parse::<usize>()
+            .ok()
+            .filter(|jobs| *jobs > 0)
+            .unwrap_or_else(|| panic!("ECSYNTH_E2E_JOBS={value:?} is not a positive number")),
+        Err(_) => DEFAULT_JOBS,
+    }
+}
+
 #[test]
-fn blue_green_stacks_stay_drift_free_after_codedeploy_and_autoscaling() {
+fn e2e_every_stack_stays_drift_free_after_codedeploy_ecs_and_the_autoscalers() {
     support::require_terraform();
     let python = python_environment();
     let registry = stacks::registry();
-    let names: Vec<&'static str> = registry.names().collect();
     let work = support::scratch_dir("e2e");
-    let failures: Vec<String> = thread::scope(|scope| {
-        let runs: Vec<_> = names
-            .iter()
+    let pending: Mutex<VecDeque<(&'static str, PathBuf)>> = Mutex::new(
+        registry
+            .names()
             .map(|name| {
                 let build = registry.get(name).expect("registered");
-                let dir = work.join(name);
                 let (synthesized, _) = synthesize(&build());
                 synthesized
                     .expect("registered stacks are valid")
                     .write_to(&work)
                     .expect("write stack");
-                let python = python.clone();
-                scope.spawn(move || drift_check(name, &python, &dir))
+                (name, work.join(name))
+            })
+            .collect(),
+    );
+    let started = Instant::now();
+    let jobs = jobs();
+    let mut results: Vec<(&'static str, Duration, Option<String>)> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                let (pending, python) = (&pending, &python);
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let next = pending.lock().expect("queue").pop_front();
+                        let Some((name, dir)) = next else { break done };
+                        let began = Instant::now();
+                        let failure = drift_check(name, python, &dir);
+                        done.push((name, began.elapsed(), failure));
+                    }
+                })
             })
             .collect();
-        runs.into_iter()
-            .filter_map(|run| run.join().expect("drift check thread panicked"))
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("drift check thread panicked"))
             .collect()
     });
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let order: Vec<&str> = registry.names().collect();
+    results.sort_by_key(|(name, _, _)| order.iter().position(|n| n == name));
+    let mut summary = format!(
+        "e2e: {} stacks, {jobs} at a time, {:.0} s in all",
+        results.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for (name, took, failure) in &results {
+        let verdict = if failure.is_some() { "FAIL" } else { "pass" };
+        summary += &format!("\n  {name}: {verdict} in {:.0} s", took.as_secs_f64());
+    }
+    println!("{summary}");
+    let failures: Vec<&String> = results.iter().filter_map(|(_, _, f)| f.as_ref()).collect();
+    assert!(
+        failures.is_empty(),
+        "{}\n\n{summary}",
+        failures
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
 }
 
 /// `None` when the stack passed every step, the harness's log otherwise.

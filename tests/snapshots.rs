@@ -1,52 +1,94 @@
-//! One snapshot per registered stack: the exact bytes `synth` writes, stored under the
-//! top-level `snapshots/` for review in pull requests (`cargo insta review`).
+//! Snapshots of every registered stack, stored under the top-level `snapshots/` for review in
+//! pull requests (`cargo insta review`): `synth@<stack>.snap`, the `main.tf.json` synth writes
+//! in review form (strings that are JSON text expanded, multi-line strings split into lines),
+//! and `graph@<stack>.snap`, the Mermaid graph of `ecsynth graph <stack>`.
+//!
+//! The stacks come from the registry, so a new stack needs no edit here: its first run fails
+//! and leaves `synth@<stack>.snap.new` and `graph@<stack>.snap.new` to review. Every stack is
+//! compared before a test fails, so one broken stack does not hide another.
 
 #[path = "../stacks/mod.rs"]
 #[allow(dead_code)]
 mod stacks;
+mod support;
 
-use ecsynth::synth::synthesize;
+use ecsynth::review::{self, Json};
+use support::snapshots::{self, Kind};
 
-fn assert_stack_snapshot(name: &str) {
-    let registry = stacks::registry();
-    let build = registry
-        .get(name)
-        .unwrap_or_else(|| panic!("stack `{name}` is not registered"));
-    let (synthesized, diagnostics) = synthesize(&build());
-    assert_eq!(
-        diagnostics
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>(),
-        Vec::<String>::new(),
-        "registered stacks synthesize without errors or warnings"
+fn assert_snapshots(kind: Kind) {
+    let failures = snapshots::failures(&stacks::registry(), &snapshots::repository_dir(), kind);
+    assert!(
+        failures.is_empty(),
+        "{} of the registered stacks do not match their snapshot:\n{}",
+        failures.len(),
+        failures.join("\n")
     );
-    let bytes = synthesized
-        .expect("a stack without errors is lowered")
-        .render()
-        .expect("renders");
-    let text = String::from_utf8(bytes).expect("JSON is UTF-8");
-    insta::with_settings!({
-        snapshot_path => "../snapshots",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!(format!("synth@{name}"), text);
-    });
 }
 
-/// Every registered stack, from the registry: a new stack needs no edit here. Each stack is
-/// compared before the test fails, so one broken stack does not hide another; a new or
-/// changed stack leaves `snapshots/synth@<stack>.snap.new` to review.
 #[test]
-fn every_registered_stack_matches_its_snapshot() {
-    let failures: Vec<String> = stacks::registry()
-        .names()
-        .filter_map(|name| {
-            std::panic::catch_unwind(|| assert_stack_snapshot(name))
-                .err()
-                .map(|_| format!("stack `{name}` does not match snapshots/synth@{name}.snap"))
-        })
-        .collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+fn every_registered_stack_matches_its_synth_snapshot() {
+    assert_snapshots(Kind::Synth);
+}
+
+#[test]
+fn every_registered_stack_matches_its_graph_snapshot() {
+    assert_snapshots(Kind::Graph);
+}
+
+#[test]
+fn every_snapshot_file_belongs_to_a_registered_stack() {
+    let orphans = snapshots::orphans(&stacks::registry(), &snapshots::repository_dir());
+    assert!(
+        orphans.is_empty(),
+        "snapshots of stacks that are not registered (renamed or removed?); delete them:\n{}",
+        orphans.join("\n")
+    );
+}
+
+/// The snapshot differs from the file synth writes only in presentation: collapsing the
+/// expanded strings of the committed snapshot gives back the exact bytes of `main.tf.json`.
+#[test]
+fn synth_snapshots_collapse_to_exactly_the_bytes_synth_writes() {
+    let registry = stacks::registry();
+    for name in registry.names() {
+        let path = snapshots::repository_dir().join(format!("synth@{name}.snap"));
+        let committed = std::fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+        // insta's header is `---`, metadata lines, `---`; the snapshot follows.
+        let body = committed
+            .splitn(3, "---\n")
+            .nth(2)
+            .unwrap_or_else(|| panic!("{} has no insta header", path.display()));
+        let expanded = Json::parse(body.as_bytes())
+            .unwrap_or_else(|error| panic!("{} is not JSON: {error}", path.display()));
+        let written = String::from_utf8(support::main_tf_json(&registry, name)).expect("UTF-8");
+        assert!(
+            review::collapse(&expanded).to_pretty() == written,
+            "stack `{name}`: {} collapsed is not what synth writes",
+            path.display()
+        );
+    }
+}
+
+/// Every `container_definitions` is shown line by line in the review form.
+#[test]
+fn container_definitions_are_expanded_for_review() {
+    let registry = stacks::registry();
+    let mut seen = 0;
+    for name in registry.names() {
+        let review = Json::parse(Kind::Synth.render(&registry, name).as_bytes()).expect("JSON");
+        let resources = review.get("resource").and_then(Json::as_object);
+        for blocks in resources.into_iter().flat_map(|types| types.values()) {
+            for (label, block) in blocks.as_object().into_iter().flatten() {
+                if let Some(definitions) = block.get("container_definitions") {
+                    assert!(
+                        matches!(definitions.get(review::JSON_TEXT), Some(Json::Array(_))),
+                        "stack `{name}`, `{label}`: container_definitions not expanded"
+                    );
+                    seen += 1;
+                }
+            }
+        }
+    }
+    assert!(seen > 0, "no container_definitions in any registered stack");
 }

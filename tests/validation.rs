@@ -14,7 +14,7 @@ use ecsynth::model::{
     ClassicLoadBalancerId, ClassicTraffic, Compute, Container, Deployment, DeploymentConfig,
     Ec2Capacity, Exposure, Input, Listener, LoadBalancer, LoadBalancerId, Network, NetworkMode,
     Protocol, Rolling, Route, RuleMatch, Service, Stack, Step, StepScaling, TargetHealthCheck,
-    TaskSize, Traffic, Volume,
+    TaskSize, Traffic, Volume, VolumeSource,
 };
 use ecsynth::registry::Registry;
 use support::{out_arg, run};
@@ -1387,7 +1387,8 @@ fn host_path_volumes_need_ec2_and_lose_their_data_with_the_instance() {
             service.volumes.push(Volume::host_path("data", "/srv/data"));
         }),
         ["error: stack `shop` › service `api` › `volumes.data`: host path `/srv/data` needs EC2 \
-          capacity; Fargate tasks have no host; keep data that must survive the task outside it"]
+          capacity; Fargate tasks have no host; use `Volume::efs` for data that must survive the \
+          task"]
     );
     assert_eq!(
         worker(|_, service| {
@@ -1396,7 +1397,39 @@ fn host_path_volumes_need_ec2_and_lose_their_data_with_the_instance() {
         }),
         ["warning: stack `shop` › service `worker` › `volumes.data`: host path `/srv/data` lives \
           on one instance: its data is lost when the instance is replaced (scale-in, AMI \
-          refresh)"]
+          refresh); use `Volume::efs` for data that must survive"]
+    );
+}
+
+#[test]
+fn efs_root_directories_and_mount_paths() {
+    assert_eq!(
+        problems(|_, service| {
+            let mut volume = Volume::efs("data", 1000, 1000);
+            if let VolumeSource::Efs(efs) = &mut volume.source {
+                efs.root_directory = "/".into();
+            }
+            service.volumes.push(volume);
+            service.containers[0] = service.containers[0].clone().mount("data", "data");
+        }),
+        [
+            "error: stack `shop` › service `api` › `volumes.data.root_directory`: `/` must be an \
+             absolute directory below `/` of at most 100 characters; each volume gets its own \
+             directory on its file system",
+            "error: stack `shop` › service `api` › container `app` › `mount_points`: `data` is \
+             not an absolute path in the container",
+        ]
+    );
+    assert_eq!(
+        problems(|_, service| {
+            service.volumes.push(Volume::efs("data", 1000, 1000));
+            service.volumes.push(Volume::scratch("tmp"));
+            service.containers[0] = service.containers[0]
+                .clone()
+                .mount("data", "/data")
+                .mount("tmp", "/tmp");
+        }),
+        Vec::<String>::new()
     );
 }
 
@@ -1419,7 +1452,7 @@ fn mounts_name_a_volume_of_the_service() {
              `cache` is not a volume of this service; volumes: data",
             "warning: stack `shop` › service `worker` › `volumes.data`: host path `/srv/data` \
              lives on one instance: its data is lost when the instance is replaced (scale-in, \
-             AMI refresh)",
+             AMI refresh); use `Volume::efs` for data that must survive",
         ]
     );
 }
@@ -1840,25 +1873,31 @@ fn check_of_fresh_output_exits_0_and_writes_nothing() {
 }
 
 #[test]
-fn check_of_stale_output_exits_1_naming_stack_file_and_resources() {
+fn check_of_stale_output_exits_1_naming_stack_file_resources_and_attributes() {
+    use ecsynth::review::Json;
     let dir = support::scratch_dir("check-stale");
     synth_all(&dir);
     let main = dir.join("prod").join("main.tf.json");
-    let mut json: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&main).expect("read")).expect("JSON");
-    let resources = json["resource"].as_object_mut().expect("resources");
+    // Edited with key order kept, as a hand edit would.
+    let mut json = Json::parse(&fs::read(&main).expect("read")).expect("JSON");
+    let resources = json
+        .get_mut("resource")
+        .and_then(Json::as_object_mut)
+        .expect("resources");
     // One resource edited, one removed from disk (so added by synth), one only on disk.
-    resources["aws_lb"]["web"]["internal"] = serde_json::Value::Bool(true);
-    resources
-        .get_mut("aws_ecs_cluster")
-        .and_then(|clusters| clusters.as_object_mut())
-        .expect("cluster")
+    *resources["aws_lb"]
+        .get_mut("web")
+        .and_then(|lb| lb.get_mut("internal"))
+        .expect("aws_lb.web.internal") = Json::Bool(true);
+    resources["aws_ecs_cluster"]
+        .as_object_mut()
+        .expect("clusters")
         .clear();
     resources.insert(
         "aws_sqs_queue".into(),
-        serde_json::json!({"jobs": {"name": "jobs"}}),
+        Json::parse(br#"{"jobs": {"name": "jobs"}}"#).expect("JSON"),
     );
-    fs::write(&main, serde_json::to_string_pretty(&json).expect("JSON")).expect("write");
+    fs::write(&main, json.to_pretty()).expect("write");
     let before = fs::read(&main).expect("read");
 
     let (code, stdout, stderr) = run(
@@ -1870,24 +1909,100 @@ fn check_of_stale_output_exits_1_naming_stack_file_and_resources() {
         stdout,
         format!("up to date: stack `dev` ({})\n", dir.join("dev").display())
     );
-    assert_eq!(
-        stderr,
-        format!(
-            "error: stack `prod`: {} is out of date\n  \
-             changed: aws_lb.web\n  \
-             added: aws_ecs_cluster.main\n  \
+    let head = format!(
+        "error: stack `prod`: {} is out of date\n  \
+         changed: aws_lb.web\n    \
+         internal: true → false\n    \
+         --- aws_lb.web on disk\n    \
+         +++ aws_lb.web from synth\n    \
+         @@ ",
+        main.display()
+    );
+    assert!(stderr.starts_with(&head), "{stderr}");
+    assert!(
+        stderr.contains("\n    -  \"internal\": true,\n    +  \"internal\": false,\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with(&format!(
+            "\n  added: aws_ecs_cluster.main\n  \
              removed: aws_sqs_queue.jobs\n\
              error: committed output is stale; run `ecsynth synth prod --out {}` and commit \
              the result\n",
-            main.display(),
             out_arg(&dir)
-        )
+        )),
+        "{stderr}"
     );
     assert_eq!(
         fs::read(&main).expect("read"),
         before,
         "--check writes nothing"
     );
+}
+
+/// A one-character change inside `container_definitions` (JSON text in one long string) is
+/// one attribute path and one changed line of the diff, in every registered stack.
+#[test]
+fn check_shows_a_changed_image_tag_as_one_line() {
+    use ecsynth::review::Json;
+    let dir = support::scratch_dir("check-image");
+    synth_all(&dir);
+    for name in stacks::registry().names() {
+        let main = dir.join(name).join("main.tf.json");
+        let text = fs::read_to_string(&main).expect("read");
+        let json = Json::parse(text.as_bytes()).expect("JSON");
+        let Some((label, image)) = json
+            .get("resource")
+            .and_then(|resources| resources.get("aws_ecs_task_definition"))
+            .and_then(Json::as_object)
+            .and_then(|tasks| tasks.first())
+            .map(|(label, task)| {
+                let definitions = task
+                    .get("container_definitions")
+                    .and_then(Json::as_str)
+                    .expect("JSON text");
+                let definitions = Json::parse(definitions.as_bytes()).expect("JSON");
+                let Json::Array(containers) = definitions else {
+                    panic!("container_definitions is a list");
+                };
+                let image = containers[0].get("image").and_then(Json::as_str);
+                (label.clone(), image.expect("image").to_owned())
+            })
+        else {
+            continue;
+        };
+        let stale = format!("{}X", image.strip_suffix(|_| true).expect("not empty"));
+        let escaped = |image: &str| format!("\\\"image\\\":\\\"{image}\\\"");
+        assert_eq!(text.matches(&escaped(&image)).count(), 1, "stack `{name}`");
+        fs::write(&main, text.replace(&escaped(&image), &escaped(&stale))).expect("write");
+
+        let (code, _, stderr) = run(
+            &stacks::registry(),
+            &["synth", name, "--check", "--out", &out_arg(&dir)],
+        );
+        assert_eq!(code, 1, "{stderr}");
+        let address = format!("aws_ecs_task_definition.{label}");
+        assert!(
+            stderr.starts_with(&format!(
+                "error: stack `{name}`: {} is out of date\n  \
+                 changed: {address}\n    \
+                 container_definitions[0].image: \"{stale}\" → \"{image}\"\n    \
+                 --- {address} on disk\n",
+                main.display()
+            )),
+            "{stderr}"
+        );
+        let removed: Vec<&str> = stderr
+            .lines()
+            .filter(|line| line.starts_with("    -") && !line.starts_with("    ---"))
+            .collect();
+        let added: Vec<&str> = stderr
+            .lines()
+            .filter(|line| line.starts_with("    +") && !line.starts_with("    +++"))
+            .collect();
+        assert_eq!(removed, [format!("    -        \"image\": \"{stale}\",")]);
+        assert_eq!(added, [format!("    +        \"image\": \"{image}\",")]);
+    }
 }
 
 #[test]

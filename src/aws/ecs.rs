@@ -44,6 +44,21 @@ pub struct TaskVolume {
     pub name: Expr,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_path: Option<Expr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub efs_volume_configuration: Option<EfsVolumeConfiguration>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EfsVolumeConfiguration {
+    pub file_system_id: Expr,
+    pub transit_encryption: Expr,
+    pub authorization_config: EfsAuthorizationConfig,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EfsAuthorizationConfig {
+    pub access_point_id: Expr,
+    pub iam: Expr,
 }
 
 #[derive(Debug, Serialize)]

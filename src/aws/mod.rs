@@ -8,6 +8,7 @@
 mod codedeploy;
 mod ec2;
 mod ecs;
+mod efs;
 mod elb;
 mod iam;
 mod monitoring;
@@ -17,6 +18,7 @@ mod provider;
 pub use codedeploy::*;
 pub use ec2::*;
 pub use ecs::*;
+pub use efs::*;
 pub use elb::*;
 pub use iam::*;
 pub use monitoring::*;

@@ -20,6 +20,7 @@ mod scaling;
 mod service;
 mod targets;
 mod templates;
+mod volumes;
 
 use std::collections::HashSet;
 
@@ -35,8 +36,9 @@ use crate::tf::{Document, Expr, List, Output, Ref, TerraformSettings, Variable};
 
 /// The Terraform version the output needs (`lifecycle` and JSON features used here).
 const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
-/// 5.35.0 broke `ignore_changes` on listener default actions; 5.36.0 fixed it.
-const REQUIRED_AWS_PROVIDER: &str = ">= 5.36";
+/// 5.35.0 broke `ignore_changes` on listener default actions; 5.36.0 fixed it. The tests
+/// validate and apply against 5.x only, so an online `init` must not pick 6.x.
+const REQUIRED_AWS_PROVIDER: &str = ">= 5.36, < 6.0";
 
 /// Everything lowering needs to refer back to while it adds a stack's resources.
 pub(crate) struct Context<'a> {

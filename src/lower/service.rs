@@ -2,17 +2,17 @@
 
 use super::lifecycle::{self, SERVICE_RULES};
 use super::targets::{self, Attached};
-use super::{discovery, policy, Context, LoweredService, TaskShape};
+use super::{discovery, policy, volumes, Context, LoweredService, TaskShape};
 use crate::aws::{
     CapacityProviderStrategy, CloudwatchLogGroup, ContainerDefinition, ContainerHealthCheck,
     ContainerMountPoint, DeploymentCircuitBreaker, DeploymentController, EcsService,
     EcsTaskDefinition, IamRole, IamRolePolicy, IamRolePolicyAttachment, KeyValue, LogConfiguration,
     NetworkConfiguration, OrderedPlacementStrategy, PlacementConstraint, PortMapping,
-    RuntimePlatform, RuntimePlatformFile, SecretRef, SecurityGroup, Tags, TaskVolume, Ulimit,
+    RuntimePlatform, RuntimePlatformFile, SecretRef, SecurityGroup, Tags, Ulimit,
     VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{self, aws_name, label};
-use crate::model::{Compute, Container, Deployment, NetworkMode, Service, VolumeSource};
+use crate::model::{Compute, Container, Deployment, NetworkMode, Service};
 use crate::tf::{List, Meta, Ref};
 
 const TASK_EXECUTION_POLICY: &str =
@@ -37,7 +37,8 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
     );
     let (execution_role, task_role) = roles(context, service, &name);
     let attached = targets::lower(context, service);
-    let task_security_group = task_network(context, service, &name, &attached);
+    let tasks = task_network(context, service, &name, &attached);
+    let task_security_group = tasks.own.then(|| tasks.group.clone());
 
     let network_mode = service.compute.network_mode();
     let containers: Vec<ContainerDefinition> = service
@@ -66,7 +67,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
             Compute::Ec2(_) => None,
         },
     };
-    let volume = task_volumes(service);
+    let (volume, mount_targets) = volumes::lower(context, service, &task_role, &tasks.group);
     let task_definition = context.doc.add(
         &name,
         EcsTaskDefinition {
@@ -98,6 +99,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
     // capacity provider must belong to the cluster before the service names it.
     let depends_on = std::iter::once(log_group.dependency())
         .chain(attached.dependencies.iter().cloned())
+        .chain(mount_targets)
         .chain(match &service.compute {
             Compute::Ec2(_) => context.cluster_capacity.as_ref().map(Ref::dependency),
             Compute::Fargate(_) => None,
@@ -184,6 +186,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
             comment,
             depends_on,
             lifecycle,
+            ..Meta::default()
         },
     );
     LoweredService {
@@ -197,19 +200,6 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
         containers,
         task,
     }
-}
-
-fn task_volumes(service: &Service) -> Vec<TaskVolume> {
-    service
-        .volumes
-        .iter()
-        .map(|volume| TaskVolume {
-            name: (&volume.name).into(),
-            host_path: match &volume.source {
-                VolumeSource::HostPath(path) => Some(path.into()),
-            },
-        })
-        .collect()
 }
 
 /// The execution role pulls images, writes logs and reads secrets for ECS; the task role is
@@ -281,50 +271,64 @@ fn roles(context: &mut Context, service: &Service, name: &str) -> (Ref<IamRole>,
     (execution_role, task_role)
 }
 
-/// Who may reach the tasks: under awsvpc their own security group, open only to their load
-/// balancer on the service port; on bridge or host networking the instances' security group,
-/// open to the load balancer on the ports the tasks bind. `None` when tasks use the
-/// instance's network.
+/// The security group the tasks' traffic comes from: their own under awsvpc, open only to
+/// their load balancer on the service port; the instances' on bridge or host networking,
+/// open to the load balancer on the ports the tasks bind there.
+pub(crate) struct TaskGroup {
+    pub group: Ref<SecurityGroup>,
+    /// The tasks have this group to themselves (awsvpc).
+    pub own: bool,
+}
+
 fn task_network(
     context: &mut Context,
     service: &Service,
     name: &str,
     attached: &Attached,
-) -> Option<Ref<SecurityGroup>> {
+) -> TaskGroup {
     let stack = context.stack;
     let network_mode = service.compute.network_mode();
-    if network_mode != NetworkMode::Awsvpc {
-        if let (Compute::Ec2(ec2), Some(lb_group), Some(port)) = (
-            &service.compute,
-            &attached.load_balancer_security_group,
-            attached.port,
-        ) {
-            let instances = context.capacity[&ec2.capacity_provider]
-                .instance_security_group
-                .clone();
+    if let (Compute::Ec2(ec2), NetworkMode::Bridge | NetworkMode::Host) =
+        (&service.compute, network_mode)
+    {
+        let instances = context.capacity[&ec2.capacity_provider]
+            .instance_security_group
+            .clone();
+        if let (Some(lb_group), Some(port)) =
+            (&attached.load_balancer_security_group, attached.port)
+        {
             // Behind a target group, bridge tasks get a dynamic host port; a classic ELB and
-            // host networking use the container port itself.
-            let (from, to) = match (network_mode, &attached.attachment) {
-                (NetworkMode::Bridge, targets::Attachment::Classic(_)) | (NetworkMode::Host, _) => {
-                    (port, port)
+            // host networking use fixed ports: every instance port the ELB sends to.
+            let ranges: Vec<(u16, u16)> = match (&attached.attachment, service.classic_traffic()) {
+                (targets::Attachment::Classic(_), Some(classic)) => {
+                    let mut ports: Vec<u16> = stack
+                        .classic_load_balancer(classic.load_balancer)
+                        .map(|elb| elb.listeners.iter().map(|l| l.instance_port).collect())
+                        .unwrap_or_default();
+                    ports.sort_unstable();
+                    ports.dedup();
+                    ports.into_iter().map(|port| (port, port)).collect()
                 }
-                _ => DYNAMIC_PORTS,
+                _ if network_mode == NetworkMode::Host => vec![(port, port)],
+                _ => vec![DYNAMIC_PORTS],
             };
-            let lb_label = lb_group
-                .address()
-                .rsplit('.')
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            let rule = format!(
-                "{lb_label}_to_{}_{from}_{to}",
-                instances.address().rsplit('.').next().unwrap_or_default()
-            );
-            if context.shared_rules.insert(rule.clone()) {
-                allow_between(context, &rule, lb_group, &instances, from, to, "instances");
+            let lb_label = lb_group.address().rsplit('.').next().unwrap_or_default();
+            let instances_label = instances.address().rsplit('.').next().unwrap_or_default();
+            for (from, to) in ranges {
+                let rule = if from == to {
+                    format!("{lb_label}_to_{instances_label}_{from}")
+                } else {
+                    format!("{lb_label}_to_{instances_label}_{from}_{to}")
+                };
+                if context.shared_rules.insert(rule.clone()) {
+                    allow_between(context, &rule, lb_group, &instances, from, to, "instances");
+                }
             }
         }
-        return None;
+        return TaskGroup {
+            group: instances,
+            own: false,
+        };
     }
     let group = context.doc.add(
         &format!("{name}_tasks"),
@@ -374,7 +378,7 @@ fn task_network(
             referenced_security_group_id: None,
         }),
     );
-    Some(group)
+    TaskGroup { group, own: true }
 }
 
 /// An ingress rule on `to` from `from` and the matching egress rule, for ports `first`–`last`.

@@ -28,8 +28,8 @@ pub use load_balancer::{
 };
 pub use scaling::{Step, StepScaling};
 pub use service::{
-    Container, ContainerHealthCheck, MountPoint, Port, PortProtocol, Secret, Service, TaskSize,
-    Ulimit, Volume, VolumeSource,
+    Container, ContainerHealthCheck, EfsVolume, MountPoint, Port, PortProtocol, Secret, Service,
+    TaskSize, Ulimit, Volume, VolumeSource,
 };
 pub use stack::{Backend, Cluster, Input, Network, Stack};
 pub use traffic::{ClassicTraffic, ContainerPort, Exposure, Route, RuleMatch, Traffic};

@@ -411,6 +411,29 @@ pub struct Volume {
 }
 
 impl Volume {
+    /// An encrypted EFS file system of its own, reached through an access point that creates
+    /// files as `uid`:`gid`, encrypted in transit and authorised by the task role. Survives
+    /// the task and the instance.
+    pub fn efs(name: &str, uid: u32, gid: u32) -> Volume {
+        Volume {
+            name: name.into(),
+            source: VolumeSource::Efs(EfsVolume {
+                uid,
+                gid,
+                root_directory: format!("/{name}"),
+            }),
+        }
+    }
+
+    /// Scratch space that lives as long as the task, for the paths an application writes to
+    /// next to a read-only root filesystem (`/tmp`).
+    pub fn scratch(name: &str) -> Volume {
+        Volume {
+            name: name.into(),
+            source: VolumeSource::Scratch,
+        }
+    }
+
     /// A directory of the EC2 instance. Its data is lost when the instance is replaced.
     pub fn host_path(name: &str, path: &str) -> Volume {
         Volume {
@@ -420,9 +443,21 @@ impl Volume {
     }
 }
 
-/// Where a volume's data lives. EFS, which survives the instance, is the next source to come.
+/// Where a volume's data lives.
 #[derive(Clone, Debug, PartialEq)]
 pub enum VolumeSource {
+    Efs(EfsVolume),
+    /// Empty at task start, gone with the task.
+    Scratch,
     /// A path on the instance (EC2 only).
     HostPath(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EfsVolume {
+    /// The POSIX user and group files are created as (Jenkins: 1000:1000).
+    pub uid: u32,
+    pub gid: u32,
+    /// Directory the access point exposes, created with mode 0755. Default: `/<volume name>`.
+    pub root_directory: String,
 }

@@ -100,3 +100,69 @@ pub fn run(registry: &ecsynth::registry::Registry, args: &[&str]) -> (u8, String
 pub fn out_arg(dir: &Path) -> String {
     dir.to_str().expect("UTF-8 path").to_owned()
 }
+
+/// The stack `name` of `registry`, validated and lowered; panics naming the stack and its
+/// diagnostics when it has errors or warnings (registered stacks have neither).
+pub fn synthesized(
+    registry: &ecsynth::registry::Registry,
+    name: &str,
+) -> ecsynth::synth::Synthesized {
+    let build = registry
+        .get(name)
+        .unwrap_or_else(|| panic!("stack `{name}` is not registered"));
+    let (synthesized, diagnostics) = ecsynth::synth::synthesize(&build());
+    let messages: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+    assert!(
+        messages.is_empty(),
+        "stack `{name}`: registered stacks synthesize without errors or warnings:\n{}",
+        messages.join("\n")
+    );
+    synthesized.expect("a stack without errors is lowered")
+}
+
+/// The bytes synth writes to `main.tf.json` for stack `name`.
+pub fn main_tf_json(registry: &ecsynth::registry::Registry, name: &str) -> Vec<u8> {
+    synthesized(registry, name)
+        .render()
+        .unwrap_or_else(|error| panic!("stack `{name}`: {error}"))
+}
+
+/// Runs the real `terraform validate` on the output of each of `names`, side by side
+/// (validation is dominated by loading the provider schema); returns one message per stack
+/// that fails, with Terraform's output.
+pub fn terraform_validate(registry: &ecsynth::registry::Registry, names: &[&str]) -> Vec<String> {
+    require_terraform();
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = names
+            .iter()
+            .map(|name| {
+                let bytes = main_tf_json(registry, name);
+                scope.spawn(move || validate_one(name, &bytes))
+            })
+            .collect();
+        runs.into_iter()
+            .filter_map(|run| run.join().expect("validation thread panicked"))
+            .collect()
+    })
+}
+
+/// `None` when valid, the Terraform output otherwise.
+fn validate_one(name: &str, main_tf_json: &[u8]) -> Option<String> {
+    // Kept between runs so that `terraform init` happens once per stack directory.
+    let dir = cached_dir(&format!("terraform-validate/{name}"));
+    std::fs::write(dir.join(ecsynth::synth::MAIN_FILE), main_tf_json).expect("write main.tf.json");
+    terraform_init(&dir);
+    let output = terraform(&dir, &["validate", "-no-color", "-json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+    let valid = output.status.success() && report["valid"] == true && report["warning_count"] == 0;
+    (!valid).then(|| {
+        format!(
+            "stack `{name}` failed terraform validate:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+pub mod artefacts;
+pub mod snapshots;

@@ -117,14 +117,13 @@ pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Servic
         Compute::Fargate(_) => {
             check_fargate_size(check, service);
             for volume in &service.volumes {
-                let VolumeSource::HostPath(host_path) = &volume.source;
-                {
+                if let VolumeSource::HostPath(host_path) = &volume.source {
                     check.error(
                         &path,
                         &format!("volumes.{}", volume.name),
                         format!(
                             "host path `{host_path}` needs EC2 capacity; Fargate tasks have no \
-                             host; keep data that must survive the task outside it"
+                             host; use `Volume::efs` for data that must survive the task"
                         ),
                     );
                 }
@@ -163,22 +162,45 @@ pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Servic
                 );
             }
             for volume in &service.volumes {
-                let VolumeSource::HostPath(host_path) = &volume.source;
-                {
+                if let VolumeSource::HostPath(host_path) = &volume.source {
                     check.warning(
                         &path,
                         &format!("volumes.{}", volume.name),
                         format!(
                             "host path `{host_path}` lives on one instance: its data is lost \
-                             when the instance is replaced (scale-in, AMI refresh)"
+                             when the instance is replaced (scale-in, AMI refresh); use \
+                             `Volume::efs` for data that must survive"
                         ),
                     );
                 }
             }
         }
     }
+    for volume in &service.volumes {
+        if let VolumeSource::Efs(efs) = &volume.source {
+            // EFS CreateAccessPoint: RootDirectory.Path is 1 to 100 characters, absolute.
+            let root = &efs.root_directory;
+            if !root.starts_with('/') || root == "/" || root.chars().count() > 100 {
+                check.error(
+                    &path,
+                    &format!("volumes.{}.root_directory", volume.name),
+                    format!(
+                        "`{root}` must be an absolute directory below `/` of at most 100 \
+                         characters; each volume gets its own directory on its file system"
+                    ),
+                );
+            }
+        }
+    }
     for container in &service.containers {
         for mount in &container.mount_points {
+            if !mount.path.starts_with('/') {
+                check.error(
+                    &super::container_path(service, container),
+                    "mount_points",
+                    format!("`{}` is not an absolute path in the container", mount.path),
+                );
+            }
             if !service
                 .volumes
                 .iter()

@@ -1,0 +1,53 @@
+use serde::Serialize;
+
+use super::{resource, Tags};
+use crate::tf::{Expr, List};
+
+#[derive(Debug, Serialize)]
+pub struct EfsFileSystem {
+    pub creation_token: Expr,
+    pub encrypted: bool,
+    pub performance_mode: Expr,
+    pub throughput_mode: Expr,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(EfsFileSystem = "aws_efs_file_system", attributes: [id, arn]);
+
+/// One per subnet, so a task in any availability zone mounts locally.
+#[derive(Debug, Serialize)]
+pub struct EfsMountTarget {
+    pub file_system_id: Expr,
+    pub subnet_id: Expr,
+    pub security_groups: List,
+}
+resource!(EfsMountTarget = "aws_efs_mount_target", attributes: [id]);
+
+#[derive(Debug, Serialize)]
+pub struct EfsAccessPoint {
+    pub file_system_id: Expr,
+    pub posix_user: PosixUser,
+    pub root_directory: RootDirectory,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(EfsAccessPoint = "aws_efs_access_point", attributes: [id, arn]);
+
+#[derive(Debug, Serialize)]
+pub struct PosixUser {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RootDirectory {
+    pub path: Expr,
+    pub creation_info: CreationInfo,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreationInfo {
+    pub owner_uid: u32,
+    pub owner_gid: u32,
+    pub permissions: Expr,
+}

@@ -1,0 +1,429 @@
+//! `ecsynth graph`: what a stack creates and how traffic and control flow between the resources,
+//! as a Mermaid flowchart (renders in pull requests as is) or a Graphviz `dot` graph.
+//!
+//! Built from the Terraform JSON synth writes, not from the model, so it knows no resource type:
+//! every `resource` (and `data`) block is a node labelled `type.name`; every `${type.name.attr}`
+//! reference inside a block is an arrow from the block to what it references, labelled with the
+//! referring attribute; `depends_on` entries are dotted arrows. A few references name where
+//! traffic comes *from* (a listener's `load_balancer_arn`, a service's
+//! `load_balancer.target_group_arn`); those arrows are turned round so that the picture reads
+//! load balancer → listener → target group → service → task definition. A block with
+//! `lifecycle.ignore_changes` is drawn dashed and lists what is owned outside Terraform, by owner
+//! when the block's `//` comment names one (`task_definition — CodeDeploy: …`).
+//!
+//! Nodes keep document order and arrows are sorted, so the output is the same on every run.
+
+use std::fmt::Write as _;
+
+use crate::review::Json;
+
+/// Output syntax.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Mermaid,
+    Dot,
+}
+
+/// Attribute paths (object keys joined by `.`, list positions left out) whose reference names
+/// the resource that sends traffic to the referring one; their arrows point the other way.
+const TRAFFIC_FROM_REFERENCED: &[&str] = &[
+    "load_balancer_arn",
+    "listener_arn",
+    "load_balancer.target_group_arn",
+];
+
+/// A block of the document.
+struct Node {
+    /// `type.name`, or `data.type.name`.
+    address: String,
+    /// `(owner, attributes)` in order of first appearance; owner `None` when no comment says.
+    owned: Vec<(Option<String>, Vec<String>)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EdgeKind {
+    Reference,
+    DependsOn,
+}
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Edge {
+    from: usize,
+    to: usize,
+    kind: EdgeKind,
+    /// Referring attributes, in order of first appearance.
+    labels: Vec<String>,
+}
+
+/// The stack's graph in `format`, from a parsed `main.tf.json`.
+pub fn render(document: &Json, format: Format) -> String {
+    let nodes = nodes(document);
+    let edges = edges(document, &nodes);
+    match format {
+        Format::Mermaid => mermaid(&nodes, &edges),
+        Format::Dot => dot(&nodes, &edges),
+    }
+}
+
+/// `(address, block)` of every resource and data block, in document order.
+fn blocks(document: &Json) -> Vec<(String, &Json)> {
+    let mut found = Vec::new();
+    for (top, prefix) in [("resource", ""), ("data", "data.")] {
+        let Some(types) = document.get(top).and_then(Json::as_object) else {
+            continue;
+        };
+        for (kind, blocks) in types {
+            for (name, block) in blocks.as_object().into_iter().flatten() {
+                found.push((format!("{prefix}{kind}.{name}"), block));
+            }
+        }
+    }
+    found
+}
+
+fn nodes(document: &Json) -> Vec<Node> {
+    blocks(document)
+        .into_iter()
+        .map(|(address, block)| Node {
+            address,
+            owned: owned(block),
+        })
+        .collect()
+}
+
+/// The block's `ignore_changes`, grouped by the owner its `//` comment names.
+fn owned(block: &Json) -> Vec<(Option<String>, Vec<String>)> {
+    let ignored = block
+        .get("lifecycle")
+        .and_then(|lifecycle| lifecycle.get("ignore_changes"));
+    let Some(Json::Array(ignored)) = ignored else {
+        return Vec::new();
+    };
+    let comment = block.get("//").and_then(Json::as_str).unwrap_or_default();
+    let mut groups: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    for attribute in ignored.iter().filter_map(Json::as_str) {
+        let owner = comment
+            .split(&format!("{attribute} — "))
+            .nth(1)
+            .and_then(|rest| rest.split_once(':'))
+            .map(|(owner, _)| owner.trim().to_owned());
+        match groups.iter_mut().find(|(known, _)| *known == owner) {
+            Some((_, attributes)) => attributes.push(attribute.to_owned()),
+            None => groups.push((owner, vec![attribute.to_owned()])),
+        }
+    }
+    groups
+}
+
+fn edges(document: &Json, nodes: &[Node]) -> Vec<Edge> {
+    let index_of = |address: &str| nodes.iter().position(|node| node.address == address);
+    let mut edges: Vec<Edge> = Vec::new();
+    let mut add = |from: usize, to: usize, kind: EdgeKind, label: &str| {
+        if from == to {
+            return;
+        }
+        match edges
+            .iter_mut()
+            .find(|edge| (edge.from, edge.to, edge.kind) == (from, to, kind))
+        {
+            Some(edge) if edge.labels.iter().any(|known| known == label) => {}
+            Some(edge) => edge.labels.push(label.to_owned()),
+            None => edges.push(Edge {
+                from,
+                to,
+                kind,
+                labels: vec![label.to_owned()],
+            }),
+        }
+    };
+    for (from, (_, block)) in blocks(document).into_iter().enumerate() {
+        let Some(attributes) = block.as_object() else {
+            continue;
+        };
+        for (attribute, value) in attributes {
+            match attribute.as_str() {
+                "//" | "lifecycle" => {}
+                "depends_on" => {
+                    let Json::Array(dependencies) = value else {
+                        continue;
+                    };
+                    for dependency in dependencies.iter().filter_map(Json::as_str) {
+                        if let Some(to) = index_of(dependency) {
+                            add(from, to, EdgeKind::DependsOn, "depends_on");
+                        }
+                    }
+                }
+                _ => {
+                    let mut found = Vec::new();
+                    references(value, attribute, &mut found);
+                    for (path, address) in found {
+                        let Some(to) = index_of(&address) else {
+                            continue;
+                        };
+                        if TRAFFIC_FROM_REFERENCED.contains(&path.as_str()) {
+                            add(to, from, EdgeKind::Reference, attribute);
+                        } else {
+                            add(from, to, EdgeKind::Reference, attribute);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    edges.sort();
+    edges
+}
+
+/// Every `(attribute path, referenced address)` in `value`, whose path is `path`.
+fn references(value: &Json, path: &str, found: &mut Vec<(String, String)>) {
+    match value {
+        Json::String(text) => {
+            for address in interpolated_addresses(text) {
+                found.push((path.to_owned(), address));
+            }
+        }
+        Json::Array(items) => {
+            for item in items {
+                references(item, path, found);
+            }
+        }
+        Json::Object(object) => {
+            for (key, value) in object {
+                references(value, &format!("{path}.{key}"), found);
+            }
+        }
+        Json::Null | Json::Bool(_) | Json::Number(_) => {}
+    }
+}
+
+/// The `type.name` (or `data.type.name`) of every traversal inside the `${…}` interpolations
+/// of a Terraform template string; `$${` is a literal and skipped. Candidates that are not
+/// blocks of the document (`var.x`, `local.y`) are dropped by the caller.
+fn interpolated_addresses(text: &str) -> Vec<String> {
+    let mut addresses = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let escaped = rest[..start].ends_with('$');
+        rest = &rest[start + 2..];
+        if escaped {
+            continue;
+        }
+        let mut depth = 1;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })
+            .map_or(rest.len(), |(index, _)| index);
+        addresses.extend(traversals(&rest[..end]));
+        rest = &rest[end..];
+    }
+    addresses
+}
+
+/// `a.b` or `data.a.b` prefixes of the dotted identifiers in an expression.
+fn traversals(expression: &str) -> Vec<String> {
+    let is_part = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut found = Vec::new();
+    let mut tokens = expression.split(|c: char| !(is_part(c) || c == '.'));
+    for token in tokens.by_ref() {
+        let parts: Vec<&str> = token.split('.').collect();
+        let starts_identifier = parts[0].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+        if !starts_identifier || parts.iter().any(|part| part.is_empty()) {
+            continue;
+        }
+        let wanted = if parts[0] == "data" { 3 } else { 2 };
+        if parts.len() >= wanted {
+            found.push(parts[..wanted].join("."));
+        }
+    }
+    found
+}
+
+const LEGEND: &str = "arrows: references, in the direction traffic and control flow; dotted: \
+                      depends_on; dashed boxes: attributes owned outside Terraform \
+                      (lifecycle.ignore_changes)";
+
+fn owned_lines(node: &Node) -> Vec<String> {
+    node.owned
+        .iter()
+        .map(|(owner, attributes)| match owner {
+            Some(owner) => format!("{owner} owns {}", attributes.join(", ")),
+            None => format!("ignore_changes {}", attributes.join(", ")),
+        })
+        .collect()
+}
+
+fn mermaid(nodes: &[Node], edges: &[Edge]) -> String {
+    let id = |node: &Node| {
+        node.address
+            .replace('.', "__")
+            .replace(|c: char| !(c.is_ascii_alphanumeric() || c == '_'), "_")
+    };
+    let escape = |text: &str| text.replace('"', "#quot;");
+    let mut out = format!("flowchart LR\n  %% {LEGEND}\n");
+    for node in nodes {
+        let mut label = escape(&node.address);
+        for line in owned_lines(node) {
+            let _ = write!(label, "<br/>{}", escape(&line));
+        }
+        let _ = writeln!(out, "  {}[\"{label}\"]", id(node));
+    }
+    for edge in edges {
+        let arrow = match edge.kind {
+            EdgeKind::Reference => "-->",
+            EdgeKind::DependsOn => "-.->",
+        };
+        let _ = writeln!(
+            out,
+            "  {} {arrow}|{}| {}",
+            id(&nodes[edge.from]),
+            escape(&edge.labels.join(", ")),
+            id(&nodes[edge.to])
+        );
+    }
+    let owned: Vec<String> = nodes
+        .iter()
+        .filter(|node| !node.owned.is_empty())
+        .map(id)
+        .collect();
+    if !owned.is_empty() {
+        out.push_str("  classDef owned stroke-dasharray: 6 4\n");
+        let _ = writeln!(out, "  class {} owned", owned.join(","));
+    }
+    out
+}
+
+fn dot(nodes: &[Node], edges: &[Edge]) -> String {
+    let escape = |text: &str| text.replace('\\', "\\\\").replace('"', "\\\"");
+    let quote = |text: &str| format!("\"{}\"", escape(text));
+    let mut out = format!(
+        "// {LEGEND}\ndigraph stack {{\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n  \
+         edge [fontname=\"Helvetica\", fontsize=10];\n"
+    );
+    for node in nodes {
+        let lines = owned_lines(node);
+        if lines.is_empty() {
+            let _ = writeln!(out, "  {};", quote(&node.address));
+        } else {
+            let label = std::iter::once(node.address.clone())
+                .chain(lines)
+                .map(|line| escape(&line))
+                .collect::<Vec<_>>()
+                .join("\\n");
+            let _ = writeln!(
+                out,
+                "  {} [label=\"{label}\", style=dashed];",
+                quote(&node.address)
+            );
+        }
+    }
+    for edge in edges {
+        let style = match edge.kind {
+            EdgeKind::Reference => "",
+            EdgeKind::DependsOn => ", style=dotted",
+        };
+        let _ = writeln!(
+            out,
+            "  {} -> {} [label={}{style}];",
+            quote(&nodes[edge.from].address),
+            quote(&nodes[edge.to].address),
+            quote(&edge.labels.join(", "))
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document() -> Json {
+        Json::parse(
+            r#"{
+              "resource": {
+                "aws_lb": {"web": {"name": "x"}},
+                "aws_lb_listener": {"web_prod": {
+                  "load_balancer_arn": "${aws_lb.web.arn}",
+                  "default_action": [{"target_group_arn": "${aws_lb_target_group.blue.arn}"}],
+                  "//": "default_action — CodeDeploy: rewrites it.",
+                  "lifecycle": {"ignore_changes": ["default_action", "tags"]}
+                }},
+                "aws_lb_target_group": {"blue": {"name": "$${not.a_reference}", "vpc_id": "${var.vpc_id}"}},
+                "aws_ecs_service": {"web": {
+                  "load_balancer": [{"target_group_arn": "${aws_lb_target_group.blue.arn}"}],
+                  "task_definition": "${aws_ecs_task_definition.web.arn}",
+                  "depends_on": ["aws_lb_listener.web_prod"]
+                }},
+                "aws_ecs_task_definition": {"web": {"family": "${format(\"%s\", aws_lb.web.name)}"}}
+              },
+              "output": {"dns": {"value": "${aws_lb.web.dns_name}"}}
+            }"#
+            .as_bytes(),
+        )
+        .expect("JSON")
+    }
+
+    #[test]
+    fn mermaid_follows_traffic_and_marks_owned_attributes() {
+        assert_eq!(
+            render(&document(), Format::Mermaid),
+            format!(
+                "flowchart LR
+  %% {LEGEND}
+  aws_lb__web[\"aws_lb.web\"]
+  aws_lb_listener__web_prod[\"aws_lb_listener.web_prod<br/>CodeDeploy owns default_action<br/>ignore_changes tags\"]
+  aws_lb_target_group__blue[\"aws_lb_target_group.blue\"]
+  aws_ecs_service__web[\"aws_ecs_service.web\"]
+  aws_ecs_task_definition__web[\"aws_ecs_task_definition.web\"]
+  aws_lb__web -->|load_balancer_arn| aws_lb_listener__web_prod
+  aws_lb_listener__web_prod -->|default_action| aws_lb_target_group__blue
+  aws_lb_target_group__blue -->|load_balancer| aws_ecs_service__web
+  aws_ecs_service__web -.->|depends_on| aws_lb_listener__web_prod
+  aws_ecs_service__web -->|task_definition| aws_ecs_task_definition__web
+  aws_ecs_task_definition__web -->|family| aws_lb__web
+  classDef owned stroke-dasharray: 6 4
+  class aws_lb_listener__web_prod owned
+"
+            )
+        );
+    }
+
+    #[test]
+    fn dot_has_the_same_nodes_and_arrows() {
+        let dot = render(&document(), Format::Dot);
+        assert!(dot.starts_with(&format!("// {LEGEND}\ndigraph stack {{\n")));
+        assert!(dot.contains(
+            "  \"aws_lb_listener.web_prod\" [label=\"aws_lb_listener.web_prod\\nCodeDeploy owns \
+             default_action\\nignore_changes tags\", style=dashed];\n"
+        ));
+        assert!(dot.contains(
+            "  \"aws_ecs_service.web\" -> \"aws_lb_listener.web_prod\" [label=\"depends_on\", \
+             style=dotted];\n"
+        ));
+        assert_eq!(dot.matches(" -> ").count(), 6);
+        assert!(dot.ends_with("}\n"));
+    }
+
+    #[test]
+    fn interpolations_yield_block_addresses_and_skip_escapes() {
+        assert_eq!(
+            interpolated_addresses(
+                "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.web.name} $${x.y} \
+                 ${jsonencode(data.aws_iam_policy_document.p.json)} ${var.subnet_ids[0]}"
+            ),
+            [
+                "aws_ecs_cluster.main",
+                "aws_ecs_service.web",
+                "data.aws_iam_policy_document.p",
+                "var.subnet_ids"
+            ]
+        );
+    }
+}

@@ -1,0 +1,187 @@
+//! Task volumes. An EFS volume gets a file system of its own (encrypted at rest), a mount
+//! target in every task subnet behind a security group open to the tasks only, an access
+//! point owning the files as the volume's user, and task-role permission to mount through
+//! that access point, encrypted in transit.
+
+use super::Context;
+use crate::aws::{
+    CreationInfo, EfsAccessPoint, EfsAuthorizationConfig, EfsFileSystem, EfsMountTarget,
+    EfsVolumeConfiguration, IamRole, IamRolePolicy, PosixUser, RootDirectory, SecurityGroup, Tags,
+    TaskVolume, VpcSecurityGroupIngressRule,
+};
+use crate::model::naming::{aws_name, label};
+use crate::model::{EfsVolume, Service, Volume, VolumeSource};
+use crate::tf::{Dependency, Expr, List, Meta, Ref};
+
+const NFS_PORT: u16 = 2049;
+
+/// The task definition's volumes, and what the ECS service must wait for (mount targets).
+pub fn lower(
+    context: &mut Context,
+    service: &Service,
+    task_role: &Ref<IamRole>,
+    tasks: &Ref<SecurityGroup>,
+) -> (Vec<TaskVolume>, Vec<Dependency>) {
+    let mut dependencies = Vec::new();
+    let volumes = service
+        .volumes
+        .iter()
+        .map(|volume| match &volume.source {
+            VolumeSource::HostPath(path) => TaskVolume {
+                name: (&volume.name).into(),
+                host_path: Some(path.into()),
+                efs_volume_configuration: None,
+            },
+            VolumeSource::Scratch => TaskVolume {
+                name: (&volume.name).into(),
+                host_path: None,
+                efs_volume_configuration: None,
+            },
+            VolumeSource::Efs(efs) => {
+                let (configuration, mount_targets) =
+                    file_system(context, service, volume, efs, task_role, tasks);
+                dependencies.extend(mount_targets);
+                TaskVolume {
+                    name: (&volume.name).into(),
+                    host_path: None,
+                    efs_volume_configuration: Some(configuration),
+                }
+            }
+        })
+        .collect();
+    (volumes, dependencies)
+}
+
+fn file_system(
+    context: &mut Context,
+    service: &Service,
+    volume: &Volume,
+    efs: &EfsVolume,
+    task_role: &Ref<IamRole>,
+    clients: &Ref<SecurityGroup>,
+) -> (EfsVolumeConfiguration, Vec<Dependency>) {
+    let stack = context.stack;
+    let name = format!("{}_{}", label(&service.name), label(&volume.name));
+    let aws = aws_name(&stack.name, &[&service.name, &volume.name]);
+    let mut tags = Tags::new();
+    tags.insert("Name".into(), Expr::from(&aws));
+    let file_system = context.doc.add(
+        &name,
+        EfsFileSystem {
+            creation_token: (&aws).into(),
+            encrypted: true,
+            performance_mode: "generalPurpose".into(),
+            throughput_mode: "elastic".into(),
+            tags,
+        },
+    );
+    // `clients`: the tasks' own group under awsvpc; the instances' for bridge and host tasks,
+    // which mount through the instance.
+    let group = context.doc.add(
+        &format!("{name}_efs"),
+        SecurityGroup {
+            name: aws_name(&stack.name, &[&service.name, &volume.name, "efs"]).into(),
+            description: format!(
+                "Mount targets of volume {} of service {}",
+                volume.name, service.name
+            )
+            .into(),
+            vpc_id: context.vpc_id.clone(),
+            tags: Tags::new(),
+        },
+    );
+    context.doc.add(
+        &format!("{name}_efs_from_tasks"),
+        VpcSecurityGroupIngressRule {
+            security_group_id: group.id(),
+            description: format!("NFS from the tasks of {}", service.name).into(),
+            ip_protocol: "tcp".into(),
+            from_port: Some(NFS_PORT),
+            to_port: Some(NFS_PORT),
+            cidr_ipv4: None,
+            referenced_security_group_id: Some(clients.id()),
+        },
+    );
+    let mount_target = |subnet_id: Expr| EfsMountTarget {
+        file_system_id: file_system.id(),
+        subnet_id,
+        security_groups: List::Items(vec![group.id()]),
+    };
+    let mount_targets: Vec<Dependency> = match context.subnet_ids.clone() {
+        // Subnets known only at plan time: one mount target per element.
+        List::Whole(subnets) => {
+            let target = mount_target(context.doc.each_value());
+            vec![context
+                .doc
+                .add_with(
+                    &name,
+                    target,
+                    Meta {
+                        for_each: Some(Expr::call("toset", [subnets])),
+                        ..Meta::default()
+                    },
+                )
+                .dependency()]
+        }
+        List::Items(subnets) => subnets
+            .into_iter()
+            .enumerate()
+            .map(|(n, subnet)| {
+                context
+                    .doc
+                    .add(&format!("{name}_{n}"), mount_target(subnet))
+                    .dependency()
+            })
+            .collect(),
+    };
+    let access_point = context.doc.add(
+        &name,
+        EfsAccessPoint {
+            file_system_id: file_system.id(),
+            posix_user: PosixUser {
+                uid: efs.uid,
+                gid: efs.gid,
+            },
+            root_directory: RootDirectory {
+                path: (&efs.root_directory).into(),
+                creation_info: CreationInfo {
+                    owner_uid: efs.uid,
+                    owner_gid: efs.gid,
+                    permissions: "0755".into(),
+                },
+            },
+            tags: Tags::new(),
+        },
+    );
+    // Mounting and writing through this access point only; no root access.
+    let policy = Expr::concat([
+        Expr::from(
+            "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\
+             [\"elasticfilesystem:ClientMount\",\"elasticfilesystem:ClientWrite\"],\
+             \"Resource\":\"",
+        ),
+        file_system.arn(),
+        Expr::from("\",\"Condition\":{\"StringEquals\":{\"elasticfilesystem:AccessPointArn\":\""),
+        access_point.arn(),
+        Expr::from("\"}}}]}"),
+    ]);
+    context.doc.add(
+        &format!("{name}_efs"),
+        IamRolePolicy {
+            name: format!("mount-{}", volume.name).into(),
+            role: task_role.id(),
+            policy,
+        },
+    );
+    (
+        EfsVolumeConfiguration {
+            file_system_id: file_system.id(),
+            transit_encryption: "ENABLED".into(),
+            authorization_config: EfsAuthorizationConfig {
+                access_point_id: access_point.id(),
+                iam: "ENABLED".into(),
+            },
+        },
+        mount_targets,
+    )
+}

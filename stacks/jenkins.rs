@@ -1,0 +1,65 @@
+//! A Jenkins controller on ECS (seed 000): one task on EC2 behind a classic ELB, because
+//! inbound agents speak plain TCP on 50000 next to the web UI; `jenkins_home` on EFS so it
+//! survives the instance; a rolling deployment that never runs two controllers.
+
+use ecsynth::model::{
+    ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicTraffic, Compute, Container,
+    Ec2Capacity, Exposure, Rolling, Service, Stack, TaskSize, Volume,
+};
+
+const CERTIFICATE: &str =
+    "arn:aws:acm:eu-west-1:123456789012:certificate/8d2e4b6a-1c3f-4a5e-9b7d-0f1e2d3c4b5a";
+const WEB_PORT: u16 = 8080;
+const AGENT_PORT: u16 = 50000;
+/// The `jenkins` user of the official image.
+const JENKINS_UID: u32 = 1000;
+
+pub fn jenkins() -> Stack {
+    let mut stack = Stack::new("jenkins", "eu-west-1");
+    stack
+        .tag("Application", "jenkins")
+        .tag("Owner", "platform-team")
+        .cluster_name("jenkins");
+    let controllers =
+        stack.add_capacity_provider(Ec2Capacity::new("controller", "m6i.large").size(1, 2));
+    let elb = stack.add_classic_load_balancer(
+        ClassicLoadBalancer::new(
+            "controller",
+            vec![
+                ClassicListener::https(443, WEB_PORT, CERTIFICATE),
+                // Kept for agents and health checkers that only speak HTTP inside the network.
+                ClassicListener::http(80, WEB_PORT),
+                ClassicListener::tcp(AGENT_PORT, AGENT_PORT),
+            ],
+            ClassicHealthCheck::http(WEB_PORT, "/login"),
+        )
+        .internal()
+        .allowed_cidrs(&["10.0.0.0/8"])
+        // Agents hold their connection open between builds.
+        .idle_timeout(3600),
+    );
+    let controller = Container::new("jenkins", "jenkins/jenkins:2.479.2-lts-jdk17")
+        .port(WEB_PORT)
+        .port(AGENT_PORT)
+        .reserve(1024, 3072)
+        .env("JAVA_OPTS", "-Djenkins.install.runSetupWizard=false")
+        .mount("jenkins_home", "/var/jenkins_home")
+        .mount("tmp", "/tmp");
+    let web = controller.target(WEB_PORT);
+    stack.add_service(
+        Service::new("controller", TaskSize::new(2048, 4096))
+            .compute(Compute::ec2(controllers))
+            .container(controller)
+            .volume(Volume::efs("jenkins_home", JENKINS_UID, JENKINS_UID))
+            .volume(Volume::scratch("tmp"))
+            .rolling(
+                Rolling::behind(Exposure::Classic(ClassicTraffic::new(elb, web)))
+                    .stop_before_start(),
+            )
+            .desired_count(1)
+            // Jenkins loads its plugins before /login answers.
+            .health_check_grace_period_seconds(300)
+            .log_retention_days(90),
+    );
+    stack
+}
