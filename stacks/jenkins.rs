@@ -35,6 +35,7 @@ pub fn jenkins() -> Stack {
         )
         .internal()
         .allowed_cidrs(&["10.0.0.0/8"])
+        .access_logs(super::ACCESS_LOG_BUCKET, "jenkins/controller")
         // Agents hold their connection open between builds.
         .idle_timeout(3600),
     );

@@ -1,5 +1,5 @@
-//! The KMS key encrypting the stack's log groups: created by the stack unless the stack names
-//! one (`Stack::log_kms_key`).
+//! The KMS key encrypting the stack's log groups, and its EFS file systems: created by the
+//! stack unless the stack names one (`Stack::log_kms_key`).
 
 use serde_json::json;
 
@@ -69,7 +69,7 @@ pub fn lower_key(context: &mut Context) -> Option<Expr> {
     let key = context.doc.add_with(
         "logs",
         KmsKey {
-            description: format!("Log groups of stack {}", stack.name).into(),
+            description: format!("Log groups and file systems of stack {}", stack.name).into(),
             enable_key_rotation: true,
             deletion_window_in_days: 30,
             policy: Expr::concat(parts),

@@ -302,6 +302,9 @@ pub struct ClassicLoadBalancer {
     pub connection_draining_seconds: u32,
     /// Default: on.
     pub cross_zone: bool,
+    /// Where the ELB writes its access logs (every 5 minutes). Default: none, as for
+    /// [`LoadBalancer::access_logs`].
+    pub access_logs: Option<AccessLogs>,
 }
 
 impl ClassicLoadBalancer {
@@ -320,6 +323,7 @@ impl ClassicLoadBalancer {
             idle_timeout: 60,
             connection_draining_seconds: 300,
             cross_zone: true,
+            access_logs: None,
         }
     }
 
@@ -340,6 +344,16 @@ impl ClassicLoadBalancer {
 
     pub fn connection_draining_seconds(mut self, seconds: u32) -> ClassicLoadBalancer {
         self.connection_draining_seconds = seconds;
+        self
+    }
+
+    /// Writes access logs to `bucket` under `prefix`, every 5 minutes. The bucket must allow
+    /// the region's Elastic Load Balancing account to write.
+    pub fn access_logs(mut self, bucket: &str, prefix: &str) -> ClassicLoadBalancer {
+        self.access_logs = Some(AccessLogs {
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+        });
         self
     }
 
