@@ -25,8 +25,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ecsynth::model::{
-    BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener, LoadBalancer,
-    Network, Service, Severity, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
+    Backend, BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener,
+    LoadBalancer, Network, Service, Severity, Stack, StepScaling, TargetHealthCheck, TaskSize,
+    Traffic,
 };
 use ecsynth::synth::synthesize;
 
@@ -99,6 +100,7 @@ fn main() {
 /// balancer, built like `stacks/web.rs` and `stacks/mod.rs` build theirs.
 fn stack(environment: &str, services: usize) -> Stack {
     let mut stack = Stack::new(environment, "eu-west-1");
+    stack.backend(Backend::Local);
     stack
         .tag("Application", "storefront")
         .tag("Environment", environment)

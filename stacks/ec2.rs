@@ -2,7 +2,7 @@
 //! instance types, and the agent and kernel tuned through user data.
 
 use ecsynth::model::{
-    BlueGreen, Compute, Container, ContainerHealthCheck, DeploymentConfig, Ec2Capacity,
+    Backend, BlueGreen, Compute, Container, ContainerHealthCheck, DeploymentConfig, Ec2Capacity,
     Ec2Placement, Listener, LoadBalancer, NetworkMode, Rolling, Service, Stack, StepScaling,
     TargetHealthCheck, TaskSize, Traffic,
 };
@@ -26,6 +26,7 @@ fn web(environment: &str, image_tag: &str) -> Container {
 /// networking with dynamic host ports behind an internal HTTPS ALB.
 pub fn dev_ec2() -> Stack {
     let mut stack = Stack::new("dev-ec2", "eu-west-1");
+    stack.backend(Backend::Local);
     stack
         .tag("Application", "storefront")
         .tag("Environment", "dev")
@@ -78,6 +79,7 @@ pub fn prod_ec2() -> Stack {
     let certificate =
         "arn:aws:acm:eu-west-1:123456789012:certificate/0b6f8e1c-2f4d-4c59-9a57-6f2f2c9d1e21";
     let mut stack = Stack::new("prod-ec2", "eu-west-1");
+    stack.backend(super::team_state());
     stack
         .tag("Application", "storefront")
         .tag("Environment", "prod")

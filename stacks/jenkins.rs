@@ -16,6 +16,7 @@ const JENKINS_UID: u32 = 1000;
 
 pub fn jenkins() -> Stack {
     let mut stack = Stack::new("jenkins", "eu-west-1");
+    stack.backend(super::team_state());
     stack
         .tag("Application", "jenkins")
         .tag("Owner", "platform-team")

@@ -27,6 +27,7 @@ struct Descriptor {
 
 pub fn shop() -> Stack {
     let mut stack = Stack::new("shop", "eu-west-1");
+    stack.backend(super::team_state());
     stack
         .tag("Application", "shop")
         .tag("Environment", "prod")

@@ -21,7 +21,9 @@ pub struct Stack {
     pub tags: IndexMap<String, String>,
     pub network: Network,
     pub cluster: Cluster,
-    /// Remote state; `None` keeps Terraform's local state.
+    /// Where Terraform keeps the stack's state. Default: `None`, not chosen: Terraform keeps
+    /// it locally, in the git-ignored output directory, and validation warns; a stack says
+    /// `Backend::S3` (teams) or `Backend::Local` (a throwaway stack) to decide.
     pub backend: Option<Backend>,
     /// The KMS key (ARN) encrypting the services' log groups. Default: `None`, the stack
     /// creates one key for its log groups, with yearly rotation and a key policy that lets
@@ -59,6 +61,12 @@ impl Stack {
 
     pub fn tag(&mut self, key: &str, value: &str) -> &mut Stack {
         self.tags.insert(key.into(), value.into());
+        self
+    }
+
+    /// Where Terraform keeps this stack's state.
+    pub fn backend(&mut self, backend: Backend) -> &mut Stack {
+        self.backend = Some(backend);
         self
     }
 
@@ -268,9 +276,32 @@ impl Cluster {
     }
 }
 
-/// A Terraform backend and its literal settings (`s3` with `bucket`, `key`, `region`, …).
+/// Where Terraform keeps a stack's state.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Backend {
-    pub kind: String,
-    pub settings: IndexMap<String, String>,
+pub enum Backend {
+    /// `terraform.tfstate` beside `main.tf.json`: for a stack one person creates and
+    /// destroys; the file is lost with the output directory.
+    Local,
+    S3(S3Backend),
+}
+
+impl Backend {
+    /// State in `bucket` (in `region`) under `<stack>/terraform.tfstate`, encrypted, locked
+    /// through an S3 lock file (Terraform ≥ 1.10; no DynamoDB table).
+    pub fn s3(bucket: &str, region: &str) -> Backend {
+        Backend::S3(S3Backend {
+            bucket: bucket.into(),
+            region: region.into(),
+            key: None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct S3Backend {
+    pub bucket: String,
+    /// The bucket's region.
+    pub region: String,
+    /// Object key of the state. Default: `<stack>/terraform.tfstate`, one per stack.
+    pub key: Option<String>,
 }

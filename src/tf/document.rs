@@ -133,9 +133,9 @@ pub struct Output {
 pub struct TerraformSettings {
     pub required_version: String,
     pub required_providers: IndexMap<String, ProviderRequirement>,
-    /// `backend` type and its literal settings, e.g. `("s3", {"bucket": "…"})`.
+    /// `backend` type and its literal settings, e.g. `("s3", {"bucket": "…", "encrypt": true})`.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "backend")]
-    pub backend: Option<(String, IndexMap<String, String>)>,
+    pub backend: Option<(String, IndexMap<String, serde_json::Value>)>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -165,7 +165,7 @@ impl TerraformSettings {
 }
 
 fn backend<S: Serializer>(
-    backend: &Option<(String, IndexMap<String, String>)>,
+    backend: &Option<(String, IndexMap<String, serde_json::Value>)>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     let mut map = serializer.serialize_map(Some(1))?;
@@ -351,6 +351,13 @@ impl Document {
     /// `each.value`: the element of a block with `for_each` that is being created.
     pub fn each_value(&self) -> Expr {
         Expr::reference(self.id, "each.value".into(), None)
+    }
+
+    /// The `variable` blocks, in the order they were declared.
+    pub fn variables(&self) -> impl Iterator<Item = (&str, &Variable)> {
+        self.variables
+            .iter()
+            .map(|(name, variable)| (name.as_str(), variable))
     }
 
     pub fn add<T: Resource>(&mut self, label: &str, body: T) -> Ref<T> {

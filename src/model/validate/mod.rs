@@ -7,6 +7,7 @@
 //! - [`names`]: AWS and Terraform names, checked on the names AWS receives, and names used twice;
 //! - `load_balancer`: listeners, protocols, certificates, ports;
 //! - `network`: subnets;
+//! - `state`: the Terraform backend;
 //! - `compute`: capacity providers; Fargate sizes on Fargate, instance sizes on EC2; volumes;
 //! - `rules`: listener rules on a shared ALB;
 //! - `discovery`: Cloud Map registration and its DNS names;
@@ -23,6 +24,7 @@ pub mod names;
 mod network;
 pub(crate) mod rules;
 mod scaling;
+mod state;
 mod task;
 mod traffic;
 
@@ -152,6 +154,7 @@ impl Stack {
         }
         names::check_stack(&mut check, self);
         network::check(&mut check, self);
+        state::check(&mut check, self);
         discovery::check_namespace(&mut check, self);
         for capacity in self.capacity_providers() {
             compute::check_capacity(&mut check, capacity);
