@@ -30,9 +30,21 @@ pub fn synthesize(stack: &Stack) -> (Option<Synthesized>, Vec<Diagnostic>) {
     if has_errors {
         return (None, diagnostics);
     }
+    let document = lower(stack);
+    // Only the escape hatch can make a valid stack's document wrong: an override of a
+    // resource or attribute the document does not have.
+    if !document.problems().is_empty() {
+        let mut diagnostics = diagnostics;
+        diagnostics.extend(
+            document.problems().iter().map(|problem| {
+                Diagnostic::stack_error(&stack.name, "overrides", problem.to_string())
+            }),
+        );
+        return (None, diagnostics);
+    }
     let synthesized = Synthesized {
         stack: stack.name.clone(),
-        document: lower(stack),
+        document,
     };
     (Some(synthesized), diagnostics)
 }

@@ -202,6 +202,12 @@ pub fn lower(stack: &Stack) -> Document {
         service::outputs(&mut context, service, &lowered);
     }
     discovery::lower_access(&mut context, &task_groups);
+    for escape in stack.overrides() {
+        context
+            .doc
+            .override_attribute(&escape.address, &escape.attribute, escape.value.clone());
+    }
+    context.doc.check_overrides();
     context.doc
 }
 

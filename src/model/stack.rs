@@ -37,6 +37,20 @@ pub struct Stack {
     /// Services that could not be described (a broken descriptor file): reported by
     /// validation, so the stack is refused with the file, line and column.
     pub(crate) undescribed: Vec<DescriptorError>,
+    overrides: Vec<AttributeOverride>,
+}
+
+/// The escape hatch: an attribute of an emitted resource set or removed by address, for
+/// what the model does not cover yet. Checked against the document; marked with a `//`
+/// comment in the output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttributeOverride {
+    /// `aws_lb.web`, `data.aws_ssm_parameter.ecs_ami`: as in the snapshot.
+    pub address: String,
+    /// A top-level argument or nested block of the resource.
+    pub attribute: String,
+    /// `None` removes it.
+    pub value: Option<serde_json::Value>,
 }
 
 impl Stack {
@@ -56,12 +70,44 @@ impl Stack {
             classic_load_balancers: Vec::new(),
             services: Vec::new(),
             undescribed: Vec::new(),
+            overrides: Vec::new(),
         }
     }
 
     pub fn tag(&mut self, key: &str, value: &str) -> &mut Stack {
         self.tags.insert(key.into(), value.into());
         self
+    }
+
+    /// Sets `attribute` of the resource at `address` to `value` (strings are escaped like
+    /// every literal), over what lowering writes. For what the model does not cover yet;
+    /// the output says so in the resource's `//` comment.
+    pub fn override_attribute(
+        &mut self,
+        address: &str,
+        attribute: &str,
+        value: serde_json::Value,
+    ) -> &mut Stack {
+        self.overrides.push(AttributeOverride {
+            address: address.into(),
+            attribute: attribute.into(),
+            value: Some(value),
+        });
+        self
+    }
+
+    /// Removes `attribute` from the resource at `address`; it must be one lowering writes.
+    pub fn remove_attribute(&mut self, address: &str, attribute: &str) -> &mut Stack {
+        self.overrides.push(AttributeOverride {
+            address: address.into(),
+            attribute: attribute.into(),
+            value: None,
+        });
+        self
+    }
+
+    pub fn overrides(&self) -> &[AttributeOverride] {
+        &self.overrides
     }
 
     /// Where Terraform keeps this stack's state.

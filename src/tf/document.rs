@@ -189,6 +189,36 @@ impl<T: Serialize> Body for T {
 struct Block {
     body: Box<dyn Body>,
     meta: Meta,
+    /// Top-level attributes a stack sets (`Some`) or removes (`None`) over the typed body.
+    overrides: Vec<(String, Option<Literal>)>,
+}
+
+/// A literal JSON value whose strings are escaped like every literal of the document.
+#[derive(Clone, Debug)]
+pub struct Literal(pub serde_json::Value);
+
+impl Serialize for Literal {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match &self.0 {
+            serde_json::Value::String(text) => Expr::from(text.clone()).serialize(serializer),
+            serde_json::Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&Literal(item.clone()))?;
+                }
+                seq.end()
+            }
+            serde_json::Value::Object(fields) => {
+                let mut map = serializer.serialize_map(Some(fields.len()))?;
+                for (key, value) in fields {
+                    map.serialize_entry(key, &Literal(value.clone()))?;
+                }
+                map.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
 }
 
 impl Block {
@@ -202,8 +232,27 @@ impl Block {
             writer.entry("for_each", for_each)?;
         }
         writer.inline_next();
-        self.body.write(writer)?;
+        if self.overrides.is_empty() {
+            self.body.write(writer)?;
+        } else {
+            writer.set_body_filter(json::BodyFilter {
+                skip: self
+                    .overrides
+                    .iter()
+                    .map(|(name, _)| name.clone())
+                    .collect(),
+                seen: Vec::new(),
+            });
+            let written = self.body.write(writer);
+            writer.take_body_filter();
+            written?;
+        }
         writer.check_inlined()?;
+        for (attribute, value) in &self.overrides {
+            if let Some(value) = value {
+                writer.entry(attribute, value)?;
+            }
+        }
         if !self.meta.depends_on.is_empty() {
             writer.entry("depends_on", &self.meta.depends_on)?;
         }
@@ -265,6 +314,15 @@ pub enum DocumentError {
     },
     /// Serialisation failed, e.g. a reference minted by another document.
     Serialize(String),
+    /// An override names a block the document does not have.
+    UnknownBlock {
+        address: String,
+    },
+    /// An override removes an attribute the block does not have.
+    UnknownAttribute {
+        address: String,
+        attribute: String,
+    },
 }
 
 impl fmt::Display for DocumentError {
@@ -273,6 +331,16 @@ impl fmt::Display for DocumentError {
             DocumentError::DuplicateBlock { address } => {
                 write!(f, "`{address}` is defined twice in the document")
             }
+            DocumentError::UnknownBlock { address } => write!(
+                f,
+                "`{address}` is not a resource or data source of the document; check the \
+                 address in the snapshot (`type.label`, `data.type.label`)"
+            ),
+            DocumentError::UnknownAttribute { address, attribute } => write!(
+                f,
+                "`{address}` has no attribute `{attribute}` to remove; only attributes the \
+                 document writes can be removed"
+            ),
             DocumentError::InvalidLabel { kind, label } => write!(
                 f,
                 "{kind} label `{label}` is not a Terraform identifier \
@@ -351,6 +419,87 @@ impl Document {
     /// `each.value`: the element of a block with `for_each` that is being created.
     pub fn each_value(&self) -> Expr {
         Expr::reference(self.id, "each.value".into(), None)
+    }
+
+    /// Sets (`Some`) or removes (`None`) the top-level attribute `attribute` of the block at
+    /// `address` (`aws_lb.web`, `data.aws_ssm_parameter.ecs_ami`), over what its typed body
+    /// writes, and says so in the block's `//` comment. An unknown block, or the removal of an
+    /// attribute the block does not write, is reported by [`Document::check_overrides`].
+    pub fn override_attribute(
+        &mut self,
+        address: &str,
+        attribute: &str,
+        value: Option<serde_json::Value>,
+    ) {
+        let (blocks, rest) = match address.strip_prefix("data.") {
+            Some(rest) => (&mut self.data, rest),
+            None => (&mut self.resources, address),
+        };
+        let block = rest.split_once('.').and_then(|(type_name, label)| {
+            blocks
+                .get_mut(type_name)
+                .and_then(|of_type| of_type.get_mut(label))
+        });
+        let Some(block) = block else {
+            self.problems.push(DocumentError::UnknownBlock {
+                address: address.into(),
+            });
+            return;
+        };
+        let note = match &value {
+            Some(_) => format!("`{attribute}` is set by the stack's override"),
+            None => format!("`{attribute}` is removed by the stack's override"),
+        };
+        block.meta.comment = Some(match block.meta.comment.take() {
+            Some(comment) => format!("{comment} {note}."),
+            None => format!("{note}."),
+        });
+        block.overrides.push((attribute.into(), value.map(Literal)));
+    }
+
+    /// Writes the overridden blocks to nowhere and records every removal of an attribute the
+    /// block does not write as a problem; [`Document::problems`] then lists them.
+    pub fn check_overrides(&mut self) {
+        let mut found = Vec::new();
+        for (prefix, blocks) in [("data.", &self.data), ("", &self.resources)] {
+            for (type_name, of_type) in blocks {
+                for (label, block) in of_type {
+                    let removed: Vec<&String> = block
+                        .overrides
+                        .iter()
+                        .filter(|(_, value)| value.is_none())
+                        .map(|(name, _)| name)
+                        .collect();
+                    if removed.is_empty() {
+                        continue;
+                    }
+                    let mut sink = std::io::sink();
+                    let mut writer = json::Writer::new(&mut sink);
+                    writer.set_body_filter(json::BodyFilter::default());
+                    writer.begin(b'{');
+                    writer.inline_next();
+                    let _writing = WritingGuard::enter(self.id);
+                    // Only which fields the body has matters here.
+                    let _ = block.body.write(&mut writer);
+                    let seen = writer.take_body_filter().unwrap_or_default().seen;
+                    for attribute in removed {
+                        if !seen.contains(attribute) {
+                            found.push(DocumentError::UnknownAttribute {
+                                address: format!("{prefix}{type_name}.{label}"),
+                                attribute: attribute.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        self.problems.extend(found);
+    }
+
+    /// What is wrong with how the document was built; [`Document::write`] refuses to write
+    /// while there is anything.
+    pub fn problems(&self) -> &[DocumentError] {
+        &self.problems
     }
 
     /// The `variable` blocks, in the order they were declared.
@@ -493,10 +642,14 @@ impl Document {
             BlockKind::Resource => &mut self.resources,
             BlockKind::Data => &mut self.data,
         };
-        let previous = blocks
-            .entry(type_name)
-            .or_default()
-            .insert(label.into(), Block { body, meta });
+        let previous = blocks.entry(type_name).or_default().insert(
+            label.into(),
+            Block {
+                body,
+                meta,
+                overrides: Vec::new(),
+            },
+        );
         if previous.is_some() {
             let prefix = if kind == BlockKind::Data { "data." } else { "" };
             self.problems.push(DocumentError::DuplicateBlock {

@@ -58,6 +58,16 @@ pub(crate) struct Writer<'a> {
     has_value: bool,
     /// The next struct or map is written into the object already open (a block body).
     inline_next: bool,
+    /// Top-level fields of the inlined block body to leave out, and those it had.
+    body_filter: Option<BodyFilter>,
+}
+
+/// What a block body wrote at its top level, and what to leave out of it (attributes a
+/// stack overrides or removes).
+#[derive(Default)]
+pub(crate) struct BodyFilter {
+    pub(crate) skip: Vec<String>,
+    pub(crate) seen: Vec<String>,
 }
 
 impl<'a> Writer<'a> {
@@ -68,7 +78,18 @@ impl<'a> Writer<'a> {
             depth: 0,
             has_value: false,
             inline_next: false,
+            body_filter: None,
         }
+    }
+
+    /// Filters the top-level fields of the next inlined body; [`Writer::take_body_filter`]
+    /// returns what it saw.
+    pub(crate) fn set_body_filter(&mut self, filter: BodyFilter) {
+        self.body_filter = Some(filter);
+    }
+
+    pub(crate) fn take_body_filter(&mut self) -> Option<BodyFilter> {
+        self.body_filter.take()
     }
 
     /// Writes what is buffered, and `tail`, to the sink.
@@ -243,6 +264,12 @@ impl Compound<'_, '_> {
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        if let (Close::Inline, Some(filter)) = (&self.close, &mut self.writer.body_filter) {
+            filter.seen.push(key.to_owned());
+            if filter.skip.iter().any(|skipped| skipped == key) {
+                return Ok(());
+            }
+        }
         self.writer.entry(key, value)
     }
 
