@@ -21,13 +21,38 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ecsynth::model::{
-    BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener, LoadBalancer,
-    Network, Service, Severity, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
+    Backend, BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener,
+    LoadBalancer, Network, Service, Severity, Stack, StepScaling, TargetHealthCheck, TaskSize,
+    Traffic,
 };
 use ecsynth::synth::synthesize;
+
+/// `--json`: one JSON object per size on stdout; the human-readable tables go to stderr.
+static JSON: AtomicBool = AtomicBool::new(false);
+
+/// A line of the human-readable report: stdout, or stderr under `--json`.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        if JSON.load(Ordering::Relaxed) {
+            eprintln!($($arg)*)
+        } else {
+            println!($($arg)*)
+        }
+    };
+}
+
+/// Cost per service at 3 × 1000 may be at most this multiple of the cost per service at
+/// 3 × 100 (CPU time above the 3 × 1 start-up, fastest run of each size), else the bench fails:
+/// a super-linear step shows up as a ratio well above 1.
+const MAX_SLOPE_RATIO: f64 = 1.5;
+
+/// The same allocator as the `ecsynth` binary (`src/main.rs`), so that the numbers are its.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Services per environment.
 const SIZES: [usize; 4] = [1, 10, 100, 1000];
@@ -53,10 +78,11 @@ fn main() {
         child(services, &out);
         return;
     }
-    // `cargo bench` passes `--bench`; nothing else is expected.
+    // `cargo bench` passes `--bench`; `--json` and `--no-edit-loop` are ours.
+    JSON.store(args.iter().any(|arg| arg == "--json"), Ordering::Relaxed);
     let sizes = measure_sizes();
     if args.iter().any(|arg| arg == "--no-edit-loop") {
-        println!("\nedit-and-synth loop skipped (--no-edit-loop)");
+        say!("\nedit-and-synth loop skipped (--no-edit-loop)");
     } else {
         edit_loop();
     }
@@ -74,6 +100,7 @@ fn main() {
 /// balancer, built like `stacks/web.rs` and `stacks/mod.rs` build theirs.
 fn stack(environment: &str, services: usize) -> Stack {
     let mut stack = Stack::new(environment, "eu-west-1");
+    stack.backend(Backend::Local);
     stack
         .tag("Application", "storefront")
         .tag("Environment", environment)
@@ -217,13 +244,23 @@ fn child(services: usize, out: &Path) {
     let elapsed = start.elapsed();
     println!(
         "RESULT resources={resources} bytes={bytes} synth_ns={} build_ns={} lower_ns={} \
-         write_ns={} hwm_kb={}",
+         write_ns={} hwm_kb={} cpu_ns={}",
         elapsed.as_nanos(),
         build.as_nanos(),
         lower.as_nanos(),
         write.as_nanos(),
-        peak_rss_kb()
+        peak_rss_kb(),
+        cpu_ns()
     );
+}
+
+/// Time this (single-threaded) process has spent on a CPU, in ns (`/proc/self/schedstat`):
+/// unlike wall time it does not grow while the process waits for a CPU on a busy machine.
+fn cpu_ns() -> u64 {
+    fs::read_to_string("/proc/self/schedstat")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .expect("/proc/self/schedstat (Linux)")
 }
 
 /// `VmHWM` of this process in KiB: the peak resident set size.
@@ -247,6 +284,7 @@ struct Sample {
     phases: [Duration; 3],
     process: Duration,
     hwm_kb: u64,
+    cpu: Duration,
 }
 
 fn run_child(services: usize, scratch: &Path) -> Sample {
@@ -287,6 +325,7 @@ fn run_child(services: usize, scratch: &Path) -> Sample {
         phases: ["build_ns", "lower_ns", "write_ns"].map(|f| Duration::from_nanos(field(f) as u64)),
         process,
         hwm_kb: field("hwm_kb") as u64,
+        cpu: Duration::from_nanos(field("cpu_ns") as u64),
     }
 }
 
@@ -305,6 +344,7 @@ struct Summary {
     process_min: Duration,
     hwm_median_kb: u64,
     phases_median: [Duration; 3],
+    cpu_min: Duration,
 }
 
 /// Measures every size; returns one `true` per target met.
@@ -315,14 +355,14 @@ fn measure_sizes() -> Vec<bool> {
         .unwrap_or(15);
     let scratch = std::env::temp_dir().join(format!("ecsynth-bench-{}", std::process::id()));
     fs::create_dir_all(&scratch).expect("scratch directory");
-    println!(
+    say!(
         "ecsynth synth benchmark: 3 environments × N services, one LB per service; \
          {reps} runs per size, each in a fresh process (after 1 warm-up run)\n"
     );
-    println!(
+    say!(
         "| services | resources | output bytes | synth median (min) | process median (min) | peak RSS |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
+    say!("|---:|---:|---:|---:|---:|---:|");
     let mut summaries = Vec::new();
     for services in SIZES {
         run_child(services, &scratch); // warm-up: page cache, binary, directories
@@ -346,11 +386,25 @@ fn measure_sizes() -> Vec<bool> {
             process_median: median(&mut process),
             process_min: process[0],
             hwm_median_kb: median(&mut hwm),
+            cpu_min: samples.iter().map(|s| s.cpu).min().expect("samples"),
             phases_median: [0, 1, 2].map(|phase| {
                 median(&mut samples.iter().map(|s| s.phases[phase]).collect::<Vec<_>>())
             }),
         };
-        println!(
+        if JSON.load(Ordering::Relaxed) {
+            println!(
+                "{{\"services\":{},\"median_ms\":{:.3},\"min_ms\":{:.3},\"peak_rss_mb\":{:.2},\
+                 \"bytes\":{},\"resources\":{},\"cpu_min_ms\":{:.3}}}",
+                summary.services,
+                summary.process_median.as_secs_f64() * 1000.0,
+                summary.process_min.as_secs_f64() * 1000.0,
+                summary.hwm_median_kb as f64 / 1024.0,
+                summary.bytes,
+                summary.resources,
+                summary.cpu_min.as_secs_f64() * 1000.0,
+            );
+        }
+        say!(
             "| 3 × {services} | {} | {} | {} ({}) | {} ({}) | {:.1} MB |",
             summary.resources,
             summary.bytes,
@@ -365,12 +419,12 @@ fn measure_sizes() -> Vec<bool> {
     }
     let _ = fs::remove_dir_all(&scratch);
 
-    println!("\nwhere the in-process time goes (median, all three stacks):\n");
-    println!("| services | build model | validate + lower | write file |");
-    println!("|---:|---:|---:|---:|");
+    say!("\nwhere the in-process time goes (median, all three stacks):\n");
+    say!("| services | build model | validate + lower | write file |");
+    say!("|---:|---:|---:|---:|");
     for summary in &summaries {
         let [build, lower, write] = summary.phases_median;
-        println!(
+        say!(
             "| 3 × {} | {} | {} | {} |",
             summary.services / 3,
             ms(build),
@@ -383,7 +437,7 @@ fn measure_sizes() -> Vec<bool> {
     let large = &summaries[3];
     let added = (large.services - small.services) as f64;
     let per_service = |a: f64, b: f64| (b - a) / added;
-    println!(
+    say!(
         "\nslope 3×100 → 3×1000 (per service added): {:.1} µs process, {:.1} µs synth, \
          {:.1} KB peak RSS, {:.0} output bytes, {:.1} resources",
         per_service(micros(small.process_median), micros(large.process_median)),
@@ -396,13 +450,34 @@ fn measure_sizes() -> Vec<bool> {
     // at 1000 once the fixed start-up cost (measured at 3 × 1) is taken out.
     let fixed = micros(summaries[0].process_median);
     let average = (micros(large.process_median) - fixed) / large.services as f64;
-    println!(
+    say!(
         "average cost per service at 3×1000 above the 3×1 start-up ({}): {average:.1} µs",
         ms(summaries[0].process_median)
     );
 
-    println!("\ntargets (whole process, median):");
+    // Super-linearity: CPU time per service above the 3 × 1 start-up, fastest run of each size.
+    // CPU time (not wall time) because other work on the machine delays a process without
+    // making it use more CPU; the fastest run because noise only ever adds.
+    let start_up = micros(summaries[0].cpu_min);
+    let per_service =
+        |summary: &Summary| (micros(summary.cpu_min) - start_up) / summary.services as f64;
+    say!(
+        "\nCPU time per service above the 3×1 start-up (fastest run): {}",
+        summaries[1..]
+            .iter()
+            .map(|s| format!("3×{} {:.1} µs", s.services / 3, per_service(s)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let ratio = per_service(large) / per_service(small);
+
+    say!("\ntargets (whole process, median):");
     vec![
+        target(
+            "linear cost per service",
+            ratio <= MAX_SLOPE_RATIO,
+            format!("3×1000 costs {ratio:.2}× per service what 3×100 does (≤ {MAX_SLOPE_RATIO})"),
+        ),
         target(
             "3 × 100 time",
             small.process_median <= TARGET_300_TIME,
@@ -426,7 +501,7 @@ fn measure_sizes() -> Vec<bool> {
 }
 
 fn target(name: &str, ok: bool, detail: String) -> bool {
-    println!("  {} {name}: {detail}", if ok { "ok  " } else { "MISS" });
+    say!("  {} {name}: {detail}", if ok { "ok  " } else { "MISS" });
     ok
 }
 
@@ -553,11 +628,11 @@ fn edit_loop() {
     let original = without_leftover_marker(read.clone());
     if original != read {
         fs::write(&path, &original).expect("remove a leftover edit-loop comment");
-        println!("removed a leftover edit-loop comment from {STACK_FILE}");
+        say!("removed a leftover edit-loop comment from {STACK_FILE}");
     }
     let out = std::env::temp_dir().join(format!("ecsynth-bench-edit-{}", std::process::id()));
     let reps = 5;
-    println!(
+    say!(
         "\nedit-and-synth loop (debug profile): append a comment to {STACK_FILE}, \
          `cargo run -q -- synth prod --out <tmp>`, restore; {reps} runs after a warm-up"
     );
@@ -607,7 +682,7 @@ fn edit_loop() {
         if run.waited_for_lock {
             lock_waits += 1;
         }
-        println!(
+        say!(
             "  run {n}: {} — rebuilt: {}{}",
             ms(run.elapsed),
             if rebuilt.is_empty() {
@@ -626,7 +701,7 @@ fn edit_loop() {
     let _ = fs::remove_dir_all(&out);
     let min = *times.iter().min().expect("runs");
     let median = median(&mut times);
-    println!(
+    say!(
         "edit-and-synth loop: median {} (min {}); library reported fresh in {library_fresh} \
          and rebuilt in {library_rebuilt} of {reps} runs, binary left fresh in {binary_fresh}{}",
         ms(median),

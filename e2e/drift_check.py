@@ -73,6 +73,7 @@ from typing import Any, Iterator
 
 HERE = Path(__file__).resolve().parent
 OVERRIDE_FILE = "provider_override.tf.json"
+BACKEND_OVERRIDE_FILE = "backend_override.tf.json"
 VARS_FILE = "e2e_network.tfvars.json"
 FAKE_KEY = "testing"
 DEFAULT_REGION = "us-east-1"
@@ -813,6 +814,11 @@ def check(args: argparse.Namespace, log: Log) -> None:
     ) else region
     (workdir / OVERRIDE_FILE).write_text(
         json.dumps(provider_override(stack_providers(docs), endpoint, explicit_region), indent=2)
+    )
+    # A stack's remote state (S3) is replaced by local state in the work dir: the emulator
+    # run must not touch the team's real state.
+    (workdir / BACKEND_OVERRIDE_FILE).write_text(
+        json.dumps({"terraform": {"backend": {"local": {}}}}, indent=2)
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update({

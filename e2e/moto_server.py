@@ -29,6 +29,10 @@ def apply_patches() -> None:
     _patch_ecs_create_service_ec2_fields()
     _patch_ec2_launch_template_own_tags()
     _patch_autoscaling_unprotect_reconciles()
+    _patch_classic_elb_certificates_are_inputs()
+    _patch_classic_elb_instance_protocol()
+    _patch_classic_elb_draining_timeout()
+    _patch_autoscaling_instance_refresh()
 
 
 def _patch_applicationautoscaling_tags() -> None:
@@ -340,6 +344,139 @@ def _exit_with_parent() -> None:
 
     threading.Thread(target=watch, daemon=True).start()
 
+
+
+def _patch_classic_elb_certificates_are_inputs() -> None:
+    # Gap: as for ALB/NLB listeners above, a classic ELB (aws_elb) HTTPS/SSL
+    # listener's ssl_certificate_id must exist in moto's ACM, else
+    # CreateLoadBalancer fails with CertificateNotFound, which the provider
+    # retries for ~6 minutes. Treat any well-formed ACM ARN as issued.
+    import re
+
+    import moto.elb.models as elb_models
+    from moto.elb.exceptions import CertificateNotFoundException
+
+    acm_arn = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
+    register = elb_models.register_certificate
+
+    def register_certificate(account_id, region, arn_certificate, arn_user):  # type: ignore[no-untyped-def]
+        try:
+            register(account_id, region, arn_certificate, arn_user)
+        except CertificateNotFoundException:
+            if not acm_arn.match(arn_certificate):
+                raise
+
+    elb_models.register_certificate = register_certificate
+
+
+def _patch_classic_elb_instance_protocol() -> None:
+    # Gap: elb (classic) ignores a listener's InstanceProtocol and reports the
+    # front-end Protocol instead (HTTPS 443 -> HTTP 8080 reads back as HTTPS),
+    # so aws_elb shows a perpetual diff on its listener set. Keep the
+    # requested InstanceProtocol (upper case, as AWS answers).
+    from moto.elb.models import ELBBackend, FakeListener, LoadBalancer
+
+    FakeListener.instance_protocol = property(
+        lambda self: getattr(self, "e2e_instance_protocol", None) or self.protocol
+    )
+
+    def remember(balancer, ports):  # type: ignore[no-untyped-def]
+        by_port = {int(p.get("LoadBalancerPort") or p.get("load_balancer_port")): p for p in ports}
+        for listener in balancer.listeners:
+            port = by_port.get(int(listener.load_balancer_port))
+            if port and port.get("InstanceProtocol") and not hasattr(listener, "e2e_instance_protocol"):
+                listener.e2e_instance_protocol = port["InstanceProtocol"].upper()
+
+    original_init = LoadBalancer.__init__
+
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original_init(self, *args, **kwargs)
+        remember(self, kwargs.get("ports") or [])
+
+    original_add = ELBBackend.create_load_balancer_listeners
+
+    def create_load_balancer_listeners(self, name, ports):  # type: ignore[no-untyped-def]
+        balancer = original_add(self, name, ports)
+        if balancer:
+            remember(balancer, ports)
+        return balancer
+
+    LoadBalancer.__init__ = init
+    ELBBackend.create_load_balancer_listeners = create_load_balancer_listeners
+
+
+def _patch_classic_elb_draining_timeout() -> None:
+    # Gap: elb ModifyLoadBalancerAttributes resets the connection-draining
+    # timeout to 300 whenever a request omits it (and reads only a lower-case
+    # "timeout"); the provider sends the timeout, then {Enabled} alone, so
+    # aws_elb connection_draining_timeout shows a perpetual diff. Keep the
+    # current timeout when none is given, as AWS does.
+    from moto.elb.models import ELBBackend
+
+    original = ELBBackend.modify_load_balancer_attributes
+
+    def modify_load_balancer_attributes(self, load_balancer_name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        draining = kwargs.get("connection_draining")
+        if draining:
+            current = self.get_load_balancer(load_balancer_name).attributes.get("connection_draining") or {}
+            kwargs["connection_draining"] = {
+                "enabled": draining.get("enabled", draining.get("Enabled")),
+                "timeout": draining.get("timeout", draining.get("Timeout", current.get("timeout", 300))),
+            }
+        return original(self, load_balancer_name, *args, **kwargs)
+
+    ELBBackend.modify_load_balancer_attributes = modify_load_balancer_attributes
+
+
+def _patch_autoscaling_instance_refresh() -> None:
+    # Gap: autoscaling has no StartInstanceRefresh / DescribeInstanceRefreshes /
+    # CancelInstanceRefresh (500 NotImplemented); the provider starts a refresh
+    # when an aws_autoscaling_group with instance_refresh gets a new launch
+    # template version, so that update fails. Record refreshes as completed.
+    import uuid
+
+    from moto.autoscaling.responses import AutoScalingResponse as R
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+
+    def refreshes_of(resp, name):  # type: ignore[no-untyped-def]
+        backend = resp.autoscaling_backend
+        if not hasattr(backend, "e2e_refreshes"):
+            backend.e2e_refreshes = {}
+        return backend.e2e_refreshes.setdefault(name, [])
+
+    def start_instance_refresh(self):  # type: ignore[no-untyped-def]
+        name = self._get_param("AutoScalingGroupName")
+        now = utcnow()
+        refresh = {
+            "InstanceRefreshId": str(uuid.uuid4()),
+            "AutoScalingGroupName": name,
+            "Status": "Successful",
+            "StartTime": now,
+            "EndTime": now,
+            "PercentageComplete": 100,
+            "InstancesToUpdate": 0,
+        }
+        refreshes_of(self, name).insert(0, refresh)
+        return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
+
+    def describe_instance_refreshes(self):  # type: ignore[no-untyped-def]
+        name = self._get_param("AutoScalingGroupName")
+        ids = self._get_param("InstanceRefreshIds") or []
+        found = [r for r in refreshes_of(self, name) if not ids or r["InstanceRefreshId"] in ids]
+        return ActionResult({"InstanceRefreshes": found})
+
+    def cancel_instance_refresh(self):  # type: ignore[no-untyped-def]
+        from moto.autoscaling.exceptions import AutoscalingClientError
+
+        class ActiveInstanceRefreshNotFound(AutoscalingClientError):
+            code = "ActiveInstanceRefreshNotFound"
+
+        raise ActiveInstanceRefreshNotFound("No in progress or pending Instance Refresh found")
+
+    R.start_instance_refresh = start_instance_refresh
+    R.describe_instance_refreshes = describe_instance_refreshes
+    R.cancel_instance_refresh = cancel_instance_refresh
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -6,6 +6,11 @@
 #[path = "../stacks/mod.rs"]
 mod stacks;
 
+/// mimalloc instead of the system allocator: synth allocates many small blocks (expressions,
+/// labels, resource structs) and frees them all at exit; see README, "Performance".
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     ecsynth::cli::main(&stacks::registry())
 }

@@ -11,6 +11,9 @@ use crate::tf::{Document, WriteError};
 /// The Terraform file written for every stack.
 pub const MAIN_FILE: &str = "main.tf.json";
 
+/// The variables a stack needs, with their descriptions, as a `terraform.tfvars` to copy.
+pub const TFVARS_EXAMPLE_FILE: &str = "terraform.tfvars.example";
+
 /// A stack lowered and ready to write.
 pub struct Synthesized {
     pub stack: String,
@@ -27,9 +30,21 @@ pub fn synthesize(stack: &Stack) -> (Option<Synthesized>, Vec<Diagnostic>) {
     if has_errors {
         return (None, diagnostics);
     }
+    let document = lower(stack);
+    // Only the escape hatch can make a valid stack's document wrong: an override of a
+    // resource or attribute the document does not have.
+    if !document.problems().is_empty() {
+        let mut diagnostics = diagnostics;
+        diagnostics.extend(
+            document.problems().iter().map(|problem| {
+                Diagnostic::stack_error(&stack.name, "overrides", problem.to_string())
+            }),
+        );
+        return (None, diagnostics);
+    }
     let synthesized = Synthesized {
         stack: stack.name.clone(),
-        document: lower(stack),
+        document,
     };
     (Some(synthesized), diagnostics)
 }
@@ -123,9 +138,34 @@ impl Synthesized {
         Ok(files)
     }
 
-    /// Files beside `main.tf.json`.
+    /// Files beside `main.tf.json`: `terraform.tfvars.example` when the stack has variables.
     fn artefacts(&self) -> Vec<OutputFile> {
-        Vec::new()
+        let mut text = String::new();
+        for (name, variable) in self.document.variables() {
+            if text.is_empty() {
+                text.push_str(&format!(
+                    "# The variables of stack `{}`. Copy to terraform.tfvars and fill in, or pass \
+                     them with -var.\n",
+                    self.stack
+                ));
+            }
+            let placeholder = if variable.type_constraint.starts_with("list(") {
+                "[]"
+            } else {
+                "\"\""
+            };
+            text.push_str(&format!(
+                "\n# {} ({})\n{name} = {placeholder}\n",
+                variable.description, variable.type_constraint
+            ));
+        }
+        if text.is_empty() {
+            return Vec::new();
+        }
+        vec![OutputFile {
+            relative_path: PathBuf::from(TFVARS_EXAMPLE_FILE),
+            bytes: text.into_bytes(),
+        }]
     }
 
     /// Writes every file under `<out>/<stack>/`, each through a temporary file and a rename,

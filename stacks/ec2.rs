@@ -2,7 +2,7 @@
 //! instance types, and the agent and kernel tuned through user data.
 
 use ecsynth::model::{
-    BlueGreen, Compute, Container, ContainerHealthCheck, DeploymentConfig, Ec2Capacity,
+    Backend, BlueGreen, Compute, Container, ContainerHealthCheck, DeploymentConfig, Ec2Capacity,
     Ec2Placement, Listener, LoadBalancer, NetworkMode, Rolling, Service, Stack, StepScaling,
     TargetHealthCheck, TaskSize, Traffic,
 };
@@ -23,9 +23,10 @@ fn web(environment: &str, image_tag: &str) -> Container {
 }
 
 /// One general-purpose capacity provider; the web service deploys blue/green on bridge
-/// networking with dynamic host ports behind an internal ALB.
+/// networking with dynamic host ports behind an internal HTTPS ALB.
 pub fn dev_ec2() -> Stack {
     let mut stack = Stack::new("dev-ec2", "eu-west-1");
+    stack.backend(Backend::Local);
     stack
         .tag("Application", "storefront")
         .tag("Environment", "dev")
@@ -38,11 +39,16 @@ pub fn dev_ec2() -> Stack {
             .kernel_setting("net.core.somaxconn", "4096")
             .agent_setting("ECS_IMAGE_PULL_BEHAVIOR", "prefer-cached"),
     );
+    let certificate =
+        "arn:aws:acm:eu-west-1:123456789012:certificate/3a9d5e17-8c2b-4f6e-b0d4-5e7f1a2c9b83";
     let load_balancer = stack.add_load_balancer(
-        LoadBalancer::application("web", Listener::http(80))
+        LoadBalancer::application("web", Listener::https(443, certificate))
             .internal()
-            .test_listener(Listener::http(8080))
-            .allowed_cidrs(&["10.0.0.0/8"]),
+            .test_listener(Listener::https(8443, certificate))
+            .allowed_cidrs(&["10.0.0.0/8"])
+            .access_logs(super::ACCESS_LOG_BUCKET, "dev-ec2/web")
+            // Recreated at will.
+            .deletion_protection(false),
     );
     let app = web("dev", "latest-dev").reserve(256, 384);
     let traffic = Traffic::listeners(
@@ -73,6 +79,7 @@ pub fn prod_ec2() -> Stack {
     let certificate =
         "arn:aws:acm:eu-west-1:123456789012:certificate/0b6f8e1c-2f4d-4c59-9a57-6f2f2c9d1e21";
     let mut stack = Stack::new("prod-ec2", "eu-west-1");
+    stack.backend(super::team_state());
     stack
         .tag("Application", "storefront")
         .tag("Environment", "prod")
@@ -87,8 +94,7 @@ pub fn prod_ec2() -> Stack {
         LoadBalancer::application("web", Listener::https(443, certificate))
             .test_listener(Listener::https(8443, certificate))
             .test_listener_cidrs(&["10.0.0.0/8"])
-            .redirect_http(80)
-            .deletion_protection(true),
+            .access_logs(super::ACCESS_LOG_BUCKET, "prod-ec2/web"),
     );
     let app = web("prod", "1.3.2").reserve(1024, 2048);
     let traffic = Traffic::listeners(

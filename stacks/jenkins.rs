@@ -16,6 +16,7 @@ const JENKINS_UID: u32 = 1000;
 
 pub fn jenkins() -> Stack {
     let mut stack = Stack::new("jenkins", "eu-west-1");
+    stack.backend(super::team_state());
     stack
         .tag("Application", "jenkins")
         .tag("Owner", "platform-team")
@@ -35,6 +36,7 @@ pub fn jenkins() -> Stack {
         )
         .internal()
         .allowed_cidrs(&["10.0.0.0/8"])
+        .access_logs(super::ACCESS_LOG_BUCKET, "jenkins/controller")
         // Agents hold their connection open between builds.
         .idle_timeout(3600),
     );

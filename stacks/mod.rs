@@ -6,8 +6,20 @@ mod jenkins;
 pub mod shop;
 mod web;
 
-use ecsynth::model::{DeploymentConfig, Listener, LoadBalancer, Stack, TaskSize};
+use ecsynth::model::{Backend, DeploymentConfig, Listener, LoadBalancer, Stack, TaskSize};
 use ecsynth::registry::Registry;
+
+/// The account's central bucket for load balancer access logs (SSE-S3, writable by the ELB
+/// account of eu-west-1); each load balancer writes under `<stack>/<load balancer>`.
+pub const ACCESS_LOG_BUCKET: &str = "storefront-lb-access-logs-123456789012";
+
+/// Where the team's stacks keep their Terraform state (`<stack>/terraform.tfstate`).
+pub const STATE_BUCKET: &str = "storefront-terraform-state-123456789012";
+
+/// Remote state for the stacks a team shares.
+pub fn team_state() -> Backend {
+    Backend::s3(STATE_BUCKET, "eu-west-1")
+}
 
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
@@ -26,11 +38,16 @@ pub fn registry() -> Registry {
 pub fn dev() -> Stack {
     web::stack(web::Settings {
         name: "dev",
+        state: Backend::Local,
         region: "eu-west-1",
         load_balancer: LoadBalancer::network("web", Listener::tcp(80))
             .internal()
             .test_listener(Listener::tcp(8080))
-            .allowed_cidrs(&["10.0.0.0/8"]),
+            .allowed_cidrs(&["10.0.0.0/8"])
+            // NLBs log TLS listeners only: set so that logs start with the first TLS listener.
+            .access_logs(ACCESS_LOG_BUCKET, "dev/web")
+            // Recreated at will.
+            .deletion_protection(false),
         separate_load_balancer_subnets: false,
         task_size: TaskSize {
             cpu: 256,
@@ -47,15 +64,22 @@ pub fn dev() -> Stack {
     })
 }
 
-/// Internal ALB; shifts traffic linearly so problems surface before prod.
+/// Internal HTTPS ALB, as in prod (HTTP 80 redirects); shifts traffic linearly so problems
+/// surface before prod.
 pub fn staging() -> Stack {
+    let certificate =
+        "arn:aws:acm:eu-west-1:123456789012:certificate/7c2e4a91-3b5d-4f08-9e6a-1d8b0c3f5a72";
     web::stack(web::Settings {
         name: "staging",
+        state: team_state(),
         region: "eu-west-1",
-        load_balancer: LoadBalancer::application("web", Listener::http(80))
+        load_balancer: LoadBalancer::application("web", Listener::https(443, certificate))
             .internal()
-            .test_listener(Listener::http(8080))
-            .allowed_cidrs(&["10.0.0.0/8"]),
+            .test_listener(Listener::https(8443, certificate))
+            .allowed_cidrs(&["10.0.0.0/8"])
+            .access_logs(ACCESS_LOG_BUCKET, "staging/web")
+            // Recreated at will.
+            .deletion_protection(false),
         separate_load_balancer_subnets: false,
         task_size: TaskSize {
             cpu: 512,
@@ -78,12 +102,13 @@ pub fn prod() -> Stack {
         "arn:aws:acm:eu-west-1:123456789012:certificate/0b6f8e1c-2f4d-4c59-9a57-6f2f2c9d1e21";
     web::stack(web::Settings {
         name: "prod",
+        state: team_state(),
         region: "eu-west-1",
         load_balancer: LoadBalancer::application("web", Listener::https(443, certificate))
             .test_listener(Listener::https(8443, certificate))
             // Releases are checked from the office network before they take traffic.
             .test_listener_cidrs(&["10.0.0.0/8"])
-            .deletion_protection(true),
+            .access_logs(ACCESS_LOG_BUCKET, "prod/web"),
         separate_load_balancer_subnets: true,
         task_size: TaskSize {
             cpu: 1024,

@@ -27,6 +27,7 @@ struct Descriptor {
 
 pub fn shop() -> Stack {
     let mut stack = Stack::new("shop", "eu-west-1");
+    stack.backend(super::team_state());
     stack
         .tag("Application", "shop")
         .tag("Environment", "prod")
@@ -39,7 +40,7 @@ pub fn shop() -> Stack {
         LoadBalancer::application("edge", Listener::https(443, CERTIFICATE))
             .test_listener(Listener::https(8443, CERTIFICATE))
             .test_listener_cidrs(&["10.0.0.0/8"])
-            .redirect_http(80),
+            .access_logs(super::ACCESS_LOG_BUCKET, "shop/edge"),
     );
     let services = [
         Descriptor {

@@ -2,14 +2,16 @@
 //! Environments differ only in the [`Settings`] they pass.
 
 use ecsynth::model::{
-    BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, LoadBalancer, Network,
-    Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
+    Backend, BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, LoadBalancer,
+    Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
 };
 
 /// What changes between environments.
 pub struct Settings {
     pub name: &'static str,
     pub region: &'static str,
+    /// Where Terraform keeps the state.
+    pub state: Backend,
     pub load_balancer: LoadBalancer,
     /// Put load balancers in subnets of their own (public ones for an internet-facing LB).
     pub separate_load_balancer_subnets: bool,
@@ -29,6 +31,7 @@ const APP_PORT: u16 = 8080;
 
 pub fn stack(settings: Settings) -> Stack {
     let mut stack = Stack::new(settings.name, settings.region);
+    stack.backend(settings.state);
     stack
         .tag("Application", "storefront")
         .tag("Environment", settings.name)

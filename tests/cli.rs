@@ -6,9 +6,10 @@ mod stacks;
 mod support;
 
 use std::fs;
+use std::path::Path;
 use std::process::Command;
 
-use ecsynth::model::{Container, Service, Stack, TaskSize};
+use ecsynth::model::{Backend, Container, Service, Stack, TaskSize};
 use support::{out_arg, run};
 
 /// The registered stack names, as `list` should print them.
@@ -44,10 +45,19 @@ fn synth_all_twice_writes_byte_identical_files() {
         );
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert_eq!(
-            stdout.lines().count(),
+            stdout
+                .lines()
+                .filter(|line| line.ends_with("/main.tf.json"))
+                .count(),
             registered().len(),
-            "one path per stack: {stdout}"
+            "one main.tf.json per stack: {stdout}"
         );
+        for line in stdout.lines() {
+            assert!(
+                Path::new(line).is_file(),
+                "{line} was printed but not written"
+            );
+        }
     }
     for stack in registered() {
         let a = fs::read(first.join(stack).join("main.tf.json")).expect("first run wrote it");
@@ -66,7 +76,11 @@ fn synth_prints_the_path_of_each_file_it_writes() {
     assert_eq!((code, stderr.as_str()), (0, ""));
     assert_eq!(
         stdout,
-        format!("{}\n", dir.join("prod").join("main.tf.json").display())
+        format!(
+            "{}\n{}\n",
+            dir.join("prod").join("main.tf.json").display(),
+            dir.join("prod").join("terraform.tfvars.example").display()
+        )
     );
 }
 
@@ -249,6 +263,7 @@ fn an_output_directory_that_is_a_file_exits_1() {
 
 fn broken() -> Stack {
     let mut stack = Stack::new("broken", "eu-west-1");
+    stack.backend(Backend::Local);
     stack.add_service(
         Service::new(
             "web",
@@ -284,7 +299,11 @@ fn an_invalid_stack_exits_2_keeps_its_previous_output_and_valid_stacks_are_still
     );
     assert_eq!(
         stdout,
-        format!("{}\n", dir.join("dev").join("main.tf.json").display())
+        format!(
+            "{}\n{}\n",
+            dir.join("dev").join("main.tf.json").display(),
+            dir.join("dev").join("terraform.tfvars.example").display()
+        )
     );
     assert_eq!(
         fs::read_to_string(&previous).expect("kept"),

@@ -19,10 +19,11 @@ fn every_stack_passes_terraform_validate() {
 /// service on host networking behind a rule of a shared ALB.
 fn other_shapes() -> ecsynth::model::Stack {
     use ecsynth::model::{
-        Compute, Container, Ec2Capacity, Ec2Placement, Exposure, Listener, LoadBalancer,
+        Backend, Compute, Container, Ec2Capacity, Ec2Placement, Exposure, Listener, LoadBalancer,
         NetworkMode, Rolling, RuleMatch, Service, Stack, TargetHealthCheck, TaskSize, Traffic,
     };
     let mut stack = Stack::new("shapes", "eu-west-1");
+    stack.backend(Backend::Local);
     let nlb = stack.add_load_balancer(LoadBalancer::network("tcp", Listener::tcp(5432)).internal());
     let alb =
         stack.add_load_balancer(LoadBalancer::application("web", Listener::http(80)).internal());

@@ -10,11 +10,11 @@ use std::fs;
 use std::path::Path;
 
 use ecsynth::model::{
-    BlueGreen, CapacityProviderId, ClassicHealthCheck, ClassicListener, ClassicLoadBalancer,
-    ClassicLoadBalancerId, ClassicTraffic, Compute, Container, Deployment, DeploymentConfig,
-    Ec2Capacity, Exposure, Input, Listener, LoadBalancer, LoadBalancerId, Network, NetworkMode,
-    Protocol, Rolling, Route, RuleMatch, Service, Stack, Step, StepScaling, TargetHealthCheck,
-    TaskSize, Traffic, Volume, VolumeSource,
+    Backend, BlueGreen, CapacityProviderId, ClassicHealthCheck, ClassicListener,
+    ClassicLoadBalancer, ClassicLoadBalancerId, ClassicTraffic, Compute, Container, Deployment,
+    DeploymentConfig, Ec2Capacity, Exposure, Input, Listener, LoadBalancer, LoadBalancerId,
+    Network, NetworkMode, Protocol, Rolling, Route, RuleMatch, Service, Stack, Step, StepScaling,
+    TargetHealthCheck, TaskSize, Traffic, Volume, VolumeSource,
 };
 use ecsynth::registry::Registry;
 use support::{out_arg, run};
@@ -29,6 +29,7 @@ use support::{out_arg, run};
 /// `Traffic` it switches, so such a service cannot be written.
 fn stack_with(edit: impl FnOnce(&mut LoadBalancer, &mut Service)) -> Stack {
     let mut stack = Stack::new("shop", "eu-west-1");
+    stack.backend(Backend::Local);
     let mut load_balancer = LoadBalancer::application("web", Listener::http(80))
         .internal()
         .test_listener(Listener::http(8080));
@@ -942,6 +943,7 @@ fn beside_api(name: &str, edit: impl FnOnce(&mut Service)) -> Vec<String> {
 /// One internal ALB `web` shared by services routed by `rules`, in this order.
 fn routed(rules: Vec<(&str, RuleMatch)>) -> Vec<String> {
     let mut stack = Stack::new("shop", "eu-west-1");
+    stack.backend(Backend::Local);
     let lb = stack.add_load_balancer(
         LoadBalancer::application("web", Listener::http(80))
             .internal()
@@ -1199,6 +1201,7 @@ fn on_ec2(
     edit: impl FnOnce(CapacityProviderId, &mut Service),
 ) -> Vec<String> {
     let mut stack = Stack::new("shop", "eu-west-1");
+    stack.backend(Backend::Local);
     let general = stack.add_capacity_provider(capacity(Ec2Capacity::new("general", "m6i.large")));
     let mut worker = Service::new("worker", TaskSize::new(1024, 2048))
         .compute(Compute::ec2(general))
@@ -1461,6 +1464,7 @@ fn mounts_name_a_volume_of_the_service() {
 #[test]
 fn capacity_provider_names_must_not_start_with_a_reserved_prefix() {
     let mut stack = Stack::new("ecs", "eu-west-1");
+    stack.backend(Backend::Local);
     stack.cluster_name("shop");
     stack.add_capacity_provider(Ec2Capacity::new("general", "m6i.large"));
     assert_eq!(
@@ -1472,6 +1476,7 @@ fn capacity_provider_names_must_not_start_with_a_reserved_prefix() {
         ]
     );
     let mut stack = Stack::new("FargateShop", "eu-west-1");
+    stack.backend(Backend::Local);
     stack.add_capacity_provider(Ec2Capacity::new("general", "m6i.large"));
     assert_eq!(
         messages(&stack),
@@ -1501,6 +1506,7 @@ fn capacity_provider_names_must_not_start_with_a_reserved_prefix() {
 /// `jenkins` on EC2 with bridge networking, stopping before starting.
 fn jenkins(edit: impl FnOnce(&mut ClassicLoadBalancer, &mut Service)) -> Stack {
     let mut stack = Stack::new("shop", "eu-west-1");
+    stack.backend(Backend::Local);
     let general = stack.add_capacity_provider(Ec2Capacity::new("general", "m6i.large"));
     let mut elb = ClassicLoadBalancer::new(
         "jenkins",
@@ -1760,7 +1766,11 @@ fn invalid_stacks_exit_2_report_every_problem_and_keep_their_previous_output() {
     );
     assert_eq!(
         stdout,
-        format!("{}\n", dir.join("dev").join("main.tf.json").display())
+        format!(
+            "{}\n{}\n",
+            dir.join("dev").join("main.tf.json").display(),
+            dir.join("dev").join("terraform.tfvars.example").display()
+        )
     );
     assert_eq!(
         fs::read_to_string(&previous).expect("kept"),
@@ -1781,7 +1791,13 @@ fn warnings_are_printed_and_the_stack_is_written() {
     );
     assert_eq!(
         stdout,
-        format!("{}\n", dir.join("warned").join("main.tf.json").display())
+        format!(
+            "{}\n{}\n",
+            dir.join("warned").join("main.tf.json").display(),
+            dir.join("warned")
+                .join("terraform.tfvars.example")
+                .display()
+        )
     );
 }
 
@@ -1809,7 +1825,11 @@ fn deny_warnings_makes_them_fatal_and_writes_nothing_for_that_stack() {
     );
     assert_eq!(
         stdout,
-        format!("{}\n", dir.join("dev").join("main.tf.json").display())
+        format!(
+            "{}\n{}\n",
+            dir.join("dev").join("main.tf.json").display(),
+            dir.join("dev").join("terraform.tfvars.example").display()
+        )
     );
     assert!(!dir.join("warned").exists(), "nothing written for `warned`");
 }
@@ -2408,4 +2428,56 @@ fn task_definition_fits_64_kib() {
         edit_app(|app| *app = app.clone().env("BIG", &"x".repeat(64 * 1024))),
         ["error: stack `shop` › service `api` › `containers`: the task definition takes about 67264 bytes (`app` 66240), more than ECS's 65536 (64 KiB); move large environment values into secrets or a configuration file"]
     );
+}
+
+#[test]
+fn a_stack_without_a_backend_is_warned_and_a_bad_state_bucket_refused() {
+    let mut stack = stack_with(|_, _| {});
+    stack.backend = None;
+    assert_eq!(
+        messages(&stack),
+        [
+            "warning: stack `shop` › `backend`: no backend chosen: Terraform keeps the state in \
+          out/shop/terraform.tfstate, which git ignores and a clean checkout loses; use \
+          `stack.backend(Backend::s3(bucket, region))` for a stack a team deploys, or \
+          `Backend::Local` to keep a throwaway stack's state local on purpose"
+        ]
+    );
+    stack.backend(Backend::s3("Team_State", "eu-west-1"));
+    assert_eq!(
+        messages(&stack),
+        [
+            "error: stack `shop` › `backend.bucket`: `Team_State` is not an S3 bucket name: S3 \
+          bucket names allow only a-z, 0-9, `.` and `-`"
+        ]
+    );
+    stack.backend(Backend::s3("team-state", "eu-west-1"));
+    assert_eq!(messages(&stack), Vec::<String>::new());
+}
+
+#[test]
+fn access_log_destinations_and_the_log_key() {
+    assert_eq!(
+        problems(|lb, _| *lb = lb.clone().access_logs("Logs_Bucket", "/prod/AWSLogs")),
+        [
+            "error: stack `shop` › load balancer `web` › `access_logs.bucket`: `Logs_Bucket` is \
+             not an S3 bucket name: S3 bucket names allow only a-z, 0-9, `.` and `-`",
+            "error: stack `shop` › load balancer `web` › `access_logs.prefix`: `/prod/AWSLogs` \
+             must not start or end with `/` nor contain `AWSLogs`, which ELB adds itself",
+        ]
+    );
+    assert_eq!(
+        problems(|lb, _| *lb = lb.clone().access_logs("shop-logs", "prod/web")),
+        Vec::<String>::new()
+    );
+    let mut stack = stack_with(|_, _| {});
+    stack.log_kms_key("arn:aws:kms:us-east-1:123456789012:key/1234");
+    assert_eq!(
+        messages(&stack),
+        ["error: stack `shop` › `log_kms_key`: `arn:aws:kms:us-east-1:123456789012:key/1234` is \
+          not a KMS key ARN of the stack's region; write \
+          `arn:aws:kms:eu-west-1:<account>:key/<key id>`"]
+    );
+    stack.log_kms_key("arn:aws:kms:eu-west-1:123456789012:key/1234");
+    assert_eq!(messages(&stack), Vec::<String>::new());
 }

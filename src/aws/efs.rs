@@ -7,6 +7,8 @@ use crate::tf::{Expr, List};
 pub struct EfsFileSystem {
     pub creation_token: Expr,
     pub encrypted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<Expr>,
     pub performance_mode: Expr,
     pub throughput_mode: Expr,
     #[serde(skip_serializing_if = "Tags::is_empty")]

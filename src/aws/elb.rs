@@ -16,8 +16,17 @@ pub struct Lb {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enable_cross_zone_load_balancing: Option<bool>,
     pub enable_deletion_protection: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_logs: Option<LbAccessLogs>,
     #[serde(skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LbAccessLogs {
+    pub bucket: Expr,
+    pub prefix: Expr,
+    pub enabled: bool,
 }
 resource!(Lb = "aws_lb", attributes: [arn, arn_suffix, dns_name, zone_id, name]);
 
@@ -122,10 +131,21 @@ pub struct Elb {
     pub connection_draining: bool,
     pub connection_draining_timeout: u32,
     pub cross_zone_load_balancing: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_logs: Option<ElbAccessLogs>,
     #[serde(skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
 }
 resource!(Elb = "aws_elb", attributes: [name, arn, dns_name, id]);
+
+#[derive(Debug, Serialize)]
+pub struct ElbAccessLogs {
+    pub bucket: Expr,
+    pub bucket_prefix: Expr,
+    /// Minutes: 5 or 60.
+    pub interval: u32,
+    pub enabled: bool,
+}
 
 #[derive(Debug, Serialize)]
 pub struct ElbListener {

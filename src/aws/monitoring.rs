@@ -18,6 +18,22 @@ pub struct CloudwatchLogGroup {
 resource!(CloudwatchLogGroup = "aws_cloudwatch_log_group", attributes: [name, arn]);
 
 #[derive(Debug, Serialize)]
+pub struct KmsKey {
+    pub description: Expr,
+    pub enable_key_rotation: bool,
+    pub deletion_window_in_days: u32,
+    pub policy: Expr,
+    #[serde(skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
+}
+resource!(KmsKey = "aws_kms_key", attributes: [arn, key_id]);
+
+/// `data "aws_caller_identity"`: the account Terraform runs in.
+#[derive(Debug, Serialize)]
+pub struct CallerIdentity {}
+resource!(CallerIdentity = "aws_caller_identity", attributes: [account_id]);
+
+#[derive(Debug, Serialize)]
 pub struct CloudwatchMetricAlarm {
     pub alarm_name: Expr,
     pub alarm_description: Expr,

@@ -6,8 +6,8 @@
 use super::lifecycle::{self, LISTENER_RULES};
 use super::{Context, LoweredClassic, LoweredLoadBalancer, SharedListeners};
 use crate::aws::{
-    Elb, ElbHealthCheck, ElbListener, FixedResponse, Lb, LbListener, ListenerAction,
-    ListenerRedirect, SecurityGroup, Tags, VpcSecurityGroupIngressRule,
+    Elb, ElbAccessLogs, ElbHealthCheck, ElbListener, FixedResponse, Lb, LbAccessLogs, LbListener,
+    ListenerAction, ListenerRedirect, SecurityGroup, Tags, VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{aws_name, label};
 use crate::model::{LoadBalancer, LoadBalancerKind, Protocol, Route, Scheme};
@@ -53,6 +53,11 @@ pub fn lower_all(context: &mut Context) {
                 enable_cross_zone_load_balancing: (model.kind == LoadBalancerKind::Network)
                     .then_some(true),
                 enable_deletion_protection: model.deletion_protection,
+                access_logs: model.access_logs.as_ref().map(|logs| LbAccessLogs {
+                    bucket: (&logs.bucket).into(),
+                    prefix: (&logs.prefix).into(),
+                    enabled: true,
+                }),
                 tags: Tags::new(),
             },
         );
@@ -116,6 +121,12 @@ pub fn lower_all(context: &mut Context) {
                 connection_draining: true,
                 connection_draining_timeout: model.connection_draining_seconds,
                 cross_zone_load_balancing: model.cross_zone,
+                access_logs: model.access_logs.as_ref().map(|logs| ElbAccessLogs {
+                    bucket: (&logs.bucket).into(),
+                    bucket_prefix: (&logs.prefix).into(),
+                    interval: 5,
+                    enabled: true,
+                }),
                 tags: Tags::new(),
             },
         );

@@ -14,6 +14,7 @@ mod deployment;
 mod discovery;
 pub mod lifecycle;
 mod load_balancer;
+mod logs;
 mod policy;
 mod scaling;
 mod service;
@@ -30,13 +31,18 @@ use crate::aws::{
     EcsService, EcsTaskDefinition, Elb, IamRole, Lb, LbListener, SecurityGroup,
     ServiceDiscoveryPrivateDnsNamespace, SsmParameter,
 };
-use crate::model::{CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, Stack};
+use crate::model::{
+    Backend, CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, Stack,
+};
 use crate::tf::{Document, Expr, List, Output, Ref, TerraformSettings, Variable};
 
 /// The Terraform version the output needs (`lifecycle` and JSON features used here).
 const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
-/// 5.35.0 broke `ignore_changes` on listener default actions; 5.36.0 fixed it.
-const REQUIRED_AWS_PROVIDER: &str = ">= 5.36";
+/// The S3 backend's `use_lockfile` locks state without DynamoDB from Terraform 1.10 on.
+const REQUIRED_TERRAFORM_S3_LOCKFILE: &str = ">= 1.10.0";
+/// 5.35.0 broke `ignore_changes` on listener default actions; 5.36.0 fixed it. The tests
+/// validate and apply against 5.x only, so an online `init` must not pick 6.x.
+const REQUIRED_AWS_PROVIDER: &str = ">= 5.36, < 6.0";
 
 /// Everything lowering needs to refer back to while it adds a stack's resources.
 pub(crate) struct Context<'a> {
@@ -55,6 +61,8 @@ pub(crate) struct Context<'a> {
     pub classic_load_balancers: IndexMap<ClassicLoadBalancerId, LoweredClassic>,
     /// The Cloud Map namespace, when a service is discoverable.
     pub namespace: Option<Ref<ServiceDiscoveryPrivateDnsNamespace>>,
+    /// The KMS key ARN of the log groups, when the stack has services.
+    pub log_kms_key: Option<Expr>,
     /// Labels of security group rules already added, for rules several services need once
     /// (a load balancer reaching the instances of a capacity provider).
     pub shared_rules: HashSet<String>,
@@ -173,8 +181,10 @@ pub fn lower(stack: &Stack) -> Document {
         classic_load_balancers: IndexMap::new(),
         namespace: None,
         shared_rules: HashSet::new(),
+        log_kms_key: None,
     };
     capacity::lower_all(&mut context);
+    context.log_kms_key = logs::lower_key(&mut context);
     discovery::lower_namespace(&mut context);
     load_balancer::lower_all(&mut context);
     outputs(&mut context);
@@ -192,16 +202,46 @@ pub fn lower(stack: &Stack) -> Document {
         service::outputs(&mut context, service, &lowered);
     }
     discovery::lower_access(&mut context, &task_groups);
+    for escape in stack.overrides() {
+        context
+            .doc
+            .override_attribute(&escape.address, &escape.attribute, escape.value.clone());
+    }
+    context.doc.check_overrides();
     context.doc
 }
 
 fn terraform_settings(stack: &Stack) -> TerraformSettings {
-    let mut settings = TerraformSettings::new(REQUIRED_TERRAFORM);
+    let required = match &stack.backend {
+        Some(Backend::S3(_)) => REQUIRED_TERRAFORM_S3_LOCKFILE,
+        _ => REQUIRED_TERRAFORM,
+    };
+    let mut settings = TerraformSettings::new(required);
     settings.require_provider("aws", "hashicorp/aws", REQUIRED_AWS_PROVIDER);
-    settings.backend = stack
-        .backend
-        .as_ref()
-        .map(|backend| (backend.kind.clone(), backend.settings.clone()));
+    settings.backend = match &stack.backend {
+        None | Some(Backend::Local) => None,
+        Some(Backend::S3(s3)) => {
+            let key = s3
+                .key
+                .clone()
+                .unwrap_or_else(|| format!("{}/terraform.tfstate", stack.name));
+            let settings = [
+                ("bucket", s3.bucket.clone().into()),
+                ("key", key.into()),
+                ("region", s3.region.clone().into()),
+                ("encrypt", true.into()),
+                // An S3 lock file instead of a DynamoDB table (Terraform >= 1.10).
+                ("use_lockfile", true.into()),
+            ];
+            Some((
+                "s3".to_owned(),
+                settings
+                    .into_iter()
+                    .map(|(name, value)| (name.to_owned(), value))
+                    .collect(),
+            ))
+        }
+    };
     settings
 }
 

@@ -31,7 +31,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
         CloudwatchLogGroup {
             name: (&log_group_name).into(),
             retention_in_days: service.log_retention_days,
-            kms_key_id: None,
+            kms_key_id: context.log_kms_key.clone(),
             tags: Tags::new(),
         },
     );

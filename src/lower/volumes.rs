@@ -70,6 +70,8 @@ fn file_system(
         EfsFileSystem {
             creation_token: (&aws).into(),
             encrypted: true,
+            // The stack's own key, as for its logs: auditable and revocable.
+            kms_key_id: context.log_kms_key.clone(),
             performance_mode: "generalPurpose".into(),
             throughput_mode: "elastic".into(),
             tags,

@@ -125,11 +125,27 @@ pub struct LoadBalancer {
     /// Who may reach the test listener, which serves a release before it takes traffic.
     /// Default: `None`, the same as `allowed_cidrs`.
     pub test_listener_cidrs: Option<Vec<String>>,
-    /// Default: off, so that `terraform destroy` works on short-lived stacks; turn on in prod.
+    /// Default: on, so a production load balancer cannot be deleted by a stray
+    /// `terraform destroy` or a rename; short-lived stacks turn it off with
+    /// `.deletion_protection(false)`.
     pub deletion_protection: bool,
     /// `Some(port)`: an HTTP listener on `port` redirecting to the prod HTTPS listener.
-    /// Default: none.
+    /// Default: port 80 on an ALB whose prod listener is HTTPS (a browser's `http://` gets a
+    /// redirect rather than a timeout), none otherwise; `.no_http_redirect()` turns it off.
     pub http_redirect_port: Option<u16>,
+    /// Where the load balancer writes its access logs. Default: none, no access logs:
+    /// ecsynth does not create the bucket (ALB logs need a bucket policy for the region's
+    /// ELB account and SSE-S3 encryption, and usually go to a central logging account).
+    pub access_logs: Option<AccessLogs>,
+}
+
+/// An S3 bucket (and key prefix) receiving a load balancer's access logs. An NLB writes
+/// them for TLS listeners only.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccessLogs {
+    pub bucket: String,
+    /// Key prefix inside the bucket, without a leading or trailing `/`; may be empty.
+    pub prefix: String,
 }
 
 impl LoadBalancer {
@@ -144,6 +160,9 @@ impl LoadBalancer {
     }
 
     fn new(name: &str, kind: LoadBalancerKind, prod_listener: Listener) -> LoadBalancer {
+        let redirects = kind == LoadBalancerKind::Application
+            && prod_listener.protocol == Protocol::Https
+            && prod_listener.port != 80;
         LoadBalancer {
             name: name.into(),
             kind,
@@ -152,8 +171,9 @@ impl LoadBalancer {
             test_listener: None,
             allowed_cidrs: vec!["0.0.0.0/0".into()],
             test_listener_cidrs: None,
-            deletion_protection: false,
-            http_redirect_port: None,
+            deletion_protection: true,
+            http_redirect_port: redirects.then_some(80),
+            access_logs: None,
         }
     }
 
@@ -182,9 +202,26 @@ impl LoadBalancer {
         self
     }
 
-    /// Adds an HTTP listener on `port` (usually 80) that redirects to the HTTPS prod listener.
+    /// An HTTP listener on `port` (80 by default for HTTPS ALBs) that redirects to the HTTPS
+    /// prod listener.
     pub fn redirect_http(mut self, port: u16) -> LoadBalancer {
         self.http_redirect_port = Some(port);
+        self
+    }
+
+    /// No HTTP listener redirecting to HTTPS; plain HTTP then gets no answer at all.
+    pub fn no_http_redirect(mut self) -> LoadBalancer {
+        self.http_redirect_port = None;
+        self
+    }
+
+    /// Writes access logs to `bucket` under `prefix` (e.g. `prod/web`). The bucket must allow
+    /// the region's Elastic Load Balancing account to write, and use SSE-S3 encryption.
+    pub fn access_logs(mut self, bucket: &str, prefix: &str) -> LoadBalancer {
+        self.access_logs = Some(AccessLogs {
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+        });
         self
     }
 
@@ -265,6 +302,9 @@ pub struct ClassicLoadBalancer {
     pub connection_draining_seconds: u32,
     /// Default: on.
     pub cross_zone: bool,
+    /// Where the ELB writes its access logs (every 5 minutes). Default: none, as for
+    /// [`LoadBalancer::access_logs`].
+    pub access_logs: Option<AccessLogs>,
 }
 
 impl ClassicLoadBalancer {
@@ -283,6 +323,7 @@ impl ClassicLoadBalancer {
             idle_timeout: 60,
             connection_draining_seconds: 300,
             cross_zone: true,
+            access_logs: None,
         }
     }
 
@@ -303,6 +344,16 @@ impl ClassicLoadBalancer {
 
     pub fn connection_draining_seconds(mut self, seconds: u32) -> ClassicLoadBalancer {
         self.connection_draining_seconds = seconds;
+        self
+    }
+
+    /// Writes access logs to `bucket` under `prefix`, every 5 minutes. The bucket must allow
+    /// the region's Elastic Load Balancing account to write.
+    pub fn access_logs(mut self, bucket: &str, prefix: &str) -> ClassicLoadBalancer {
+        self.access_logs = Some(AccessLogs {
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+        });
         self
     }
 

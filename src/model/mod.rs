@@ -22,7 +22,7 @@ pub use compute::{
 pub use deployment::{BlueGreen, Deployment, DeploymentConfig, Hook, HookEvent, Rolling};
 pub use descriptor::{DescriptorError, Instances, ServiceDescriptor};
 pub use load_balancer::{
-    ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicLoadBalancerId,
+    AccessLogs, ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicLoadBalancerId,
     ClassicProtocol, Listener, LoadBalancer, LoadBalancerId, LoadBalancerKind, Protocol, Scheme,
     TargetHealthCheck,
 };
@@ -31,6 +31,6 @@ pub use service::{
     Container, ContainerHealthCheck, EfsVolume, MountPoint, Port, PortProtocol, Secret, Service,
     TaskSize, Ulimit, Volume, VolumeSource,
 };
-pub use stack::{Backend, Cluster, Input, Network, Stack};
+pub use stack::{AttributeOverride, Backend, Cluster, Input, Network, S3Backend, Stack};
 pub use traffic::{ClassicTraffic, ContainerPort, Exposure, Route, RuleMatch, Traffic};
 pub use validate::{Diagnostic, Severity};

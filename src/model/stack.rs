@@ -21,8 +21,14 @@ pub struct Stack {
     pub tags: IndexMap<String, String>,
     pub network: Network,
     pub cluster: Cluster,
-    /// Remote state; `None` keeps Terraform's local state.
+    /// Where Terraform keeps the stack's state. Default: `None`, not chosen: Terraform keeps
+    /// it locally, in the git-ignored output directory, and validation warns; a stack says
+    /// `Backend::S3` (teams) or `Backend::Local` (a throwaway stack) to decide.
     pub backend: Option<Backend>,
+    /// The KMS key (ARN) encrypting the services' log groups. Default: `None`, the stack
+    /// creates one key for its log groups, with yearly rotation and a key policy that lets
+    /// CloudWatch Logs of this region use it for this stack's log groups only.
+    pub log_kms_key: Option<String>,
     id: StackId,
     capacity_providers: Vec<Ec2Capacity>,
     load_balancers: Vec<LoadBalancer>,
@@ -31,6 +37,20 @@ pub struct Stack {
     /// Services that could not be described (a broken descriptor file): reported by
     /// validation, so the stack is refused with the file, line and column.
     pub(crate) undescribed: Vec<DescriptorError>,
+    overrides: Vec<AttributeOverride>,
+}
+
+/// The escape hatch: an attribute of an emitted resource set or removed by address, for
+/// what the model does not cover yet. Checked against the document; marked with a `//`
+/// comment in the output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttributeOverride {
+    /// `aws_lb.web`, `data.aws_ssm_parameter.ecs_ami`: as in the snapshot.
+    pub address: String,
+    /// A top-level argument or nested block of the resource.
+    pub attribute: String,
+    /// `None` removes it.
+    pub value: Option<serde_json::Value>,
 }
 
 impl Stack {
@@ -43,12 +63,14 @@ impl Stack {
             network: Network::from_variables(),
             cluster: Cluster::new(name),
             backend: None,
+            log_kms_key: None,
             id: StackId::fresh(),
             capacity_providers: Vec::new(),
             load_balancers: Vec::new(),
             classic_load_balancers: Vec::new(),
             services: Vec::new(),
             undescribed: Vec::new(),
+            overrides: Vec::new(),
         }
     }
 
@@ -57,8 +79,52 @@ impl Stack {
         self
     }
 
+    /// Sets `attribute` of the resource at `address` to `value` (strings are escaped like
+    /// every literal), over what lowering writes. For what the model does not cover yet;
+    /// the output says so in the resource's `//` comment.
+    pub fn override_attribute(
+        &mut self,
+        address: &str,
+        attribute: &str,
+        value: serde_json::Value,
+    ) -> &mut Stack {
+        self.overrides.push(AttributeOverride {
+            address: address.into(),
+            attribute: attribute.into(),
+            value: Some(value),
+        });
+        self
+    }
+
+    /// Removes `attribute` from the resource at `address`; it must be one lowering writes.
+    pub fn remove_attribute(&mut self, address: &str, attribute: &str) -> &mut Stack {
+        self.overrides.push(AttributeOverride {
+            address: address.into(),
+            attribute: attribute.into(),
+            value: None,
+        });
+        self
+    }
+
+    pub fn overrides(&self) -> &[AttributeOverride] {
+        &self.overrides
+    }
+
+    /// Where Terraform keeps this stack's state.
+    pub fn backend(&mut self, backend: Backend) -> &mut Stack {
+        self.backend = Some(backend);
+        self
+    }
+
     pub fn network(&mut self, network: Network) -> &mut Stack {
         self.network = network;
+        self
+    }
+
+    /// Encrypts the log groups with an existing KMS key instead of one the stack creates; its
+    /// key policy must let `logs.<region>.amazonaws.com` use it.
+    pub fn log_kms_key(&mut self, key_arn: &str) -> &mut Stack {
+        self.log_kms_key = Some(key_arn.into());
         self
     }
 
@@ -256,9 +322,32 @@ impl Cluster {
     }
 }
 
-/// A Terraform backend and its literal settings (`s3` with `bucket`, `key`, `region`, …).
+/// Where Terraform keeps a stack's state.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Backend {
-    pub kind: String,
-    pub settings: IndexMap<String, String>,
+pub enum Backend {
+    /// `terraform.tfstate` beside `main.tf.json`: for a stack one person creates and
+    /// destroys; the file is lost with the output directory.
+    Local,
+    S3(S3Backend),
+}
+
+impl Backend {
+    /// State in `bucket` (in `region`) under `<stack>/terraform.tfstate`, encrypted, locked
+    /// through an S3 lock file (Terraform ≥ 1.10; no DynamoDB table).
+    pub fn s3(bucket: &str, region: &str) -> Backend {
+        Backend::S3(S3Backend {
+            bucket: bucket.into(),
+            region: region.into(),
+            key: None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct S3Backend {
+    pub bucket: String,
+    /// The bucket's region.
+    pub region: String,
+    /// Object key of the state. Default: `<stack>/terraform.tfstate`, one per stack.
+    pub key: Option<String>,
 }

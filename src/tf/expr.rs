@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
+use super::json::has_byte;
+
 /// Identifies one [`super::Document`], so that a reference it did not mint can be caught.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct DocId(u64);
@@ -263,19 +265,39 @@ impl fmt::Display for Rendered<'_> {
     }
 }
 
-/// Escapes the two template introducers so that literal text stays literal.
+/// Escapes the two template introducers so that literal text stays literal: the text between
+/// them is written in one piece.
 fn escape_into(text: &str, out: &mut dyn fmt::Write) -> fmt::Result {
     let mut rest = text;
-    while let Some(at) = rest.find(['$', '%']) {
-        out.write_str(&rest[..at])?;
-        let sigil = &rest[at..at + 1];
-        out.write_str(sigil)?;
-        if rest[at + 1..].starts_with('{') {
-            out.write_str(sigil)?;
-        }
+    while let Some(at) = find_introducer(rest) {
+        // Up to and including the sigil, then the sigil again: `${` → `$${`.
+        out.write_str(&rest[..=at])?;
+        out.write_str(&rest[at..at + 1])?;
         rest = &rest[at + 1..];
     }
     out.write_str(rest)
+}
+
+/// The byte offset of the first `${` or `%{` in `text`. Scans eight bytes at a time for either
+/// sigil (`$` is 0x24, `%` 0x25: equal once the low bit is set).
+fn find_introducer(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at + 1 < bytes.len() {
+        if let Some(chunk) = bytes.get(at..at + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            if !has_byte(u64::from_le_bytes(word) | 0x0101_0101_0101_0101, b'%') {
+                at += 8;
+                continue;
+            }
+        }
+        if matches!(bytes[at], b'$' | b'%') && bytes[at + 1] == b'{' {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
 }
 
 impl From<&'static str> for Expr {
@@ -300,7 +322,7 @@ impl Serialize for Expr {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.check_owners::<S::Error>()?;
         match self.as_literal() {
-            Some(text) if !text.contains(['$', '%']) => serializer.serialize_str(text),
+            Some(text) if find_introducer(text).is_none() => serializer.serialize_str(text),
             _ => serializer.collect_str(&Rendered(self)),
         }
     }

@@ -14,6 +14,7 @@
 
 mod document;
 mod expr;
+mod json;
 
 pub use document::{
     Dependency, Document, DocumentError, Lifecycle, Meta, Output, Ref, Resource, TerraformSettings,

@@ -61,6 +61,9 @@ pub(super) const CATALOGUE: &[Constraint] = &[
 
 pub(super) fn check(check: &mut Checker, region: &str, load_balancer: &LoadBalancer) {
     let path = load_balancer_path(load_balancer);
+    if let Some(logs) = &load_balancer.access_logs {
+        super::state::check_access_logs(check, &path, logs);
+    }
     check_listener(
         check,
         &path,
@@ -90,6 +93,32 @@ pub(super) fn check(check: &mut Checker, region: &str, load_balancer: &LoadBalan
                     "{} is also the prod listener's port; CodeDeploy needs the test listener \
                      on a different port",
                     test.port
+                ),
+            );
+        }
+    }
+    if let Some(port) = load_balancer.http_redirect_port {
+        let taken = std::iter::once(&load_balancer.prod_listener)
+            .chain(&load_balancer.test_listener)
+            .any(|listener| listener.port == port);
+        if taken {
+            check.error(
+                &path,
+                "http_redirect_port",
+                format!(
+                    "{port} is also a listener's port; redirect HTTP on another port, or \
+                     `.no_http_redirect()`"
+                ),
+            );
+        }
+        if load_balancer.prod_listener.protocol != Protocol::Https {
+            check.error(
+                &path,
+                "http_redirect_port",
+                format!(
+                    "redirects HTTP on {port} to HTTPS, but the prod listener is {}; the \
+                     redirect needs `Listener::https(port, certificate_arn)`",
+                    load_balancer.prod_listener.protocol.name()
                 ),
             );
         }
@@ -309,6 +338,9 @@ pub(super) fn kind_phrase(kind: LoadBalancerKind) -> &'static str {
 pub(super) fn check_classic(check: &mut Checker, region: &str, elb: &ClassicLoadBalancer) {
     let path = vec![format!("classic load balancer `{}`", elb.name)];
     check_cidrs(check, &path, "allowed_cidrs", &elb.allowed_cidrs);
+    if let Some(logs) = &elb.access_logs {
+        super::state::check_access_logs(check, &path, logs);
+    }
     if elb.listeners.is_empty() {
         check.error(
             &path,

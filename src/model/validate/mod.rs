@@ -7,6 +7,7 @@
 //! - [`names`]: AWS and Terraform names, checked on the names AWS receives, and names used twice;
 //! - `load_balancer`: listeners, protocols, certificates, ports;
 //! - `network`: subnets;
+//! - `state`: the Terraform backend;
 //! - `compute`: capacity providers; Fargate sizes on Fargate, instance sizes on EC2; volumes;
 //! - `rules`: listener rules on a shared ALB;
 //! - `discovery`: Cloud Map registration and its DNS names;
@@ -31,6 +32,7 @@ mod network;
 mod provider;
 pub(crate) mod rules;
 mod scaling;
+mod state;
 mod task;
 mod traffic;
 
@@ -176,6 +178,7 @@ pub fn catalogue() -> Vec<&'static Constraint> {
         deployment::CATALOGUE,
         discovery::CATALOGUE,
         scaling::CATALOGUE,
+        state::CATALOGUE,
     ]
     .into_iter()
     .flatten()
@@ -225,6 +228,8 @@ impl Stack {
         provider::check(&mut check, self);
         names::check_stack(&mut check, self);
         network::check(&mut check, self);
+        state::check(&mut check, self);
+        state::check_log_key(&mut check, self);
         discovery::check_namespace(&mut check, self);
         for capacity in self.capacity_providers() {
             compute::check_capacity(&mut check, capacity);

@@ -574,13 +574,14 @@ fn check_ports(check: &mut Checker, service: &Service) {
 #[cfg(test)]
 mod tests {
     use crate::model::{
-        BlueGreen, Container, Listener, LoadBalancer, Service, Stack, TargetHealthCheck, TaskSize,
-        Traffic,
+        Backend, BlueGreen, Container, Listener, LoadBalancer, Service, Stack, TargetHealthCheck,
+        TaskSize, Traffic,
     };
 
     /// `service` deployed blue/green behind an internal ALB that sends to `app:8080`.
     fn stack_with(service: Service) -> Stack {
         let mut stack = Stack::new("test", "eu-west-1");
+        stack.backend(Backend::Local);
         let lb = stack
             .add_load_balancer(LoadBalancer::application("web", Listener::http(80)).internal());
         let app = Container::new("app", "nginx").port(8080);

@@ -1,0 +1,765 @@
+//! The document's JSON writer: serde_json's pretty layout (2-space indent, `": "`, `[]`/`{}` when
+//! empty) byte for byte, written by a serializer of our own.
+//!
+//! Why not `serde_json::to_writer_pretty`: a block is its typed body plus meta-arguments around
+//! it, which serde can only express with `#[serde(flatten)]` over an erased body (a dynamic call
+//! per field and a detour through a map serializer), and serde_json escapes strings one byte at
+//! a time through its formatter. Here the body of each block is serialised by its own
+//! monomorphised `Serialize` straight into the open block object ([`Writer::inline_next`]),
+//! strings are escaped eight bytes at a time, and output goes to our own buffer that is handed
+//! to the sink in large writes.
+
+use std::fmt;
+use std::io;
+
+use serde::ser::{self, Serialize};
+
+/// Bytes gathered before a write to the sink: each syscall is costly on virtual machines, and
+/// output runs to megabytes.
+const FLUSH_AT: usize = 256 * 1024;
+
+/// Why writing failed.
+#[derive(Debug)]
+pub(crate) enum Error {
+    Io(io::Error),
+    /// A value refused to serialise, e.g. a reference minted by another document.
+    Custom(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(error) => error.fmt(f),
+            Error::Custom(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: fmt::Display>(message: T) -> Error {
+        Error::Custom(message.to_string())
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(error: io::Error) -> Error {
+        Error::Io(error)
+    }
+}
+
+/// A pretty JSON writer; `&mut Writer` is a [`serde::Serializer`].
+pub(crate) struct Writer<'a> {
+    buf: Vec<u8>,
+    sink: &'a mut dyn io::Write,
+    depth: usize,
+    /// The innermost open object or array has a value already (the next one needs a `,`).
+    has_value: bool,
+    /// The next struct or map is written into the object already open (a block body).
+    inline_next: bool,
+    /// Top-level fields of the inlined block body to leave out, and those it had.
+    body_filter: Option<BodyFilter>,
+}
+
+/// What a block body wrote at its top level, and what to leave out of it (attributes a
+/// stack overrides or removes).
+#[derive(Default)]
+pub(crate) struct BodyFilter {
+    pub(crate) skip: Vec<String>,
+    pub(crate) seen: Vec<String>,
+}
+
+impl<'a> Writer<'a> {
+    pub(crate) fn new(sink: &'a mut dyn io::Write) -> Writer<'a> {
+        Writer {
+            buf: Vec::with_capacity(FLUSH_AT + 16 * 1024),
+            sink,
+            depth: 0,
+            has_value: false,
+            inline_next: false,
+            body_filter: None,
+        }
+    }
+
+    /// Filters the top-level fields of the next inlined body; [`Writer::take_body_filter`]
+    /// returns what it saw.
+    pub(crate) fn set_body_filter(&mut self, filter: BodyFilter) {
+        self.body_filter = Some(filter);
+    }
+
+    pub(crate) fn take_body_filter(&mut self) -> Option<BodyFilter> {
+        self.body_filter.take()
+    }
+
+    /// Writes what is buffered, and `tail`, to the sink.
+    pub(crate) fn finish(mut self, tail: &[u8]) -> Result<(), Error> {
+        self.buf.extend_from_slice(tail);
+        self.sink.write_all(&self.buf)?;
+        self.sink.flush()?;
+        Ok(())
+    }
+
+    /// Called only when an object or array ends, so that a map key (a string) is still in the
+    /// buffer when [`ser::SerializeMap::serialize_key`] checks it.
+    fn maybe_flush(&mut self) -> Result<(), Error> {
+        if self.buf.len() >= FLUSH_AT {
+            self.sink.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn newline_indent(&mut self) {
+        const SPACES: &[u8; 64] = &[b' '; 64];
+        self.buf.push(b'\n');
+        let mut width = 2 * self.depth;
+        while width > 0 {
+            let run = width.min(SPACES.len());
+            self.buf.extend_from_slice(&SPACES[..run]);
+            width -= run;
+        }
+    }
+
+    /// Opens an object (`b'{'`) or array (`b'['`).
+    pub(crate) fn begin(&mut self, open: u8) {
+        self.buf.push(open);
+        self.depth += 1;
+        self.has_value = false;
+    }
+
+    /// Closes an object (`b'}'`) or array (`b']'`).
+    pub(crate) fn end(&mut self, close: u8) -> Result<(), Error> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline_indent();
+        }
+        self.buf.push(close);
+        self.has_value = true;
+        self.maybe_flush()
+    }
+
+    /// Starts the next element of the open array, or the next key of the open object.
+    fn next_item(&mut self) {
+        if self.has_value {
+            self.buf.push(b',');
+        }
+        self.newline_indent();
+    }
+
+    /// Writes `"key": ` into the open object.
+    pub(crate) fn key(&mut self, key: &str) {
+        self.next_item();
+        self.string(key);
+        self.buf.extend_from_slice(b": ");
+    }
+
+    /// Writes `"key": value` into the open object.
+    pub(crate) fn entry<T: Serialize + ?Sized>(
+        &mut self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.key(key);
+        value.serialize(&mut *self)?;
+        self.has_value = true;
+        Ok(())
+    }
+
+    /// Marks the value just written after [`Writer::key`] as done (the next key needs a `,`).
+    pub(crate) fn value_written(&mut self) {
+        self.has_value = true;
+    }
+
+    /// The next struct or map is written into the object already open instead of a new one:
+    /// a block body between the block's comment and its meta-arguments. Call
+    /// [`Writer::check_inlined`] after serialising it.
+    pub(crate) fn inline_next(&mut self) {
+        self.inline_next = true;
+    }
+
+    /// Fails when the value meant to be inlined was not a struct or map.
+    pub(crate) fn check_inlined(&mut self) -> Result<(), Error> {
+        if std::mem::take(&mut self.inline_next) {
+            return Err(Error::Custom(
+                "a block body must serialise as a struct or map".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn string(&mut self, text: &str) {
+        self.buf.push(b'"');
+        escape_json(&mut self.buf, text.as_bytes());
+        self.buf.push(b'"');
+    }
+
+    fn open(&mut self, open: u8) -> Compound<'_, 'a> {
+        if std::mem::take(&mut self.inline_next) {
+            Compound {
+                writer: self,
+                close: Close::Inline,
+            }
+        } else {
+            self.begin(open);
+            Compound {
+                writer: self,
+                close: if open == b'{' {
+                    Close::Object
+                } else {
+                    Close::Array
+                },
+            }
+        }
+    }
+
+    /// `{ "variant": ` of an externally tagged enum variant.
+    fn open_variant(&mut self, variant: &str) {
+        self.begin(b'{');
+        self.key(variant);
+    }
+
+    fn integer(&mut self, value: u64, negative: bool) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut rest = value;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if negative {
+            self.buf.push(b'-');
+        }
+        self.buf.extend_from_slice(&digits[at..]);
+    }
+}
+
+/// How to close what [`Writer::open`] opened.
+#[derive(Clone, Copy, PartialEq)]
+enum Close {
+    Object,
+    Array,
+    /// Nothing was opened: the fields went into the enclosing object.
+    Inline,
+    /// A struct or tuple variant: its object or array, then the `{ "variant": … }` around it.
+    VariantObject,
+    VariantArray,
+}
+
+pub(crate) struct Compound<'w, 'a> {
+    writer: &'w mut Writer<'a>,
+    close: Close,
+}
+
+impl Compound<'_, '_> {
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.writer.next_item();
+        value.serialize(&mut *self.writer)?;
+        self.writer.has_value = true;
+        Ok(())
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        if let (Close::Inline, Some(filter)) = (&self.close, &mut self.writer.body_filter) {
+            filter.seen.push(key.to_owned());
+            if filter.skip.iter().any(|skipped| skipped == key) {
+                return Ok(());
+            }
+        }
+        self.writer.entry(key, value)
+    }
+
+    fn close(self) -> Result<(), Error> {
+        match self.close {
+            Close::Object => self.writer.end(b'}'),
+            Close::Array => self.writer.end(b']'),
+            Close::Inline => Ok(()),
+            Close::VariantObject => {
+                self.writer.end(b'}')?;
+                self.writer.end(b'}')
+            }
+            Close::VariantArray => {
+                self.writer.end(b']')?;
+                self.writer.end(b'}')
+            }
+        }
+    }
+}
+
+impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'w, 'a>;
+    type SerializeTuple = Compound<'w, 'a>;
+    type SerializeTupleStruct = Compound<'w, 'a>;
+    type SerializeTupleVariant = Compound<'w, 'a>;
+    type SerializeMap = Compound<'w, 'a>;
+    type SerializeStruct = Compound<'w, 'a>;
+    type SerializeStructVariant = Compound<'w, 'a>;
+
+    fn serialize_bool(self, value: bool) -> Result<(), Error> {
+        self.buf
+            .extend_from_slice(if value { b"true" } else { b"false" });
+        Ok(())
+    }
+
+    fn serialize_i8(self, value: i8) -> Result<(), Error> {
+        self.serialize_i64(value.into())
+    }
+
+    fn serialize_i16(self, value: i16) -> Result<(), Error> {
+        self.serialize_i64(value.into())
+    }
+
+    fn serialize_i32(self, value: i32) -> Result<(), Error> {
+        self.serialize_i64(value.into())
+    }
+
+    fn serialize_i64(self, value: i64) -> Result<(), Error> {
+        self.integer(value.unsigned_abs(), value < 0);
+        Ok(())
+    }
+
+    fn serialize_i128(self, value: i128) -> Result<(), Error> {
+        self.buf.extend_from_slice(value.to_string().as_bytes());
+        Ok(())
+    }
+
+    fn serialize_u8(self, value: u8) -> Result<(), Error> {
+        self.serialize_u64(value.into())
+    }
+
+    fn serialize_u16(self, value: u16) -> Result<(), Error> {
+        self.serialize_u64(value.into())
+    }
+
+    fn serialize_u32(self, value: u32) -> Result<(), Error> {
+        self.serialize_u64(value.into())
+    }
+
+    fn serialize_u64(self, value: u64) -> Result<(), Error> {
+        self.integer(value, false);
+        Ok(())
+    }
+
+    fn serialize_u128(self, value: u128) -> Result<(), Error> {
+        self.buf.extend_from_slice(value.to_string().as_bytes());
+        Ok(())
+    }
+
+    fn serialize_f32(self, value: f32) -> Result<(), Error> {
+        // serde_json's float format (shortest round trip, `null` when not finite).
+        serde_json::to_writer(&mut self.buf, &value).map_err(|e| Error::Custom(e.to_string()))
+    }
+
+    fn serialize_f64(self, value: f64) -> Result<(), Error> {
+        serde_json::to_writer(&mut self.buf, &value).map_err(|e| Error::Custom(e.to_string()))
+    }
+
+    fn serialize_char(self, value: char) -> Result<(), Error> {
+        self.string(value.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+
+    fn serialize_str(self, value: &str) -> Result<(), Error> {
+        // No flush here: a map key is checked in the buffer after it is written.
+        self.string(value);
+        Ok(())
+    }
+
+    fn serialize_bytes(self, value: &[u8]) -> Result<(), Error> {
+        let mut seq = self.open(b'[');
+        for byte in value {
+            seq.element(byte)?;
+        }
+        seq.close()
+    }
+
+    fn serialize_none(self) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.buf.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.open_variant(variant);
+        value.serialize(&mut *self)?;
+        self.has_value = true;
+        self.end(b'}')
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'w, 'a>, Error> {
+        Ok(self.open(b'['))
+    }
+
+    fn serialize_tuple(self, _len: usize) -> Result<Compound<'w, 'a>, Error> {
+        Ok(self.open(b'['))
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'w, 'a>, Error> {
+        Ok(self.open(b'['))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'w, 'a>, Error> {
+        self.open_variant(variant);
+        self.begin(b'[');
+        Ok(Compound {
+            writer: self,
+            close: Close::VariantArray,
+        })
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'w, 'a>, Error> {
+        Ok(self.open(b'{'))
+    }
+
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'w, 'a>, Error> {
+        Ok(self.open(b'{'))
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'w, 'a>, Error> {
+        self.open_variant(variant);
+        self.begin(b'{');
+        Ok(Compound {
+            writer: self,
+            close: Close::VariantObject,
+        })
+    }
+
+    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<(), Error> {
+        use fmt::Write as _;
+        self.buf.push(b'"');
+        write!(Escaping(&mut self.buf), "{value}")
+            .map_err(|_| Error::Custom("a value failed to render".into()))?;
+        self.buf.push(b'"');
+        Ok(())
+    }
+}
+
+/// Text written into a JSON string, escaped on the way.
+struct Escaping<'b>(&'b mut Vec<u8>);
+
+impl fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        escape_json(self.0, text.as_bytes());
+        Ok(())
+    }
+}
+
+impl ser::SerializeSeq for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeMap for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.writer.next_item();
+        let start = self.writer.buf.len();
+        key.serialize(&mut *self.writer)?;
+        // JSON keys are strings; anything else would be written unquoted.
+        if self.writer.buf.get(start) != Some(&b'"') {
+            return Err(Error::Custom("a map key must be a string".into()));
+        }
+        self.writer.buf.extend_from_slice(b": ");
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        value.serialize(&mut *self.writer)?;
+        self.writer.has_value = true;
+        Ok(())
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.field(key, value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeStructVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.field(key, value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `word` is `byte`.
+#[inline]
+pub(crate) fn has_byte(word: u64, byte: u8) -> bool {
+    let x = word ^ (LOW * u64::from(byte));
+    x.wrapping_sub(LOW) & !x & HIGH != 0
+}
+
+/// The high bit of each byte of `word` that needs a JSON escape (`"`, `\` or a control
+/// character). Bits above the lowest may be false positives; the lowest one is exact.
+#[inline]
+fn escape_mask(word: u64) -> u64 {
+    let zero = |x: u64| x.wrapping_sub(LOW) & !x & HIGH;
+    let control = word.wrapping_sub(LOW * 0x20) & !word & HIGH;
+    control | zero(word ^ (LOW * u64::from(b'"'))) | zero(word ^ (LOW * u64::from(b'\\')))
+}
+
+/// Appends `text` escaped as the inside of a JSON string, exactly as serde_json does: `\"`,
+/// `\\`, `\b \f \n \r \t`, other control characters as `\u00xx`; everything else as is.
+/// Looks at eight bytes at a time and copies the runs between escapes in one go.
+pub(crate) fn escape_json(out: &mut Vec<u8>, text: &[u8]) {
+    out.reserve(text.len());
+    let mut run_start = 0;
+    let mut at = 0;
+    loop {
+        // Eight bytes at a time while there are eight; the last few one by one (a short key
+        // costs no more than a look at each byte).
+        let found = match text.get(at..at + 8) {
+            Some(chunk) => {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(chunk);
+                let mask = escape_mask(u64::from_le_bytes(word));
+                if mask == 0 {
+                    at += 8;
+                    continue;
+                }
+                at + (mask.trailing_zeros() / 8) as usize
+            }
+            None => match text[at..]
+                .iter()
+                .position(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+            {
+                Some(offset) => at + offset,
+                None => break,
+            },
+        };
+        let byte = text[found];
+        out.extend_from_slice(&text[run_start..found]);
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(byte >> 4)]);
+                out.push(HEX[usize::from(byte & 0xf)]);
+            }
+        }
+        at = found + 1;
+        run_start = at;
+    }
+    out.extend_from_slice(&text[run_start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ours<T: Serialize>(value: &T) -> String {
+        let mut bytes = Vec::new();
+        let writer = {
+            let mut writer = Writer::new(&mut bytes);
+            value.serialize(&mut writer).expect("serialises");
+            writer.finish(b"")
+        };
+        writer.expect("writes");
+        String::from_utf8(bytes).expect("UTF-8")
+    }
+
+    #[test]
+    fn layout_and_escapes_match_serde_json_pretty() {
+        let value = serde_json::json!({
+            "empty_object": {},
+            "empty_array": [],
+            "nested": {"a": [1, -2, 3.5, 70.0, true, null, {"b": []}], "c": {"d": {}}},
+            "text": "quote \" backslash \\ newline \n tab \t bell \u{7} del \u{7f} é 😀 ${x} %{y}",
+            "long": "abcdefghijklmnopqrstuvwxyz\"0123456789abcdefghijklmnopqrstuvwxyz\u{1}",
+            "numbers": [0, 18446744073709551615u64, -9223372036854775808i64, 1e300, 0.1],
+        });
+        assert_eq!(
+            ours(&value),
+            serde_json::to_string_pretty(&value).expect("JSON")
+        );
+    }
+
+    #[test]
+    fn output_larger_than_the_buffer_matches_serde_json_pretty() {
+        let value: serde_json::Map<String, serde_json::Value> = (0..40_000)
+            .map(|n| {
+                (
+                    format!("key-{n}"),
+                    serde_json::json!({ "v": format!("value \"{n}\"") }),
+                )
+            })
+            .collect();
+        assert_eq!(
+            ours(&value),
+            serde_json::to_string_pretty(&value).expect("JSON")
+        );
+    }
+
+    #[test]
+    fn enums_match_serde_json_pretty() {
+        #[derive(serde::Serialize)]
+        enum E {
+            Unit,
+            New(u8),
+            Tuple(u8, u8),
+            Struct { a: u8 },
+        }
+        let value = vec![E::Unit, E::New(1), E::Tuple(1, 2), E::Struct { a: 3 }];
+        assert_eq!(
+            ours(&value),
+            serde_json::to_string_pretty(&value).expect("JSON")
+        );
+    }
+
+    #[test]
+    fn every_escape_at_every_offset_matches_serde_json() {
+        for byte in 0u8..0x80 {
+            for offset in 0..10 {
+                let text = format!("{}{}tail", "x".repeat(offset), char::from(byte));
+                let mut out = Vec::new();
+                escape_json(&mut out, text.as_bytes());
+                let expected = serde_json::to_string(&text).expect("JSON");
+                assert_eq!(
+                    String::from_utf8(out).expect("UTF-8"),
+                    expected[1..expected.len() - 1]
+                );
+            }
+        }
+    }
+}

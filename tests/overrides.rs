@@ -1,0 +1,91 @@
+//! The escape hatch: a stack sets or removes an attribute of an emitted resource by address;
+//! an address or attribute the document does not have refuses the stack at synth.
+
+#[path = "../stacks/mod.rs"]
+#[allow(dead_code)]
+mod stacks;
+mod support;
+
+use ecsynth::synth::{synthesize, MAIN_FILE};
+use serde_json::{json, Value};
+
+fn document(stack: &ecsynth::model::Stack) -> Value {
+    let (synthesized, diagnostics) = synthesize(stack);
+    let synthesized = synthesized.unwrap_or_else(|| panic!("refused: {diagnostics:?}"));
+    serde_json::from_slice(&synthesized.render().expect("renders")).expect("JSON")
+}
+
+#[test]
+fn an_override_sets_and_removes_attributes_and_says_so() {
+    let mut stack = stacks::prod();
+    stack
+        .override_attribute("aws_lb.web", "idle_timeout", json!(120))
+        .override_attribute("aws_lb.web", "name", json!("prod-${web}"))
+        .remove_attribute("aws_ecs_service.web", "propagate_tags");
+    let doc = document(&stack);
+    let lb = &doc["resource"]["aws_lb"]["web"];
+    assert_eq!(lb["idle_timeout"], 120);
+    // Literal strings stay literal: `${` is escaped like everywhere else.
+    assert_eq!(lb["name"], "prod-$${web}");
+    let comment = lb["//"].as_str().expect("a comment");
+    assert!(
+        comment.contains("`idle_timeout` is set by the stack's override")
+            && comment.contains("`name` is set by the stack's override"),
+        "{comment}"
+    );
+    let service = &doc["resource"]["aws_ecs_service"]["web"];
+    assert!(service.get("propagate_tags").is_none(), "{service}");
+    assert!(service["//"]
+        .as_str()
+        .expect("comment")
+        .ends_with("`propagate_tags` is removed by the stack's override."));
+    // Everything else is as lowering wrote it.
+    let plain = document(&stacks::prod());
+    assert_eq!(
+        doc["resource"]["aws_ecs_task_definition"],
+        plain["resource"]["aws_ecs_task_definition"]
+    );
+}
+
+#[test]
+fn an_override_of_a_missing_resource_or_attribute_refuses_the_stack() {
+    let mut stack = stacks::prod();
+    stack
+        .override_attribute("aws_lb.wbe", "idle_timeout", json!(120))
+        .remove_attribute("aws_lb.web", "no_such_attribute");
+    let (synthesized, diagnostics) = synthesize(&stack);
+    assert!(synthesized.is_none());
+    let messages: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "error: stack `prod` › `overrides`: `aws_lb.wbe` is not a resource or data source \
+             of the document; check the address in the snapshot (`type.label`, \
+             `data.type.label`)",
+            "error: stack `prod` › `overrides`: `aws_lb.web` has no attribute \
+             `no_such_attribute` to remove; only attributes the document writes can be removed",
+        ]
+    );
+}
+
+#[test]
+fn an_overridden_document_passes_terraform_validate() {
+    support::require_terraform();
+    let mut stack = stacks::prod();
+    stack.override_attribute("aws_lb.web", "idle_timeout", json!(120));
+    let dir = support::cached_dir("overrides/prod");
+    let bytes = synthesize(&stack)
+        .0
+        .expect("valid")
+        .render()
+        .expect("renders");
+    std::fs::write(dir.join(MAIN_FILE), bytes).expect("write");
+    support::terraform_init(&dir);
+    let output = support::terraform(&dir, &["validate", "-no-color"]);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
