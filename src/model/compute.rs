@@ -83,6 +83,7 @@ impl From<Fargate> for Compute {
     }
 }
 
+/// The CPU architecture of Fargate tasks. Default: X86_64.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Architecture {
     X86_64,

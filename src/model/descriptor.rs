@@ -57,6 +57,7 @@ pub struct ServiceDescriptor {
     pub priority: Option<u32>,
 }
 
+/// The task count range the descriptor's service scales in. Default: 2 to 4.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Instances {

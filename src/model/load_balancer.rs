@@ -17,6 +17,7 @@ impl StackId {
     }
 }
 
+/// Application (HTTP/HTTPS, listener rules) or Network (TCP/TLS/UDP) Load Balancer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoadBalancerKind {
     Application,
@@ -32,12 +33,14 @@ impl LoadBalancerKind {
     }
 }
 
+/// Reachable from the internet, or only inside the VPC. Default: internet-facing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scheme {
     InternetFacing,
     Internal,
 }
 
+/// Listener protocols of ALBs (HTTP, HTTPS) and NLBs (TCP, TLS, UDP, TCP_UDP).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protocol {
     Http,
@@ -111,6 +114,8 @@ impl Listener {
     }
 }
 
+/// An Application or Network Load Balancer with its prod (and optional test) listener.
+/// AWS name `<stack>-<name>`; defaults on each field below.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoadBalancer {
     /// AWS name is `<stack>-<name>`.

@@ -201,6 +201,8 @@ impl TaskSize {
     }
 }
 
+/// A container of the task: image, ports, environment, secrets, health check, limits.
+/// Defaults on each field below.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Container {
     pub name: String,
@@ -331,12 +333,14 @@ impl Container {
     }
 }
 
+/// A port the container listens on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Port {
     pub container_port: u16,
     pub protocol: PortProtocol,
 }
 
+/// TCP (default) or UDP.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PortProtocol {
     Tcp,
@@ -352,6 +356,7 @@ impl PortProtocol {
     }
 }
 
+/// An environment variable the execution role fills from SSM or Secrets Manager.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Secret {
     pub name: String,
@@ -386,6 +391,7 @@ impl ContainerHealthCheck {
     }
 }
 
+/// A resource limit of the container (`nofile`, …).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ulimit {
     pub name: String,
@@ -453,6 +459,7 @@ pub enum VolumeSource {
     HostPath(String),
 }
 
+/// An EFS volume: a file system of its own, mounted through an access point.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EfsVolume {
     /// The POSIX user and group files are created as (Jenkins: 1000:1000).

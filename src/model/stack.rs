@@ -343,6 +343,7 @@ impl Backend {
     }
 }
 
+/// State in an S3 bucket, encrypted and locked through an S3 lock file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct S3Backend {
     pub bucket: String,

@@ -44,6 +44,7 @@ use super::load_balancer::LoadBalancer;
 use super::service::{Container, Service};
 use super::stack::Stack;
 
+/// An error refuses the stack; a warning is printed (fatal with `--deny-warnings`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     Error,
@@ -137,6 +138,7 @@ pub struct Constraint {
     pub coverage: Coverage,
 }
 
+/// How the catalogue covers a constraint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Coverage {
     /// Checked by validation; the model field a message names.
