@@ -57,7 +57,7 @@ fn user_data_reaches_the_instances_with_shell_variables_unchanged() {
         let doc: Value = serde_json::from_slice(&bytes).expect("JSON");
         let dir = support::cached_dir(&format!("user-data/{name}"));
         std::fs::write(dir.join(MAIN_FILE), &bytes).expect("write main.tf.json");
-        support::terraform_init(&dir);
+        support::terraform_init_local_state(&dir);
         for (label, template) in doc["resource"]["aws_launch_template"]
             .as_object()
             .expect("a launch template per capacity provider")

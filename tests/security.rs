@@ -239,11 +239,7 @@ fn checkov_report(
     let document: Value = serde_json::from_slice(&bytes).expect("main.tf.json is JSON");
     std::fs::write(dir.join(MAIN_FILE), &bytes).expect("write main.tf.json");
     write_json(&dir.join("provider_override.tf.json"), &offline_provider());
-    // The plan never touches a stack's remote state: local state in the scratch directory.
-    write_json(
-        &dir.join("backend_override.tf.json"),
-        &serde_json::json!({ "terraform": { "backend": { "local": {} } } }),
-    );
+
     write_json(
         &dir.join("security.auto.tfvars.json"),
         &placeholder_variables(name, &document),
@@ -251,7 +247,8 @@ fn checkov_report(
     for stale in ["tfplan", "tfplan.json"] {
         let _ = std::fs::remove_file(dir.join(stale));
     }
-    support::terraform_init(&dir);
+    // The plan never touches a stack's remote state: local state in the scratch directory.
+    support::terraform_init_local_state(&dir);
 
     let plan = offline(Command::new("terraform"))
         .args([

@@ -84,6 +84,32 @@ pub fn terraform_init(dir: &Path) {
     );
 }
 
+/// `terraform init` with the stack's state kept locally in `dir` (a `backend_override.tf.json`
+/// replaces any backend the stack declares), for tests that plan or evaluate: those need an
+/// initialised backend, and must never touch a team's real state.
+pub fn terraform_init_local_state(dir: &Path) {
+    std::fs::write(
+        dir.join("backend_override.tf.json"),
+        "{\"terraform\": {\"backend\": {\"local\": {}}}}\n",
+    )
+    .expect("write backend_override.tf.json");
+    let mut args = vec!["init", "-input=false", "-no-color", "-reconfigure"];
+    let mirror = plugin_mirror();
+    let plugin_dir = mirror
+        .as_ref()
+        .map(|mirror| format!("-plugin-dir={}", mirror.display()));
+    args.extend(plugin_dir.as_deref());
+    let output = terraform(dir, &args);
+    assert!(
+        output.status.success(),
+        "terraform init failed in {} (provider mirror: {mirror:?}; set TF_PLUGIN_MIRROR to a \
+         filesystem mirror when offline):\n{}{}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Runs the CLI in-process against `registry`; returns (exit code, stdout, stderr).
 pub fn run(registry: &ecsynth::registry::Registry, args: &[&str]) -> (u8, String, String) {
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
