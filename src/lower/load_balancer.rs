@@ -200,12 +200,39 @@ fn shared_listeners(
     lb_label: &str,
     lb: &Ref<Lb>,
 ) -> SharedListeners {
-    let (lifecycle, comment) = lifecycle::derive(
-        LISTENER_RULES,
+    listeners(
+        context,
+        model,
+        lb_label,
+        lb,
+        || ListenerAction {
+            action_type: "fixed-response".into(),
+            target_group_arn: None,
+            redirect: None,
+            fixed_response: Some(FixedResponse {
+                content_type: "text/plain".into(),
+                message_body: "Not found".into(),
+                status_code: "404".into(),
+            }),
+        },
         &lifecycle::ListenerUse {
             forwards_to_blue_green_pair: false,
         },
-    );
+    )
+}
+
+/// The prod listener of `model` and its test listener when it has one, both answering with
+/// `default_action`, with the ignore list the listener rules give for `use_`: the shared
+/// listeners of an ALB, or the listeners of a load balancer one service has alone.
+pub(super) fn listeners(
+    context: &mut Context,
+    model: &LoadBalancer,
+    lb_label: &str,
+    lb: &Ref<Lb>,
+    default_action: impl Fn() -> ListenerAction,
+    use_: &lifecycle::ListenerUse,
+) -> SharedListeners {
+    let (lifecycle, comment) = lifecycle::derive(LISTENER_RULES, use_);
     let mut listener = |role: &str, listener: &crate::model::Listener| {
         context.doc.add_with(
             &format!("{lb_label}_{role}"),
@@ -218,16 +245,7 @@ fn shared_listeners(
                     .protocol
                     .terminates_tls()
                     .then(|| Expr::from(&listener.ssl_policy)),
-                default_action: vec![ListenerAction {
-                    action_type: "fixed-response".into(),
-                    target_group_arn: None,
-                    redirect: None,
-                    fixed_response: Some(FixedResponse {
-                        content_type: "text/plain".into(),
-                        message_body: "Not found".into(),
-                        status_code: "404".into(),
-                    }),
-                }],
+                default_action: vec![default_action()],
                 tags: Tags::new(),
             },
             Meta {

@@ -1,8 +1,8 @@
 //! How a service is attached to its load balancer: its target groups (a blue/green pair, or
 //! one), and the listeners or listener rules forwarding to them; or a classic ELB.
 
-use super::lifecycle::{self, ListenerUse, LISTENER_RULES, LISTENER_RULE_RULES};
-use super::Context;
+use super::lifecycle::{self, ListenerUse, LISTENER_RULE_RULES};
+use super::{load_balancer, Context, SharedListeners};
 use crate::aws::{
     ConditionValues, Elb, LbListener, LbListenerRule, LbTargetGroup, ListenerAction, RuleCondition,
     SecurityGroup, ServiceLoadBalancer, Tags, TargetGroupHealthCheck,
@@ -152,35 +152,9 @@ fn route(
     };
     match &traffic.route {
         Route::Listeners => {
-            let (lifecycle, comment) = lifecycle::derive(LISTENER_RULES, &use_);
             let lb = context.load_balancers[&traffic.load_balancer].lb.clone();
-            let mut listener = |role: &str, listener: &crate::model::Listener| {
-                context.doc.add_with(
-                    &format!("{lb_label}_{role}"),
-                    LbListener {
-                        load_balancer_arn: lb.arn(),
-                        port: listener.port,
-                        protocol: listener.protocol.name().into(),
-                        certificate_arn: listener.certificate_arn.as_ref().map(Expr::from),
-                        ssl_policy: listener
-                            .protocol
-                            .terminates_tls()
-                            .then(|| Expr::from(&listener.ssl_policy)),
-                        default_action: vec![forward(group)],
-                        tags: Tags::new(),
-                    },
-                    Meta {
-                        comment: comment.clone(),
-                        lifecycle: lifecycle.clone(),
-                        ..Meta::default()
-                    },
-                )
-            };
-            let prod = listener("prod", &model.prod_listener);
-            let test = model
-                .test_listener
-                .as_ref()
-                .map(|test| listener("test", test));
+            let SharedListeners { prod, test } =
+                load_balancer::listeners(context, model, &lb_label, &lb, || forward(group), &use_);
             let dependencies = std::iter::once(prod.dependency())
                 .chain(test.as_ref().map(Ref::dependency))
                 .collect();
