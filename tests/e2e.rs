@@ -22,48 +22,9 @@ use ecsynth::synth::synthesize;
 
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
 
-/// Creates (once per requirements file) a virtual environment with moto and boto3.
+/// The virtual environment with moto and boto3 (created once per requirements file).
 fn python_environment() -> PathBuf {
-    let requirements = Path::new(REPO).join("e2e").join("requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", requirements.display()));
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-venv");
-    let python = venv.join("bin").join("python");
-    let marker = venv.join("installed-requirements.txt");
-    if python.is_file() && std::fs::read_to_string(&marker).ok().as_deref() == Some(&wanted) {
-        return python;
-    }
-    let run = |command: &mut Command, what: &str| {
-        let output = command.output().unwrap_or_else(|error| {
-            panic!("{what}: cannot start ({error}); is python3 installed?")
-        });
-        assert!(
-            output.status.success(),
-            "{what} failed:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    let _ = std::fs::remove_dir_all(&venv);
-    run(
-        Command::new("python3").args(["-m", "venv"]).arg(&venv),
-        "python3 -m venv",
-    );
-    run(
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(&requirements),
-        "pip install -r e2e/requirements.txt",
-    );
-    std::fs::write(&marker, wanted).expect("write venv marker");
-    python
+    support::python_environment("e2e-venv", "e2e/requirements.txt").join("python")
 }
 
 /// How many stacks run at once. A run is mostly waiting (the provider sleeps 30 s twice per

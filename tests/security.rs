@@ -145,47 +145,7 @@ fn checkov_environment() -> PathBuf {
 }
 
 fn install_checkov() -> PathBuf {
-    let requirements = Path::new(REPO).join("security").join("requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", requirements.display()));
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("checkov-venv");
-    let python = venv.join("bin").join("python");
-    let checkov = venv.join("bin").join("checkov");
-    let marker = venv.join("installed-requirements.txt");
-    if checkov.is_file() && std::fs::read_to_string(&marker).ok().as_deref() == Some(&wanted) {
-        return checkov;
-    }
-    let run = |command: &mut Command, what: &str| {
-        let output = command.output().unwrap_or_else(|error| {
-            panic!("{what}: cannot start ({error}); is python3 installed?")
-        });
-        assert!(
-            output.status.success(),
-            "{what} failed:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    let _ = std::fs::remove_dir_all(&venv);
-    run(
-        Command::new("python3").args(["-m", "venv"]).arg(&venv),
-        "python3 -m venv",
-    );
-    run(
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(&requirements),
-        "pip install -r security/requirements.txt",
-    );
-    std::fs::write(&marker, wanted).expect("write venv marker");
-    checkov
+    support::python_environment("checkov-venv", "security/requirements.txt").join("checkov")
 }
 
 #[test]

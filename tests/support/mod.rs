@@ -60,14 +60,31 @@ pub fn plugin_mirror() -> Option<PathBuf> {
 }
 
 /// `terraform init`, offline from [`plugin_mirror`] when there is one, from the registry
-/// otherwise. Skipped when `dir` was initialised before.
+/// otherwise, without a backend (enough to validate). Skipped when `dir` was initialised
+/// before.
 pub fn terraform_init(dir: &Path) {
     if dir.join(".terraform").join("providers").is_dir()
         && dir.join(".terraform.lock.hcl").is_file()
     {
         return;
     }
-    let mut args = vec!["init", "-input=false", "-no-color", "-backend=false"];
+    init(dir, "-backend=false");
+}
+
+/// `terraform init` with the stack's state kept locally in `dir` (a `backend_override.tf.json`
+/// replaces any backend the stack declares), for tests that plan or evaluate: those need an
+/// initialised backend, and must never touch a team's real state.
+pub fn terraform_init_local_state(dir: &Path) {
+    std::fs::write(
+        dir.join("backend_override.tf.json"),
+        "{\"terraform\": {\"backend\": {\"local\": {}}}}\n",
+    )
+    .expect("write backend_override.tf.json");
+    init(dir, "-reconfigure");
+}
+
+fn init(dir: &Path, backend: &str) {
+    let mut args = vec!["init", "-input=false", "-no-color", backend];
     let mirror = plugin_mirror();
     let plugin_dir = mirror
         .as_ref()
@@ -84,30 +101,51 @@ pub fn terraform_init(dir: &Path) {
     );
 }
 
-/// `terraform init` with the stack's state kept locally in `dir` (a `backend_override.tf.json`
-/// replaces any backend the stack declares), for tests that plan or evaluate: those need an
-/// initialised backend, and must never touch a team's real state.
-pub fn terraform_init_local_state(dir: &Path) {
-    std::fs::write(
-        dir.join("backend_override.tf.json"),
-        "{\"terraform\": {\"backend\": {\"local\": {}}}}\n",
-    )
-    .expect("write backend_override.tf.json");
-    let mut args = vec!["init", "-input=false", "-no-color", "-reconfigure"];
-    let mirror = plugin_mirror();
-    let plugin_dir = mirror
-        .as_ref()
-        .map(|mirror| format!("-plugin-dir={}", mirror.display()));
-    args.extend(plugin_dir.as_deref());
-    let output = terraform(dir, &args);
-    assert!(
-        output.status.success(),
-        "terraform init failed in {} (provider mirror: {mirror:?}; set TF_PLUGIN_MIRROR to a \
-         filesystem mirror when offline):\n{}{}",
-        dir.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+/// A virtual environment under `target/` named `name`, with the packages of the pinned
+/// requirements file `requirements` (relative to the repository), created once per version of
+/// that file. Returns the environment's `bin` directory.
+pub fn python_environment(name: &str, requirements: &str) -> PathBuf {
+    let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join(requirements);
+    let wanted = std::fs::read_to_string(&requirements)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", requirements.display()));
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let bin = venv.join("bin");
+    let python = bin.join("python");
+    let marker = venv.join("installed-requirements.txt");
+    if python.is_file() && std::fs::read_to_string(&marker).ok().as_deref() == Some(&wanted) {
+        return bin;
+    }
+    let run = |command: &mut Command, what: &str| {
+        let output = command.output().unwrap_or_else(|error| {
+            panic!("{what}: cannot start ({error}); is python3 installed?")
+        });
+        assert!(
+            output.status.success(),
+            "{what} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let _ = std::fs::remove_dir_all(&venv);
+    run(
+        Command::new("python3").args(["-m", "venv"]).arg(&venv),
+        "python3 -m venv",
     );
+    run(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&requirements),
+        &format!("pip install -r {}", requirements.display()),
+    );
+    std::fs::write(&marker, wanted).expect("write venv marker");
+    bin
 }
 
 /// Runs the CLI in-process against `registry`; returns (exit code, stdout, stderr).
