@@ -184,11 +184,7 @@ fn check_listener(
             ),
         );
     }
-    let has_certificate = listener
-        .certificate_arn
-        .as_deref()
-        .is_some_and(|arn| !arn.is_empty());
-    if listener.protocol.terminates_tls() && !has_certificate {
+    if listener.protocol.terminates_tls() && !has_certificate(&listener.certificate_arn) {
         let constructor = match listener.protocol {
             Protocol::Tls => "Listener::tls",
             _ => "Listener::https",
@@ -377,11 +373,7 @@ pub(super) fn check_classic(check: &mut Checker, region: &str, elb: &ClassicLoad
             );
         }
         ports.push(port);
-        let has_certificate = listener
-            .certificate_arn
-            .as_deref()
-            .is_some_and(|arn| !arn.is_empty());
-        if listener.protocol.terminates_tls() && !has_certificate {
+        if listener.protocol.terminates_tls() && !has_certificate(&listener.certificate_arn) {
             let constructor = match listener.protocol {
                 ClassicProtocol::Ssl => "ssl",
                 _ => "https",
@@ -481,4 +473,11 @@ pub(super) fn check_classic(check: &mut Checker, region: &str, elb: &ClassicLoad
             ),
         );
     }
+}
+
+/// A TLS listener of either kind of load balancer needs a certificate; an empty ARN is none.
+fn has_certificate(certificate_arn: &Option<String>) -> bool {
+    certificate_arn
+        .as_deref()
+        .is_some_and(|arn| !arn.is_empty())
 }
