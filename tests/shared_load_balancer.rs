@@ -28,13 +28,18 @@ fn resources(doc: &Value) -> Vec<(String, String, Value)> {
     all
 }
 
-fn with_fourth_service() -> Stack {
-    let mut stack = stacks::shop::shop();
-    let edge = stack
+/// The shop's shared load balancer.
+fn edge(stack: &Stack) -> ecsynth::model::LoadBalancerId {
+    stack
         .load_balancers_with_ids()
         .next()
         .map(|(id, _)| id)
-        .expect("the shop has its edge load balancer");
+        .expect("the shop has its edge load balancer")
+}
+
+fn with_fourth_service() -> Stack {
+    let mut stack = stacks::shop::shop();
+    let edge = edge(&stack);
     let app = Container::new("search", "search:1.0").port(9200);
     let traffic = Traffic::rule(
         edge,
@@ -159,11 +164,7 @@ fn rule_priorities_do_not_move_when_services_come_and_go() {
 #[test]
 fn a_broken_descriptor_refuses_the_stack_naming_file_line_and_column() {
     let mut stack = stacks::shop::shop();
-    let edge = stack
-        .load_balancers_with_ids()
-        .next()
-        .map(|(id, _)| id)
-        .expect("edge");
+    let edge = edge(&stack);
     stack.add_described_service(
         ecsynth::model::ServiceDescriptor::from_json(
             "search/service.json",
@@ -214,11 +215,7 @@ fn the_discoverable_service_registers_in_the_clusters_namespace() {
 #[test]
 fn a_blue_green_service_cannot_be_discoverable() {
     let mut stack = stacks::shop::shop();
-    let edge = stack
-        .load_balancers_with_ids()
-        .next()
-        .map(|(id, _)| id)
-        .expect("edge");
+    let edge = edge(&stack);
     let app = Container::new("search", "search:1.0").port(9200);
     let traffic = Traffic::rule(
         edge,
