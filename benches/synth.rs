@@ -29,7 +29,7 @@ use ecsynth::model::{
     LoadBalancer, Network, Service, Severity, Stack, StepScaling, TargetHealthCheck, TaskSize,
     Traffic,
 };
-use ecsynth::synth::synthesize;
+use ecsynth::synth::{each_in_parallel, synthesize};
 
 /// `--json`: one JSON object per size on stdout; the human-readable tables go to stderr.
 static JSON: AtomicBool = AtomicBool::new(false);
@@ -215,52 +215,87 @@ fn stack(environment: &str, services: usize) -> Stack {
 /// Builds, validates, lowers and writes the three environments; prints one `RESULT` line.
 fn child(services: usize, out: &Path) {
     let start = Instant::now();
-    let mut resources = 0;
-    let mut bytes = 0;
-    let (mut build, mut lower, mut write) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    for environment in ENVIRONMENTS {
+    // The same parallel runner as `ecsynth synth`: one thread per environment.
+    let main_thread = std::thread::current().id();
+    let per_stack = each_in_parallel(&ENVIRONMENTS, |environment| {
+        let cpu_at_start = thread_cpu_ns();
         let phase = Instant::now();
         let stack = stack(environment, services);
-        build += phase.elapsed();
+        let build = phase.elapsed();
         let phase = Instant::now();
         let (synthesized, diagnostics) = synthesize(&stack);
-        lower += phase.elapsed();
+        let lower = phase.elapsed();
         let errors: Vec<String> = diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .map(ToString::to_string)
             .collect();
         let synthesized = synthesized.unwrap_or_else(|| panic!("invalid stack: {errors:?}"));
-        resources += synthesized.document.resource_count();
+        let resources = synthesized.document.resource_count();
         let phase = Instant::now();
         let paths = synthesized
             .write_to(out)
             .unwrap_or_else(|error| panic!("{error}"));
-        write += phase.elapsed();
-        for path in paths {
-            bytes += fs::metadata(&path).expect("written file").len();
+        let write = phase.elapsed();
+        let bytes: u64 = paths
+            .iter()
+            .map(|path| fs::metadata(path).expect("written file").len())
+            .sum();
+        drop(synthesized);
+        StackTimes {
+            resources,
+            bytes,
+            build,
+            lower,
+            write,
+            cpu_ns: thread_cpu_ns() - cpu_at_start,
+            on_main_thread: std::thread::current().id() == main_thread,
         }
-    }
+    });
     let elapsed = start.elapsed();
+    let total =
+        |field: fn(&StackTimes) -> Duration| -> Duration { per_stack.iter().map(field).sum() };
+    let resources: usize = per_stack.iter().map(|stack| stack.resources).sum();
+    let bytes: u64 = per_stack.iter().map(|stack| stack.bytes).sum();
+    // Threads that ran a stack have ended; their CPU time was read as each finished. A stack
+    // run on the main thread is in the main thread's own time already.
+    let cpu_ns = thread_cpu_ns()
+        + per_stack
+            .iter()
+            .filter(|stack| !stack.on_main_thread)
+            .map(|stack| stack.cpu_ns)
+            .sum::<u64>();
     println!(
         "RESULT resources={resources} bytes={bytes} synth_ns={} build_ns={} lower_ns={} \
-         write_ns={} hwm_kb={} cpu_ns={}",
+         write_ns={} hwm_kb={} cpu_ns={cpu_ns}",
         elapsed.as_nanos(),
-        build.as_nanos(),
-        lower.as_nanos(),
-        write.as_nanos(),
+        total(|stack| stack.build).as_nanos(),
+        total(|stack| stack.lower).as_nanos(),
+        total(|stack| stack.write).as_nanos(),
         peak_rss_kb(),
-        cpu_ns()
     );
 }
 
-/// Time this (single-threaded) process has spent on a CPU, in ns (`/proc/self/schedstat`):
-/// unlike wall time it does not grow while the process waits for a CPU on a busy machine.
-fn cpu_ns() -> u64 {
-    fs::read_to_string("/proc/self/schedstat")
+/// One environment's share of a child's work.
+struct StackTimes {
+    resources: usize,
+    bytes: u64,
+    build: Duration,
+    lower: Duration,
+    write: Duration,
+    /// CPU time the thread that synthesized it spent on it.
+    cpu_ns: u64,
+    on_main_thread: bool,
+}
+
+/// Time the calling thread has spent on a CPU, in ns (`/proc/thread-self/schedstat`): unlike
+/// wall time it does not grow while the thread waits for a CPU on a busy machine. A child's
+/// CPU time is its main thread's plus that of each thread that ran a stack.
+fn thread_cpu_ns() -> u64 {
+    fs::read_to_string("/proc/thread-self/schedstat")
         .ok()
         .and_then(|text| text.split_whitespace().next()?.parse().ok())
-        .expect("/proc/self/schedstat (Linux)")
+        .expect("/proc/thread-self/schedstat (Linux)")
 }
 
 /// `VmHWM` of this process in KiB: the peak resident set size.
@@ -419,7 +454,10 @@ fn measure_sizes() -> Vec<bool> {
     }
     let _ = fs::remove_dir_all(&scratch);
 
-    say!("\nwhere the in-process time goes (median, all three stacks):\n");
+    say!(
+        "\nwhere the in-process time goes (median; summed over the three stacks, which run on \
+         threads of their own, so the sum can exceed the wall time):\n"
+    );
     say!("| services | build model | validate + lower | write file |");
     say!("|---:|---:|---:|---:|");
     for summary in &summaries {

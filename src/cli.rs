@@ -13,7 +13,7 @@ use crate::model::validate::duplicate_stack_names;
 use crate::model::{Diagnostic, Severity};
 use crate::registry::Registry;
 use crate::review::Json;
-use crate::synth::synthesize;
+use crate::synth::{each_in_parallel, synthesize};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -275,6 +275,118 @@ struct SynthRequest<'a> {
     deny_warnings: bool,
 }
 
+/// What synthesizing one stack printed and how it ended, kept until every stack is done so
+/// that the output does not depend on which thread finished first.
+#[derive(Default)]
+struct StackReport {
+    lines: Vec<Line>,
+    /// The stack has errors (or denied warnings): nothing was written or checked.
+    invalid: bool,
+    /// Writing or reading its files failed.
+    failed: bool,
+    /// `--check` found the committed files out of date.
+    stale: bool,
+}
+
+enum Line {
+    /// A path written or checked, for stdout.
+    Path(String),
+    /// A diagnostic or error, for stderr.
+    Problem(String),
+}
+
+impl StackReport {
+    fn path(&mut self, line: impl std::fmt::Display) {
+        self.lines.push(Line::Path(line.to_string()));
+    }
+
+    fn problem(&mut self, line: impl std::fmt::Display) {
+        self.lines.push(Line::Problem(line.to_string()));
+    }
+}
+
+/// Builds, validates and writes (or, under `--check`, compares) the stack registered as `name`.
+fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> StackReport {
+    let mut report = StackReport::default();
+    let out = request.out;
+    let Some(build) = registry.get(name) else {
+        return report;
+    };
+    let stack = build();
+    if stack.name != name {
+        report.problem(Diagnostic::stack_error(
+            name,
+            "name",
+            format!(
+                "the stack calls itself `{}`; the registry name and `Stack::name` must match",
+                stack.name
+            ),
+        ));
+        report.invalid = true;
+        return report;
+    }
+    let (synthesized, diagnostics) = synthesize(&stack);
+    for diagnostic in &diagnostics {
+        report.problem(diagnostic);
+    }
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        report.invalid = true;
+    }
+    let Some(synthesized) = synthesized else {
+        return report;
+    };
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    if request.deny_warnings && warnings > 0 {
+        report.problem(format_args!(
+            "error: stack `{name}`: {warnings} warning{} denied by `--deny-warnings`; {}",
+            if warnings == 1 { "" } else { "s" },
+            if request.check {
+                "not checked"
+            } else {
+                "nothing written"
+            }
+        ));
+        report.invalid = true;
+        return report;
+    }
+    if request.check {
+        match drift(&synthesized, out) {
+            Ok(drifts) if drifts.is_empty() => {
+                report.path(format_args!(
+                    "up to date: stack `{name}` ({})",
+                    out.join(name).display()
+                ));
+            }
+            Ok(drifts) => {
+                for drift in drifts {
+                    report.problem(format_args!("error: stack `{name}`: {drift}"));
+                }
+                report.stale = true;
+            }
+            Err(error) => {
+                report.problem(format_args!("error: {error}"));
+                report.failed = true;
+            }
+        }
+        return report;
+    }
+    match synthesized.write_to(out) {
+        Ok(paths) => {
+            for path in paths {
+                report.path(path.display());
+            }
+        }
+        Err(error) => {
+            report.problem(format_args!("error: {error}"));
+            report.failed = true;
+        }
+    }
+    report
+}
+
 fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> u8 {
     let SynthRequest {
         requested,
@@ -314,84 +426,23 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
         return EXIT_INVALID;
     }
 
+    // Stacks are independent: each is built, checked and written on a thread of its own, and
+    // what each says is printed afterwards in the order the stacks were named.
+    let reports = each_in_parallel(&names, |name| synth_stack(registry, request, name));
     let mut invalid = false;
     let mut failed = false;
     let mut stale: Vec<&str> = Vec::new();
-    for name in names {
-        let Some(build) = registry.get(name) else {
-            continue;
-        };
-        let stack = build();
-        if stack.name != name {
-            streams.problem(Diagnostic::stack_error(
-                name,
-                "name",
-                format!(
-                    "the stack calls itself `{}`; the registry name and `Stack::name` must match",
-                    stack.name
-                ),
-            ));
-            invalid = true;
-            continue;
-        }
-        let (synthesized, diagnostics) = synthesize(&stack);
-        for diagnostic in &diagnostics {
-            streams.problem(diagnostic);
-        }
-        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-            invalid = true;
-        }
-        let Some(synthesized) = synthesized else {
-            continue;
-        };
-        let warnings = diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count();
-        if request.deny_warnings && warnings > 0 {
-            streams.problem(format_args!(
-                "error: stack `{name}`: {warnings} warning{} denied by `--deny-warnings`; {}",
-                if warnings == 1 { "" } else { "s" },
-                if request.check {
-                    "not checked"
-                } else {
-                    "nothing written"
-                }
-            ));
-            invalid = true;
-            continue;
-        }
-        if request.check {
-            match drift(&synthesized, out) {
-                Ok(drifts) if drifts.is_empty() => {
-                    streams.path(format_args!(
-                        "up to date: stack `{name}` ({})",
-                        out.join(name).display()
-                    ));
-                }
-                Ok(drifts) => {
-                    for drift in drifts {
-                        streams.problem(format_args!("error: stack `{name}`: {drift}"));
-                    }
-                    stale.push(name);
-                }
-                Err(error) => {
-                    streams.problem(format_args!("error: {error}"));
-                    failed = true;
-                }
+    for (name, report) in names.iter().zip(reports) {
+        for line in report.lines {
+            match line {
+                Line::Path(path) => streams.path(path),
+                Line::Problem(problem) => streams.problem(problem),
             }
-            continue;
         }
-        match synthesized.write_to(out) {
-            Ok(paths) => {
-                for path in paths {
-                    streams.path(path.display());
-                }
-            }
-            Err(error) => {
-                streams.problem(format_args!("error: {error}"));
-                failed = true;
-            }
+        invalid |= report.invalid;
+        failed |= report.failed;
+        if report.stale {
+            stale.push(name);
         }
     }
     if !stale.is_empty() {

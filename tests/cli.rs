@@ -85,6 +85,31 @@ fn synth_prints_the_path_of_each_file_it_writes() {
 }
 
 #[test]
+fn stacks_synthesized_together_are_reported_in_the_order_named() {
+    // Each stack runs on a thread of its own; what they print must not depend on which
+    // finished first.
+    let dir = support::scratch_dir("order");
+    let mut names = registered();
+    names.reverse();
+    let mut args = vec!["synth"];
+    args.extend(names.iter().copied());
+    let out = out_arg(&dir);
+    args.extend(["--out", &out]);
+    let (code, stdout, stderr) = run(&stacks::registry(), &args);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let mains: Vec<String> = stdout
+        .lines()
+        .filter(|line| line.ends_with("main.tf.json"))
+        .map(str::to_owned)
+        .collect();
+    let expected: Vec<String> = names
+        .iter()
+        .map(|name| dir.join(name).join("main.tf.json").display().to_string())
+        .collect();
+    assert_eq!(mains, expected);
+}
+
+#[test]
 fn list_prints_the_registered_stacks() {
     let (code, stdout, _) = run(&stacks::registry(), &["list"]);
     let expected: String = registered()
