@@ -1,8 +1,7 @@
 //! Terraform values: literal strings, interpolations and templates that mix the two.
 
 use std::borrow::Cow;
-use std::cell::Cell;
-use std::fmt::{self, Write as _};
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -166,7 +165,23 @@ impl Expr {
 
     /// The string Terraform reads: literals escaped, references wrapped in `${…}`.
     pub fn render(&self) -> String {
-        Rendered(self).to_string()
+        let mut rendered = String::new();
+        self.render_into(&mut rendered);
+        rendered
+    }
+
+    /// Appends [`Expr::render`]'s text to `out`.
+    fn render_into(&self, out: &mut String) {
+        for part in self.parts() {
+            match part {
+                Part::Literal(text) => escape_into(text, out),
+                Part::Reference { .. } | Part::Call { .. } => {
+                    out.push_str("${");
+                    part.write_expression(out);
+                    out.push('}');
+                }
+            }
+        }
     }
 
     /// Fails when any reference, however deeply nested, was minted by another document.
@@ -176,7 +191,7 @@ impl Expr {
                 Part::Literal(_) => {}
                 Part::Reference { doc, .. } => check_owner::<E>(*doc, || {
                     let mut name = String::new();
-                    let _ = part.write_expression(&mut name);
+                    part.write_expression(&mut name);
                     name
                 })?,
                 Part::Call { args, .. } => {
@@ -191,91 +206,76 @@ impl Expr {
 
     /// This value as an HCL expression inside `${…}`: a lone reference or call as itself,
     /// anything else as a quoted template.
-    fn write_expression(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+    fn write_expression(&self, out: &mut String) {
         if let [part @ (Part::Reference { .. } | Part::Call { .. })] = self.parts() {
             return part.write_expression(out);
         }
-        out.write_char('"')?;
+        out.push('"');
         for part in self.parts() {
             match part {
                 Part::Literal(text) => {
                     let mut escaped = String::new();
-                    escape_into(text, &mut escaped)?;
+                    escape_into(text, &mut escaped);
                     // JSON string escapes are valid HCL string escapes.
-                    let quoted = serde_json::to_string(&escaped).map_err(|_| fmt::Error)?;
-                    out.write_str(&quoted[1..quoted.len() - 1])?;
+                    let quoted = serde_json::Value::String(escaped).to_string();
+                    out.push_str(&quoted[1..quoted.len() - 1]);
                 }
                 Part::Reference { .. } | Part::Call { .. } => {
-                    out.write_str("${")?;
-                    part.write_expression(out)?;
-                    out.write_char('}')?;
+                    out.push_str("${");
+                    part.write_expression(out);
+                    out.push('}');
                 }
             }
         }
-        out.write_char('"')
+        out.push('"');
     }
 }
 
 impl Part {
-    fn write_expression(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+    fn write_expression(&self, out: &mut String) {
         match self {
             Part::Literal(_) => unreachable!("literals are written as quoted templates"),
             Part::Reference {
                 address, attribute, ..
             } => {
-                out.write_str(address)?;
+                out.push_str(address);
                 if let Some(attribute) = attribute {
-                    out.write_char('.')?;
-                    out.write_str(attribute)?;
+                    out.push('.');
+                    out.push_str(attribute);
                 }
-                Ok(())
             }
             Part::Call { function, args } => {
-                out.write_str(function)?;
-                out.write_char('(')?;
+                out.push_str(function);
+                out.push('(');
                 for (n, arg) in args.iter().enumerate() {
                     if n > 0 {
-                        out.write_str(", ")?;
+                        out.push_str(", ");
                     }
-                    arg.write_expression(out)?;
+                    arg.write_expression(out);
                 }
-                out.write_char(')')
+                out.push(')');
             }
         }
     }
 }
 
-/// An [`Expr`] as Terraform reads it, written straight into whatever consumes it (the JSON
-/// serializer escapes it on the way) without an intermediate string.
-struct Rendered<'a>(&'a Expr);
-
-impl fmt::Display for Rendered<'_> {
-    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for part in self.0.parts() {
-            match part {
-                Part::Literal(text) => escape_into(text, out)?,
-                Part::Reference { .. } | Part::Call { .. } => {
-                    out.write_str("${")?;
-                    part.write_expression(out)?;
-                    out.write_char('}')?;
-                }
-            }
-        }
-        Ok(())
-    }
+thread_local! {
+    /// Where a template or reference is rendered before the serializer escapes it: one buffer
+    /// per thread, reused, so a reference costs two copies and no allocation.
+    static RENDERED: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 /// Escapes the two template introducers so that literal text stays literal: the text between
 /// them is written in one piece.
-fn escape_into(text: &str, out: &mut dyn fmt::Write) -> fmt::Result {
+fn escape_into(text: &str, out: &mut String) {
     let mut rest = text;
     while let Some(at) = find_introducer(rest) {
         // Up to and including the sigil, then the sigil again: `${` → `$${`.
-        out.write_str(&rest[..=at])?;
-        out.write_str(&rest[at..at + 1])?;
+        out.push_str(&rest[..=at]);
+        out.push_str(&rest[at..at + 1]);
         rest = &rest[at + 1..];
     }
-    out.write_str(rest)
+    out.push_str(rest);
 }
 
 /// The byte offset of the first `${` or `%{` in `text`. Scans eight bytes at a time for either
@@ -323,7 +323,16 @@ impl Serialize for Expr {
         self.check_owners::<S::Error>()?;
         match self.as_literal() {
             Some(text) if find_introducer(text).is_none() => serializer.serialize_str(text),
-            _ => serializer.collect_str(&Rendered(self)),
+            _ => RENDERED.with(|rendered| match rendered.try_borrow_mut() {
+                Ok(mut rendered) => {
+                    rendered.clear();
+                    self.render_into(&mut rendered);
+                    serializer.serialize_str(&rendered)
+                }
+                // Only a serializer that serialises another `Expr` from inside
+                // `serialize_str` gets here; it pays for a buffer of its own.
+                Err(_) => serializer.serialize_str(&self.render()),
+            }),
         }
     }
 }
