@@ -39,7 +39,7 @@ impl Holes {
     fn fill(&self, rendered: &str) -> Expr {
         let mut parts = Vec::new();
         let mut rest = rendered;
-        while let Some(start) = rest.find(HOLE_OPEN) {
+        while let Some(start) = find_hole(rest) {
             let after = &rest[start + HOLE_OPEN.len()..];
             let hole = after.find(HOLE_CLOSE).and_then(|end| {
                 let index: usize = after[..end].parse().ok()?;
@@ -61,6 +61,21 @@ impl Holes {
         parts.push(Expr::from(rest.to_owned()));
         Expr::concat(parts)
     }
+}
+
+/// Where the next marker opens: a search for its first byte (`memchr`), then a comparison;
+/// `str::find(&str)` builds a substring searcher on every call, which cost more than the rest
+/// of the fill.
+fn find_hole(text: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(offset) = text[from..].find('@') {
+        let at = from + offset;
+        if text[at..].starts_with(HOLE_OPEN) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// `[...]` as JSON/YAML flow text: written out when the items are known, otherwise
@@ -171,7 +186,7 @@ pub fn lower(
             })
             .collect(),
     };
-    let mut taskdef = serde_json::to_string_pretty(&file)
+    let mut taskdef = crate::tf::to_pretty_json(&file)
         .expect("the task definition file is plain data and always serialises");
     taskdef.push('\n');
     let taskdef = holes.fill(&taskdef);

@@ -685,9 +685,15 @@ impl BlockKind {
 
 /// Terraform identifiers: a letter or `_`, then letters, digits, `_` or `-`.
 fn is_identifier(label: &str) -> bool {
-    let mut chars = label.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    match label.as_bytes() {
+        [first, rest @ ..] => {
+            (first.is_ascii_alphabetic() || *first == b'_')
+                && rest
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        }
+        [] => false,
+    }
 }
 
 /// Why [`Document::write`] failed.

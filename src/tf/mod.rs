@@ -21,3 +21,16 @@ pub use document::{
     Variable, WriteError,
 };
 pub use expr::{Expr, List};
+
+/// `value` as pretty JSON, byte for byte what `serde_json::to_string_pretty` writes, through
+/// the document's own writer (its escaping is the faster): for JSON files that travel inside
+/// the document as text, such as an ECS `taskdef.json`.
+pub fn to_pretty_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    let mut writer = json::Writer::with_capacity(&mut bytes, 4096);
+    value
+        .serialize(&mut writer)
+        .and_then(|()| writer.finish(b""))
+        .map_err(|error| error.to_string())?;
+    String::from_utf8(bytes).map_err(|error| error.to_string())
+}
