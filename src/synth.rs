@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::lower::lower;
 use crate::model::{Diagnostic, Stack};
-use crate::tf::{Document, WriteError};
+use crate::tf::{Document, DocumentError, WriteError};
 
 /// The Terraform file written for every stack.
 pub const MAIN_FILE: &str = "main.tf.json";
@@ -31,15 +31,19 @@ pub fn synthesize(stack: &Stack) -> (Option<Synthesized>, Vec<Diagnostic>) {
         return (None, diagnostics);
     }
     let document = lower(stack);
-    // Only the escape hatch can make a valid stack's document wrong: an override of a
-    // resource or attribute the document does not have.
+    // A valid stack's document can only be wrong through the escape hatch (an override of a
+    // resource or attribute the document does not have), or through a bug in lowering.
     if !document.problems().is_empty() {
         let mut diagnostics = diagnostics;
-        diagnostics.extend(
-            document.problems().iter().map(|problem| {
-                Diagnostic::stack_error(&stack.name, "overrides", problem.to_string())
-            }),
-        );
+        diagnostics.extend(document.problems().iter().map(|problem| {
+            let field = match problem {
+                DocumentError::UnknownBlock { .. }
+                | DocumentError::UnknownAttribute { .. }
+                | DocumentError::OverrideAfterBlock { .. } => "overrides",
+                _ => "document",
+            };
+            Diagnostic::stack_error(&stack.name, field, problem.to_string())
+        }));
         return (None, diagnostics);
     }
     let synthesized = Synthesized {

@@ -1,4 +1,10 @@
-//! The Terraform document: blocks in insertion order, typed handles, streamed output.
+//! The Terraform document: blocks in insertion order, typed handles, deterministic output.
+//!
+//! A block's typed body is serialised into the document's text when it is added (its
+//! overrides applied, its references checked) and then dropped: the document holds the
+//! rendered entries, about the size of the file, not the tree of values behind them, and
+//! writing it is copying. Memory is what costs here: on this project's virtual machines every
+//! page touched for the first time is a fault of several microseconds.
 
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -186,12 +192,81 @@ impl<T: Serialize> Body for T {
     }
 }
 
-struct Block {
-    body: Box<dyn Body>,
-    meta: Meta,
-    /// Top-level attributes a stack sets (`Some`) or removes (`None`) over the typed body.
-    overrides: Vec<(String, Option<Literal>)>,
+/// A top-level attribute a stack sets (`Some`) or removes (`None`) over a block's typed body,
+/// declared before the block is added and applied as it is rendered.
+struct Override {
+    address: String,
+    attribute: String,
+    value: Option<Literal>,
+    /// The block was added (and the override applied to it).
+    applied: bool,
+    /// The typed body writes the attribute (what a removal needs).
+    body_has_it: bool,
 }
+
+/// The blocks of one type (or the outputs), rendered as they were added: the entries of their
+/// JSON object, byte for byte as they appear in the file. A block's typed body is serialised
+/// once, when it is added, and dropped; the document holds text, not a tree of values.
+#[derive(Default)]
+struct Rendered {
+    /// `"label": {…}` entries, separated and indented as in the file, in chunks of about
+    /// [`CHUNK`] bytes: a single growing buffer would copy itself on every doubling and leave
+    /// up to half its capacity untouched but paid for.
+    chunks: Vec<Vec<u8>>,
+    /// Entries written (a duplicate label adds one; it is reported as a problem).
+    entries: usize,
+    labels: std::collections::HashSet<String, Fx>,
+}
+
+/// Capacity of a chunk of rendered text.
+const CHUNK: usize = 64 * 1024;
+/// Room a chunk must have left to take the next entry: more than almost any block needs (one
+/// that needs more grows the chunk, which is only a copy).
+const CHUNK_ROOM: usize = 8 * 1024;
+
+impl Rendered {
+    /// Appends the entry `"label": <what write writes>` to an object whose entries are
+    /// `depth` levels deep. False when `label` was there already.
+    fn append(
+        &mut self,
+        depth: usize,
+        label: &str,
+        write: impl FnOnce(&mut json::Writer<'_>) -> Result<(), json::Error>,
+    ) -> (bool, Result<(), json::Error>) {
+        let new = self.labels.insert(label.to_owned());
+        let chunk = match self.chunks.last_mut() {
+            Some(chunk) if chunk.capacity() - chunk.len() >= CHUNK_ROOM => chunk,
+            _ => {
+                self.chunks.push(Vec::with_capacity(CHUNK));
+                self.chunks.last_mut().expect("a chunk was just pushed")
+            }
+        };
+        let mut writer = json::Writer::fragment(std::mem::take(chunk), depth, self.entries > 0);
+        writer.key(label);
+        let written = write(&mut writer);
+        *chunk = writer.into_fragment();
+        self.entries += 1;
+        (new, written)
+    }
+
+    /// Writes the rendered entries as the object `"key": {…}` of `writer`.
+    fn write(&self, key: &str, writer: &mut json::Writer<'_>) -> Result<(), json::Error> {
+        writer.key(key);
+        writer.begin(b'{');
+        for chunk in &self.chunks {
+            writer.entries(chunk)?;
+        }
+        if self.entries > 0 {
+            writer.value_written();
+        }
+        writer.end(b'}')
+    }
+}
+
+/// Depth of a block's entry in the file: root object › `resource` › type › label.
+const BLOCK_DEPTH: usize = 3;
+/// Depth of an output's entry: root object › `output` › name.
+const OUTPUT_DEPTH: usize = 2;
 
 /// A literal JSON value whose strings are escaped like every literal of the document.
 #[derive(Clone, Debug)]
@@ -221,50 +296,53 @@ impl Serialize for Literal {
     }
 }
 
-impl Block {
-    /// `{ "//": comment, <the body's fields>, "depends_on": […], "lifecycle": {…} }`.
-    fn write(&self, writer: &mut json::Writer<'_>) -> Result<(), json::Error> {
-        writer.begin(b'{');
-        if let Some(comment) = &self.meta.comment {
-            writer.entry("//", comment)?;
-        }
-        if let Some(for_each) = &self.meta.for_each {
-            writer.entry("for_each", for_each)?;
-        }
-        writer.inline_next();
-        if self.overrides.is_empty() {
-            self.body.write(writer)?;
-        } else {
-            writer.set_body_filter(json::BodyFilter {
-                skip: self
-                    .overrides
-                    .iter()
-                    .map(|(name, _)| name.clone())
-                    .collect(),
-                seen: Vec::new(),
-            });
-            let written = self.body.write(writer);
-            writer.take_body_filter();
-            written?;
-        }
-        writer.check_inlined()?;
-        for (attribute, value) in &self.overrides {
-            if let Some(value) = value {
-                writer.entry(attribute, value)?;
-            }
-        }
-        if !self.meta.depends_on.is_empty() {
-            writer.entry("depends_on", &self.meta.depends_on)?;
-        }
-        if !self.meta.lifecycle.is_empty() {
-            writer.entry("lifecycle", &self.meta.lifecycle)?;
-        }
-        writer.end(b'}')
+/// `{ "//": comment, <the body's fields>, <overrides>, "depends_on": […], "lifecycle": {…} }`.
+/// With overrides, also says which of their attributes the body itself has.
+fn write_block<T: Serialize>(
+    writer: &mut json::Writer<'_>,
+    body: &T,
+    meta: &Meta,
+    overrides: &mut [&mut Override],
+) -> Result<(), json::Error> {
+    writer.begin(b'{');
+    if let Some(comment) = &meta.comment {
+        writer.entry("//", comment)?;
     }
+    if let Some(for_each) = &meta.for_each {
+        writer.entry("for_each", for_each)?;
+    }
+    writer.inline_next();
+    if overrides.is_empty() {
+        body.serialize(&mut *writer)?;
+    } else {
+        writer.set_body_filter(json::BodyFilter {
+            skip: overrides.iter().map(|o| o.attribute.clone()).collect(),
+            seen: Vec::new(),
+        });
+        let written = body.serialize(&mut *writer);
+        let seen = writer.take_body_filter().unwrap_or_default().seen;
+        written?;
+        for o in overrides.iter_mut() {
+            o.body_has_it = seen.contains(&o.attribute);
+        }
+    }
+    writer.check_inlined()?;
+    for o in overrides.iter() {
+        if let Some(value) = &o.value {
+            writer.entry(&o.attribute, value)?;
+        }
+    }
+    if !meta.depends_on.is_empty() {
+        writer.entry("depends_on", &meta.depends_on)?;
+    }
+    if !meta.lifecycle.is_empty() {
+        writer.entry("lifecycle", &meta.lifecycle)?;
+    }
+    writer.end(b'}')
 }
 
 /// Blocks of one kind (`resource` or `data`), grouped by type in first-insertion order.
-type Blocks = IndexMap<&'static str, IndexMap<String, Block, Fx>, Fx>;
+type Blocks = IndexMap<&'static str, Rendered, Fx>;
 
 /// FxHash, rustc's hasher: a rotate, xor and multiply per 8 bytes. Labels and type names are
 /// short and chosen by the stack's author, so SipHash's flooding resistance buys nothing here
@@ -318,6 +396,10 @@ pub enum DocumentError {
     UnknownBlock {
         address: String,
     },
+    /// An override declared after its block was added, too late to be applied.
+    OverrideAfterBlock {
+        address: String,
+    },
     /// An override removes an attribute the block does not have.
     UnknownAttribute {
         address: String,
@@ -341,6 +423,11 @@ impl fmt::Display for DocumentError {
                 "`{address}` has no attribute `{attribute}` to remove; only attributes the \
                  document writes can be removed"
             ),
+            DocumentError::OverrideAfterBlock { address } => write!(
+                f,
+                "the override of `{address}` was declared after the block was added; blocks \
+                 are rendered as they are added, so overrides come first"
+            ),
             DocumentError::InvalidLabel { kind, label } => write!(
                 f,
                 "{kind} label `{label}` is not a Terraform identifier \
@@ -363,7 +450,9 @@ pub struct Document {
     locals: IndexMap<String, Expr>,
     data: Blocks,
     resources: Blocks,
-    outputs: IndexMap<String, Output>,
+    outputs: Rendered,
+    /// Declared by [`Document::override_attribute`], applied as blocks are added.
+    overrides: Vec<Override>,
     /// Problems found while adding blocks; reported by [`Document::write`].
     problems: Vec<DocumentError>,
 }
@@ -379,7 +468,8 @@ impl Document {
             locals: IndexMap::new(),
             data: Blocks::default(),
             resources: Blocks::default(),
-            outputs: IndexMap::new(),
+            outputs: Rendered::default(),
+            overrides: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -423,77 +513,58 @@ impl Document {
 
     /// Sets (`Some`) or removes (`None`) the top-level attribute `attribute` of the block at
     /// `address` (`aws_lb.web`, `data.aws_ssm_parameter.ecs_ami`), over what its typed body
-    /// writes, and says so in the block's `//` comment. An unknown block, or the removal of an
-    /// attribute the block does not write, is reported by [`Document::check_overrides`].
+    /// writes, and says so in the block's `//` comment. Blocks are rendered as they are added,
+    /// so overrides are declared first; [`Document::check_overrides`] reports an unknown block,
+    /// the removal of an attribute the block does not write, and an override declared too late.
     pub fn override_attribute(
         &mut self,
         address: &str,
         attribute: &str,
         value: Option<serde_json::Value>,
     ) {
-        let (blocks, rest) = match address.strip_prefix("data.") {
-            Some(rest) => (&mut self.data, rest),
-            None => (&mut self.resources, address),
-        };
-        let block = rest.split_once('.').and_then(|(type_name, label)| {
-            blocks
-                .get_mut(type_name)
-                .and_then(|of_type| of_type.get_mut(label))
-        });
-        let Some(block) = block else {
-            self.problems.push(DocumentError::UnknownBlock {
+        if self.has_block(address) {
+            self.problems.push(DocumentError::OverrideAfterBlock {
                 address: address.into(),
             });
             return;
-        };
-        let note = match &value {
-            Some(_) => format!("`{attribute}` is set by the stack's override"),
-            None => format!("`{attribute}` is removed by the stack's override"),
-        };
-        block.meta.comment = Some(match block.meta.comment.take() {
-            Some(comment) => format!("{comment} {note}."),
-            None => format!("{note}."),
+        }
+        self.overrides.push(Override {
+            address: address.into(),
+            attribute: attribute.into(),
+            value: value.map(Literal),
+            applied: false,
+            body_has_it: false,
         });
-        block.overrides.push((attribute.into(), value.map(Literal)));
     }
 
-    /// Writes the overridden blocks to nowhere and records every removal of an attribute the
-    /// block does not write as a problem; [`Document::problems`] then lists them.
+    /// Records, in the order they were declared, every override of a block the document does
+    /// not have and every removal of an attribute the block does not write; call it once all
+    /// blocks are added. [`Document::problems`] then lists them.
     pub fn check_overrides(&mut self) {
-        let mut found = Vec::new();
-        for (prefix, blocks) in [("data.", &self.data), ("", &self.resources)] {
-            for (type_name, of_type) in blocks {
-                for (label, block) in of_type {
-                    let removed: Vec<&String> = block
-                        .overrides
-                        .iter()
-                        .filter(|(_, value)| value.is_none())
-                        .map(|(name, _)| name)
-                        .collect();
-                    if removed.is_empty() {
-                        continue;
-                    }
-                    let mut sink = std::io::sink();
-                    let mut writer = json::Writer::new(&mut sink);
-                    writer.set_body_filter(json::BodyFilter::default());
-                    writer.begin(b'{');
-                    writer.inline_next();
-                    let _writing = WritingGuard::enter(self.id);
-                    // Only which fields the body has matters here.
-                    let _ = block.body.write(&mut writer);
-                    let seen = writer.take_body_filter().unwrap_or_default().seen;
-                    for attribute in removed {
-                        if !seen.contains(attribute) {
-                            found.push(DocumentError::UnknownAttribute {
-                                address: format!("{prefix}{type_name}.{label}"),
-                                attribute: attribute.clone(),
-                            });
-                        }
-                    }
-                }
+        for o in &self.overrides {
+            if !o.applied {
+                self.problems.push(DocumentError::UnknownBlock {
+                    address: o.address.clone(),
+                });
+            } else if o.value.is_none() && !o.body_has_it {
+                self.problems.push(DocumentError::UnknownAttribute {
+                    address: o.address.clone(),
+                    attribute: o.attribute.clone(),
+                });
             }
         }
-        self.problems.extend(found);
+    }
+
+    fn has_block(&self, address: &str) -> bool {
+        let (blocks, rest) = match address.strip_prefix("data.") {
+            Some(rest) => (&self.data, rest),
+            None => (&self.resources, address),
+        };
+        rest.split_once('.').is_some_and(|(type_name, label)| {
+            blocks
+                .get(type_name)
+                .is_some_and(|of_type| of_type.labels.contains(label))
+        })
     }
 
     /// What is wrong with how the document was built; [`Document::write`] refuses to write
@@ -515,7 +586,7 @@ impl Document {
 
     pub fn add_with<T: Resource>(&mut self, label: &str, body: T, meta: Meta) -> Ref<T> {
         let address = format!("{}.{label}", T::TYPE);
-        self.insert_block(BlockKind::Resource, T::TYPE, label, Box::new(body), meta);
+        self.insert_block(BlockKind::Resource, T::TYPE, &address, label, &body, meta);
         self.handle(address)
     }
 
@@ -525,8 +596,9 @@ impl Document {
         self.insert_block(
             BlockKind::Data,
             T::TYPE,
+            &address,
             label,
-            Box::new(body),
+            &body,
             Meta::default(),
         );
         self.handle(address)
@@ -534,22 +606,33 @@ impl Document {
 
     pub fn output(&mut self, name: &str, output: Output) {
         self.check_label("output", name);
-        if self.outputs.insert(name.into(), output).is_some() {
+        let _writing = WritingGuard::enter(self.id);
+        let (new, written) = self.outputs.append(OUTPUT_DEPTH, name, |writer| {
+            output.serialize(&mut *writer)?;
+            writer.value_written();
+            Ok(())
+        });
+        if !new {
             self.problems.push(DocumentError::DuplicateBlock {
                 address: format!("output.{name}"),
             });
         }
+        self.note_render_error(written);
     }
 
     /// How many resources the document holds (data sources not counted).
     pub fn resource_count(&self) -> usize {
-        self.resources.values().map(IndexMap::len).sum()
+        self.resources
+            .values()
+            .map(|of_type| of_type.labels.len())
+            .sum()
     }
 
-    /// Streams the document as pretty JSON (2-space indent, trailing newline).
+    /// Writes the document as pretty JSON (2-space indent, trailing newline).
     ///
-    /// Fails, having written possibly part of the document, when it was built with problems
-    /// or holds a reference minted by another document: write to a temporary file.
+    /// Fails before writing anything when it was built with problems (a reference minted by
+    /// another document among them); an I/O error can leave part of it written, so write to
+    /// a temporary file.
     pub fn write(&self, out: impl Write) -> Result<(), WriteError> {
         if let Some(problem) = self.problems.first() {
             return Err(WriteError::Document(problem.clone()));
@@ -595,18 +678,12 @@ impl Document {
             writer.key(key);
             writer.begin(b'{');
             for (type_name, of_type) in blocks {
-                writer.key(type_name);
-                writer.begin(b'{');
-                for (label, block) in of_type {
-                    writer.key(label);
-                    block.write(writer)?;
-                }
-                writer.end(b'}')?;
+                of_type.write(type_name, writer)?;
             }
             writer.end(b'}')?;
         }
-        if !self.outputs.is_empty() {
-            writer.entry("output", &self.outputs)?;
+        if self.outputs.entries > 0 {
+            self.outputs.write("output", writer)?;
         }
         writer.end(b'}')
     }
@@ -629,32 +706,63 @@ impl Document {
         }
     }
 
-    fn insert_block(
+    /// Renders the block into its type's entries, applying the overrides declared for it.
+    fn insert_block<T: Serialize>(
         &mut self,
         kind: BlockKind,
         type_name: &'static str,
+        address: &str,
         label: &str,
-        body: Box<dyn Body>,
+        body: &T,
         meta: Meta,
     ) {
         self.check_label(kind.name(), label);
+        let mut meta = meta;
+        let mut overrides: Vec<&mut Override> = if self.overrides.is_empty() {
+            Vec::new()
+        } else {
+            self.overrides
+                .iter_mut()
+                .filter(|o| o.address == address)
+                .collect()
+        };
+        for o in &mut overrides {
+            o.applied = true;
+            let note = match &o.value {
+                Some(_) => format!("`{}` is set by the stack's override", o.attribute),
+                None => format!("`{}` is removed by the stack's override", o.attribute),
+            };
+            meta.comment = Some(match meta.comment.take() {
+                Some(comment) => format!("{comment} {note}."),
+                None => format!("{note}."),
+            });
+        }
         let blocks = match kind {
             BlockKind::Resource => &mut self.resources,
             BlockKind::Data => &mut self.data,
         };
-        let previous = blocks.entry(type_name).or_default().insert(
-            label.into(),
-            Block {
-                body,
-                meta,
-                overrides: Vec::new(),
-            },
-        );
-        if previous.is_some() {
-            let prefix = if kind == BlockKind::Data { "data." } else { "" };
+        let _writing = WritingGuard::enter(self.id);
+        let (new, written) =
+            blocks
+                .entry(type_name)
+                .or_default()
+                .append(BLOCK_DEPTH, label, |writer| {
+                    write_block(writer, body, &meta, &mut overrides)
+                });
+        if !new {
             self.problems.push(DocumentError::DuplicateBlock {
-                address: format!("{prefix}{type_name}.{label}"),
+                address: address.into(),
             });
+        }
+        self.note_render_error(written);
+    }
+
+    /// A value that refused to serialise (a reference minted by another document) makes the
+    /// document unwritable; the first such problem is enough to explain it.
+    fn note_render_error(&mut self, written: Result<(), json::Error>) {
+        if let Err(error) = written {
+            self.problems
+                .push(DocumentError::Serialize(error.to_string()));
         }
     }
 
@@ -882,6 +990,105 @@ mod tests {
             doc.to_json(),
             Err(DocumentError::InvalidLabel { .. })
         ));
+    }
+
+    #[test]
+    fn blocks_spanning_many_chunks_are_written_in_order_with_the_file_layout() {
+        let labels: Vec<String> = (0..10_000).map(|n| format!("b{n:05}")).collect();
+        let mut doc = document();
+        for label in &labels {
+            doc.add(
+                label,
+                Bucket {
+                    name: label.clone().into(),
+                    policy: None,
+                },
+            );
+        }
+        let text = doc.to_json().expect("valid document");
+        assert!(
+            text.len() > 4 * CHUNK,
+            "the blocks must span several chunks"
+        );
+        let entries: Vec<String> = labels
+            .iter()
+            .map(|l| format!("      \"{l}\": {{\n        \"name\": \"{l}\"\n      }}"))
+            .collect();
+        let expected_tail = format!(
+            "  \"resource\": {{\n    \"test_bucket\": {{\n{}\n    }}\n  }}\n}}\n",
+            entries.join(",\n")
+        );
+        assert!(text.ends_with(&expected_tail), "{}", &text[..400]);
+    }
+
+    #[test]
+    fn an_override_declared_first_is_applied_when_its_block_is_added() {
+        let mut doc = document();
+        doc.override_attribute("test_bucket.a", "name", Some(serde_json::json!("renamed")));
+        doc.override_attribute("test_bucket.a", "policy", None);
+        doc.override_attribute("test_bucket.missing", "name", None);
+        doc.add(
+            "a",
+            Bucket {
+                name: "a".into(),
+                policy: None,
+            },
+        );
+        doc.check_overrides();
+        // The body has no `policy` to remove (it is skipped when empty), and there is no
+        // `test_bucket.missing`: both reported, in the order declared.
+        assert_eq!(
+            doc.problems(),
+            [
+                DocumentError::UnknownAttribute {
+                    address: "test_bucket.a".into(),
+                    attribute: "policy".into()
+                },
+                DocumentError::UnknownBlock {
+                    address: "test_bucket.missing".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn an_override_declared_after_its_block_is_refused() {
+        let mut doc = document();
+        doc.add(
+            "a",
+            Bucket {
+                name: "a".into(),
+                policy: None,
+            },
+        );
+        doc.override_attribute("test_bucket.a", "name", Some(serde_json::json!("late")));
+        doc.check_overrides();
+        assert_eq!(
+            doc.problems(),
+            [DocumentError::OverrideAfterBlock {
+                address: "test_bucket.a".into()
+            }]
+        );
+        assert!(doc.to_json().is_err());
+    }
+
+    #[test]
+    fn an_overridden_attribute_replaces_the_bodys_and_the_comment_says_so() {
+        let mut doc = document();
+        doc.override_attribute("test_bucket.a", "name", Some(serde_json::json!("renamed")));
+        doc.add(
+            "a",
+            Bucket {
+                name: "a".into(),
+                policy: None,
+            },
+        );
+        doc.check_overrides();
+        let json: serde_json::Value =
+            serde_json::from_str(&doc.to_json().expect("valid document")).expect("JSON");
+        let block = &json["resource"]["test_bucket"]["a"];
+        assert_eq!(block["name"], "renamed");
+        assert_eq!(block["//"], "`name` is set by the stack's override.");
     }
 
     #[test]

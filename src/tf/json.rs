@@ -52,7 +52,8 @@ impl From<io::Error> for Error {
 /// A pretty JSON writer; `&mut Writer` is a [`serde::Serializer`].
 pub(crate) struct Writer<'a> {
     buf: Vec<u8>,
-    sink: &'a mut dyn io::Write,
+    /// Where full buffers go; `None` for a fragment, which stays in `buf`.
+    sink: Option<&'a mut dyn io::Write>,
     depth: usize,
     /// The innermost open object or array has a value already (the next one needs a `,`).
     has_value: bool,
@@ -80,12 +81,44 @@ impl<'a> Writer<'a> {
     pub(crate) fn with_capacity(sink: &'a mut dyn io::Write, capacity: usize) -> Writer<'a> {
         Writer {
             buf: Vec::with_capacity(capacity),
-            sink,
+            sink: Some(sink),
             depth: 0,
             has_value: false,
             inline_next: false,
             body_filter: None,
         }
+    }
+
+    /// A writer that appends to `buf` as if it were inside an object or array `depth` levels
+    /// deep that has (`has_value`) or has not had a value yet; [`Writer::into_fragment`] gives
+    /// `buf` back. What it writes is byte for byte what a writer of the whole file would write
+    /// at that place, so fragments can be rendered early and copied in later.
+    pub(crate) fn fragment(buf: Vec<u8>, depth: usize, has_value: bool) -> Writer<'static> {
+        Writer {
+            buf,
+            sink: None,
+            depth,
+            has_value,
+            inline_next: false,
+            body_filter: None,
+        }
+    }
+
+    pub(crate) fn into_fragment(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// Copies in entries rendered by a [`Writer::fragment`] at this writer's depth, after
+    /// those already written here; call [`Writer::value_written`] when there were any.
+    pub(crate) fn entries(&mut self, fragment: &[u8]) -> Result<(), Error> {
+        if let Some(sink) = &mut self.sink {
+            if self.buf.len() + fragment.len() > self.buf.capacity() {
+                sink.write_all(&self.buf)?;
+                self.buf.clear();
+            }
+        }
+        self.buf.extend_from_slice(fragment);
+        Ok(())
     }
 
     /// Filters the top-level fields of the next inlined body; [`Writer::take_body_filter`]
@@ -101,17 +134,21 @@ impl<'a> Writer<'a> {
     /// Writes what is buffered, and `tail`, to the sink.
     pub(crate) fn finish(mut self, tail: &[u8]) -> Result<(), Error> {
         self.buf.extend_from_slice(tail);
-        self.sink.write_all(&self.buf)?;
-        self.sink.flush()?;
+        if let Some(sink) = self.sink {
+            sink.write_all(&self.buf)?;
+            sink.flush()?;
+        }
         Ok(())
     }
 
     /// Called only when an object or array ends, so that a map key (a string) is still in the
     /// buffer when [`ser::SerializeMap::serialize_key`] checks it.
     fn maybe_flush(&mut self) -> Result<(), Error> {
-        if self.buf.len() >= FLUSH_AT {
-            self.sink.write_all(&self.buf)?;
-            self.buf.clear();
+        if let Some(sink) = &mut self.sink {
+            if self.buf.len() >= FLUSH_AT {
+                sink.write_all(&self.buf)?;
+                self.buf.clear();
+            }
         }
         Ok(())
     }

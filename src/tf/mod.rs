@@ -2,8 +2,8 @@
 //!
 //! Knows Terraform's JSON syntax — blocks, labels, template strings, meta-arguments — and nothing
 //! of AWS. The layers above describe resources as typed structs; this layer gives each one an
-//! address, hands back a typed [`Ref`] to build references from, and streams the whole document
-//! as deterministic pretty JSON.
+//! address, hands back a typed [`Ref`] to build references from, renders each block as it is
+//! added and writes the whole document as deterministic pretty JSON.
 //!
 //! Two guarantees live here so that no caller has to remember them:
 //! - every literal string is escaped (`${` → `$${`, `%{` → `%%{`), so a shell script or a JSON
