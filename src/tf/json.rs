@@ -111,13 +111,22 @@ impl<'a> Writer<'a> {
     /// Copies in entries rendered by a [`Writer::fragment`] at this writer's depth, after
     /// those already written here; call [`Writer::value_written`] when there were any.
     pub(crate) fn entries(&mut self, fragment: &[u8]) -> Result<(), Error> {
-        if let Some(sink) = &mut self.sink {
-            if self.buf.len() + fragment.len() > self.buf.capacity() {
+        /// Fragments this large go to the sink as they are: copying them through the buffer
+        /// would cost more than the extra write.
+        const DIRECT: usize = 16 * 1024;
+        match &mut self.sink {
+            Some(sink) if fragment.len() >= DIRECT => {
                 sink.write_all(&self.buf)?;
                 self.buf.clear();
+                sink.write_all(fragment)?;
             }
+            Some(sink) if self.buf.len() + fragment.len() > self.buf.capacity() => {
+                sink.write_all(&self.buf)?;
+                self.buf.clear();
+                self.buf.extend_from_slice(fragment);
+            }
+            _ => self.buf.extend_from_slice(fragment),
         }
-        self.buf.extend_from_slice(fragment);
         Ok(())
     }
 
