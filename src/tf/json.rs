@@ -163,13 +163,18 @@ impl<'a> Writer<'a> {
     }
 
     fn newline_indent(&mut self) {
-        const SPACES: &[u8; 64] = &[b' '; 64];
-        self.buf.push(b'\n');
-        let mut width = 2 * self.depth;
-        while width > 0 {
-            let run = width.min(SPACES.len());
-            self.buf.extend_from_slice(&SPACES[..run]);
-            width -= run;
+        /// A newline and the indent of up to 15 levels. Every line of output starts here:
+        /// appending all 32 bytes and cutting back is a few vector stores, where a copy of the
+        /// exact length is a call to `memcpy`.
+        const LINE_START: &[u8; 32] = b"\n                               ";
+        let width = 1 + 2 * self.depth;
+        if width <= LINE_START.len() {
+            let end = self.buf.len() + width;
+            self.buf.extend_from_slice(LINE_START);
+            self.buf.truncate(end);
+        } else {
+            self.buf.push(b'\n');
+            self.buf.resize(self.buf.len() + 2 * self.depth, b' ');
         }
     }
 
