@@ -838,6 +838,19 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_is_indented_like_serde_json_pretty() {
+        // Past the 15 levels the fixed line start covers.
+        let mut value = serde_json::json!(["leaf", {"k": 1}]);
+        for depth in 0..24 {
+            value = serde_json::json!({ format!("level{depth}"): value, "n": depth });
+        }
+        assert_eq!(
+            ours(&value),
+            serde_json::to_string_pretty(&value).expect("JSON")
+        );
+    }
+
+    #[test]
     fn output_larger_than_the_buffer_matches_serde_json_pretty() {
         let value: serde_json::Map<String, serde_json::Value> = (0..40_000)
             .map(|n| {
