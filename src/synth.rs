@@ -224,6 +224,11 @@ fn create_parent(path: &Path) -> Result<(), SynthError> {
 /// Writes `path` by filling a temporary sibling and renaming it over `path`. On any failure
 /// the temporary file is removed and `path` is left as it was; errors name `path`, not the
 /// temporary file (which no longer exists when the user reads the message).
+///
+/// The file is not fsynced: like cargo and other generators, ecsynth writes regenerable
+/// output, and a reader sees the old file or the new one whole either way. A power cut just
+/// after a synth can lose that synth (run it again); waiting for the disk cost 4.5 ms of a
+/// 25 ms synth at 3 × 100 services and 31 ms at 3 × 1000.
 pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut fs::File) -> Result<(), SynthError>,
@@ -241,7 +246,6 @@ pub fn write_atomically(
     let result = (|| {
         let mut file = fs::File::create(&temporary).map_err(io_error)?;
         fill(&mut file)?;
-        file.sync_all().map_err(io_error)?;
         fs::rename(&temporary, path).map_err(|error| SynthError::Io {
             action: IoAction::Replace,
             path: path.to_owned(),
