@@ -14,7 +14,7 @@ use crate::aws::{
     MetadataOptions, Monitoring, SecurityGroup, SsmParameter, TagSpecification, Tags,
     VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
 };
-use crate::model::naming::{aws_name, label};
+use crate::model::naming::{aws_name, label, suffixed};
 use crate::model::Ec2Capacity;
 use crate::tf::{Expr, List, Meta};
 
@@ -99,7 +99,7 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
     };
 
     let role = context.doc.add(
-        &format!("{name}_instance"),
+        &suffixed(&name, "instance"),
         IamRole {
             name: aws_name(&stack.name, &[&capacity.name, "instance"]).into(),
             description: format!(
@@ -132,7 +132,7 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
         },
     );
     let security_group = context.doc.add(
-        &format!("{name}_instances"),
+        &suffixed(&name, "instances"),
         SecurityGroup {
             name: aws_name(&stack.name, &[&capacity.name, "instances"]).into(),
             description: format!(
@@ -145,7 +145,7 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
         },
     );
     context.doc.add(
-        &format!("{name}_instances_egress"),
+        &suffixed(&name, "instances_egress"),
         VpcSecurityGroupEgressRule(VpcSecurityGroupIngressRule {
             security_group_id: security_group.id(),
             description: "ECS agent, image pulls, logs and the tasks' own calls".into(),
@@ -173,7 +173,7 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
     // literal is escaped, so the shell's own `${VAR}` reaches the instance unchanged.
     let user_data = context
         .doc
-        .local(&format!("{name}_user_data"), Expr::from(user_data));
+        .local(&suffixed(&name, "user_data"), Expr::from(user_data));
     let mut instance_tags = Tags::new();
     instance_tags.insert("Name".into(), Expr::from(&aws));
     let template = context.doc.add(

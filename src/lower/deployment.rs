@@ -8,7 +8,7 @@ use crate::aws::{
     LoadBalancerInfo, Tags, TargetGroupName, TargetGroupPairInfo, TerminateBlueInstances,
     TrafficRoute,
 };
-use crate::model::naming::{aws_name, label};
+use crate::model::naming::{aws_name, label, suffixed};
 use crate::model::Service;
 use crate::tf::{List, Meta};
 
@@ -26,7 +26,7 @@ pub fn lower(
     let stack = context.stack;
     let name = label(&service.name);
     let role = context.doc.add(
-        &format!("{name}_codedeploy"),
+        &suffixed(&name, "codedeploy"),
         IamRole {
             name: aws_name(&stack.name, &[&service.name, "codedeploy"]).into(),
             description: format!("CodeDeploy shifts traffic for {}", service.name).into(),
@@ -35,7 +35,7 @@ pub fn lower(
         },
     );
     let attachment = context.doc.add(
-        &format!("{name}_codedeploy"),
+        &suffixed(&name, "codedeploy"),
         IamRolePolicyAttachment {
             role: role.name(),
             policy_arn: CODEDEPLOY_FOR_ECS_POLICY.into(),

@@ -94,18 +94,23 @@ pub fn derive<T: ?Sized>(rules: &[IgnoreRule<T>], subject: &T) -> (Lifecycle, Op
     if applying.is_empty() {
         return (Lifecycle::default(), None);
     }
-    let reasons: Vec<String> = applying
-        .iter()
-        .map(|rule| format!("{} — {}: {}", rule.attribute, rule.owner, rule.why))
-        .collect();
     let lifecycle = Lifecycle {
         ignore_changes: applying.iter().map(|rule| rule.attribute).collect(),
         ..Lifecycle::default()
     };
-    let comment = format!(
-        "ignore_changes lists what is owned outside Terraform after creation. {}.",
-        reasons.join(". ")
-    );
+    // "… after creation. <attribute> — <owner>: <why>. <attribute> — …." Joined piece by piece:
+    // every service's blocks carry one.
+    let mut comment =
+        String::from("ignore_changes lists what is owned outside Terraform after creation. ");
+    for (n, rule) in applying.iter().enumerate() {
+        if n > 0 {
+            comment.push_str(". ");
+        }
+        for piece in [rule.attribute, " — ", rule.owner, ": ", rule.why] {
+            comment.push_str(piece);
+        }
+    }
+    comment.push('.');
     (lifecycle, Some(comment))
 }
 

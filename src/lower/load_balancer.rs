@@ -9,7 +9,7 @@ use crate::aws::{
     Elb, ElbAccessLogs, ElbHealthCheck, ElbListener, FixedResponse, Lb, LbAccessLogs, LbListener,
     ListenerAction, ListenerRedirect, SecurityGroup, Tags, VpcSecurityGroupIngressRule,
 };
-use crate::model::naming::{aws_name, label};
+use crate::model::naming::{aws_name, label, suffixed};
 use crate::model::{LoadBalancer, LoadBalancerKind, Protocol, Route, Scheme};
 use crate::tf::{Expr, List, Meta, Ref};
 
@@ -272,7 +272,7 @@ fn redirect_listener(
     port: u16,
 ) {
     context.doc.add(
-        &format!("{lb_label}_http_redirect"),
+        &suffixed(lb_label, "http_redirect"),
         LbListener {
             load_balancer_arn: lb.arn(),
             port,

@@ -31,6 +31,7 @@ use crate::aws::{
     EcsService, EcsTaskDefinition, Elb, IamRole, Lb, LbListener, SecurityGroup,
     ServiceDiscoveryPrivateDnsNamespace, SsmParameter,
 };
+use crate::model::naming::suffixed;
 use crate::model::{
     Backend, CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, Stack,
 };
@@ -121,7 +122,7 @@ impl Context<'_> {
     /// Adds output `<label>_<suffix>`, e.g. `web_service_name`.
     pub(crate) fn output(&mut self, label: &str, suffix: &str, description: String, value: Expr) {
         self.doc.output(
-            &format!("{label}_{suffix}"),
+            &suffixed(label, suffix),
             Output {
                 description,
                 value,
@@ -314,7 +315,7 @@ fn outputs(context: &mut Context) {
     );
     for (label, dns_name) in dns_names {
         context.doc.output(
-            &format!("{label}_dns_name"),
+            &suffixed(&label, "dns_name"),
             Output {
                 description: "DNS name of the load balancer; point your DNS record here".into(),
                 value: dns_name,

@@ -54,7 +54,7 @@ pub fn lower(
     ];
     for (direction, steps, threshold, comparison, level) in directions {
         let policy = context.doc.add(
-            &format!("{name}_scale_{direction}"),
+            &[name.as_str(), "_scale_", direction].concat(),
             AppautoscalingPolicy {
                 name: aws_name(&stack.name, &[&service.name, "scale", direction]).into(),
                 policy_type: "StepScaling".into(),
@@ -77,7 +77,7 @@ pub fn lower(
         .into_iter()
         .collect();
         context.doc.add(
-            &format!("{name}_cpu_{level}"),
+            &[name.as_str(), "_cpu_", level].concat(),
             CloudwatchMetricAlarm {
                 alarm_name: aws_name(&stack.name, &[&service.name, "cpu", level]).into(),
                 alarm_description: format!(

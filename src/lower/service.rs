@@ -11,7 +11,7 @@ use crate::aws::{
     RuntimePlatform, RuntimePlatformFile, SecretRef, SecurityGroup, Tags, Ulimit,
     VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
 };
-use crate::model::naming::{self, aws_name, label};
+use crate::model::naming::{self, aws_name, label, suffixed};
 use crate::model::{Compute, Container, Deployment, NetworkMode, Service};
 use crate::tf::{List, Meta, Ref};
 
@@ -208,7 +208,7 @@ fn roles(context: &mut Context, service: &Service, name: &str) -> (Ref<IamRole>,
     let stack = context.stack;
     let trust = policy::trust("ecs-tasks.amazonaws.com");
     let execution_role = context.doc.add(
-        &format!("{name}_execution"),
+        &suffixed(name, "execution"),
         IamRole {
             name: aws_name(&stack.name, &[&service.name, "execution"]).into(),
             description: format!(
@@ -221,7 +221,7 @@ fn roles(context: &mut Context, service: &Service, name: &str) -> (Ref<IamRole>,
         },
     );
     context.doc.add(
-        &format!("{name}_execution"),
+        &suffixed(name, "execution"),
         IamRolePolicyAttachment {
             role: execution_role.name(),
             policy_arn: TASK_EXECUTION_POLICY.into(),
@@ -244,7 +244,7 @@ fn roles(context: &mut Context, service: &Service, name: &str) -> (Ref<IamRole>,
             arns
         };
         context.doc.add(
-            &format!("{name}_execution_secrets"),
+            &suffixed(name, "execution_secrets"),
             IamRolePolicy {
                 name: "read-secrets".into(),
                 role: execution_role.id(),
@@ -260,7 +260,7 @@ fn roles(context: &mut Context, service: &Service, name: &str) -> (Ref<IamRole>,
         );
     }
     let task_role = context.doc.add(
-        &format!("{name}_task"),
+        &suffixed(name, "task"),
         IamRole {
             name: aws_name(&stack.name, &[&service.name, "task"]).into(),
             description: format!("Application identity of {}", service.name).into(),
@@ -331,7 +331,7 @@ fn task_network(
         };
     }
     let group = context.doc.add(
-        &format!("{name}_tasks"),
+        &suffixed(name, "tasks"),
         SecurityGroup {
             name: aws_name(&stack.name, &[&service.name, "tasks"]).into(),
             description: format!("Tasks of service {} in stack {}", service.name, stack.name)
@@ -342,7 +342,7 @@ fn task_network(
     );
     if let (Some(lb_group), Some(port)) = (&attached.load_balancer_security_group, attached.port) {
         context.doc.add(
-            &format!("{name}_tasks_from_lb"),
+            &suffixed(name, "tasks_from_lb"),
             VpcSecurityGroupIngressRule {
                 security_group_id: group.id(),
                 description: "Traffic and health checks from the load balancer".into(),
@@ -354,7 +354,7 @@ fn task_network(
             },
         );
         context.doc.add(
-            &format!("{name}_lb_to_tasks"),
+            &suffixed(name, "lb_to_tasks"),
             VpcSecurityGroupEgressRule(VpcSecurityGroupIngressRule {
                 security_group_id: lb_group.id(),
                 description: format!("To the tasks of {}", service.name).into(),
@@ -367,7 +367,7 @@ fn task_network(
         );
     }
     context.doc.add(
-        &format!("{name}_tasks_egress"),
+        &suffixed(name, "tasks_egress"),
         VpcSecurityGroupEgressRule(VpcSecurityGroupIngressRule {
             security_group_id: group.id(),
             description: "Image pulls, logs, secrets and the application's own calls".into(),
@@ -392,7 +392,7 @@ fn allow_between(
     what: &str,
 ) {
     context.doc.add(
-        &format!("{label}_in"),
+        &suffixed(label, "in"),
         VpcSecurityGroupIngressRule {
             security_group_id: to.id(),
             description: "Traffic and health checks from the load balancer".into(),
@@ -404,7 +404,7 @@ fn allow_between(
         },
     );
     context.doc.add(
-        &format!("{label}_out"),
+        &suffixed(label, "out"),
         VpcSecurityGroupEgressRule(VpcSecurityGroupIngressRule {
             security_group_id: from.id(),
             description: format!("To the {what} behind the load balancer").into(),

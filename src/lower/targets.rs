@@ -7,7 +7,7 @@ use crate::aws::{
     ConditionValues, Elb, LbListener, LbListenerRule, LbTargetGroup, ListenerAction, RuleCondition,
     SecurityGroup, ServiceLoadBalancer, Tags, TargetGroupHealthCheck,
 };
-use crate::model::naming::{self, aws_name, label};
+use crate::model::naming::{self, aws_name, label, suffixed};
 use crate::model::validate::rules;
 use crate::model::{BlueGreen, LoadBalancerKind, NetworkMode, Route, RuleMatch, Service, Traffic};
 use crate::tf::{Dependency, Expr, Meta, Ref};
@@ -170,7 +170,7 @@ fn route(
             let service_label = label(&service.name);
             let mut add_rule = |role: &str, listener: &Ref<LbListener>| {
                 context.doc.add_with(
-                    &format!("{service_label}_{role}"),
+                    &suffixed(&service_label, role),
                     LbListenerRule {
                         listener_arn: listener.arn(),
                         priority,

@@ -9,7 +9,7 @@ use crate::aws::{
     EfsVolumeConfiguration, IamRole, IamRolePolicy, PosixUser, RootDirectory, SecurityGroup, Tags,
     TaskVolume, VpcSecurityGroupIngressRule,
 };
-use crate::model::naming::{aws_name, label};
+use crate::model::naming::{aws_name, label, suffixed};
 use crate::model::{EfsVolume, Service, Volume, VolumeSource};
 use crate::tf::{Dependency, Expr, List, Meta, Ref};
 
@@ -80,7 +80,7 @@ fn file_system(
     // `clients`: the tasks' own group under awsvpc; the instances' for bridge and host tasks,
     // which mount through the instance.
     let group = context.doc.add(
-        &format!("{name}_efs"),
+        &suffixed(&name, "efs"),
         SecurityGroup {
             name: aws_name(&stack.name, &[&service.name, &volume.name, "efs"]).into(),
             description: format!(
@@ -93,7 +93,7 @@ fn file_system(
         },
     );
     context.doc.add(
-        &format!("{name}_efs_from_tasks"),
+        &suffixed(&name, "efs_from_tasks"),
         VpcSecurityGroupIngressRule {
             security_group_id: group.id(),
             description: format!("NFS from the tasks of {}", service.name).into(),
@@ -168,7 +168,7 @@ fn file_system(
         Expr::from("\"}}}]}"),
     ]);
     context.doc.add(
-        &format!("{name}_efs"),
+        &suffixed(&name, "efs"),
         IamRolePolicy {
             name: format!("mount-{}", volume.name).into(),
             role: task_role.id(),
