@@ -798,12 +798,21 @@ impl BlockKind {
 
 /// Terraform identifiers: a letter or `_`, then letters, digits, `_` or `-`.
 fn is_identifier(label: &str) -> bool {
+    /// Bytes allowed after the first: one table lookup each (every block's label is checked).
+    const REST: [bool; 256] = {
+        let mut allowed = [false; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            let b = byte as u8;
+            allowed[byte] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+            byte += 1;
+        }
+        allowed
+    };
     match label.as_bytes() {
         [first, rest @ ..] => {
             (first.is_ascii_alphabetic() || *first == b'_')
-                && rest
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                && rest.iter().all(|&b| REST[usize::from(b)])
         }
         [] => false,
     }

@@ -686,6 +686,17 @@ pub(crate) fn has_byte(word: u64, byte: u8) -> bool {
 /// last few padded with a byte that needs no escape, so most keys and names cost one look;
 /// the runs between escapes are copied in one go.
 pub(crate) fn escape_json(out: &mut Vec<u8>, text: &[u8]) {
+    // Most strings are keys and short values with nothing to escape: one look, then the whole
+    // padded chunk appended and cut back, with no call to `memcpy` on the way.
+    if text.len() <= CHUNK {
+        let chunk = short_chunk(text);
+        if escape_bits(&chunk) == 0 {
+            let end = out.len() + text.len();
+            out.extend_from_slice(&chunk);
+            out.truncate(end);
+            return;
+        }
+    }
     out.reserve(text.len());
     let mut run_start = 0;
     let mut at = 0;
@@ -733,12 +744,32 @@ const CHUNK: usize = 16;
 /// The `CHUNK` bytes of `text` from `at`; past the end, `a`s (which need no escape).
 #[inline]
 fn chunk_at(text: &[u8], at: usize) -> [u8; CHUNK] {
-    let mut chunk = [b'a'; CHUNK];
     match text.get(at..at + CHUNK) {
-        Some(bytes) => chunk.copy_from_slice(bytes),
-        None => {
-            let rest = &text[at..];
-            chunk[..rest.len()].copy_from_slice(rest);
+        Some(bytes) => {
+            let mut chunk = [0; CHUNK];
+            chunk.copy_from_slice(bytes);
+            chunk
+        }
+        None => short_chunk(&text[at..]),
+    }
+}
+
+/// `text`, at most `CHUNK` bytes, padded with `a`s to `CHUNK`. Built from two overlapping
+/// copies of a fixed size (8 or 4 bytes), which compile to moves; a copy of `text.len()` bytes
+/// would be a call to `memcpy`.
+#[inline]
+fn short_chunk(text: &[u8]) -> [u8; CHUNK] {
+    let mut chunk = [b'a'; CHUNK];
+    let len = text.len();
+    if len >= 8 {
+        chunk[..8].copy_from_slice(&text[..8]);
+        chunk[len - 8..len].copy_from_slice(&text[len - 8..]);
+    } else if len >= 4 {
+        chunk[..4].copy_from_slice(&text[..4]);
+        chunk[len - 4..len].copy_from_slice(&text[len - 4..]);
+    } else {
+        for (slot, &byte) in chunk.iter_mut().zip(text) {
+            *slot = byte;
         }
     }
     chunk
