@@ -291,7 +291,13 @@ struct StackTimes {
 /// Time the calling thread has spent on a CPU, in ns (`/proc/thread-self/schedstat`): unlike
 /// wall time it does not grow while the thread waits for a CPU on a busy machine. A child's
 /// CPU time is its main thread's plus that of each thread that ran a stack.
+///
+/// The kernel adds a running thread's time to that counter only at scheduler events (a tick,
+/// a switch), so a thread that ran a short stack without being interrupted could read the same
+/// value before and after it. Yielding first is such an event (CFS accounts the running time
+/// when a thread yields).
 fn thread_cpu_ns() -> u64 {
+    std::thread::yield_now();
     fs::read_to_string("/proc/thread-self/schedstat")
         .ok()
         .and_then(|text| text.split_whitespace().next()?.parse().ok())
