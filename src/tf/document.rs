@@ -851,6 +851,14 @@ mod tests {
         const TYPE: &'static str = "test_bucket";
     }
 
+    /// A bucket with a name and no policy.
+    fn plain(name: &str) -> Bucket {
+        Bucket {
+            name: name.to_owned().into(),
+            policy: None,
+        }
+    }
+
     fn document() -> Document {
         let mut settings = TerraformSettings::new(">= 1.5.0");
         settings.require_provider("test", "example/test", ">= 1.0");
@@ -901,13 +909,7 @@ mod tests {
     #[test]
     fn output_is_pretty_with_two_space_indent_and_a_trailing_newline() {
         let mut doc = document();
-        doc.add(
-            "a",
-            Bucket {
-                name: "a".into(),
-                policy: None,
-            },
-        );
+        doc.add("a", plain("a"));
         let text = doc.to_json().expect("valid document");
         assert!(text.ends_with("}\n"));
         assert!(
@@ -972,13 +974,7 @@ mod tests {
     #[test]
     fn duplicate_and_invalid_labels_are_reported() {
         let mut doc = document();
-        doc.add(
-            "a",
-            Bucket {
-                name: "a".into(),
-                policy: None,
-            },
-        );
+        doc.add("a", plain("a"));
         doc.add(
             "a",
             Bucket {
@@ -1041,13 +1037,7 @@ mod tests {
         doc.override_attribute("test_bucket.a", "name", Some(serde_json::json!("renamed")));
         doc.override_attribute("test_bucket.a", "policy", None);
         doc.override_attribute("test_bucket.missing", "name", None);
-        doc.add(
-            "a",
-            Bucket {
-                name: "a".into(),
-                policy: None,
-            },
-        );
+        doc.add("a", plain("a"));
         doc.check_overrides();
         // The body has no `policy` to remove (it is skipped when empty), and there is no
         // `test_bucket.missing`: both reported, in the order declared.
@@ -1068,13 +1058,7 @@ mod tests {
     #[test]
     fn an_override_declared_after_its_block_is_refused() {
         let mut doc = document();
-        doc.add(
-            "a",
-            Bucket {
-                name: "a".into(),
-                policy: None,
-            },
-        );
+        doc.add("a", plain("a"));
         doc.override_attribute("test_bucket.a", "name", Some(serde_json::json!("late")));
         doc.check_overrides();
         assert_eq!(
@@ -1090,13 +1074,7 @@ mod tests {
     fn an_overridden_attribute_replaces_the_bodys_and_the_comment_says_so() {
         let mut doc = document();
         doc.override_attribute("test_bucket.a", "name", Some(serde_json::json!("renamed")));
-        doc.add(
-            "a",
-            Bucket {
-                name: "a".into(),
-                policy: None,
-            },
-        );
+        doc.add("a", plain("a"));
         doc.check_overrides();
         let json: serde_json::Value =
             serde_json::from_str(&doc.to_json().expect("valid document")).expect("JSON");
