@@ -217,7 +217,7 @@ fn child(services: usize, out: &Path) {
     let start = Instant::now();
     // The same parallel runner as `ecsynth synth`: one thread per environment.
     let main_thread = std::thread::current().id();
-    let per_stack = each_in_parallel(&ENVIRONMENTS, |environment| {
+    let per_stack: Vec<StackTimes> = each_in_parallel(&ENVIRONMENTS, |environment| {
         let cpu_at_start = thread_cpu_ns();
         let phase = Instant::now();
         let stack = stack(environment, services);
@@ -251,7 +251,10 @@ fn child(services: usize, out: &Path) {
             cpu_ns: thread_cpu_ns() - cpu_at_start,
             on_main_thread: std::thread::current().id() == main_thread,
         }
-    });
+    })
+    .into_iter()
+    .map(|stack| stack.unwrap_or_else(|panic| panic!("a stack panicked: {panic}")))
+    .collect();
     let elapsed = start.elapsed();
     let total =
         |field: fn(&StackTimes) -> Duration| -> Duration { per_stack.iter().map(field).sum() };

@@ -402,11 +402,14 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
         return EXIT_INVALID;
     }
     let known: Vec<&str> = registry.names().collect();
-    let names: Vec<&str> = if all {
+    let mut names: Vec<&str> = if all {
         known.clone()
     } else {
         requested.iter().map(String::as_str).collect()
     };
+    // A stack named twice is synthesized once: two threads writing the same files would race.
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|name| seen.insert(*name));
     if names.is_empty() {
         streams.problem(format_args!(
             "error: name the stacks to synthesize, or pass --all; known stacks: {}",
@@ -433,6 +436,15 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
     let mut failed = false;
     let mut stale: Vec<&str> = Vec::new();
     for (name, report) in names.iter().zip(reports) {
+        let report = report.unwrap_or_else(|panic| {
+            // The panic message itself went to stderr as it happened, with its location.
+            let mut report = StackReport::default();
+            report.problem(format_args!(
+                "error: stack `{name}`: building or synthesizing it panicked: {panic}"
+            ));
+            report.failed = true;
+            report
+        });
         for line in report.lines {
             match line {
                 Line::Path(path) => streams.path(path),

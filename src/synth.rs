@@ -174,8 +174,8 @@ impl Synthesized {
 
     /// Writes every file under `<out>/<stack>/`, each through a temporary file and a rename,
     /// so that a previous file stays whole until its replacement is complete. `main.tf.json`
-    /// is streamed from the typed resources straight into its temporary file. Returns the
-    /// paths written.
+    /// is the document's text, rendered block by block as lowering added them, copied into its
+    /// temporary file. Returns the paths written.
     pub fn write_to(&self, out: &Path) -> Result<Vec<PathBuf>, SynthError> {
         let dir = out.join(&self.stack);
         let main = dir.join(MAIN_FILE);
@@ -226,9 +226,10 @@ fn create_parent(path: &Path) -> Result<(), SynthError> {
 /// temporary file (which no longer exists when the user reads the message).
 ///
 /// The file is not fsynced: like cargo and other generators, ecsynth writes regenerable
-/// output, and a reader sees the old file or the new one whole either way. A power cut just
-/// after a synth can lose that synth (run it again); waiting for the disk cost 4.5 ms of a
-/// 25 ms synth at 3 × 100 services and 31 ms at 3 × 1000.
+/// output, and a reader sees the old file or the new one whole either way. After a power cut
+/// just after a synth the file may be empty or incomplete on some filesystems (`synth --check`
+/// tells, a synth rewrites it); waiting for the disk cost 4.5 ms of a 25 ms synth at 3 × 100
+/// services and 31 ms at 3 × 1000.
 pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut fs::File) -> Result<(), SynthError>,
@@ -237,6 +238,8 @@ pub fn write_atomically(
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // Named after the process: `synth` writes each path once per run (a stack named twice is
+    // synthesized once), so no two of its threads share a temporary file.
     let temporary = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
     let io_error = |error| SynthError::Io {
         action: IoAction::Write,
@@ -258,41 +261,65 @@ pub fn write_atomically(
     result
 }
 
-/// Runs `job` on every item and returns the results in the items' order. Each item gets a
-/// thread of its own (up to twice the CPUs, which then take the items left in turn): stacks
-/// are independent and a few, so three stacks on two cores finish together at half the work
-/// each, where a pool of two would leave one core idle for the last third.
-pub fn each_in_parallel<I: Sync, T: Send>(items: &[I], job: impl Fn(&I) -> T + Sync) -> Vec<T> {
+/// Runs `job` on every item and returns the results in the items' order; a job that panics
+/// gives `Err` with its panic message, and the other items still run. Each item gets a thread
+/// of its own (up to twice the CPUs, which then take the items left in turn; the calling thread
+/// is one of them): stacks are independent and a few, so three stacks on two cores finish
+/// together at half the work each, where a pool of two would leave one core idle for the last
+/// third.
+pub fn each_in_parallel<I: Sync, T: Send>(
+    items: &[I],
+    job: impl Fn(&I) -> T + Sync,
+) -> Vec<Result<T, String>> {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
 
+    /// As much as the main thread gets, so a stack behaves the same whichever thread runs it.
+    const STACK_SIZE: usize = 8 * 1024 * 1024;
+
+    let run = |item: &I| {
+        catch_unwind(AssertUnwindSafe(|| job(item))).map_err(|payload| {
+            payload
+                .downcast_ref::<&str>()
+                .map(|message| (*message).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned())
+        })
+    };
     if items.len() <= 1 {
-        return items.iter().map(job).collect();
+        return items.iter().map(run).collect();
     }
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = items.len().min(2 * cpus);
     let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<T>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Option<Result<T, String>>>> =
+        items.iter().map(|_| Mutex::new(None)).collect();
+    let work = || loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        let Some(item) = items.get(index) else {
+            break;
+        };
+        let result = run(item);
+        *results[index]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(result);
+    };
     std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(index) else {
-                    break;
-                };
-                let result = job(item);
-                *results[index]
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(result);
-            });
+        for _ in 1..threads {
+            // A thread that cannot be started leaves its share to the others.
+            let _ = std::thread::Builder::new()
+                .stack_size(STACK_SIZE)
+                .spawn_scoped(scope, work);
         }
+        work();
     });
     results
         .into_iter()
         .map(|slot| {
             slot.into_inner()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .expect("every item's job ran: a panicking job fails the whole scope")
+                .unwrap_or_else(|| Err("the job never ran".to_owned()))
         })
         .collect()
 }

@@ -337,6 +337,51 @@ fn an_invalid_stack_exits_2_keeps_its_previous_output_and_valid_stacks_are_still
 }
 
 #[test]
+fn a_stack_named_twice_is_synthesized_once() {
+    // Two threads writing the same files would race for the temporary file.
+    let dir = support::scratch_dir("named-twice");
+    let (code, stdout, stderr) = run(
+        &stacks::registry(),
+        &["synth", "dev", "dev", "dev", "--out", &out_arg(&dir)],
+    );
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(
+        stdout,
+        format!(
+            "{}\n{}\n",
+            dir.join("dev").join("main.tf.json").display(),
+            dir.join("dev").join("terraform.tfvars.example").display()
+        )
+    );
+}
+
+fn panicking() -> Stack {
+    panic!("the definition of this stack has a bug")
+}
+
+#[test]
+fn a_stack_that_panics_exits_1_and_the_others_are_still_written() {
+    let dir = support::scratch_dir("panicking");
+    let mut registry = stacks::registry();
+    registry.register("panicking", panicking);
+    let (code, stdout, stderr) = run(
+        &registry,
+        &["synth", "panicking", "dev", "--out", &out_arg(&dir)],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: stack `panicking`: building or synthesizing it panicked: the definition of \
+         this stack has a bug\n"
+    );
+    assert!(
+        stdout.contains(&dir.join("dev").join("main.tf.json").display().to_string()),
+        "{stdout}"
+    );
+    assert!(!dir.join("panicking").exists());
+}
+
+#[test]
 fn a_stack_registered_twice_is_refused() {
     let mut registry = stacks::registry();
     registry.register("dev", stacks::dev);
