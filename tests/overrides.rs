@@ -48,6 +48,46 @@ fn an_override_sets_and_removes_attributes_and_says_so() {
 }
 
 #[test]
+fn an_override_reaches_a_data_source_by_its_data_address() {
+    // Any registered stack that reads a data source with an argument will do.
+    let registry = stacks::registry();
+    let (mut stack, address, attribute) = registry
+        .names()
+        .find_map(|name| {
+            let stack = registry.get(name)?();
+            let doc = document(&stack);
+            let (address, attribute) = doc["data"]
+                .as_object()?
+                .iter()
+                .flat_map(|(type_name, blocks)| {
+                    blocks
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(move |(label, body)| (format!("data.{type_name}.{label}"), body))
+                })
+                .find_map(|(address, body)| {
+                    let attribute = body.as_object()?.keys().find(|key| *key != "//")?;
+                    Some((address, attribute.clone()))
+                })?;
+            Some((stack, address, attribute))
+        })
+        .expect("some registered stack reads a data source with an argument");
+    stack.override_attribute(&address, &attribute, json!("overridden"));
+    let doc = document(&stack);
+    let (type_name, label) = address["data.".len()..]
+        .split_once('.')
+        .expect("data.type.label");
+    let block = &doc["data"][type_name][label];
+    assert_eq!(block[&attribute], "overridden", "{block}");
+    let comment = block["//"].as_str().expect("a comment");
+    assert!(
+        comment.ends_with(&format!("`{attribute}` is set by the stack's override.")),
+        "{comment}"
+    );
+}
+
+#[test]
 fn an_override_of_a_missing_resource_or_attribute_refuses_the_stack() {
     let mut stack = stacks::prod();
     stack

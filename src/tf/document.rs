@@ -516,8 +516,9 @@ impl Document {
     /// Sets (`Some`) or removes (`None`) the top-level attribute `attribute` of the block at
     /// `address` (`aws_lb.web`, `data.aws_ssm_parameter.ecs_ami`), over what its typed body
     /// writes, and says so in the block's `//` comment. Blocks are rendered as they are added,
-    /// so overrides are declared first; [`Document::check_overrides`] reports an unknown block,
-    /// the removal of an attribute the block does not write, and an override declared too late.
+    /// so overrides are declared first: one declared after its block is recorded at once as a
+    /// problem ([`DocumentError::OverrideAfterBlock`]); [`Document::check_overrides`] reports
+    /// an unknown block and the removal of an attribute the block does not write.
     pub fn override_attribute(
         &mut self,
         address: &str,
@@ -635,9 +636,10 @@ impl Document {
 
     /// Writes the document as pretty JSON (2-space indent, trailing newline).
     ///
-    /// Fails before writing anything when it was built with problems (a reference minted by
-    /// another document among them); an I/O error can leave part of it written, so write to
-    /// a temporary file.
+    /// Fails before writing anything when it was built with problems, among them a reference
+    /// minted by another document in a block or an output (caught as they were added). Such a
+    /// reference in a local or a provider, which are serialised here, and I/O errors can leave
+    /// part of it written, so write to a temporary file.
     pub fn write(&self, out: impl Write) -> Result<(), WriteError> {
         if let Some(problem) = self.problems.first() {
             return Err(WriteError::Document(problem.clone()));
@@ -763,7 +765,7 @@ impl Document {
     }
 
     /// A value that refused to serialise (a reference minted by another document) makes the
-    /// document unwritable; the first such problem is enough to explain it.
+    /// document unwritable; every block that failed is recorded.
     fn note_render_error(&mut self, written: Result<(), json::Error>) {
         if let Err(error) = written {
             self.problems

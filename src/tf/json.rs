@@ -6,8 +6,9 @@
 //! per field and a detour through a map serializer), and serde_json escapes strings one byte at
 //! a time through its formatter. Here the body of each block is serialised by its own
 //! monomorphised `Serialize` straight into the open block object ([`Writer::inline_next`]),
-//! strings are escaped eight bytes at a time, and output goes to our own buffer that is handed
-//! to the sink in large writes.
+//! strings are escaped sixteen bytes at a time, and output goes to our own buffer that is handed
+//! to the sink in large writes. A [`Writer::fragment`] renders a block on its own, exactly as it
+//! will sit in the file, so that the document can hold text instead of values.
 
 use std::fmt;
 use std::io;
@@ -810,6 +811,13 @@ fn escape_bits_sse2(chunk: &[u8; CHUNK]) -> u32 {
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
 fn escape_bits(chunk: &[u8; CHUNK]) -> u32 {
+    escape_bits_portable(chunk)
+}
+
+/// [`escape_bits`] one byte at a time: what targets without SSE2 use, and what the SSE2
+/// version is tested against.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn escape_bits_portable(chunk: &[u8; CHUNK]) -> u32 {
     chunk.iter().enumerate().fold(0, |bits, (i, &byte)| {
         bits | (u32::from(byte < 0x20 || byte == b'"' || byte == b'\\') << i)
     })
@@ -832,7 +840,7 @@ mod tests {
 
     #[test]
     fn every_ascii_byte_at_every_offset_is_escaped_like_serde_json() {
-        // Offsets around the eight-byte words and the padded tail.
+        // Offsets around the sixteen-byte chunks, the short-string loads and the padded tail.
         for byte in 0u8..0x80 {
             for length in 1..=19 {
                 for offset in 0..length {
@@ -850,6 +858,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_vector_escape_test_agrees_with_the_portable_one_for_every_byte_and_position() {
+        for byte in 0..=255u8 {
+            for at in 0..CHUNK {
+                let mut chunk = [b'a'; CHUNK];
+                chunk[at] = byte;
+                assert_eq!(
+                    escape_bits(&chunk),
+                    escape_bits_portable(&chunk),
+                    "byte {byte:#04x} at {at}"
+                );
+            }
+        }
+        let every_other: [u8; CHUNK] =
+            std::array::from_fn(|i| if i % 2 == 0 { b'"' } else { 0x1f });
+        assert_eq!(escape_bits(&every_other), 0xffff);
     }
 
     #[test]

@@ -24,7 +24,8 @@ pub use expr::{Expr, List};
 
 /// `value` as pretty JSON, byte for byte what `serde_json::to_string_pretty` writes, through
 /// the document's own writer (its escaping is the faster): for JSON files that travel inside
-/// the document as text, such as an ECS `taskdef.json`.
+/// the document as text, such as an ECS `taskdef.json`. Map keys must be strings (serde_json
+/// would also turn numbers into keys; this writer refuses them).
 pub fn to_pretty_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, String> {
     let mut bytes = Vec::new();
     let mut writer = json::Writer::with_capacity(&mut bytes, 4096);
@@ -33,4 +34,29 @@ pub fn to_pretty_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String,
         .and_then(|()| writer.finish(b""))
         .map_err(|error| error.to_string())?;
     String::from_utf8(bytes).map_err(|error| error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretty_json_is_what_serde_json_writes() {
+        let value = serde_json::json!({
+            "family": "prod-web",
+            "containerDefinitions": [{
+                "name": "web",
+                "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
+                "environment": [],
+                "healthCheck": {"command": ["CMD-SHELL", "wget -q http://localhost/ || exit 1"]},
+                "options": {},
+            }],
+            "requiresCompatibilities": ["FARGATE"],
+            "text": "a \"quote\", a\nnewline and ${not_a_reference}",
+        });
+        assert_eq!(
+            to_pretty_json(&value).expect("serialises"),
+            serde_json::to_string_pretty(&value).expect("serialises")
+        );
+    }
 }
