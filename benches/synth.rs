@@ -7,9 +7,11 @@
 //! itself once per repetition as `synth --child <services>`. The child builds the three
 //! stacks through the public model API, exactly like `stacks/web.rs` (one blue/green Fargate
 //! service per load balancer, prod + test listeners, step scaling), validates, lowers and
-//! writes them with `Synthesized::write_to` into a fresh temporary directory, then reports
-//! its in-process time, output bytes, resources and peak RSS (`VmHWM`, which only grows, hence
-//! one process per measurement). The parent times each child from spawn to exit.
+//! writes them with `Synthesized::write_to` into a fresh temporary directory, each stack on a
+//! thread of its own as `ecsynth synth` runs them (`synth::each_in_parallel`), then reports
+//! its in-process time, output bytes, resources, CPU time summed over its threads and peak RSS
+//! (`VmHWM`, which only grows, hence one process per measurement). The parent times each child
+//! from spawn to exit.
 //!
 //! Then it measures the edit-and-synth loop: append a comment to `stacks/web.rs`, time
 //! `cargo run -q --message-format=json -- synth prod --out <tmp>` (debug profile), check from
