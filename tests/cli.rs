@@ -74,14 +74,7 @@ fn synth_prints_the_path_of_each_file_it_writes() {
         &["synth", "prod", "--out", &out_arg(&dir)],
     );
     assert_eq!((code, stderr.as_str()), (0, ""));
-    assert_eq!(
-        stdout,
-        format!(
-            "{}\n{}\n",
-            dir.join("prod").join("main.tf.json").display(),
-            dir.join("prod").join("terraform.tfvars.example").display()
-        )
-    );
+    assert_eq!(stdout, support::written_paths(&dir, "prod"));
 }
 
 #[test]
@@ -322,14 +315,7 @@ fn an_invalid_stack_exits_2_keeps_its_previous_output_and_valid_stacks_are_still
         "error: stack `broken` › service `web` › `task_size.cpu`: 300 is not a Fargate CPU size; \
          allowed: 256, 512, 1024, 2048, 4096, 8192, 16384\n"
     );
-    assert_eq!(
-        stdout,
-        format!(
-            "{}\n{}\n",
-            dir.join("dev").join("main.tf.json").display(),
-            dir.join("dev").join("terraform.tfvars.example").display()
-        )
-    );
+    assert_eq!(stdout, support::written_paths(&dir, "dev"));
     assert_eq!(
         fs::read_to_string(&previous).expect("kept"),
         "previous output\n"
@@ -345,14 +331,7 @@ fn a_stack_named_twice_is_synthesized_once() {
         &["synth", "dev", "dev", "dev", "--out", &out_arg(&dir)],
     );
     assert_eq!((code, stderr.as_str()), (0, ""));
-    assert_eq!(
-        stdout,
-        format!(
-            "{}\n{}\n",
-            dir.join("dev").join("main.tf.json").display(),
-            dir.join("dev").join("terraform.tfvars.example").display()
-        )
-    );
+    assert_eq!(stdout, support::written_paths(&dir, "dev"));
 }
 
 fn panicking() -> Stack {

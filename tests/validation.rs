@@ -1764,14 +1764,7 @@ fn invalid_stacks_exit_2_report_every_problem_and_keep_their_previous_output() {
          error: stack `invalid` › service `api` › `task_size.cpu`: 300 is not a Fargate CPU \
          size; allowed: 256, 512, 1024, 2048, 4096, 8192, 16384\n"
     );
-    assert_eq!(
-        stdout,
-        format!(
-            "{}\n{}\n",
-            dir.join("dev").join("main.tf.json").display(),
-            dir.join("dev").join("terraform.tfvars.example").display()
-        )
-    );
+    assert_eq!(stdout, support::written_paths(&dir, "dev"));
     assert_eq!(
         fs::read_to_string(&previous).expect("kept"),
         "previous output\n"
@@ -1823,14 +1816,7 @@ fn deny_warnings_makes_them_fatal_and_writes_nothing_for_that_stack() {
          back\n\
          error: stack `warned`: 1 warning denied by `--deny-warnings`; nothing written\n"
     );
-    assert_eq!(
-        stdout,
-        format!(
-            "{}\n{}\n",
-            dir.join("dev").join("main.tf.json").display(),
-            dir.join("dev").join("terraform.tfvars.example").display()
-        )
-    );
+    assert_eq!(stdout, support::written_paths(&dir, "dev"));
     assert!(!dir.join("warned").exists(), "nothing written for `warned`");
 }
 

@@ -160,6 +160,17 @@ pub fn run(registry: &ecsynth::registry::Registry, args: &[&str]) -> (u8, String
     )
 }
 
+/// What `synth` prints for stack `stack` written under `dir`: the path of its `main.tf.json`,
+/// then of its `terraform.tfvars.example`, a line each.
+pub fn written_paths(dir: &Path, stack: &str) -> String {
+    let stack_dir = dir.join(stack);
+    format!(
+        "{}\n{}\n",
+        stack_dir.join("main.tf.json").display(),
+        stack_dir.join("terraform.tfvars.example").display()
+    )
+}
+
 /// `dir` as a command-line argument.
 pub fn out_arg(dir: &Path) -> String {
     dir.to_str().expect("UTF-8 path").to_owned()
