@@ -287,9 +287,6 @@ pub fn each_in_parallel<I: Sync, T: Send>(
                 .unwrap_or_else(|| "a panic without a message".to_owned())
         })
     };
-    if items.len() <= 1 {
-        return items.iter().map(run).collect();
-    }
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = items.len().min(2 * cpus);
     let next = AtomicUsize::new(0);

@@ -725,14 +725,11 @@ impl Document {
     ) {
         self.check_label(kind.name(), label);
         let mut meta = meta;
-        let mut overrides: Vec<&mut Override> = if self.overrides.is_empty() {
-            Vec::new()
-        } else {
-            self.overrides
-                .iter_mut()
-                .filter(|o| *o.address == **address)
-                .collect()
-        };
+        let mut overrides: Vec<&mut Override> = self
+            .overrides
+            .iter_mut()
+            .filter(|o| *o.address == **address)
+            .collect();
         for o in &mut overrides {
             o.applied = true;
             let note = match &o.value {

@@ -164,15 +164,11 @@ impl<'a> Writer<'a> {
     }
 
     fn newline_indent(&mut self) {
-        /// A newline and the indent of up to 15 levels. Every line of output starts here:
-        /// appending all 32 bytes and cutting back is a few vector stores, where a copy of the
-        /// exact length is a call to `memcpy`.
+        /// A newline and the indent of up to 15 levels: every line of output starts here.
         const LINE_START: &[u8; 32] = b"\n                               ";
         let width = 1 + 2 * self.depth;
         if width <= LINE_START.len() {
-            let end = self.buf.len() + width;
-            self.buf.extend_from_slice(LINE_START);
-            self.buf.truncate(end);
+            push_prefix(&mut self.buf, LINE_START, width);
         } else {
             self.buf.push(b'\n');
             self.buf.resize(self.buf.len() + 2 * self.depth, b' ');
@@ -683,18 +679,16 @@ pub(crate) fn has_byte(word: u64, byte: u8) -> bool {
 
 /// Appends `text` escaped as the inside of a JSON string, exactly as serde_json does: `\"`,
 /// `\\`, `\b \f \n \r \t`, other control characters as `\u00xx`; everything else as is.
-/// Looks at sixteen bytes at a time (the compiler makes one vector compare of each test), the
-/// last few padded with a byte that needs no escape, so most keys and names cost one look;
-/// the runs between escapes are copied in one go.
+/// Looks at sixteen bytes at a time ([`escape_bits`]), the last few padded with a byte that
+/// needs no escape, so most keys and names cost one look; the runs between escapes are copied
+/// in one go.
 pub(crate) fn escape_json(out: &mut Vec<u8>, text: &[u8]) {
-    // Most strings are keys and short values with nothing to escape: one look, then the whole
-    // padded chunk appended and cut back, with no call to `memcpy` on the way.
+    // Most strings are keys and short values with nothing to escape: one look, then copied
+    // from the padded chunk, with no call to `memcpy` on the way.
     if text.len() <= CHUNK {
         let chunk = short_chunk(text);
         if escape_bits(&chunk) == 0 {
-            let end = out.len() + text.len();
-            out.extend_from_slice(&chunk);
-            out.truncate(end);
+            push_prefix(out, &chunk, text.len());
             return;
         }
     }
@@ -718,6 +712,17 @@ pub(crate) fn escape_json(out: &mut Vec<u8>, text: &[u8]) {
         at += CHUNK;
     }
     out.extend_from_slice(&text[run_start..]);
+}
+
+/// Appends the first `len` bytes of `bytes`. Appending all `N` and cutting back is a few
+/// vector stores; a copy of exactly `len` bytes is a call to `memcpy`, which costs more than
+/// the short string or line start it copies.
+#[inline]
+fn push_prefix<const N: usize>(out: &mut Vec<u8>, bytes: &[u8; N], len: usize) {
+    debug_assert!(len <= N, "{len} bytes asked of {N}");
+    let end = out.len() + len;
+    out.extend_from_slice(bytes);
+    out.truncate(end);
 }
 
 /// The escape of a byte that needs one.
