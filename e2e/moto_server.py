@@ -26,7 +26,6 @@ def apply_patches() -> None:
     _patch_ec2_group_rule_description()
     _patch_listener_certificates_are_inputs()
     _patch_ecs_service_without_awsvpc()
-    _patch_ecs_create_service_ec2_fields()
     _patch_ec2_launch_template_own_tags()
     _patch_autoscaling_unprotect_reconciles()
     _patch_classic_elb_certificates_are_inputs()
@@ -83,8 +82,13 @@ def _patch_ecs_create_service_fields() -> None:
     # healthCheckGracePeriodSeconds, enableECSManagedTags and
     # enableExecuteCommand, so aws_ecs_service shows a perpetual diff for each
     # (availability_zone_rebalancing even when unset: provider default
-    # "DISABLED"). Store them the way UpdateService already stores any
-    # parameter (snake_case attribute), so DescribeServices returns them.
+    # "DISABLED"). It also drops capacityProviderStrategy, placementStrategy,
+    # placementConstraints and deploymentConfiguration: perpetual diffs for
+    # capacity_provider_strategy, ordered_placement_strategy,
+    # placement_constraints and deployment_circuit_breaker /
+    # deployment_*_percent on EC2 services. Store them the way UpdateService
+    # already stores any parameter (snake_case attribute), so DescribeServices
+    # returns them.
     from moto.core.utils import camelcase_to_underscores
     from moto.ecs.responses import EC2ContainerServiceResponse as R
 
@@ -93,6 +97,10 @@ def _patch_ecs_create_service_fields() -> None:
         "healthCheckGracePeriodSeconds",
         "enableECSManagedTags",
         "enableExecuteCommand",
+        "capacityProviderStrategy",
+        "placementStrategy",
+        "placementConstraints",
+        "deploymentConfiguration",
     ]
     original = R.create_service
 
@@ -251,36 +259,6 @@ def _patch_ecs_service_without_awsvpc() -> None:
             self.network_configuration = None
 
     Service.__init__ = init
-
-
-def _patch_ecs_create_service_ec2_fields() -> None:
-    # Gap: ecs CreateService also drops capacityProviderStrategy,
-    # placementStrategy, placementConstraints and deploymentConfiguration, so
-    # aws_ecs_service shows a perpetual diff for capacity_provider_strategy,
-    # ordered_placement_strategy, placement_constraints and
-    # deployment_circuit_breaker / deployment_*_percent. Store them like the
-    # fields above (snake_case attribute, as UpdateService does).
-    from moto.core.utils import camelcase_to_underscores
-    from moto.ecs.responses import EC2ContainerServiceResponse as R
-
-    dropped = [
-        "capacityProviderStrategy",
-        "placementStrategy",
-        "placementConstraints",
-        "deploymentConfiguration",
-    ]
-    original = R.create_service
-
-    def create_service(self):  # type: ignore[no-untyped-def]
-        result = original(self)
-        service = result.result["service"]
-        for field in dropped:
-            value = self._get_param(field)
-            if value is not None:
-                setattr(service, camelcase_to_underscores(field), value)
-        return result
-
-    R.create_service = create_service
 
 
 def _patch_ec2_launch_template_own_tags() -> None:
