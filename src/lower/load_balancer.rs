@@ -11,7 +11,7 @@ use crate::aws::{
 };
 use crate::model::naming::{aws_name, label, suffixed};
 use crate::model::{LoadBalancer, LoadBalancerKind, Protocol, Route, Scheme};
-use crate::tf::{Expr, List, Meta, Ref};
+use crate::tf::{Dependency, Expr, List, Meta, Ref};
 
 pub fn lower_all(context: &mut Context) {
     let stack = context.stack;
@@ -218,12 +218,14 @@ fn shared_listeners(
         &lifecycle::ListenerUse {
             forwards_to_blue_green_pair: false,
         },
+        &[],
     )
 }
 
 /// The prod listener of `model` and its test listener when it has one, both answering with
 /// `default_action`, with the ignore list the listener rules give for `use_`: the shared
-/// listeners of an ALB, or the listeners of a load balancer one service has alone.
+/// listeners of an ALB, or the listeners of a load balancer one service has alone. Both
+/// depend on `depends_on`, besides what they refer to.
 pub(super) fn listeners(
     context: &mut Context,
     model: &LoadBalancer,
@@ -231,6 +233,7 @@ pub(super) fn listeners(
     lb: &Ref<Lb>,
     default_action: impl Fn() -> ListenerAction,
     use_: &lifecycle::ListenerUse,
+    depends_on: &[Dependency],
 ) -> SharedListeners {
     let (lifecycle, comment) = lifecycle::derive(LISTENER_RULES, use_);
     let mut listener = |role: &str, listener: &crate::model::Listener| {
@@ -250,6 +253,7 @@ pub(super) fn listeners(
             },
             Meta {
                 comment: comment.clone(),
+                depends_on: depends_on.to_vec(),
                 lifecycle: lifecycle.clone(),
                 ..Meta::default()
             },

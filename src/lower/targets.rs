@@ -97,14 +97,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> Attached<'s> {
                 .add(&format!("{}_{suffix}", label(&service.name)), group)
         })
         .collect();
-    let forwards_to_blue_green_pair = groups.len() == 2;
-    let (prod, test, dependencies) = route(
-        context,
-        service,
-        traffic,
-        &groups[0],
-        forwards_to_blue_green_pair,
-    );
+    let (prod, test, dependencies) = route(context, service, traffic, &groups);
     let load_balancer_security_group = Some(
         context.load_balancers[&traffic.load_balancer]
             .security_group
@@ -133,15 +126,20 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> Attached<'s> {
 }
 
 /// The listeners of a load balancer the service has alone, or the service's rules on shared
-/// listeners; all forward to `group`. Returns the prod and test listeners CodeDeploy names and
-/// what the ECS service waits for.
+/// listeners; all forward to the first of `groups` (blue, when there is a green after it).
+/// Returns the prod and test listeners CodeDeploy names and what the ECS service waits for.
 fn route(
     context: &mut Context,
     service: &Service,
     traffic: &Traffic,
-    group: &Ref<LbTargetGroup>,
-    forwards_to_blue_green_pair: bool,
+    groups: &[Ref<LbTargetGroup>],
 ) -> (Ref<LbListener>, Option<Ref<LbListener>>, Vec<Dependency>) {
+    let group = &groups[0];
+    let forwards_to_blue_green_pair = groups.len() == 2;
+    // After a deployment the listeners or rules forward to green, which their configuration
+    // never names; without this `terraform destroy` deletes green first, and ELB refuses while
+    // a listener still uses it ("currently in use by a listener or a rule").
+    let switched_to: Vec<Dependency> = groups[1..].iter().map(Ref::dependency).collect();
     let stack = context.stack;
     let model = stack
         .load_balancer(traffic.load_balancer)
@@ -153,8 +151,15 @@ fn route(
     match &traffic.route {
         Route::Listeners => {
             let lb = context.load_balancers[&traffic.load_balancer].lb.clone();
-            let SharedListeners { prod, test } =
-                load_balancer::listeners(context, model, &lb_label, &lb, || forward(group), &use_);
+            let SharedListeners { prod, test } = load_balancer::listeners(
+                context,
+                model,
+                &lb_label,
+                &lb,
+                || forward(group),
+                &use_,
+                &switched_to,
+            );
             let dependencies = std::iter::once(prod.dependency())
                 .chain(test.as_ref().map(Ref::dependency))
                 .collect();
@@ -180,6 +185,7 @@ fn route(
                     },
                     Meta {
                         comment: comment.clone(),
+                        depends_on: switched_to.clone(),
                         lifecycle: lifecycle.clone(),
                         ..Meta::default()
                     },
