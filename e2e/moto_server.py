@@ -20,6 +20,7 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 def apply_patches() -> None:
     _patch_applicationautoscaling_tags()
+    _patch_applicationautoscaling_not_found()
     _patch_ecs_create_service_fields()
     _patch_codedeploy_delete_update()
     _patch_codedeploy_alarm_configuration()
@@ -75,6 +76,43 @@ def _patch_applicationautoscaling_tags() -> None:
     R.list_tags_for_resource = list_tags_for_resource
     R.tag_resource = tag_resource
     R.untag_resource = untag_resource
+
+
+def _patch_applicationautoscaling_not_found() -> None:
+    # Gap: deleting a scaling policy or deregistering a scalable target that is not there
+    # answers ValidationException; AWS answers ObjectNotFoundException, which the provider
+    # takes as "already deleted". Seen in CI and locally under load: `terraform destroy` found the
+    # scale-in policy gone and failed, stranding the listener and the green target group.
+    from moto.applicationautoscaling.models import (
+        ApplicationAutoscalingBackend as B,
+        FakeApplicationAutoscalingPolicy,
+    )
+    from moto.core.exceptions import JsonRESTError
+
+    def not_found(message: str) -> JsonRESTError:
+        return JsonRESTError("ObjectNotFoundException", message)
+
+    original_delete_policy = B.delete_scaling_policy
+    original_deregister = B.deregister_scalable_target
+
+    def delete_scaling_policy(self, policy_name, service_namespace, resource_id, scalable_dimension):  # type: ignore[no-untyped-def]
+        key = FakeApplicationAutoscalingPolicy.formulate_key(
+            service_namespace, resource_id, scalable_dimension, policy_name
+        )
+        if key not in self.policies:
+            raise not_found(f"No scaling policy found for service namespace: {service_namespace}, "
+                            f"resource ID: {resource_id}, scalable dimension: "
+                            f"{scalable_dimension}, policy name: {policy_name}")
+        original_delete_policy(self, policy_name, service_namespace, resource_id, scalable_dimension)
+
+    def deregister_scalable_target(self, namespace, r_id, dimension):  # type: ignore[no-untyped-def]
+        if not self._scalable_target_exists(r_id, dimension):
+            raise not_found(f"No scalable target found for service namespace: {namespace}, "
+                            f"resource ID: {r_id}, scalable dimension: {dimension}")
+        original_deregister(self, namespace, r_id, dimension)
+
+    B.delete_scaling_policy = delete_scaling_policy
+    B.deregister_scalable_target = deregister_scalable_target
 
 
 def _patch_ecs_create_service_fields() -> None:
