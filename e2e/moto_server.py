@@ -81,8 +81,8 @@ def _patch_applicationautoscaling_tags() -> None:
 def _patch_applicationautoscaling_not_found() -> None:
     # Gap: deleting a scaling policy or deregistering a scalable target that is not there
     # answers ValidationException; AWS answers ObjectNotFoundException, which the provider
-    # takes as "already deleted". Seen in CI and locally under load: `terraform destroy` found the
-    # scale-in policy gone and failed, stranding the listener and the green target group.
+    # takes as "already deleted". Matters when the provider retries a delete whose answer it
+    # lost (see main()): the retry must find the policy gone without failing the destroy.
     from moto.applicationautoscaling.models import (
         ApplicationAutoscalingBackend as B,
         FakeApplicationAutoscalingPolicy,
@@ -494,6 +494,41 @@ def _patch_autoscaling_instance_refresh() -> None:
     R.describe_instance_refreshes = describe_instance_refreshes
     R.cancel_instance_refresh = cancel_instance_refresh
 
+def _access_log(app):  # type: ignore[no-untyped-def]
+    """One line per request on stderr (the log file; stdout is the caller's pipe, read only for
+    MOTO_LISTENING), `"METHOD path operation" status -`, where the operation
+    is the X-Amz-Target header or the Action form field: what a failing step needs to see."""
+    import io
+    import threading
+    import time
+    from urllib.parse import parse_qs
+
+    lock = threading.Lock()
+
+    def logged(environ, start_response):  # type: ignore[no-untyped-def]
+        operation = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not operation and environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+            operation = action[0] if action else ""
+
+        def start(status, headers, exc_info=None):  # type: ignore[no-untyped-def]
+            stamp = time.strftime("%d/%b/%Y %H:%M:%S")
+            path = environ.get("PATH_INFO", "")
+            line = (f'127.0.0.1 - - [{stamp}] "{environ.get("REQUEST_METHOD")} {path} {operation}" '
+                    f"{status.split()[0]} -\n")
+            with lock:
+                sys.stderr.write(line)
+                sys.stderr.flush()
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    return logged
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -507,27 +542,18 @@ def main(argv=None) -> None:
     if args.exit_with_parent:
         _exit_with_parent()
 
-    from werkzeug.serving import make_server
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-
-    class OneRequestPerConnection(MotoRequestHandler):
-        # Stability, not an API gap: werkzeug's threaded dev server speaks
-        # HTTP/1.1 keep-alive; under the provider's parallel requests we saw
-        # sporadic "read tcp ...: use of closed network connection" while the
-        # provider read a 200 response. HTTP/1.0 (Connection: close) avoids
-        # connection reuse altogether; loopback connects cost next to nothing.
-        protocol_version = "HTTP/1.0"
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from waitress.server import create_server
 
     apply_patches()
-    app = DomainDispatcherApplication(create_backend_app)
-    server = make_server(
-        args.host, args.port, app, threaded=True, request_handler=OneRequestPerConnection
-    )
-    port = server.server_port
+    # Stability, not an API gap: werkzeug's threaded dev server, with keep-alive and later
+    # with one request per connection (HTTP/1.0), left the provider with sporadic "read tcp
+    # ...: use of closed network connection" while it read a 200 response; it then retried a
+    # delete that had happened. waitress is a production WSGI server with proper HTTP/1.1
+    # keep-alive; the threads cover the provider's parallel requests (10 by default).
+    app = _access_log(DomainDispatcherApplication(create_backend_app))
+    server = create_server(app, host=args.host, port=args.port, threads=16, ident="moto")
+    port = server.effective_port
     os.environ["MOTO_PORT"] = str(port)  # moto builds some URLs from it
 
     def stop(signum, frame):  # noqa: ARG001
@@ -536,11 +562,11 @@ def main(argv=None) -> None:
     signal.signal(signal.SIGTERM, stop)
     print(f"MOTO_LISTENING http://{args.host}:{port}", flush=True)
     try:
-        server.serve_forever()
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.close()
     sys.exit(0)
 
 
