@@ -208,6 +208,23 @@ impl<'a> Writer<'a> {
         self.buf.extend_from_slice(b": ");
     }
 
+    /// Writes `"name": ` into the open object for a field name of our own structs. Those are
+    /// Rust identifiers or serde renames of them, never anything JSON escapes, so they are
+    /// copied as they are: a hundred thousand keys at 3 × 100 services, where the escape check
+    /// was 6 % of the instructions. Every test run checks the claim.
+    fn field_name(&mut self, name: &'static str) {
+        debug_assert!(
+            !name
+                .bytes()
+                .any(|byte| byte < 0x20 || byte == b'"' || byte == b'\\'),
+            "field name {name:?} needs escaping"
+        );
+        self.next_item();
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.extend_from_slice(b"\": ");
+    }
+
     /// Writes `"key": value` into the open object.
     pub(crate) fn entry<T: Serialize + ?Sized>(
         &mut self,
@@ -317,14 +334,18 @@ impl Compound<'_, '_> {
         Ok(())
     }
 
-    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+    /// A field of a struct or struct variant: `key` is a field name from `derive(Serialize)`.
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
         if let (Close::Inline, Some(filter)) = (&self.close, &mut self.writer.body_filter) {
             filter.seen.push(key.to_owned());
             if filter.skip.iter().any(|skipped| skipped == key) {
                 return Ok(());
             }
         }
-        self.writer.entry(key, value)
+        self.writer.field_name(key);
+        value.serialize(&mut *self.writer)?;
+        self.writer.has_value = true;
+        Ok(())
     }
 
     fn close(self) -> Result<(), Error> {
