@@ -358,37 +358,48 @@ struct Sample {
     cpu: Duration,
 }
 
-fn run_child(services: usize, scratch: &Path) -> Sample {
-    let out = scratch.join(format!("out-{services}"));
-    let _ = fs::remove_dir_all(&out);
+/// Runs this executable as `<mode> <argument> <scratch/out>` in a fresh process, output
+/// directory removed before and after; returns its time from spawn to exit and the text after
+/// `RESULT ` on its stdout.
+fn run_self(mode: &str, argument: String, out: &Path) -> (Duration, String) {
+    let _ = fs::remove_dir_all(out);
     let exe = std::env::current_exe().expect("own executable");
     let start = Instant::now();
     let output = Command::new(exe)
-        .arg("--child")
-        .arg(services.to_string())
-        .arg(&out)
+        .arg(mode)
+        .arg(&argument)
+        .arg(out)
         .stdin(Stdio::null())
         .output()
         .expect("spawn child");
     let process = start.elapsed();
-    let _ = fs::remove_dir_all(&out);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let _ = fs::remove_dir_all(out);
     assert!(
         output.status.success(),
-        "child for {services} services failed: {}\n{}",
+        "`{mode} {argument}` failed: {}\n{}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
-    let line = stdout
+    let result = String::from_utf8_lossy(&output.stdout)
         .lines()
         .find_map(|line| line.strip_prefix("RESULT "))
-        .expect("child prints RESULT");
-    let field = |name: &str| -> u128 {
-        line.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("`{name}` in `{line}`"))
-    };
+        .unwrap_or_else(|| panic!("`{mode} {argument}` printed no RESULT line"))
+        .to_owned();
+    (process, result)
+}
+
+/// The number after `name=` in a RESULT line.
+fn result_field(line: &str, name: &str) -> u128 {
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("`{name}` in `{line}`"))
+}
+
+fn run_child(services: usize, scratch: &Path) -> Sample {
+    let out = scratch.join(format!("out-{services}"));
+    let (process, line) = run_self("--child", services.to_string(), &out);
+    let field = |name: &str| result_field(&line, name);
     Sample {
         resources: field("resources") as usize,
         bytes: field("bytes") as u64,
@@ -403,30 +414,12 @@ fn run_child(services: usize, scratch: &Path) -> Sample {
 /// One run of the floor (`floor.rs`) writing about `bytes` in all: its time from spawn to exit
 /// and the bytes it wrote.
 fn run_floor(bytes: u64, scratch: &Path) -> (Duration, u64) {
-    let out = scratch.join("floor");
-    let _ = fs::remove_dir_all(&out);
-    let exe = std::env::current_exe().expect("own executable");
-    let start = Instant::now();
-    let output = Command::new(exe)
-        .arg("--floor-child")
-        .arg((bytes / 3).to_string())
-        .arg(&out)
-        .stdin(Stdio::null())
-        .output()
-        .expect("spawn floor child");
-    let process = start.elapsed();
-    let _ = fs::remove_dir_all(&out);
-    assert!(
-        output.status.success(),
-        "floor child failed: {}",
-        output.status
+    let (process, line) = run_self(
+        "--floor-child",
+        (bytes / 3).to_string(),
+        &scratch.join("floor"),
     );
-    let written = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .find_map(|line| line.strip_prefix("RESULT bytes="))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("floor child prints RESULT bytes=<n>");
-    (process, written)
+    (process, result_field(&line, "bytes") as u64)
 }
 
 fn median<T: Ord + Copy>(values: &mut [T]) -> T {
