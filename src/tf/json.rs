@@ -853,6 +853,39 @@ fn escape_bits_portable(chunk: &[u8; CHUNK]) -> u32 {
 mod tests {
     use super::*;
 
+    /// Field names are copied without escaping; the debug assertion is what stands guard,
+    /// so it must fire on a name that would need escaping.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "needs escaping")]
+    fn a_field_name_that_needs_escaping_is_caught() {
+        #[derive(serde::Serialize)]
+        struct Odd {
+            #[serde(rename = "say \"hi\"")]
+            greeting: u8,
+        }
+        ours(&Odd { greeting: 1 });
+    }
+
+    #[test]
+    fn field_names_are_written_as_serde_json_writes_them() {
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Fields {
+            container_port: u16,
+            #[serde(rename = "//")]
+            comment: &'static str,
+        }
+        let value = Fields {
+            container_port: 8080,
+            comment: "why",
+        };
+        assert_eq!(
+            ours(&value),
+            serde_json::to_string_pretty(&value).expect("serialises")
+        );
+    }
+
     fn ours<T: Serialize>(value: &T) -> String {
         let mut bytes = Vec::new();
         let writer = {
