@@ -494,6 +494,7 @@ def _patch_autoscaling_instance_refresh() -> None:
     R.describe_instance_refreshes = describe_instance_refreshes
     R.cancel_instance_refresh = cancel_instance_refresh
 
+
 def _access_log(app):  # type: ignore[no-untyped-def]
     """One line per request on stderr (the log file; stdout is the caller's pipe, read only for
     MOTO_LISTENING), `"METHOD path operation" status -`, where the operation
