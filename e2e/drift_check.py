@@ -53,7 +53,16 @@ Contract with the stack (what the generator may rely on):
 Environment:
   TF_PLUGIN_MIRROR  if set, `terraform init -plugin-dir "$TF_PLUGIN_MIRROR"`
                     (filesystem-mirror layout, no network); else plain init.
+
+Exit status: 0 pass, 1 fail, 3 fail in a step where the provider resent a request to the
+emulator (its debug log, e2e-logs/NN-<command>.provider.log, shows `http.resend_count`): it
+lost the first answer, and a retried call that had already taken effect can fail on its own
+(a second RevokeSecurityGroupEgress finds the rule gone). Such a run is worth one rerun from
+scratch; a real problem fails the rerun too.
 """
+
+# Exit status of a run that failed after the provider resent a request (see above).
+EXIT_TRANSIENT = 3
 
 from __future__ import annotations
 
@@ -195,6 +204,14 @@ class Terraform:
         self.logdir = workdir / "e2e-logs"
         self.logdir.mkdir(exist_ok=True)  # terraform output per command: NN-<command>.log
         self.n = 0
+        self.provider_log: Path | None = None
+
+    def resent_requests(self) -> int:
+        """Requests the provider resent in the last command (attempt 2 or later)."""
+        if self.provider_log is None or not self.provider_log.exists():
+            return 0
+        with open(self.provider_log, errors="replace") as log:
+            return sum(line.count("http.resend_count") for line in log)
 
     def run(self, *args: str, ok: tuple[int, ...] = (0,), timeout: float = 900,
             stdout_only: bool = False) -> tuple[int, str]:
@@ -202,9 +219,13 @@ class Terraform:
         out of the output (for -json commands); it is still logged."""
         self.n += 1
         cmd = [self.binary, *args]
+        # The provider's debug log marks a resent request with `http.resend_count`: the only
+        # way to tell a lost answer from a real failure afterwards.
+        self.provider_log = self.logdir / f"{self.n:02d}-{args[0]}.provider.log"
+        env = {**self.env, "TF_LOG_PROVIDER": "DEBUG", "TF_LOG_PATH": str(self.provider_log)}
         try:
             res = subprocess.run(
-                cmd, cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
+                cmd, cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE if stdout_only else subprocess.STDOUT,
                 text=True, timeout=timeout,
             )
@@ -828,6 +849,7 @@ def check(args: argparse.Namespace, log: Log) -> None:
     })
     env.pop("TF_WORKSPACE", None)
     tf = Terraform(args.terraform, workdir, env, var_args)
+    args._tf = tf
     log.done(f"vars {sorted(tfvars) or 'none'}, override for {len(stack_providers(docs)) or 1} provider block(s)")
 
     # 3 ------------------------------------------------------------------
@@ -926,6 +948,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args._workdir = None
     args._moto = None
+    args._tf = None
 
     def on_term(signum: int, frame: Any) -> None:  # noqa: ARG001
         raise CheckFailed(f"interrupted by signal {signum}")
@@ -933,12 +956,20 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_term)
     log = Log(Path(args.stack_dir).resolve().name)
     ok = False
+    transient = False
     try:
         check(args, log)
         ok = True
     except (CheckFailed, KeyboardInterrupt) as e:
         print(f"[drift-check {log.name}] FAILED in step {log.step_label}: {e or type(e).__name__}",
               file=sys.stderr, flush=True)
+        resent = args._tf.resent_requests() if args._tf is not None else 0
+        if resent and isinstance(e, CheckFailed):
+            transient = True
+            print(f"[drift-check {log.name}] TRANSIENT: in that step the provider resent "
+                  f"{resent} request(s) to the emulator after losing the answer "
+                  f"({args._tf.provider_log.name}); a rerun from scratch is worth one try",
+                  file=sys.stderr, flush=True)
     except Exception as e:  # noqa: BLE001 - report anything unexpected as a failure
         import traceback
 
@@ -960,7 +991,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[drift-check {log.name}] work dir kept: {args._workdir}", file=sys.stderr)
     total = time.monotonic() - log.t0
     print(f"[drift-check {log.name}] {'PASS' if ok else 'FAIL'} in {total:.1f}s", flush=True)
-    return 0 if ok else 1
+    return 0 if ok else EXIT_TRANSIENT if transient else 1
 
 
 if __name__ == "__main__":
