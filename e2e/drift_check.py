@@ -61,9 +61,6 @@ lost the first answer, and a retried call that had already taken effect can fail
 scratch; a real problem fails the rerun too.
 """
 
-# Exit status of a run that failed after the provider resent a request (see above).
-EXIT_TRANSIENT = 3
-
 from __future__ import annotations
 
 import argparse
@@ -79,6 +76,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterator
+
+# Exit status of a run that failed after the provider resent a request (see the docstring).
+EXIT_TRANSIENT = 3
 
 HERE = Path(__file__).resolve().parent
 OVERRIDE_FILE = "provider_override.tf.json"
