@@ -29,8 +29,8 @@ fn python_environment() -> PathBuf {
 
 /// How many stacks run at once. A run is mostly waiting (the provider sleeps 30 s twice per
 /// load balancer), but every Terraform command also spends seconds of CPU loading the provider
-/// schema, and CI has 2 cores; 3 at a time runs the 6 stacks in two waves (see e2e/README.md,
-/// Timings). `ECSYNTH_E2E_JOBS` overrides it.
+/// schema, and CI has 2 cores; 3 at a time runs today's 7 stacks in about 5–6 minutes (see
+/// e2e/README.md, Timings). `ECSYNTH_E2E_JOBS` overrides it.
 const DEFAULT_JOBS: usize = 3;
 
 fn jobs() -> usize {
