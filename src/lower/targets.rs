@@ -88,13 +88,12 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> Attached<'s> {
             port: None,
         };
     };
+    let service_label = label(&service.name);
     let groups: Vec<Ref<LbTargetGroup>> = naming::target_group_suffixes(service)
         .iter()
         .map(|suffix| {
             let group = target_group(context, service, traffic, suffix);
-            context
-                .doc
-                .add(&format!("{}_{suffix}", label(&service.name)), group)
+            context.doc.add(&suffixed(&service_label, suffix), group)
         })
         .collect();
     let (prod, test, dependencies) = route(context, service, traffic, &groups);
