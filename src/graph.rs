@@ -16,6 +16,7 @@
 use std::fmt::Write as _;
 
 use crate::review::Json;
+use crate::tf::schema::interpolated_traversals;
 
 /// Output syntax.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,8 +179,8 @@ fn edges(document: &Json, nodes: &[Node]) -> Vec<Edge> {
 fn references(value: &Json, path: &str, found: &mut Vec<(String, String)>) {
     match value {
         Json::String(text) => {
-            for address in interpolated_addresses(text) {
-                found.push((path.to_owned(), address));
+            for traversal in interpolated_traversals(text) {
+                found.push((path.to_owned(), traversal.address));
             }
         }
         Json::Array(items) => {
@@ -194,55 +195,6 @@ fn references(value: &Json, path: &str, found: &mut Vec<(String, String)>) {
         }
         Json::Null | Json::Bool(_) | Json::Number(_) => {}
     }
-}
-
-/// The `type.name` (or `data.type.name`) of every traversal inside the `${…}` interpolations
-/// of a Terraform template string; `$${` is a literal and skipped. Candidates that are not
-/// blocks of the document (`var.x`, `local.y`) are dropped by the caller.
-fn interpolated_addresses(text: &str) -> Vec<String> {
-    let mut addresses = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        let escaped = rest[..start].ends_with('$');
-        rest = &rest[start + 2..];
-        if escaped {
-            continue;
-        }
-        let mut depth = 1;
-        let end = rest
-            .char_indices()
-            .find(|&(_, c)| {
-                match c {
-                    '{' => depth += 1,
-                    '}' => depth -= 1,
-                    _ => {}
-                }
-                depth == 0
-            })
-            .map_or(rest.len(), |(index, _)| index);
-        addresses.extend(traversals(&rest[..end]));
-        rest = &rest[end..];
-    }
-    addresses
-}
-
-/// `a.b` or `data.a.b` prefixes of the dotted identifiers in an expression.
-fn traversals(expression: &str) -> Vec<String> {
-    let is_part = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    let mut found = Vec::new();
-    let mut tokens = expression.split(|c: char| !(is_part(c) || c == '.'));
-    for token in tokens.by_ref() {
-        let parts: Vec<&str> = token.split('.').collect();
-        let starts_identifier = parts[0].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-        if !starts_identifier || parts.iter().any(|part| part.is_empty()) {
-            continue;
-        }
-        let wanted = if parts[0] == "data" { 3 } else { 2 };
-        if parts.len() >= wanted {
-            found.push(parts[..wanted].join("."));
-        }
-    }
-    found
 }
 
 const LEGEND: &str = "arrows: references, in the direction traffic and control flow; dotted: \
@@ -409,21 +361,5 @@ mod tests {
         ));
         assert_eq!(dot.matches(" -> ").count(), 6);
         assert!(dot.ends_with("}\n"));
-    }
-
-    #[test]
-    fn interpolations_yield_block_addresses_and_skip_escapes() {
-        assert_eq!(
-            interpolated_addresses(
-                "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.web.name} $${x.y} \
-                 ${jsonencode(data.aws_iam_policy_document.p.json)} ${var.subnet_ids[0]}"
-            ),
-            [
-                "aws_ecs_cluster.main",
-                "aws_ecs_service.web",
-                "data.aws_iam_policy_document.p",
-                "var.subnet_ids"
-            ]
-        );
     }
 }

@@ -15,6 +15,7 @@
 mod document;
 mod expr;
 mod json;
+pub mod schema;
 
 pub use document::{
     Dependency, Document, DocumentError, Lifecycle, Meta, Output, Ref, Resource, TerraformSettings,
