@@ -19,13 +19,13 @@ mod policy;
 mod scaling;
 mod service;
 mod targets;
-mod templates;
 mod volumes;
 
 use std::collections::HashSet;
 
 use indexmap::IndexMap;
 
+use crate::model::templates;
 use crate::aws::{
     AwsProvider, DefaultTags, EcsCapacityProvider, EcsCluster, EcsClusterCapacityProviders,
     EcsService, EcsTaskDefinition, Elb, IamRole, Lb, LbListener, SecurityGroup,

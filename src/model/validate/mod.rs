@@ -211,6 +211,16 @@ fn quoted_list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
         .join(", ")
 }
 
+/// A value as a message shows it: at most 64 characters, then `…`.
+pub(super) fn cut(value: &str) -> String {
+    const SHOWN: usize = 64;
+    if value.chars().count() <= SHOWN {
+        value.to_owned()
+    } else {
+        format!("{}…", value.chars().take(SHOWN).collect::<String>())
+    }
+}
+
 /// `a, b, c` without quotes.
 fn plain_list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
     items
@@ -234,7 +244,7 @@ impl Stack {
         state::check_log_key(&mut check, self);
         discovery::check_namespace(&mut check, self);
         for capacity in self.capacity_providers() {
-            compute::check_capacity(&mut check, capacity);
+            compute::check_capacity(&mut check, self, capacity);
         }
         for load_balancer in self.load_balancers() {
             load_balancer::check(&mut check, &self.region, load_balancer);
