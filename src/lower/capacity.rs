@@ -2,7 +2,6 @@
 //! group, a launch template with the agent's user data, an Auto Scaling group, and the ECS
 //! capacity provider that scales it; then the cluster's list of capacity providers.
 
-
 use super::lifecycle::{self, AutoScalingGroupUse, AUTOSCALING_GROUP_RULES};
 use super::{policy, Context, LoweredCapacity};
 use crate::aws::{

@@ -25,13 +25,13 @@ use std::collections::HashSet;
 
 use indexmap::IndexMap;
 
-use crate::model::templates;
 use crate::aws::{
     AwsProvider, DefaultTags, EcsCapacityProvider, EcsCluster, EcsClusterCapacityProviders,
     EcsService, EcsTaskDefinition, Elb, IamRole, Lb, LbListener, SecurityGroup,
     ServiceDiscoveryPrivateDnsNamespace, SsmParameter,
 };
 use crate::model::naming::suffixed;
+use crate::model::templates;
 use crate::model::{
     Backend, CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, Stack,
 };

@@ -1,7 +1,7 @@
 //! The task: what its containers reserve of its size, their ports, images,
 //! environment, secrets, and the log group's retention.
 
-use super::provider::{shown, KNOWN_REGIONS};
+use super::provider::{closest_region, region_partition, shown, KNOWN_REGIONS};
 use super::Coverage::{ByConstruction, Checked};
 use super::{container_path, plain_list, row, service_path, Checker, Constraint};
 use crate::model::compute::Compute;
@@ -430,11 +430,15 @@ fn secret_arn_problem(arn: &str) -> Option<String> {
     }
     // `arn:aws:` is the `aws` partition: its regions only (AWS General Reference, Regions).
     if !KNOWN_REGIONS.contains(region) {
+        let hint = match (region_partition(region), closest_region(region)) {
+            (Some(partition), _) => format!(
+                "it is a region of the `{partition}` partition, whose ARNs start `arn:{partition}:`"
+            ),
+            (None, Some(known)) => format!("did you mean `{known}`?"),
+            (None, None) => format!("regions: {}", KNOWN_REGIONS.join(", ")),
+        };
         return Some(format!(
-            "`{region}` is not a region of the `aws` partition (`arn:aws:`); {}",
-            super::provider::closest_region(region)
-                .map(|known| format!("did you mean `{known}`?"))
-                .unwrap_or_else(|| format!("regions: {}", KNOWN_REGIONS.join(", ")))
+            "`{region}` is not a region of the `aws` partition (`arn:aws:`); {hint}"
         ));
     }
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
