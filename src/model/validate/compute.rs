@@ -33,7 +33,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(LT, "name", "3–128 of A-Za-z0-9()./_-", "EC2 API CreateLaunchTemplate", ByConstruction("the checked capacity provider name; a one-character stack and provider name gives at least 3")),
     row(LT, "instance_type", "an EC2 instance type", "EC2 API, `InstanceType` enum (botocore's EC2 service model; `instance_types.txt`)", Checked("instance_type")),
     row(LT, "block_device_mappings", "gp3 1–16384 GiB, at least the AMI snapshot", "EC2 API EbsBlockDevice; EBS User Guide, Amazon EBS volume types", Checked("root_volume_gib")),
-    row(LT, "user_data", "base64 of a script of at most 16384 bytes", "EC2 API RequestLaunchTemplateData.UserData; EC2 User Guide, user data", Checked("agent_settings, kernel_settings (the rendered script's size)")),
+    row(LT, "user_data", "base64 of a script of at most 16384 bytes", "EC2 API RequestLaunchTemplateData.UserData; EC2 User Guide, user data", Checked("user_data (the script lowering renders, measured; agent and kernel settings make it grow)")),
     row(LT, "description", "≤ 255", "EC2 API", ByConstruction("fixed text with checked names")),
     row(LT, "iam_instance_profile", "profile", "EC2 API", ByConstruction("reference")),
     row(LT, "image_id", "AMI id", "EC2 API", ByConstruction("AWS's public SSM parameter")),
@@ -83,7 +83,7 @@ const MAX_USER_DATA_BYTES: usize = 16_384;
 /// EFS CreateFileSystem: `CreationToken` is 1 to 64 characters.
 const MAX_CREATION_TOKEN: usize = 64;
 
-/// The bytes of `text` once base64-encoded, as Terraform's `base64encode` writes it.
+/// The length of `bytes` bytes once base64-encoded, as Terraform's `base64encode` writes them.
 fn base64_len(bytes: usize) -> usize {
     bytes.div_ceil(3) * 4
 }

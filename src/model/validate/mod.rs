@@ -8,12 +8,13 @@
 //! - `load_balancer`: listeners, protocols, certificates, ports;
 //! - `network`: subnets;
 //! - `state`: the Terraform backend;
-//! - `compute`: capacity providers; Fargate sizes on Fargate, instance sizes on EC2; volumes;
+//! - `compute`: capacity providers (instance type against EC2's list, root volume, user data
+//!   size); Fargate sizes on Fargate, instance sizes on EC2; volumes;
 //! - `rules`: listener rules on a shared ALB;
 //! - `discovery`: Cloud Map registration and its DNS names;
 //! - `task`: containers, reservations, ports, secrets, logs;
 //! - `traffic`: how a load balancer reaches a service, and its health check;
-//! - `deployment`: CodeDeploy blue/green settings;
+//! - `deployment`: CodeDeploy blue/green settings and lifecycle hooks;
 //! - `scaling`: step scaling and its alarms;
 //! - `provider`: the region and the tags every resource gets.
 //!
