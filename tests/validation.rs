@@ -1095,15 +1095,27 @@ fn two_rules_cannot_claim_the_same_requests() {
 fn a_broad_rule_evaluated_first_shadows_a_specific_one() {
     assert_eq!(
         routed(vec![
-            ("site", RuleMatch::path("/*").priority(10)),
-            ("api", RuleMatch::path("/api/*").priority(20)),
+            (
+                "site",
+                RuleMatch::host("www.example.com")
+                    .and_path("/*")
+                    .priority(10)
+            ),
+            (
+                "api",
+                RuleMatch::host("www.example.com")
+                    .and_host("api.example.com")
+                    .and_path("/api/*")
+                    .priority(20)
+            ),
         ]),
         [
             "error: stack `shop` › service `api` › `traffic.route.priority`: the rule of service \
           `site` (priority 10) is evaluated before that of service `api` (priority 20) and its \
           path `/*` also matches `/api/*`; pin priorities with `RuleMatch::priority` so that the \
           more specific rule has the lower number"
-        ]
+        ],
+        "`api` still gets `api.example.com`, and loses `www.example.com/api/…` to `site`"
     );
     assert_eq!(
         routed(vec![
@@ -1266,22 +1278,6 @@ fn capacity_provider_root_volume() {
         [
             "error: stack `shop` › capacity provider `general` › `root_volume_gib`: 20 GiB is \
           smaller than the ECS-optimised AMI's 30 GiB snapshot; instances would fail to launch"
-        ]
-    );
-}
-
-#[test]
-fn an_unknown_instance_type_is_a_warning() {
-    assert_eq!(
-        capacity(|c| Ec2Capacity {
-            instance_type: "x2idn.large".into(),
-            ..c
-        }),
-        [
-            "warning: stack `shop` › capacity provider `general` › `instance_type`: `x2idn.large` \
-          is not in ecsynth's instance table, so whether tasks fit on it is not checked; known \
-          families: m5, m5a, m6a, m6g, m6i, m7a, m7g, m7i, c5, c5a, c6a, c6g, c6i, c7g, c7i, r5, \
-          r6g, r6i, r7g, r7i, t3, t3a, t4g"
         ]
     );
 }
@@ -2466,4 +2462,305 @@ fn access_log_destinations_and_the_log_key() {
     );
     stack.log_kms_key("arn:aws:kms:eu-west-1:123456789012:key/1234");
     assert_eq!(messages(&stack), Vec::<String>::new());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits AWS enforces only at apply time (issue 20, item 4)
+
+/// Application Auto Scaling StepAdjustment: "If one step adjustment has a positive upper
+/// bound, then there must be a step adjustment with a null upper bound", and likewise for a
+/// negative lower bound (botocore 1.44.8, `application-autoscaling/2016-02-06/service-2.json`,
+/// shape `StepAdjustment`).
+#[test]
+fn steps_with_a_positive_upper_bound_need_one_unbounded_above() {
+    assert_eq!(
+        scaled(|s| {
+            s.scale_out = vec![
+                Step::new(Some(0.0), Some(10.0), 1),
+                Step::new(Some(10.0), Some(20.0), 3),
+            ];
+        }),
+        ["error: stack `shop` › service `api` › `scaling.scale_out`: a step ends at 10 above the threshold, and no step is unbounded above; Application Auto Scaling needs one step with no upper bound when any upper bound is positive"]
+    );
+    assert_eq!(
+        scaled(|s| s.scale_in = vec![Step::new(Some(-10.0), Some(0.0), -1)]),
+        ["error: stack `shop` › service `api` › `scaling.scale_in`: a step starts at -10 below the threshold, and no step is unbounded below; Application Auto Scaling needs one step with no lower bound when any lower bound is negative"]
+    );
+}
+
+/// CloudWatch PutMetricAlarm, `Period`: "Period multiplied by EvaluationPeriods can't be more
+/// than 604,800 seconds. For alarms with a period of less than one hour (3,600 seconds), the
+/// total evaluation period can't be longer than one day (86,400 seconds)" (botocore 1.44.8,
+/// `cloudwatch/2010-08-01/service-2.json`, `PutMetricAlarmInput.Period`).
+#[test]
+fn alarm_period_times_evaluation_periods_is_at_most_a_day_or_a_week() {
+    assert_eq!(scaled(|s| *s = s.clone().alarm_window(1441, 60)), ["error: stack `shop` › service `api` › `scaling.evaluation_periods`: 1441 periods of 60 s evaluate 86460 s; CloudWatch allows at most 86400 s (1 day for periods under an hour): at most 1440 periods"]);
+    assert_eq!(
+        scaled(|s| *s = s.clone().alarm_window(1440, 60)),
+        Vec::<String>::new()
+    );
+    assert_eq!(scaled(|s| *s = s.clone().alarm_window(169, 3600)), ["error: stack `shop` › service `api` › `scaling.evaluation_periods`: 169 periods of 3600 s evaluate 608400 s; CloudWatch allows at most 604800 s (7 days): at most 168 periods"]);
+    assert_eq!(
+        scaled(|s| *s = s.clone().alarm_window(168, 3600)),
+        Vec::<String>::new()
+    );
+}
+
+/// ECS service quotas: "Containers per task definition: 10", not adjustable (ECS Developer
+/// Guide, Amazon ECS service quotas).
+#[test]
+fn a_task_definition_holds_at_most_ten_containers() {
+    let sidecars = |count: usize| {
+        problems(|_, service| {
+            for n in 0..count {
+                service
+                    .containers
+                    .push(Container::new(&format!("sidecar{n}"), "busybox:1.36"));
+            }
+        })
+    };
+    assert_eq!(sidecars(10), ["error: stack `shop` › service `api` › `containers`: 11 containers; an ECS task definition holds at most 10: move some into a service of their own"]);
+    assert_eq!(sidecars(9), Vec::<String>::new());
+}
+
+/// EC2 User Guide, "Run commands when you launch an EC2 instance with user data input": user
+/// data is limited to 16 KB in raw form, before base64 encoding; EC2 API
+/// `RequestLaunchTemplateData.UserData` (botocore 1.44.8, `ec2/2016-11-15/service-2.json`):
+/// "User data is limited to 16 KB". Measured on the script lowering renders.
+#[test]
+fn user_data_is_at_most_16_kb() {
+    // One setting padded so that the script lowering renders is `bytes` long.
+    let padded = |bytes: usize| {
+        capacity(|c| {
+            let base = c.clone().agent_setting("ECS_PAD", "");
+            let pad = bytes - base.user_data("shop", "shop").len();
+            let padded = c.agent_setting("ECS_PAD", &"x".repeat(pad));
+            assert_eq!(padded.user_data("shop", "shop").len(), bytes);
+            padded
+        })
+    };
+    assert_eq!(padded(16_385), ["error: stack `shop` › capacity provider `general` › `user_data`: the user data script is 16385 bytes (21848 base64-encoded), more than EC2's 16384 bytes (16 KB) before encoding; shorten the agent and kernel settings"]);
+    assert_eq!(padded(16_384), Vec::<String>::new());
+}
+
+/// EBS User Guide, "Amazon EBS volume types": gp3 volumes are 1 GiB to 16 TiB; the root
+/// volume lowering writes is gp3.
+#[test]
+fn root_volume_fits_a_gp3_volume() {
+    assert_eq!(capacity(|c| c.root_volume_gib(16_385)), ["error: stack `shop` › capacity provider `general` › `root_volume_gib`: 16385 GiB is larger than a gp3 volume can be; allowed: 30 to 16384 GiB (16 TiB)"]);
+    assert_eq!(
+        capacity(|c| c.root_volume_gib(16_384)),
+        Vec::<String>::new()
+    );
+}
+
+/// EC2 `InstanceType` enum (botocore 1.44.8, `ec2/2016-11-15/service-2.json`), checked in as
+/// `src/model/validate/instance_types.txt` by `scripts/instance_types.py`: a type outside it is
+/// refused at apply (`InvalidParameterValue`), so it is an error, not a warning.
+#[test]
+fn instance_types_come_from_ec2s_list() {
+    let typed = |instance_type: &str| {
+        capacity(|c| Ec2Capacity {
+            instance_type: instance_type.into(),
+            ..c
+        })
+    };
+    assert_eq!(typed("m6i.huge"), ["error: stack `shop` › capacity provider `general` › `instance_type`: `m6i.huge` is not an EC2 instance type; `m6i` comes in large, xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge, 24xlarge, 32xlarge, metal"]);
+    assert_eq!(typed("m6x.large"), ["error: stack `shop` › capacity provider `general` › `instance_type`: `m6x.large` is not an EC2 instance type: no family `m6x` in EC2's list of instance types (`family.size`, e.g. `m6i.large`); did you mean family `m6a`?"]);
+    assert_eq!(typed("large"), ["error: stack `shop` › capacity provider `general` › `instance_type`: `large` is not an EC2 instance type: no family `large` in EC2's list of instance types (`family.size`, e.g. `m6i.large`)"]);
+    // A type whose size ecsynth does not know is still a type: the task's fit is not checked.
+    assert_eq!(typed("x2idn.16xlarge"), Vec::<String>::new());
+    assert_eq!(typed("u7i-12tb.224xlarge"), Vec::<String>::new());
+}
+
+/// ELB: CreateTargetGroup refuses a health check path that is not "a '/' and … only the
+/// characters: a-z, A-Z, 0-9, and @:%_+.~#?&/=" (the ELB validation message, quoted in
+/// apollographql/router#1852); `HealthCheckPath` is 1 to 1024 characters (botocore 1.44.8,
+/// `elbv2/2015-12-01/service-2.json`, shape `Path`).
+#[test]
+fn health_check_path_characters_and_length() {
+    assert_eq!(
+        problems(|_, service| health(service).path = Some("/?query={__typename}".into())),
+        ["error: stack `shop` › service `api` › `traffic.health_check.path`: `/?query={__typename}` contains `{`; a health check path allows A-Z, a-z, 0-9 and `-@:%_+.~#?&/=` (percent-encode other characters)"]
+    );
+    assert_eq!(
+        problems(|_, service| health(service).path = Some(format!("/{}", "a".repeat(1024)))),
+        ["error: stack `shop` › service `api` › `traffic.health_check.path`: `/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…` is 1025 characters; a target group health check path has at most 1024"]
+    );
+    assert_eq!(
+        problems(|_, service| health(service).path = Some("/health-check?full=1&x=%7B".into())),
+        Vec::<String>::new()
+    );
+}
+
+/// ELB User Guide, "Listener rules for your Application Load Balancer", condition types: a
+/// host header holds A-Z, a-z, 0-9, `- .`, `*` and `?`; a path pattern A-Z, a-z, 0-9,
+/// `_ - . $ / ~ " ' @ : +`, `&`, `*` and `?`.
+#[test]
+fn listener_rule_host_and_path_characters() {
+    assert_eq!(
+        routed(vec![(
+            "orders",
+            RuleMatch::host("shop_eu.example.com").and_path("/orders/{id}")
+        )]),
+        ["error: stack `shop` › service `orders` › `traffic.route`: host `shop_eu.example.com` contains `_`; a host condition allows A-Z, a-z, 0-9, `-`, `.` and the wildcards `*` and `?`", "error: stack `shop` › service `orders` › `traffic.route`: path pattern `/orders/{id}` contains `{`; a path condition allows A-Z, a-z, 0-9, `_-.$/~\"'@:+&` and the wildcards `*` and `?`"]
+    );
+    assert_eq!(
+        routed(vec![(
+            "orders",
+            RuleMatch::host("*.example.co?").and_path("/orders/$~\"'@:+&*?")
+        )]),
+        Vec::<String>::new()
+    );
+}
+
+/// ELB evaluates rules by priority and the first match wins: a rule whose every request
+/// another rule of a lower number matches never receives one (ELB User Guide, "Listener rules
+/// for your Application Load Balancer", rule priority).
+#[test]
+fn a_rule_that_can_never_match_is_refused() {
+    assert_eq!(
+        routed(vec![
+            (
+                "site",
+                RuleMatch::host("example.com")
+                    .and_host("www.example.com")
+                    .and_path("/orders/*")
+                    .priority(10)
+            ),
+            ("orders", RuleMatch::host("WWW.example.com").and_path("/orders/*").priority(20)),
+        ]),
+        ["error: stack `shop` › service `orders` › `traffic.route`: the rule of service `orders` (priority 20) can never match: the rule of service `site` (priority 10) is evaluated first and matches every request it would (hosts `example.com`, `www.example.com`; paths `/orders/*`); pin a lower priority for the narrower rule with `RuleMatch::priority`, or give the rules different hosts or paths"]
+    );
+    assert_eq!(
+        routed(vec![
+            ("orders", RuleMatch::host("api.example.com").and_path("/orders/*").priority(10)),
+            ("all", RuleMatch::host("*.example.com").priority(5)),
+        ]),
+        ["error: stack `shop` › service `orders` › `traffic.route`: the rule of service `orders` (priority 10) can never match: the rule of service `all` (priority 5) is evaluated first and matches every request it would (hosts `*.example.com`; every path); pin a lower priority for the narrower rule with `RuleMatch::priority`, or give the rules different hosts or paths"]
+    );
+    assert_eq!(
+        routed(vec![
+            (
+                "orders",
+                RuleMatch::host("api.example.com")
+                    .and_path("/orders/*")
+                    .priority(5)
+            ),
+            ("all", RuleMatch::host("*.example.com").priority(10)),
+        ]),
+        Vec::<String>::new(),
+        "the narrower rule first is the fix"
+    );
+}
+
+/// EC2 AuthorizeSecurityGroupIngress refuses a rule the group already has
+/// (`InvalidPermission.Duplicate`, EC2 API error codes); each range is one rule per listener.
+#[test]
+fn a_security_group_takes_each_cidr_once() {
+    assert_eq!(
+        problems(|lb, _| *lb = lb.clone().allowed_cidrs(&["10.0.0.0/8", "10.0.0.0/8"])),
+        ["error: stack `shop` › load balancer `web` › `allowed_cidrs`: `10.0.0.0/8` is listed twice; each range becomes a security group rule, and EC2 refuses a group the same rule twice: list each range once"]
+    );
+    assert_eq!(
+        classic(|elb, _| elb.allowed_cidrs = vec!["10.0.0.0/8".into(), "10.0.0.0/8".into()]),
+        ["error: stack `shop` › classic load balancer `jenkins` › `allowed_cidrs`: `10.0.0.0/8` is listed twice; each range becomes a security group rule, and EC2 refuses a group the same rule twice: list each range once"]
+    );
+}
+
+/// ELBv2 CreateListener `Certificates`: "[HTTPS and TLS listeners] The default certificate for
+/// the listener" (botocore 1.44.8, `elbv2/2015-12-01/service-2.json`); an HTTP listener with
+/// one is refused.
+#[test]
+fn http_listeners_take_no_certificate() {
+    assert_eq!(
+        problems(|lb, _| {
+            lb.prod_listener.certificate_arn =
+                Some("arn:aws:acm:eu-west-1:123456789012:certificate/0b6f8e1c-2f4d".into());
+        }),
+        ["error: stack `shop` › load balancer `web` › `prod_listener.certificate_arn`: `arn:aws:acm:eu-west-1:123456789012:certificate/0b6f8e1c-2f4d` is given, but HTTP listeners take no certificate (HTTPS and TLS listeners do); use `Listener::https(port, certificate_arn)` to terminate TLS, or drop the certificate"]
+    );
+}
+
+/// A secret ARN `arn:aws:…` is of the `aws` partition, so its region is one of that
+/// partition's (AWS General Reference, Regions and endpoints; ECS Developer Guide, "Pass
+/// sensitive data": a secret of another region is given by its full ARN).
+#[test]
+fn secret_arns_name_a_region_of_the_aws_partition() {
+    assert_eq!(
+        edit_app(|app| {
+            *app = app
+                .clone()
+                .secret("A", "arn:aws:ssm:eu-west-9:123456789012:parameter/a")
+                .secret("B", "arn:aws:secretsmanager:cn-north-1:123456789012:secret:db")
+                .secret("C", "arn:aws:ssm:us-east-1:123456789012:parameter/a")
+        }),
+        ["error: stack `shop` › service `api` › container `app` › `secrets.A`: `arn:aws:ssm:eu-west-9:123456789012:parameter/a` is not a well-formed ARN: `eu-west-9` is not a region of the `aws` partition (`arn:aws:`); did you mean `eu-west-1`?", "error: stack `shop` › service `api` › container `app` › `secrets.B`: `arn:aws:secretsmanager:cn-north-1:123456789012:secret:db` is not a well-formed ARN: `cn-north-1` is not a region of the `aws` partition (`arn:aws:`); it is a region of the `aws-cn` partition, whose ARNs start `arn:aws-cn:`"]
+    );
+}
+
+/// ECS `Volume.name`: "Up to 255 letters (uppercase and lowercase), numbers, underscores, and
+/// hyphens are allowed" (botocore 1.44.8, `ecs/2014-11-13/service-2.json`, shape `Volume`).
+#[test]
+fn volume_names_are_ecs_volume_names() {
+    let volume = |name: String| {
+        problems(|_, service| {
+            service.volumes.push(Volume::scratch(&name));
+            service.containers[0] = service.containers[0].clone().mount(&name, "/data");
+        })
+    };
+    assert_eq!(volume("app.data".into()), ["error: stack `shop` › service `api` › `volumes`: volume name `app.data` (8 characters, contains `.`) is not an ECS volume name: 1 to 255 of A-Z, a-z, 0-9, `_` and `-`"]);
+    assert_eq!(volume("v".repeat(256)), ["error: stack `shop` › service `api` › `volumes`: volume name `vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv…` (256 characters) is not an ECS volume name: 1 to 255 of A-Z, a-z, 0-9, `_` and `-`"]);
+    assert_eq!(volume("app_data-1".into()), Vec::<String>::new());
+}
+
+/// EFS CreateFileSystem `CreationToken`: 1 to 64 characters (botocore 1.44.8,
+/// `efs/2015-02-01/service-2.json`, shape `CreationToken`); lowering writes
+/// `<stack>-<service>-<volume>`.
+#[test]
+fn efs_creation_token_is_at_most_64() {
+    let volume = |name: String| {
+        problems(|_, service| {
+            service.volumes.push(Volume::efs(&name, 1000, 1000));
+            service.containers[0] = service.containers[0].clone().mount(&name, "/data");
+        })
+    };
+    // `shop-api-` is 9 characters.
+    assert_eq!(volume("d".repeat(56)), ["error: stack `shop` › service `api` › `volumes.dddddddddddddddddddddddddddddddddddddddddddddddddddddddd`: the EFS creation token `shop-api-ddddddddddddddddddddddddddddddddddddddddddddddddddddddd…` (`<stack>-<service>-<volume>`) is 65 characters; EFS allows at most 64: shorten the volume or service name"]);
+    assert_eq!(volume("d".repeat(55)), Vec::<String>::new());
+}
+
+/// AppSpec `Hooks` name Lambda functions CodeDeploy invokes with its service role, whose
+/// managed policy `AWSCodeDeployRoleForECS` allows `lambda:InvokeFunction` on
+/// `arn:aws:lambda:*:*:function:CodeDeployHook_*` only (CodeDeploy User Guide, "AppSpec
+/// 'hooks' section for an Amazon ECS deployment"; AWS managed policy reference); a function
+/// name is 1 to 64 of `[a-zA-Z0-9-_]` (botocore 1.44.8, `lambda/2015-03-31/service-2.json`).
+#[test]
+fn codedeploy_hooks_name_functions_the_role_may_invoke() {
+    use ecsynth::model::HookEvent;
+    let hooked = |functions: &[&str]| {
+        problems(|_, service| {
+            let mut settings = blue_green(service).clone();
+            for function in functions {
+                settings = settings.hook(HookEvent::AfterAllowTestTraffic, function);
+            }
+            *blue_green(service) = settings;
+        })
+    };
+    assert_eq!(
+        hooked(&[
+            "",
+            "smoke-test",
+            "CodeDeployHook smoke",
+            "arn:aws:lambda:eu-west-1:123:function:CodeDeployHook_smoke",
+        ]),
+        ["error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: the hook names no function; give a Lambda function named `CodeDeployHook_…`", "error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: `smoke-test` does not start with `CodeDeployHook_`; the CodeDeploy role (AWSCodeDeployRoleForECS) may invoke only functions named `CodeDeployHook_*`, so the deployment would fail at this hook: rename the function", "error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: `CodeDeployHook smoke` is not a Lambda function name: 1 to 64 of A-Z, a-z, 0-9, `-` and `_`", "error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: `arn:aws:lambda:eu-west-1:123:function:CodeDeployHook_smoke` is not a Lambda function ARN of the `aws` partition; write `arn:aws:lambda:<region>:<account>:function:CodeDeployHook_<name>` or the function name alone"]
+    );
+    assert_eq!(
+        hooked(&[
+            "CodeDeployHook_smoke",
+            "arn:aws:lambda:eu-west-1:123456789012:function:CodeDeployHook_smoke:live",
+        ]),
+        Vec::<String>::new()
+    );
 }

@@ -2,10 +2,8 @@
 //! group, a launch template with the agent's user data, an Auto Scaling group, and the ECS
 //! capacity provider that scales it; then the cluster's list of capacity providers.
 
-use minijinja::context;
-
 use super::lifecycle::{self, AutoScalingGroupUse, AUTOSCALING_GROUP_RULES};
-use super::{policy, templates, Context, LoweredCapacity};
+use super::{policy, Context, LoweredCapacity};
 use crate::aws::{
     AsgLaunchTemplate, AsgTag, AutoScalingGroupProvider, AutoscalingGroup, BlockDeviceMapping,
     CapacityProviderStrategy, Ebs, EcsCapacityProvider, EcsClusterCapacityProviders,
@@ -157,18 +155,7 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
         }),
     );
 
-    let user_data = templates::render(
-        "user_data.sh",
-        context! {
-            stack => stack.name,
-            capacity_provider => capacity.name,
-            cluster => stack.cluster.name,
-            task_cleanup_wait => capacity.task_cleanup_wait,
-            container_stop_timeout => capacity.container_stop_timeout,
-            agent_settings => capacity.agent_settings.iter().collect::<Vec<_>>(),
-            kernel_settings => capacity.kernel_settings.iter().collect::<Vec<_>>(),
-        },
-    );
+    let user_data = capacity.user_data(&stack.name, &stack.cluster.name);
     // A local keeps the script readable in the output and in `terraform console`; the
     // literal is escaped, so the shell's own `${VAR}` reaches the instance unchanged.
     let user_data = context

@@ -19,7 +19,6 @@ mod policy;
 mod scaling;
 mod service;
 mod targets;
-mod templates;
 mod volumes;
 
 use std::collections::HashSet;
@@ -32,6 +31,7 @@ use crate::aws::{
     ServiceDiscoveryPrivateDnsNamespace, SsmParameter,
 };
 use crate::model::naming::suffixed;
+use crate::model::templates;
 use crate::model::{
     Backend, CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, Stack,
 };

@@ -6,8 +6,10 @@
 //! EC2-only one (network mode, placement) for a Fargate service.
 
 use indexmap::IndexMap;
+use minijinja::context;
 
 use super::load_balancer::StackId;
+use super::templates;
 
 /// Where a service's tasks run. Default: Fargate on x86-64, no public IP.
 #[derive(Clone, Debug, PartialEq)]
@@ -298,5 +300,23 @@ impl Ec2Capacity {
     pub fn container_stop_timeout(mut self, duration: &str) -> Ec2Capacity {
         self.container_stop_timeout = duration.into();
         self
+    }
+
+    /// The user data script of the instances, as the launch template carries it before
+    /// base64 encoding: one definition for lowering, which writes it, and validation, which
+    /// checks its size.
+    pub fn user_data(&self, stack: &str, cluster: &str) -> String {
+        templates::render(
+            "user_data.sh",
+            context! {
+                stack,
+                capacity_provider => self.name,
+                cluster,
+                task_cleanup_wait => self.task_cleanup_wait,
+                container_stop_timeout => self.container_stop_timeout,
+                agent_settings => self.agent_settings.iter().collect::<Vec<_>>(),
+                kernel_settings => self.kernel_settings.iter().collect::<Vec<_>>(),
+            },
+        )
     }
 }

@@ -12,6 +12,7 @@ pub(crate) mod naming;
 mod scaling;
 mod service;
 mod stack;
+pub(crate) mod templates;
 mod traffic;
 pub mod validate;
 

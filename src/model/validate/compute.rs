@@ -2,9 +2,10 @@
 //! Fargate's size table on Fargate, the instance type's size on EC2, volumes each kind offers.
 
 use super::Coverage::{ByConstruction, Checked, NotChecked};
-use super::{plain_list, service_path, Checker};
+use super::{cut, plain_list, service_path, Checker};
 use super::{row, Constraint};
 use crate::model::compute::{Compute, Ec2Capacity};
+use crate::model::naming::aws_name;
 use crate::model::service::{Service, VolumeSource};
 use crate::model::stack::Stack;
 
@@ -30,9 +31,9 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(ASG, "instance_refresh", "strategy Rolling", "Auto Scaling API", ByConstruction("constants")),
     row(ASG, "protect_from_scale_in", "boolean; required by managed termination protection", "ECS API ManagedTerminationProtection", ByConstruction("follows `managed_termination_protection`")),
     row(LT, "name", "3–128 of A-Za-z0-9()./_-", "EC2 API CreateLaunchTemplate", ByConstruction("the checked capacity provider name; a one-character stack and provider name gives at least 3")),
-    row(LT, "instance_type", "an EC2 instance type", "EC2 API", NotChecked("types not in ecsynth's table are a warning: AWS adds types faster than a table follows")),
-    row(LT, "block_device_mappings", "gp3 1–16384 GiB, at least the AMI snapshot", "EC2 API EbsBlockDevice", Checked("root_volume_gib (minimum; the maximum is not checked)")),
-    row(LT, "user_data", "base64, ≤ 16 KiB before encoding", "EC2 API RunInstances", NotChecked("agent and kernel settings are checked line by line; their total size is not, a handful of settings is far below 16 KiB")),
+    row(LT, "instance_type", "an EC2 instance type", "EC2 API, `InstanceType` enum (botocore's EC2 service model; `instance_types.txt`)", Checked("instance_type")),
+    row(LT, "block_device_mappings", "gp3 1–16384 GiB, at least the AMI snapshot", "EC2 API EbsBlockDevice; EBS User Guide, Amazon EBS volume types", Checked("root_volume_gib")),
+    row(LT, "user_data", "base64 of a script of at most 16384 bytes", "EC2 API RequestLaunchTemplateData.UserData; EC2 User Guide, user data", Checked("user_data (the script lowering renders, measured; agent and kernel settings make it grow)")),
     row(LT, "description", "≤ 255", "EC2 API", ByConstruction("fixed text with checked names")),
     row(LT, "iam_instance_profile", "profile", "EC2 API", ByConstruction("reference")),
     row(LT, "image_id", "AMI id", "EC2 API", ByConstruction("AWS's public SSM parameter")),
@@ -42,7 +43,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(LT, "update_default_version", "boolean", "provider", ByConstruction("constant")),
     row(LT, "vpc_security_group_ids", "ids", "EC2 API", ByConstruction("reference")),
     row("data.aws_ssm_parameter", "name", "AWS's public ECS AMI parameter", "ECS Developer Guide, AMI metadata", ByConstruction("constants by architecture")),
-    row("aws_efs_file_system", "creation_token", "1–64 characters", "EFS API CreateFileSystem", NotChecked("`<stack>-<service>-<volume>`: volume names are not length-checked yet")),
+    row("aws_efs_file_system", "creation_token", "1–64 characters", "EFS API CreateFileSystem (botocore `CreationToken`)", Checked("volumes (`<stack>-<service>-<volume>`)")),
     row("aws_efs_file_system", "tags", "tag rules", "EFS API", Checked("tags (the `Name` tag is counted)")),
     row("aws_efs_file_system", "encrypted", "boolean", "EFS API", ByConstruction("constant")),
     row("aws_efs_file_system", "performance_mode", "generalPurpose, maxIO", "EFS API", ByConstruction("constant")),
@@ -73,8 +74,21 @@ const MAX_PLACEMENT_CONSTRAINTS: usize = 10;
 
 /// The ECS-optimised Amazon Linux 2023 AMI's root snapshot is 30 GiB; smaller fails launch.
 const MIN_ROOT_VOLUME_GIB: u32 = 30;
+/// EBS volume types: gp3 (the root volume lowering writes) holds at most 16 TiB.
+const MAX_ROOT_VOLUME_GIB: u32 = 16_384;
 
-pub(super) fn check_capacity(check: &mut Checker, capacity: &Ec2Capacity) {
+/// EC2: "User data is limited to 16 KB, in raw form, before it is base64-encoded."
+const MAX_USER_DATA_BYTES: usize = 16_384;
+
+/// EFS CreateFileSystem: `CreationToken` is 1 to 64 characters.
+const MAX_CREATION_TOKEN: usize = 64;
+
+/// The length of `bytes` bytes once base64-encoded, as Terraform's `base64encode` writes them.
+fn base64_len(bytes: usize) -> usize {
+    bytes.div_ceil(3) * 4
+}
+
+pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2Capacity) {
     let path = vec![format!("capacity provider `{}`", capacity.name)];
     if capacity.max_size == 0 || capacity.min_size > capacity.max_size {
         check.error(
@@ -107,15 +121,30 @@ pub(super) fn check_capacity(check: &mut Checker, capacity: &Ec2Capacity) {
             ),
         );
     }
-    if instance_size(&capacity.instance_type).is_none() {
-        check.warning(
+    if capacity.root_volume_gib > MAX_ROOT_VOLUME_GIB {
+        check.error(
             &path,
-            "instance_type",
+            "root_volume_gib",
             format!(
-                "`{}` is not in ecsynth's instance table, so whether tasks fit on it is not \
-                 checked; known families: {}",
-                capacity.instance_type,
-                plain_list(FAMILIES.iter().map(|(family, _)| *family))
+                "{} GiB is larger than a gp3 volume can be; allowed: {MIN_ROOT_VOLUME_GIB} to \
+                 {MAX_ROOT_VOLUME_GIB} GiB (16 TiB)",
+                capacity.root_volume_gib
+            ),
+        );
+    }
+    if let Some(problem) = instance_type_problem(&capacity.instance_type) {
+        check.error(&path, "instance_type", problem);
+    }
+    let user_data = capacity.user_data(&stack.name, &stack.cluster.name).len();
+    if user_data > MAX_USER_DATA_BYTES {
+        check.error(
+            &path,
+            "user_data",
+            format!(
+                "the user data script is {user_data} bytes ({} base64-encoded), more than EC2's \
+                 {MAX_USER_DATA_BYTES} bytes (16 KB) before encoding; shorten the agent and \
+                 kernel settings",
+                base64_len(user_data)
             ),
         );
     }
@@ -227,7 +256,22 @@ pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Servic
         }
     }
     for volume in &service.volumes {
+        check_volume_name(check, &path, &volume.name);
         if let VolumeSource::Efs(efs) = &volume.source {
+            let token = aws_name(&stack.name, &[&service.name, &volume.name]);
+            let length = token.chars().count();
+            if length > MAX_CREATION_TOKEN {
+                check.error(
+                    &path,
+                    &format!("volumes.{}", volume.name),
+                    format!(
+                        "the EFS creation token `{}` (`<stack>-<service>-<volume>`) is {length} \
+                         characters; EFS allows at most {MAX_CREATION_TOKEN}: shorten the volume \
+                         or service name",
+                        cut(&token)
+                    ),
+                );
+            }
             // EFS CreateAccessPoint: RootDirectory.Path is 1 to 100 characters, absolute.
             let root = &efs.root_directory;
             if !root.starts_with('/') || root == "/" || root.chars().count() > 100 {
@@ -273,6 +317,31 @@ pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Servic
         }
     }
 }
+
+/// ECS Volume.name: "Up to 255 letters (uppercase and lowercase), numbers, underscores, and
+/// hyphens".
+fn check_volume_name(check: &mut Checker, path: &[String], name: &str) {
+    let length = name.chars().count();
+    let bad = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'));
+    if length == 0 || length > MAX_VOLUME_NAME || bad.is_some() {
+        check.error(
+            path,
+            "volumes",
+            format!(
+                "volume name `{}` ({length} characters{}) is not an ECS volume name: 1 to \
+                 {MAX_VOLUME_NAME} of A-Z, a-z, 0-9, `_` and `-`",
+                cut(name),
+                bad.map(|c| format!(", contains {}", super::provider::shown(c)))
+                    .unwrap_or_default()
+            ),
+        );
+    }
+}
+
+/// ECS task definition volume names.
+const MAX_VOLUME_NAME: usize = 255;
 
 fn check_fargate_size(check: &mut Checker, service: &Service) {
     let size = service.task_size;
@@ -354,7 +423,53 @@ fn check_fits_instance(check: &mut Checker, service: &Service, capacity: &Ec2Cap
     }
 }
 
-/// Instance families ecsynth knows, with GiB of memory per vCPU (AWS EC2 instance types).
+/// Every EC2 instance type, one family a line followed by its sizes: generated from botocore's
+/// EC2 service model by `scripts/instance_types.py` (the header names the botocore version).
+const INSTANCE_TYPES: &str = include_str!("instance_types.txt");
+
+/// The sizes of `family` in the generated table, if EC2 has the family.
+fn family_sizes(family: &str) -> Option<Vec<&'static str>> {
+    INSTANCE_TYPES
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .find_map(|line| {
+            let mut words = line.split_whitespace();
+            (words.next() == Some(family)).then(|| words.collect())
+        })
+}
+
+/// Why `instance_type` is not an EC2 instance type, with the nearest ones.
+fn instance_type_problem(instance_type: &str) -> Option<String> {
+    let (family, size) = instance_type.split_once('.').unwrap_or((instance_type, ""));
+    if family_sizes(family).is_some_and(|sizes| sizes.contains(&size)) {
+        return None;
+    }
+    let shown = cut(instance_type);
+    Some(match family_sizes(family) {
+        Some(sizes) => format!(
+            "`{shown}` is not an EC2 instance type; `{family}` comes in {}",
+            plain_list(sizes)
+        ),
+        None => {
+            let closest = INSTANCE_TYPES
+                .lines()
+                .filter(|line| !line.starts_with('#'))
+                .filter_map(|line| line.split_whitespace().next())
+                .map(|known| (strsim::levenshtein(known, family), known))
+                .min()
+                .filter(|(distance, _)| *distance <= 2)
+                .map(|(_, known)| format!("; did you mean family `{known}`?"))
+                .unwrap_or_default();
+            format!(
+                "`{shown}` is not an EC2 instance type: no family `{family}` in EC2's list of \
+                 instance types (`family.size`, e.g. `m6i.large`){closest}"
+            )
+        }
+    })
+}
+
+/// Instance families whose sizes ecsynth knows, with GiB of memory per vCPU (AWS EC2 instance
+/// types): tasks on other types are checked against the type's existence, not its size.
 const FAMILIES: &[(&str, u32)] = &[
     ("m5", 4),
     ("m5a", 4),
@@ -410,6 +525,13 @@ fn instance_size(instance_type: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::instance_size;
+
+    #[test]
+    fn every_family_with_a_known_size_is_an_ec2_family() {
+        for (family, _) in super::FAMILIES {
+            assert!(super::family_sizes(family).is_some(), "{family}");
+        }
+    }
 
     #[test]
     fn instance_sizes_follow_the_family_ratio() {

@@ -4,8 +4,9 @@
 //! CodeDeploy ECS deployment groups take ALB or NLB only, with exactly two target groups;
 //! lowering builds exactly that, so those rules hold by construction and are not checked here.
 
+use super::provider::KNOWN_REGIONS;
 use super::Coverage::{ByConstruction, Checked, NotChecked};
-use super::{quoted_list, row, service_path, Checker, Constraint};
+use super::{cut, quoted_list, row, service_path, Checker, Constraint};
 use crate::model::deployment::{BlueGreen, Deployment, DeploymentConfig, Rolling};
 use crate::model::load_balancer::LoadBalancerKind;
 use crate::model::service::Service;
@@ -59,6 +60,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(DG, "ecs_service", "cluster and service", DG_API, ByConstruction("references")),
     row(DG, "service_role_arn", "IAM role ARN", DG_API, ByConstruction("reference")),
     row(DG, "app_name", "the application", DG_API, ByConstruction("reference")),
+    row("appspec.yaml", "Hooks", "Lambda function name (1–64 of A-Za-z0-9-_) or ARN the CodeDeploy role may invoke: `CodeDeployHook_*`", "CodeDeploy User Guide, AppSpec hooks for ECS; managed policy AWSCodeDeployRoleForECS; Lambda API FunctionName", Checked("deployment.hooks")),
 ];
 
 /// ECS takes these as Java `Integer`s.
@@ -113,6 +115,15 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
             );
         }
     }
+    for hook in &blue_green.hooks {
+        if let Some(problem) = hook_problem(&hook.function) {
+            check.error(
+                &path,
+                &format!("deployment.hooks.{}", hook.event.name()),
+                problem,
+            );
+        }
+    }
     if !blue_green.auto_rollback {
         check.warning(
             &path,
@@ -122,6 +133,67 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
                 .into(),
         );
     }
+}
+
+/// What the CodeDeploy role may invoke: its managed policy `AWSCodeDeployRoleForECS` allows
+/// `lambda:InvokeFunction` on `arn:aws:lambda:*:*:function:CodeDeployHook_*` only.
+const HOOK_PREFIX: &str = "CodeDeployHook_";
+/// Lambda `FunctionName`: 1 to 64 of `[a-zA-Z0-9-_]`.
+const MAX_FUNCTION_NAME: usize = 64;
+
+/// Why CodeDeploy could not invoke `function` as a lifecycle hook: it is a Lambda function
+/// name, or an `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]` ARN, and the
+/// name starts with `CodeDeployHook_`.
+fn hook_problem(function: &str) -> Option<String> {
+    if function.is_empty() {
+        return Some(format!(
+            "the hook names no function; give a Lambda function named `{HOOK_PREFIX}…`"
+        ));
+    }
+    let name = match function.strip_prefix("arn:") {
+        None => function,
+        Some(_) => {
+            let parts: Vec<&str> = function.split(':').collect();
+            match parts.as_slice() {
+                ["arn", "aws", "lambda", region, account, "function", name, qualifier @ ..]
+                    if KNOWN_REGIONS.contains(region)
+                        && account.len() == 12
+                        && account.bytes().all(|b| b.is_ascii_digit())
+                        && qualifier.len() <= 1 =>
+                {
+                    *name
+                }
+                _ => {
+                    return Some(format!(
+                        "`{}` is not a Lambda function ARN of the `aws` partition; write \
+                         `arn:aws:lambda:<region>:<account>:function:{HOOK_PREFIX}<name>` or \
+                         the function name alone",
+                        cut(function)
+                    ))
+                }
+            }
+        }
+    };
+    let length = name.chars().count();
+    if length > MAX_FUNCTION_NAME
+        || name
+            .chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        return Some(format!(
+            "`{}` is not a Lambda function name: 1 to {MAX_FUNCTION_NAME} of A-Z, a-z, 0-9, `-` \
+             and `_`",
+            cut(name)
+        ));
+    }
+    (!name.starts_with(HOOK_PREFIX)).then(|| {
+        format!(
+            "`{}` does not start with `{HOOK_PREFIX}`; the CodeDeploy role \
+             (AWSCodeDeployRoleForECS) may invoke only functions named `{HOOK_PREFIX}*`, so \
+             the deployment would fail at this hook: rename the function",
+            cut(name)
+        )
+    })
 }
 
 fn check_config(check: &mut Checker, path: &[String], config: &DeploymentConfig) {

@@ -2,7 +2,7 @@
 //! internet-facing listener without TLS.
 
 use super::Coverage::{ByConstruction, Checked, NotChecked};
-use super::{load_balancer_path, plain_list, row, Checker, Constraint};
+use super::{cut, load_balancer_path, plain_list, row, Checker, Constraint};
 use crate::model::load_balancer::{
     ClassicLoadBalancer, ClassicProtocol, Listener, LoadBalancer, LoadBalancerKind, Protocol,
     Scheme,
@@ -29,11 +29,11 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row("aws_lb", "enable_deletion_protection", "boolean", ELB_API, ByConstruction("a bool")),
     row("aws_lb_listener", "port", "1–65535; test ≠ prod", "ELBv2 API CreateListener; provider IsPortNumber", Checked("prod_listener.port, test_listener.port, redirect port")),
     row("aws_lb_listener", "protocol", "ALB: HTTP, HTTPS; NLB: TCP, TLS (UDP needs UDP target groups)", "ELBv2 API CreateListener", Checked("prod_listener.protocol, test_listener.protocol")),
-    row("aws_lb_listener", "certificate_arn", "required for HTTPS/TLS; an ARN (provider ValidARN): `arn:aws:acm:<region>:<account>:certificate/<id>` in the load balancer's region, or `arn:aws:iam::<account>:server-certificate/<name>`", "ELBv2 API Certificate; ACM User Guide (certificates are regional); provider validation", Checked("…_listener.certificate_arn")),
+    row("aws_lb_listener", "certificate_arn", "required for HTTPS/TLS, none on HTTP/TCP; an ARN (provider ValidARN): `arn:aws:acm:<region>:<account>:certificate/<id>` in the load balancer's region, or `arn:aws:iam::<account>:server-certificate/<name>`", "ELBv2 API Certificate; ACM User Guide (certificates are regional); provider validation", Checked("…_listener.certificate_arn")),
     row("aws_lb_listener", "ssl_policy", "a predefined `ELBSecurityPolicy-…` policy", "ELB User Guide, Security policies", Checked("…_listener.ssl_policy (prefix only; the list of predefined policies grows, so names are not matched against it)")),
     row("aws_lb_listener", "default_action", "forward to a target group, fixed 404, or redirect", ELB_API, ByConstruction("written by lowering")),
     row("aws_lb_listener", "load_balancer_arn", "ARN", ELB_API, ByConstruction("reference")),
-    row("aws_vpc_security_group_ingress_rule", "cidr_ipv4", "an IPv4 CIDR that is a network address (host bits zero)", "provider validation (ValidIPv4CIDRNetworkAddress); EC2 API IpRange", Checked("allowed_cidrs, test_listener_cidrs")),
+    row("aws_vpc_security_group_ingress_rule", "cidr_ipv4", "an IPv4 CIDR that is a network address (host bits zero); each CIDR once per port of a group", "provider validation (ValidIPv4CIDRNetworkAddress); EC2 API IpRange; EC2 error InvalidPermission.Duplicate", Checked("allowed_cidrs, test_listener_cidrs")),
     row("aws_vpc_security_group_ingress_rule", "from_port", "0–65535 for tcp/udp", "EC2 API IpPermission", ByConstruction("checked listener and container ports")),
     row("aws_vpc_security_group_ingress_rule", "to_port", "0–65535 for tcp/udp", "EC2 API IpPermission", ByConstruction("checked listener and container ports")),
     row("aws_vpc_security_group_ingress_rule", "ip_protocol", "tcp, udp, icmp, -1", "EC2 API IpPermission", ByConstruction("constant")),
@@ -204,13 +204,28 @@ fn check_listener(
         .as_deref()
         .filter(|a| !a.is_empty())
     {
-        check_certificate(
-            check,
-            path,
-            &format!("{field}.certificate_arn"),
-            region,
-            arn,
-        );
+        if listener.protocol.terminates_tls() {
+            check_certificate(
+                check,
+                path,
+                &format!("{field}.certificate_arn"),
+                region,
+                arn,
+            );
+        } else {
+            // ELBv2 CreateListener: certificates are for HTTPS and TLS listeners only.
+            check.error(
+                path,
+                &format!("{field}.certificate_arn"),
+                format!(
+                    "`{}` is given, but {} listeners take no certificate (HTTPS and TLS \
+                     listeners do); use `Listener::https(port, certificate_arn)` to terminate \
+                     TLS, or drop the certificate",
+                    cut(arn),
+                    listener.protocol.name()
+                ),
+            );
+        }
     }
     if listener.protocol.terminates_tls() && !listener.ssl_policy.starts_with(SSL_POLICY_PREFIX) {
         check.error(
@@ -288,9 +303,20 @@ fn check_cidrs(check: &mut Checker, path: &[String], field: &str, cidrs: &[Strin
                 .into(),
         );
     }
-    for cidr in cidrs {
+    for (index, cidr) in cidrs.iter().enumerate() {
         if let Some(problem) = cidr_problem(cidr) {
             check.error(path, field, format!("`{cidr}` {problem}"));
+        } else if cidrs[..index].contains(cidr) {
+            // Each range becomes one ingress rule per listener port of the load balancer's
+            // security group, and EC2 refuses the same rule twice (InvalidPermission.Duplicate).
+            check.error(
+                path,
+                field,
+                format!(
+                    "`{cidr}` is listed twice; each range becomes a security group rule, and \
+                     EC2 refuses a group the same rule twice: list each range once"
+                ),
+            );
         }
     }
 }

@@ -8,12 +8,13 @@
 //! - `load_balancer`: listeners, protocols, certificates, ports;
 //! - `network`: subnets;
 //! - `state`: the Terraform backend;
-//! - `compute`: capacity providers; Fargate sizes on Fargate, instance sizes on EC2; volumes;
+//! - `compute`: capacity providers (instance type against EC2's list, root volume, user data
+//!   size); Fargate sizes on Fargate, instance sizes on EC2; volumes;
 //! - `rules`: listener rules on a shared ALB;
 //! - `discovery`: Cloud Map registration and its DNS names;
 //! - `task`: containers, reservations, ports, secrets, logs;
 //! - `traffic`: how a load balancer reaches a service, and its health check;
-//! - `deployment`: CodeDeploy blue/green settings;
+//! - `deployment`: CodeDeploy blue/green settings and lifecycle hooks;
 //! - `scaling`: step scaling and its alarms;
 //! - `provider`: the region and the tags every resource gets.
 //!
@@ -211,6 +212,16 @@ fn quoted_list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
         .join(", ")
 }
 
+/// A value as a message shows it: at most 64 characters, then `…`.
+pub(super) fn cut(value: &str) -> String {
+    const SHOWN: usize = 64;
+    if value.chars().count() <= SHOWN {
+        value.to_owned()
+    } else {
+        format!("{}…", value.chars().take(SHOWN).collect::<String>())
+    }
+}
+
 /// `a, b, c` without quotes.
 fn plain_list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
     items
@@ -234,7 +245,7 @@ impl Stack {
         state::check_log_key(&mut check, self);
         discovery::check_namespace(&mut check, self);
         for capacity in self.capacity_providers() {
-            compute::check_capacity(&mut check, capacity);
+            compute::check_capacity(&mut check, self, capacity);
         }
         for load_balancer in self.load_balancers() {
             load_balancer::check(&mut check, &self.region, load_balancer);

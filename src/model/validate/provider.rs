@@ -105,12 +105,8 @@ fn check_region(check: &mut Checker, region: &str) {
              partition only"
         )
     } else {
-        let closest = KNOWN_REGIONS
-            .iter()
-            .map(|known| (strsim::levenshtein(known, region), *known))
-            .min()
-            .filter(|(distance, _)| *distance <= 2)
-            .map(|(_, known)| format!("did you mean `{known}`? "))
+        let closest = closest_region(region)
+            .map(|known| format!("did you mean `{known}`? "))
             .unwrap_or_default();
         format!(
             "`{region}` is not an AWS region (the provider refuses it at plan time); \
@@ -119,6 +115,16 @@ fn check_region(check: &mut Checker, region: &str) {
         )
     };
     check.error(&[], "region", message);
+}
+
+/// The known region within two edits of `region`, if any.
+pub(super) fn closest_region(region: &str) -> Option<&'static str> {
+    KNOWN_REGIONS
+        .iter()
+        .map(|known| (strsim::levenshtein(known, region), *known))
+        .min()
+        .filter(|(distance, _)| *distance <= 2)
+        .map(|(_, known)| known)
 }
 
 fn check_tags(check: &mut Checker, stack: &Stack) {

@@ -1,9 +1,10 @@
 //! Listener rules on a shared ALB: their conditions, priorities, and rules that would take
 //! each other's requests.
 
+use super::provider::shown;
 use super::Coverage::{ByConstruction, Checked};
+use super::{cut, quoted_list, service_path, Checker};
 use super::{row, Constraint};
-use super::{service_path, Checker};
 use crate::model::naming;
 use crate::model::service::Service;
 use crate::model::stack::Stack;
@@ -11,7 +12,7 @@ use crate::model::traffic::{Route, RuleMatch, Traffic};
 
 pub(super) const CATALOGUE: &[Constraint] = &[
     row("aws_lb_listener_rule", "priority", "1–50000, unique per listener", "ELBv2 API CreateRule; provider validation", Checked("traffic.route.priority")),
-    row("aws_lb_listener_rule", "condition", "host-header and path-pattern values 1–128 characters, at most 5 per rule; paths start with `/`", "ELBv2 API RuleCondition; ELB quotas", Checked("traffic.route")),
+    row("aws_lb_listener_rule", "condition", "host-header and path-pattern values 1–128 characters, at most 5 per rule; hosts of A-Za-z0-9 and `-.*?`; paths start with `/`, of A-Za-z0-9 and `_-.$/~\"'@:+&*?`; no rule that a higher-priority rule always wins over", "ELBv2 API RuleCondition; ELB User Guide, Listener rules for your Application Load Balancer (condition types); ELB quotas", Checked("traffic.route")),
     row("aws_lb_listener_rule", "action", "forward to a target group", "ELBv2 API", ByConstruction("lowering writes it")),
     row("aws_lb_listener_rule", "listener_arn", "ARN", "ELBv2 API", ByConstruction("reference")),
 ];
@@ -20,6 +21,18 @@ pub(super) const CATALOGUE: &[Constraint] = &[
 const MAX_CONDITION_VALUES: usize = 5;
 const MAX_VALUE_LEN: usize = 128;
 const PRIORITIES: std::ops::RangeInclusive<u32> = 1..=50_000;
+
+/// ELB User Guide, listener rule conditions: a host header value may hold "A-Z, a-z, 0-9",
+/// "- ." and the wildcards `*` and `?`.
+fn host_character(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-.*?".contains(c)
+}
+
+/// ELB User Guide, listener rule conditions: a path pattern may hold "A-Z, a-z, 0-9",
+/// "_ - . $ / ~ \" ' @ : +", "&" and the wildcards `*` and `?`.
+fn path_character(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_-.$/~\"'@:+&*?".contains(c)
+}
 
 /// The priority a rule gets: pinned, or derived from the service name.
 pub(crate) fn priority(service: &Service, rule: &RuleMatch) -> u32 {
@@ -69,7 +82,33 @@ pub(super) fn check_rule(
             );
         }
     }
+    for host in &rule.hosts {
+        if let Some(bad) = host.chars().find(|c| !host_character(*c)) {
+            check.error(
+                path,
+                field,
+                format!(
+                    "host `{}` contains {}; a host condition allows A-Z, a-z, 0-9, `-`, `.` \
+                     and the wildcards `*` and `?`",
+                    cut(host),
+                    shown(bad)
+                ),
+            );
+        }
+    }
     for path_pattern in &rule.paths {
+        if let Some(bad) = path_pattern.chars().find(|c| !path_character(*c)) {
+            check.error(
+                path,
+                field,
+                format!(
+                    "path pattern `{}` contains {}; a path condition allows A-Z, a-z, 0-9, \
+                     `_-.$/~\"'@:+&` and the wildcards `*` and `?`",
+                    cut(path_pattern),
+                    shown(bad)
+                ),
+            );
+        }
         if !path_pattern.starts_with('/') && !path_pattern.starts_with('*') {
             check.error(
                 path,
@@ -116,6 +155,24 @@ pub(super) fn check_rule(
                     other.name
                 ),
             );
+        } else if let Some((winner, winner_rule, first, loser, second)) = if their_priority < mine {
+            covers(theirs, rule).then_some((other, theirs, their_priority, service, mine))
+        } else {
+            covers(rule, theirs).then_some((service, rule, mine, other, their_priority))
+        } {
+            check.error(
+                &service_path(loser),
+                "traffic.route",
+                format!(
+                    "the rule of service `{}` (priority {second}) can never match: the rule of \
+                     service `{}` (priority {first}) is evaluated first and matches every request \
+                     it would ({}); pin a lower priority for the narrower rule with \
+                     `RuleMatch::priority`, or give the rules different hosts or paths",
+                    loser.name,
+                    winner.name,
+                    describe(winner_rule)
+                ),
+            );
         } else if let Some(shadow) = shadows(theirs, their_priority, rule, mine)
             .map(|(pattern, covered)| (other, pattern, covered, their_priority, mine))
             .or_else(|| {
@@ -148,6 +205,68 @@ pub(super) fn check_rule(
             );
         }
     }
+}
+
+/// "hosts `a`, `b`; paths `/x`", or "every host" / "every path" for a missing condition.
+fn describe(rule: &RuleMatch) -> String {
+    let values = |values: &[String], every: &str, some: &str| {
+        if values.is_empty() {
+            every.to_owned()
+        } else {
+            format!(
+                "{some} {}",
+                quoted_list(values.iter().map(|value| cut(value)))
+            )
+        }
+    };
+    format!(
+        "{}; {}",
+        values(&rule.hosts, "every host", "hosts"),
+        values(&rule.paths, "every path", "paths")
+    )
+}
+
+/// Whether every request `second` matches is matched by `first` as well: each of its
+/// conditions is missing from `first` or covers every value of `second`'s. Hosts compare
+/// without case, paths with.
+fn covers(first: &RuleMatch, second: &RuleMatch) -> bool {
+    let condition = |mine: &[String], theirs: &[String], fold: bool| {
+        mine.is_empty()
+            || (!theirs.is_empty()
+                && theirs.iter().all(|value| {
+                    mine.iter().any(|pattern| {
+                        if fold {
+                            glob_covers(&pattern.to_ascii_lowercase(), &value.to_ascii_lowercase())
+                        } else {
+                            glob_covers(pattern, value)
+                        }
+                    })
+                }))
+    };
+    condition(&first.hosts, &second.hosts, true) && condition(&first.paths, &second.paths, false)
+}
+
+/// Whether `pattern` matches everything `value` (itself a pattern) does: `*` in `pattern`
+/// takes any run of `value`, `?` one character that is not `*`, other characters themselves.
+/// Sound, not complete: when it says yes, it is so.
+fn glob_covers(pattern: &str, value: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let value: Vec<char> = value.chars().collect();
+    // matches[j]: whether the pattern so far covers the first j characters of `value`.
+    let mut matches = vec![false; value.len() + 1];
+    matches[0] = true;
+    for p in pattern {
+        let mut next = vec![false; value.len() + 1];
+        for j in 0..=value.len() {
+            next[j] = match p {
+                '*' => matches[j] || (j > 0 && next[j - 1]),
+                '?' => j > 0 && matches[j - 1] && value[j - 1] != '*',
+                _ => j > 0 && matches[j - 1] && value[j - 1] == p,
+            };
+        }
+        matches = next;
+    }
+    matches[value.len()]
 }
 
 fn same_claim(a: &RuleMatch, b: &RuleMatch) -> bool {
@@ -195,4 +314,20 @@ fn shadows<'r>(
             .find(|covered| *covered != pattern && covered.starts_with(prefix))
             .map(|covered| (pattern.as_str(), covered.as_str()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_covers;
+
+    #[test]
+    fn a_pattern_covers_what_it_matches_and_no_more() {
+        assert!(glob_covers("*", "/api/*"));
+        assert!(glob_covers("/api/*", "/api/orders/*"));
+        assert!(glob_covers("*.example.com", "api.example.com"));
+        assert!(glob_covers("/a?c", "/abc"));
+        assert!(!glob_covers("/a?c", "/a*c"));
+        assert!(!glob_covers("/api/orders", "/api/*"));
+        assert!(!glob_covers("api.example.com", "*.example.com"));
+    }
 }

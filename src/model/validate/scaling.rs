@@ -18,7 +18,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row("aws_appautoscaling_target", "resource_id", "service/<cluster>/<service>", "Application Auto Scaling API", ByConstruction("references")),
     row("aws_appautoscaling_target", "scalable_dimension", "enum", "Application Auto Scaling API", ByConstruction("constant")),
     row("aws_appautoscaling_target", "service_namespace", "enum", "Application Auto Scaling API", ByConstruction("constant")),
-    row("aws_appautoscaling_policy", "step_scaling_policy_configuration", "steps: adjustments non-zero with the policy's sign, no overlap or gap, at most one unbounded per side; cooldown ≥ 0", "Application Auto Scaling API StepScalingPolicyConfiguration", Checked("scaling.scale_out, scaling.scale_in")),
+    row("aws_appautoscaling_policy", "step_scaling_policy_configuration", "steps: adjustments non-zero with the policy's sign, no overlap or gap, at most one unbounded per side; a positive upper bound needs a step unbounded above, a negative lower bound one unbounded below; cooldown ≥ 0", "Application Auto Scaling API StepScalingPolicyConfiguration", Checked("scaling.scale_out, scaling.scale_in")),
     row("aws_appautoscaling_policy", "name", "1–256 characters", "Application Auto Scaling API PutScalingPolicy", ByConstruction("`<stack>-<service>-scale-out|in` of checked names")),
     row("aws_appautoscaling_policy", "policy_type", "enum", "Application Auto Scaling API", ByConstruction("constant")),
     row("aws_appautoscaling_policy", "resource_id", "as the target", "Application Auto Scaling API", ByConstruction("reference")),
@@ -26,7 +26,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row("aws_appautoscaling_policy", "service_namespace", "as the target", "Application Auto Scaling API", ByConstruction("reference")),
     row(ALARM, "threshold", "CPU percent 0–100, low < high", "CloudWatch API PutMetricAlarm", Checked("scaling.low_cpu_percent, scaling.high_cpu_percent")),
     row(ALARM, "period", "10, 30 or a multiple of 60 s; ECS CPU is per minute", "CloudWatch API PutMetricAlarm", Checked("scaling.period_seconds")),
-    row(ALARM, "evaluation_periods", "≥ 1", "CloudWatch API PutMetricAlarm; provider validation", Checked("scaling.evaluation_periods")),
+    row(ALARM, "evaluation_periods", "≥ 1; period × evaluation periods ≤ 86400 s for periods under an hour, ≤ 604800 s otherwise", "CloudWatch API PutMetricAlarm; provider validation", Checked("scaling.evaluation_periods")),
     row(ALARM, "alarm_name", "1–255 characters", "CloudWatch API", ByConstruction("`<stack>-<service>-cpu-high|low` of checked names")),
     row(ALARM, "alarm_description", "≤ 1024", "CloudWatch API", ByConstruction("fixed text with checked names")),
     row(ALARM, "alarm_actions", "ARNs, ≤ 5", "CloudWatch API", ByConstruction("one policy reference")),
@@ -123,6 +123,27 @@ fn check_alarms(check: &mut Checker, path: &[String], scaling: &StepScaling) {
             "0 periods never raise the alarm; use at least 1".into(),
         );
     }
+    // PutMetricAlarm: period × evaluation periods is at most 7 days, and at most 1 day for
+    // periods under an hour.
+    let (limit, which) = if scaling.period_seconds < 3600 {
+        (86_400, "1 day for periods under an hour")
+    } else {
+        (604_800, "7 days")
+    };
+    let total = u64::from(scaling.period_seconds) * u64::from(scaling.evaluation_periods);
+    if total > limit {
+        check.error(
+            path,
+            "scaling.evaluation_periods",
+            format!(
+                "{} periods of {} s evaluate {total} s; CloudWatch allows at most {limit} s \
+                 ({which}): at most {} periods",
+                scaling.evaluation_periods,
+                scaling.period_seconds,
+                limit / u64::from(scaling.period_seconds.max(1))
+            ),
+        );
+    }
 }
 
 /// `sign` is +1 for scale-out steps (adding tasks) and −1 for scale-in steps.
@@ -173,6 +194,32 @@ fn check_steps(check: &mut Checker, path: &[String], field: &str, steps: &[Step]
                 format!("{unbounded} steps have no {side} bound; at most one may"),
             );
         }
+    }
+    // StepAdjustment: "If one step adjustment has a positive upper bound, then there must be
+    // a step adjustment with a null upper bound", and likewise below.
+    let positive_upper = steps.iter().filter_map(|s| s.upper).find(|u| *u > 0.0);
+    if let Some(upper) = positive_upper.filter(|_| steps.iter().all(|s| s.upper.is_some())) {
+        check.error(
+            path,
+            field,
+            format!(
+                "a step ends at {upper} above the threshold, and no step is unbounded above; \
+                 Application Auto Scaling needs one step with no upper bound when any upper \
+                 bound is positive"
+            ),
+        );
+    }
+    let negative_lower = steps.iter().filter_map(|s| s.lower).find(|l| *l < 0.0);
+    if let Some(lower) = negative_lower.filter(|_| steps.iter().all(|s| s.lower.is_some())) {
+        check.error(
+            path,
+            field,
+            format!(
+                "a step starts at {lower} below the threshold, and no step is unbounded below; \
+                 Application Auto Scaling needs one step with no lower bound when any lower \
+                 bound is negative"
+            ),
+        );
     }
     // Sorted by lower bound (unbounded first), each step must start where the previous ends.
     let mut sorted: Vec<&Step> = steps.iter().collect();

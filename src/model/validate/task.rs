@@ -1,8 +1,8 @@
 //! The task: what its containers reserve of its size, their ports, images,
 //! environment, secrets, and the log group's retention.
 
-use super::provider::shown;
-use super::Coverage::{ByConstruction, Checked, NotChecked};
+use super::provider::{closest_region, region_partition, shown, KNOWN_REGIONS};
+use super::Coverage::{ByConstruction, Checked};
 use super::{container_path, plain_list, row, service_path, Checker, Constraint};
 use crate::model::compute::Compute;
 use crate::model::service::{Container, ContainerHealthCheck, Service};
@@ -20,8 +20,8 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(TD, "runtime_platform", "LINUX; X86_64 or ARM64", REGISTER, ByConstruction("from `Architecture`")),
     row(TD, "execution_role_arn", "IAM role ARN", REGISTER, ByConstruction("reference to the role lowering creates")),
     row(TD, "task_role_arn", "IAM role ARN", REGISTER, ByConstruction("reference to the role lowering creates")),
-    row(TD, "volume", "name 1–255 of A-Za-z0-9-_; EFS access point and transit encryption", REGISTER, NotChecked("volume names are not checked for characters yet; EFS and host settings are written by lowering")),
-    row(TD, "container_definitions", "whole task definition at most 64 KiB", "ECS service quotas: task definition size", Checked("containers (estimated from the model: names, images, environment, secrets, commands)")),
+    row(TD, "volume", "name 1–255 of A-Za-z0-9-_; EFS access point and transit encryption", "ECS API Volume (botocore `ecs` service model)", Checked("volumes (names; EFS and host settings are written by lowering)")),
+    row(TD, "container_definitions", "at most 10 containers; whole task definition at most 64 KiB", "ECS service quotas: containers per task definition, task definition size", Checked("containers (the size estimated from the model: names, images, environment, secrets, commands)")),
     row(TD, "container_definitions.name", "1–255 of A-Za-z0-9-_, unique in the task", CD, Checked("containers.name")),
     row(TD, "container_definitions.image", "1–255 of letters, digits, `-_:./#` and `@` (digests)", CD, Checked("containers.image")),
     row(TD, "container_definitions.cpu", "sum within the task's CPU", CD, Checked("containers.cpu")),
@@ -30,7 +30,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(TD, "container_definitions.essential", "at least one essential container", CD, Checked("containers")),
     row(TD, "container_definitions.portMappings", "containerPort 1–65535, each port/protocol once per awsvpc task; protocol tcp or udp", CD, Checked("containers.ports")),
     row(TD, "container_definitions.environment", "names non-empty, without `=`, whitespace or control characters (Docker's `NAME=value` form)", "ECS API KeyValuePair; Docker run --env", Checked("containers.environment")),
-    row(TD, "container_definitions.secrets", "name as an environment variable; valueFrom `arn:aws:ssm:<region>:<account>:parameter/<name>` or `arn:aws:secretsmanager:<region>:<account>:secret:<name>[:json-key:stage:version]`", "ECS API Secret; ECS Developer Guide, Pass sensitive data", Checked("containers.secrets")),
+    row(TD, "container_definitions.secrets", "name as an environment variable; valueFrom `arn:aws:ssm:<region>:<account>:parameter/<name>` or `arn:aws:secretsmanager:<region>:<account>:secret:<name>[:json-key:stage:version]`, the region one of the `aws` partition", "ECS API Secret; ECS Developer Guide, Pass sensitive data", Checked("containers.secrets")),
     row(TD, "container_definitions.healthCheck", "command starting CMD or CMD-SHELL; interval 5–300 s, timeout 2–120 s, retries 1–10, startPeriod 0–300 s", "ECS API HealthCheck", Checked("containers.health_check")),
     row(TD, "container_definitions.ulimits", "name ∈ core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack; soft ≤ hard; Fargate nofile ≤ 1048576", "ECS API Ulimit; ECS Developer Guide, Fargate task resource limits", Checked("containers.ulimits")),
     row(TD, "container_definitions.mountPoints", "sourceVolume a volume of the task; containerPath absolute", CD, Checked("containers.mount_points")),
@@ -61,6 +61,9 @@ const ULIMIT_NAMES: &[&str] = &[
 
 /// Fargate: the `nofile` hard limit can be raised to this.
 const FARGATE_MAX_NOFILE: u32 = 1_048_576;
+
+/// ECS service quotas: "Containers per task definition: 10" (not adjustable).
+const MAX_CONTAINERS: usize = 10;
 
 /// Docker's smallest hard memory limit.
 const MIN_CONTAINER_MEMORY: u32 = 6;
@@ -112,6 +115,17 @@ fn check_containers(check: &mut Checker, service: &Service) {
                 .into(),
         );
         return;
+    }
+    if service.containers.len() > MAX_CONTAINERS {
+        check.error(
+            &service_path(service),
+            "containers",
+            format!(
+                "{} containers; an ECS task definition holds at most {MAX_CONTAINERS}: move \
+                 some into a service of their own",
+                service.containers.len()
+            ),
+        );
     }
     if !service
         .containers
@@ -412,6 +426,19 @@ fn secret_arn_problem(arn: &str) -> Option<String> {
     {
         return Some(format!(
             "the region `{region}` is not a region name such as `eu-west-1`"
+        ));
+    }
+    // `arn:aws:` is the `aws` partition: its regions only (AWS General Reference, Regions).
+    if !KNOWN_REGIONS.contains(region) {
+        let hint = match (region_partition(region), closest_region(region)) {
+            (Some(partition), _) => format!(
+                "it is a region of the `{partition}` partition, whose ARNs start `arn:{partition}:`"
+            ),
+            (None, Some(known)) => format!("did you mean `{known}`?"),
+            (None, None) => format!("regions: {}", KNOWN_REGIONS.join(", ")),
+        };
+        return Some(format!(
+            "`{region}` is not a region of the `aws` partition (`arn:aws:`); {hint}"
         ));
     }
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {

@@ -2,8 +2,9 @@
 //! the target groups' health check.
 
 use super::load_balancer::kind_phrase;
+use super::provider::shown;
 use super::Coverage::{ByConstruction, Checked};
-use super::{plain_list, quoted_list, row, rules, service_path, Checker, Constraint};
+use super::{cut, plain_list, quoted_list, row, rules, service_path, Checker, Constraint};
 use crate::model::compute::NetworkMode;
 use crate::model::load_balancer::{LoadBalancer, LoadBalancerKind, TargetHealthCheck};
 use crate::model::service::Service;
@@ -20,7 +21,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(TG, "target_type", "ip (awsvpc) or instance", TG_API, ByConstruction("from the network mode")),
     row(TG, "vpc_id", "VPC id", TG_API, ByConstruction("the stack's VPC input")),
     row(TG, "deregistration_delay", "0–3600 s", "ELBv2 API TargetGroupAttribute deregistration_delay.timeout_seconds; provider validation", Checked("traffic.deregistration_delay")),
-    row(TG, "health_check", "thresholds 2–10; interval 5–300 s; timeout 2–120 s and < interval; path starts with `/` (≤ 1024), required for HTTP; matcher codes 200–499 (ALB) or 200–599 (NLB)", TG_API, Checked("traffic.health_check")),
+    row(TG, "health_check", "thresholds 2–10; interval 5–300 s; timeout 2–120 s and < interval; path starts with `/`, 1–1024 of A-Za-z0-9 and `-@:%_+.~#?&/=`, required for HTTP; matcher codes 200–499 (ALB) or 200–599 (NLB)", TG_API, Checked("traffic.health_check")),
 ];
 
 /// ELBv2 `deregistration_delay.timeout_seconds`.
@@ -307,9 +308,45 @@ fn check_health_check(
                     format!("`{check_path}` does not start with `/`; e.g. `/{check_path}`"),
                 );
             }
+            let length = check_path.chars().count();
+            if length > MAX_HEALTH_CHECK_PATH {
+                check.error(
+                    path,
+                    &field("path"),
+                    format!(
+                        "`{}` is {length} characters; a target group health check path has at \
+                         most {MAX_HEALTH_CHECK_PATH}",
+                        cut(check_path)
+                    ),
+                );
+            }
+            if let Some(bad) = check_path
+                .chars()
+                .find(|c| !health_check_path_character(*c))
+            {
+                check.error(
+                    path,
+                    &field("path"),
+                    format!(
+                        "`{}` contains {}; a health check path allows A-Z, a-z, 0-9 and \
+                         `-@:%_+.~#?&/=` (percent-encode other characters)",
+                        cut(check_path),
+                        shown(bad)
+                    ),
+                );
+            }
             check_matcher(check, path, kind, &health.matcher);
         }
     }
+}
+
+/// ELBv2 `HealthCheckPath` (botocore `Path`): 1 to 1024 characters.
+const MAX_HEALTH_CHECK_PATH: usize = 1024;
+
+/// What ELB accepts in a health check path: "can only consist of the characters: a-z, A-Z,
+/// 0-9, and @:%_+.~#?&/=" (its CreateTargetGroup validation message), and `-`.
+fn health_check_path_character(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-@:%_+.~#?&/=".contains(c)
 }
 
 /// `200`, `200,302` or `200-399`, within the codes the load balancer kind accepts.
