@@ -4,7 +4,7 @@
 //! and every referenced attribute exists. `terraform validate` proves the same for 5.100.0 (the
 //! installed provider); the schema check is what reaches a major that cannot be installed here.
 //!
-//! The schemas are `schema/aws-<version>.json`, made by `schema/extract.py` (see its header for
+//! The schemas are `schema/aws-<version>.json`, made by `scripts/provider_schema.py` (see its header for
 //! the two commands that regenerate them).
 
 #[path = "../stacks/mod.rs"]
@@ -104,7 +104,7 @@ fn the_schemas_cover_every_type_ecsynth_emits() {
     missing.dedup();
     assert!(
         missing.is_empty(),
-        "{}\nregenerate the schemas (commands in schema/extract.py)",
+        "{}\nregenerate the schemas (commands in scripts/provider_schema.py)",
         missing.join("\n")
     );
 }

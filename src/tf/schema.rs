@@ -1,7 +1,7 @@
 //! A provider's schema, compact, and the check of a written document against it.
 //!
 //! `terraform validate` needs the provider binary; a schema does not. The compact files under
-//! `schema/` (made by `schema/extract.py` from `terraform providers schema -json`, or from the
+//! `schema/` (made by `scripts/provider_schema.py` from `terraform providers schema -json`, or from the
 //! CDK-Terrain bindings when no binary of that provider version can be installed) say, for each
 //! resource and data source type, which arguments exist, which are required, which are only
 //! computed, and which nested blocks hold at most one element. [`ProviderSchema::check`] walks a

@@ -7,7 +7,7 @@ Two sources, one output format (`schema/aws-<version>.json`):
   provider's own schema). No provider 6 binary can be installed offline; its schema can:
 
       npm pack @cdktn/provider-aws@25.7.0 && tar xzf cdktn-provider-aws-25.7.0.tgz
-      python3 schema/extract.py cdktn package > schema/aws-6.66.0.json
+      python3 scripts/provider_schema.py cdktn package > schema/aws-6.66.0.json
 
   `lib/<type>/index.js` lists each argument's Terraform name and whether it is a block
   (`synthesizeHclAttributes()` and the nested `…ToHclTerraform` functions); `index.d.ts` says
@@ -16,7 +16,7 @@ Two sources, one output format (`schema/aws-<version>.json`):
 * provider 5.x: the installed provider itself, through Terraform:
 
       terraform providers schema -json > full.json      # in an initialised directory
-      python3 schema/extract.py terraform full.json 5.100.0 > schema/aws-5.100.0.json
+      python3 scripts/provider_schema.py terraform full.json 5.100.0 > schema/aws-5.100.0.json
 
 Only the resource and data source types ecsynth emits are kept (every `"aws_…"` type name in
 `src/aws/`), so the files stay small; add a type there, then rerun both commands.
