@@ -75,8 +75,8 @@ pub fn lower(
             alarms.push(context.doc.add(
                 &suffixed(&name, &[source, "_", metric.suffix].concat()),
                 CloudwatchMetricAlarm {
-                    alarm_name: aws_name(&stack.name, &[&service.name, source, metric.suffix])
-                        .into(),
+                    alarm_name:
+                        aws_name(&stack.name, &[&service.name, source, metric.suffix]).into(),
                     alarm_description: metric.description.into(),
                     namespace: metric.namespace.into(),
                     metric_name: metric.metric_name.into(),
@@ -99,9 +99,11 @@ pub fn lower(
 
 /// `unhealthy_minutes`, at least the health check grace period in whole minutes.
 fn unhealthy_minutes(service: &Service, settings: &RollbackAlarms) -> u32 {
-    settings
-        .unhealthy_minutes
-        .max(service.health_check_grace_period_seconds.div_ceil(PERIOD_SECONDS))
+    settings.unhealthy_minutes.max(
+        service
+            .health_check_grace_period_seconds
+            .div_ceil(PERIOD_SECONDS),
+    )
 }
 
 fn unhealthy(
@@ -120,7 +122,9 @@ fn unhealthy(
         comparison: "GreaterThanOrEqualToThreshold",
         threshold: 1.0,
         evaluation_periods: minutes,
-        description: format!("Roll back: {what} has had an unhealthy target for {minutes} minute(s)"),
+        description: format!(
+            "Roll back: {what} has had an unhealthy target for {minutes} minute(s)"
+        ),
     }
 }
 

@@ -3,10 +3,10 @@
 use super::targets::BlueGreenTargets;
 use super::{policy, Context, LoweredService};
 use crate::aws::{
-    AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfig, CodedeployApp, CodedeployDeploymentGroup,
-    DeploymentReadyOption, DeploymentStyle, EcsServiceRef, IamRole, IamRolePolicyAttachment,
-    LoadBalancerInfo, Tags, TargetGroupName, TargetGroupPairInfo, TerminateBlueInstances,
-    TrafficRoute,
+    AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfig, CodedeployApp,
+    CodedeployDeploymentGroup, DeploymentReadyOption, DeploymentStyle, EcsServiceRef, IamRole,
+    IamRolePolicyAttachment, LoadBalancerInfo, Tags, TargetGroupName, TargetGroupPairInfo,
+    TerminateBlueInstances, TrafficRoute,
 };
 use crate::model::naming::{aws_name, label, suffixed};
 use crate::model::Service;
@@ -76,14 +76,21 @@ pub fn lower(
                 events: if !blue_green.auto_rollback {
                     Vec::new()
                 } else if has_alarms {
-                    vec!["DEPLOYMENT_FAILURE".into(), "DEPLOYMENT_STOP_ON_ALARM".into()]
+                    vec![
+                        "DEPLOYMENT_FAILURE".into(),
+                        "DEPLOYMENT_STOP_ON_ALARM".into(),
+                    ]
                 } else {
                     vec!["DEPLOYMENT_FAILURE".into()]
                 },
             },
             // An alarm stops the deployment; with the event above it also rolls back.
             alarm_configuration: has_alarms.then(|| AlarmConfiguration {
-                alarms: lowered.rollback_alarms.iter().map(Ref::alarm_name).collect(),
+                alarms: lowered
+                    .rollback_alarms
+                    .iter()
+                    .map(Ref::alarm_name)
+                    .collect(),
                 enabled: true,
             }),
             blue_green_deployment_config: BlueGreenDeploymentConfig {

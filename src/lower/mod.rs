@@ -29,8 +29,8 @@ use indexmap::IndexMap;
 
 use crate::aws::{
     AwsProvider, DefaultTags, EcsCapacityProvider, EcsCluster, EcsClusterCapacityProviders,
-    EcsService, EcsTaskDefinition, Elb, IamRole, IamServiceLinkedRole, Lb, LbListener, SecurityGroup,
-    ServiceDiscoveryPrivateDnsNamespace, SsmParameter,
+    EcsService, EcsTaskDefinition, Elb, IamRole, IamServiceLinkedRole, Lb, LbListener,
+    SecurityGroup, ServiceDiscoveryPrivateDnsNamespace, SsmParameter,
 };
 use crate::model::naming::suffixed;
 use crate::model::{

@@ -5,10 +5,10 @@ use super::targets::{self, Attached};
 use super::{alarms, discovery, policy, volumes, Context, LoweredService, TaskShape};
 use crate::aws::{
     CapacityProviderStrategy, CloudwatchLogGroup, ContainerDefinition, ContainerHealthCheck,
-    ContainerMountPoint, DeploymentAlarms, DeploymentCircuitBreaker, DeploymentController, EcsService,
-    EcsTaskDefinition, IamRole, IamRolePolicy, IamRolePolicyAttachment, KeyValue, LogConfiguration,
-    NetworkConfiguration, OrderedPlacementStrategy, PlacementConstraint, PortMapping,
-    RuntimePlatform, RuntimePlatformFile, SecretRef, SecurityGroup, Tags, Ulimit,
+    ContainerMountPoint, DeploymentAlarms, DeploymentCircuitBreaker, DeploymentController,
+    EcsService, EcsTaskDefinition, IamRole, IamRolePolicy, IamRolePolicyAttachment, KeyValue,
+    LogConfiguration, NetworkConfiguration, OrderedPlacementStrategy, PlacementConstraint,
+    PortMapping, RuntimePlatform, RuntimePlatformFile, SecretRef, SecurityGroup, Tags, Ulimit,
     VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{self, aws_name, label, suffixed};

@@ -7,10 +7,10 @@
 use super::Coverage::{ByConstruction, Checked, NotChecked};
 use super::{quoted_list, row, service_path, Checker, Constraint};
 use crate::model::deployment::{BlueGreen, Deployment, DeploymentConfig, RollbackAlarms, Rolling};
-use crate::model::traffic::Exposure;
 use crate::model::load_balancer::LoadBalancerKind;
 use crate::model::service::Service;
 use crate::model::stack::Stack;
+use crate::model::traffic::Exposure;
 
 /// CodeDeploy's predefined ECS configurations.
 const PREDEFINED: &[&str] = &[
@@ -130,7 +130,9 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
             &path,
             "deployment.auto_rollback",
             format!(
-                "off with `{}`, which shifts traffic in steps: a rollback alarm would stop a                  bad deployment with part of the traffic left on it; turn `auto_rollback` on,                  or opt out of rollback alarms by name with `without_rollback_alarms()`",
+                "off with `{}`, which shifts traffic in steps: a rollback alarm would stop a \
+                 bad deployment with part of the traffic left on it; turn `auto_rollback` on, \
+                 or opt out of rollback alarms by name with `without_rollback_alarms()`",
                 blue_green.config.name()
             ),
         );
@@ -272,7 +274,8 @@ fn check_rollback_alarms(
 ) {
     const MAX_MINUTES: u32 = 1440;
     // The unhealthy alarm waits out the grace period (see `RollbackAlarms::unhealthy_minutes`).
-    if service.health_check_grace_period_seconds > MAX_MINUTES * 60 {
+    // Above ECS's own maximum it is reported once, by `check`.
+    if (MAX_MINUTES * 60 + 1..=MAX_INTEGER).contains(&service.health_check_grace_period_seconds) {
         check.error(
             path,
             "health_check_grace_period_seconds",
@@ -300,7 +303,8 @@ fn check_rollback_alarms(
                 path,
                 field,
                 format!(
-                    "{value} is outside 1 to {MAX_MINUTES} minutes; CloudWatch evaluates an                      alarm over at most one day"
+                    "{value} is outside 1 to {MAX_MINUTES} minutes; CloudWatch evaluates an \
+                     alarm over at most one day"
                 ),
             );
         }

@@ -460,7 +460,12 @@ fn check_derived_service_names(
         metrics.iter().max_by_key(|metric| metric.len()),
     ) {
         let suffix = format!("{source}-{metric}");
-        ALARM.check(check, path, "name", &[stack, service_part, Part::Fixed(&suffix)]);
+        ALARM.check(
+            check,
+            path,
+            "name",
+            &[stack, service_part, Part::Fixed(&suffix)],
+        );
     }
 }
 
