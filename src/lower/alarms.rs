@@ -97,13 +97,19 @@ pub fn lower(
     alarms
 }
 
-/// `unhealthy_minutes`, at least the health check grace period in whole minutes.
+/// CloudWatch PutMetricAlarm: evaluation periods × period at most one day.
+const MAX_EVALUATION_MINUTES: u32 = 1440;
+
+/// `unhealthy_minutes`, at least the health check grace period in whole minutes, at most
+/// the day CloudWatch can evaluate (validation keeps `unhealthy_minutes` within it).
 fn unhealthy_minutes(service: &Service, settings: &RollbackAlarms) -> u32 {
-    settings.unhealthy_minutes.max(
-        service
-            .health_check_grace_period_seconds
-            .div_ceil(PERIOD_SECONDS),
-    )
+    let grace_minutes = service
+        .health_check_grace_period_seconds
+        .div_ceil(PERIOD_SECONDS);
+    settings
+        .unhealthy_minutes
+        .max(grace_minutes)
+        .min(MAX_EVALUATION_MINUTES)
 }
 
 fn unhealthy(

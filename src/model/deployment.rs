@@ -127,7 +127,8 @@ pub struct RollbackAlarms {
     pub errors_per_minute: u32,
     /// Consecutive minutes with an unhealthy target before the alarm fires. Default: 2.
     /// Never less than the service's health check grace period: a task still starting up
-    /// fails its first health checks, and ECS itself waits that long before judging it.
+    /// fails its first health checks, and ECS itself waits that long before judging it
+    /// (capped at the one day CloudWatch evaluates over).
     pub unhealthy_minutes: u32,
     /// p99 response time in seconds over one minute above which the alarm fires, for
     /// `latency_minutes` consecutive minutes. Default: none.

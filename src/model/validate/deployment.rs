@@ -120,7 +120,7 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
         let kind = stack
             .load_balancer(blue_green.traffic.load_balancer)
             .map(|load_balancer| load_balancer.kind);
-        check_rollback_alarms(check, &path, service, alarms, kind);
+        check_rollback_alarms(check, &path, alarms, kind);
     }
     if !blue_green.auto_rollback
         && blue_green.rollback_alarms.is_some()
@@ -226,7 +226,7 @@ fn check_rolling(check: &mut Checker, stack: &Stack, service: &Service, rolling:
             Exposure::None => None,
         };
         if let Some(kind) = kind {
-            check_rollback_alarms(check, &path, service, alarms, kind);
+            check_rollback_alarms(check, &path, alarms, kind);
         }
     }
     if rolling.minimum_healthy_percent > 100 {
@@ -268,25 +268,10 @@ fn check_rolling(check: &mut Checker, stack: &Stack, service: &Service, rolling:
 fn check_rollback_alarms(
     check: &mut Checker,
     path: &[String],
-    service: &Service,
     alarms: &RollbackAlarms,
     kind: Option<LoadBalancerKind>,
 ) {
     const MAX_MINUTES: u32 = 1440;
-    // The unhealthy alarm waits out the grace period (see `RollbackAlarms::unhealthy_minutes`).
-    // Above ECS's own maximum it is reported once, by `check`.
-    if (MAX_MINUTES * 60 + 1..=MAX_INTEGER).contains(&service.health_check_grace_period_seconds) {
-        check.error(
-            path,
-            "health_check_grace_period_seconds",
-            format!(
-                "{} s is more than one day, the longest a rollback alarm can wait for a task \
-                 to become healthy; allowed with rollback alarms: 0 to {}",
-                service.health_check_grace_period_seconds,
-                MAX_MINUTES * 60
-            ),
-        );
-    }
     let mut minutes = vec![(
         "deployment.rollback_alarms.unhealthy_minutes",
         alarms.unhealthy_minutes,
