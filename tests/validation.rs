@@ -2551,3 +2551,23 @@ fn access_log_destinations_and_the_log_key() {
     stack.log_kms_key("arn:aws:kms:eu-west-1:123456789012:key/1234");
     assert_eq!(messages(&stack), Vec::<String>::new());
 }
+
+/// CloudWatch API reference, PutMetricAlarm `AlarmName`: at most 255 characters. Rollback
+/// alarms are named `<stack>-<service>-<target group>-<metric>`; the longest stands for all.
+#[test]
+fn rollback_alarm_name_too_long() {
+    let name = "a".repeat(240);
+    let alarm_messages: Vec<String> = problems(|_, service| service.name = name.clone())
+        .into_iter()
+        .filter(|message| message.contains("CloudWatch alarm"))
+        .collect();
+    assert_eq!(
+        alarm_messages,
+        [format!(
+            "error: stack `shop` › service `{name}` › `name`: CloudWatch alarm name \
+             `shop-{name}-green-unhealthy` (made from the stack name `shop` and the service name \
+             `{name}`) is 261 characters, AWS allows at most 255; shorten the stack name `shop` \
+             or the service name `{name}` by 6 characters"
+        )]
+    );
+}

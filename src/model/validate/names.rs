@@ -526,6 +526,24 @@ mod tests {
         assert_eq!(CAPACITY_PROVIDER.problems("storefront-ec2"), []);
     }
 
+    /// CloudWatch API reference, PutMetricAlarm `AlarmName`: 1–255 characters, no ASCII
+    /// control characters (botocore `cloudwatch/2010-08-01/service-2.json`, `AlarmName`:
+    /// min 1, max 255).
+    #[test]
+    fn alarm_names_are_at_most_255_characters_without_control_characters() {
+        let longest = "a".repeat(255);
+        assert_eq!(ALARM.problems(&longest), []);
+        assert_eq!(
+            ALARM.problems(&format!("{longest}x")),
+            [NameProblem::TooLong { length: 256 }]
+        );
+        assert_eq!(
+            ALARM.problems("prod-web-blue\tunhealthy"),
+            [NameProblem::Characters(vec!['\t'])]
+        );
+        assert_eq!(ALARM.problems("prod-web_1.blue/unhealthy"), []);
+    }
+
     #[test]
     fn every_problem_of_a_name_is_returned() {
         assert_eq!(
