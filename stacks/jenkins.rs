@@ -20,7 +20,10 @@ pub fn jenkins() -> Stack {
     stack
         .tag("Application", "jenkins")
         .tag("Owner", "platform-team")
-        .cluster_name("jenkins");
+        .cluster_name("jenkins")
+        // Jenkins runs in the CI account, where it is the first ECS cluster: the stack
+        // creates ECS's service-linked role before its capacity provider needs it.
+        .create_ecs_service_linked_role();
     let controllers =
         stack.add_capacity_provider(Ec2Capacity::new("controller", "m6i.large").size(1, 2));
     let elb = stack.add_classic_load_balancer(

@@ -13,8 +13,8 @@ use ecsynth::model::{
     Backend, BlueGreen, CapacityProviderId, ClassicHealthCheck, ClassicListener,
     ClassicLoadBalancer, ClassicLoadBalancerId, ClassicTraffic, Compute, Container, Deployment,
     DeploymentConfig, Ec2Capacity, Exposure, Input, Listener, LoadBalancer, LoadBalancerId,
-    Network, NetworkMode, Protocol, Rolling, Route, RuleMatch, Service, Stack, Step, StepScaling,
-    TargetHealthCheck, TaskSize, Traffic, Volume, VolumeSource,
+    Network, NetworkMode, Protocol, RollbackAlarms, Rolling, Route, RuleMatch, Service, Stack,
+    Step, StepScaling, TargetHealthCheck, TaskSize, Traffic, Volume, VolumeSource,
 };
 use ecsynth::registry::Registry;
 use support::{out_arg, run};
@@ -749,6 +749,90 @@ fn no_auto_rollback_is_a_warning() {
             "warning: stack `shop` › service `api` › `deployment.auto_rollback`: off: a failed \
           deployment leaves traffic where it stopped; turn it on unless something else rolls \
           back"
+        ]
+    );
+}
+
+/// CodeDeploy `AutoRollbackConfiguration` (API reference): without `DEPLOYMENT_STOP_ON_ALARM`
+/// an alarm of `AlarmConfiguration` stops a deployment but leaves it where it stopped; for a
+/// linear or canary configuration that is part of the traffic on the bad release.
+#[test]
+fn gradual_deployment_without_rollback_on_alarms_is_refused_unless_opted_out_by_name() {
+    assert_eq!(
+        problems(|_, service| {
+            let settings = blue_green(service);
+            settings.config = DeploymentConfig::Canary10Percent5Minutes;
+            settings.auto_rollback = false;
+        }),
+        [
+            "error: stack `shop` › service `api` › `deployment.auto_rollback`: off with \
+             `CodeDeployDefault.ECSCanary10Percent5Minutes`, which shifts traffic in steps: a \
+             rollback alarm would stop a bad deployment with part of the traffic left on it; \
+             turn `auto_rollback` on, or opt out of rollback alarms by name with \
+             `without_rollback_alarms()`"
+        ]
+    );
+    assert_eq!(
+        problems(|_, service| {
+            let settings = blue_green(service);
+            settings.config = DeploymentConfig::Linear10PercentEvery3Minutes;
+            settings.auto_rollback = false;
+            settings.rollback_alarms = None;
+        }),
+        [
+            "warning: stack `shop` › service `api` › `deployment.auto_rollback`: off: a failed \
+          deployment leaves traffic where it stopped; turn it on unless something else rolls \
+          back"
+        ]
+    );
+}
+
+/// CloudWatch metrics for your Application / Network Load Balancer (ELB user guides):
+/// `TargetResponseTime` is published by application load balancers only; PutMetricAlarm
+/// (CloudWatch API reference): evaluation periods × period at most one day.
+#[test]
+fn rollback_alarm_settings_are_checked() {
+    let nlb = |lb: &mut LoadBalancer| {
+        *lb = LoadBalancer::network("web", Listener::tcp(80))
+            .internal()
+            .test_listener(Listener::tcp(8080));
+    };
+    assert_eq!(
+        problems(|lb, service| {
+            nlb(lb);
+            blue_green(service).rollback_alarms =
+                Some(RollbackAlarms::default().response_time_p99(0.0, 0));
+        }),
+        [
+            "error: stack `shop` › service `api` › \
+             `deployment.rollback_alarms.latency_minutes`: 0 is outside 1 to 1440 minutes; \
+             CloudWatch evaluates an alarm over at most one day",
+            "error: stack `shop` › service `api` › \
+             `deployment.rollback_alarms.response_time_p99_seconds`: 0 is not a positive number \
+             of seconds",
+            "error: stack `shop` › service `api` › \
+             `deployment.rollback_alarms.response_time_p99_seconds`: set, but a network load \
+             balancer publishes no `TargetResponseTime` (application load balancers only); \
+             remove it",
+        ]
+    );
+    assert_eq!(
+        problems(|_, service| {
+            let alarms = RollbackAlarms::default()
+                .errors_per_minute(0)
+                .unhealthy_minutes(1441);
+            *service = rolling(service.clone());
+            if let Deployment::Rolling(rolling) = &mut service.deployment {
+                rolling.rollback_alarms = Some(alarms);
+            }
+        }),
+        [
+            "error: stack `shop` › service `api` › \
+             `deployment.rollback_alarms.unhealthy_minutes`: 1441 is outside 1 to 1440 minutes; \
+             CloudWatch evaluates an alarm over at most one day",
+            "error: stack `shop` › service `api` › \
+             `deployment.rollback_alarms.errors_per_minute`: 0 fires on every minute, with or \
+             without errors; allowed: 1 or more",
         ]
     );
 }
@@ -2762,5 +2846,25 @@ fn codedeploy_hooks_name_functions_the_role_may_invoke() {
             "arn:aws:lambda:eu-west-1:123456789012:function:CodeDeployHook_smoke:live",
         ]),
         Vec::<String>::new()
+    );
+}
+
+/// CloudWatch API reference, PutMetricAlarm `AlarmName`: at most 255 characters. Rollback
+/// alarms are named `<stack>-<service>-<target group>-<metric>`; the longest stands for all.
+#[test]
+fn rollback_alarm_name_too_long() {
+    let name = "a".repeat(240);
+    let alarm_messages: Vec<String> = problems(|_, service| service.name = name.clone())
+        .into_iter()
+        .filter(|message| message.contains("CloudWatch alarm"))
+        .collect();
+    assert_eq!(
+        alarm_messages,
+        [format!(
+            "error: stack `shop` › service `{name}` › `name`: CloudWatch alarm name \
+             `shop-{name}-green-unhealthy` (made from the stack name `shop` and the service name \
+             `{name}`) is 261 characters, AWS allows at most 255; shorten the stack name `shop` \
+             or the service name `{name}` by 6 characters"
+        )]
     );
 }

@@ -20,6 +20,8 @@ pub struct CodedeployDeploymentGroup {
     pub deployment_config_name: Expr,
     pub deployment_style: DeploymentStyle,
     pub auto_rollback_configuration: AutoRollbackConfiguration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarm_configuration: Option<AlarmConfiguration>,
     pub blue_green_deployment_config: BlueGreenDeploymentConfig,
     pub ecs_service: EcsServiceRef,
     pub load_balancer_info: LoadBalancerInfo,
@@ -39,6 +41,13 @@ pub struct AutoRollbackConfiguration {
     pub enabled: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Expr>,
+}
+
+/// CloudWatch alarms that stop a deployment (and roll it back with `DEPLOYMENT_STOP_ON_ALARM`).
+#[derive(Debug, Serialize)]
+pub struct AlarmConfiguration {
+    pub alarms: Vec<Expr>,
+    pub enabled: bool,
 }
 
 #[derive(Debug, Serialize)]

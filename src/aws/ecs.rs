@@ -88,6 +88,8 @@ pub struct EcsService {
     pub deployment_maximum_percent: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment_circuit_breaker: Option<DeploymentCircuitBreaker>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<DeploymentAlarms>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub load_balancer: Vec<ServiceLoadBalancer>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -133,6 +135,14 @@ pub struct PlacementConstraint {
 
 #[derive(Debug, Serialize)]
 pub struct DeploymentCircuitBreaker {
+    pub enable: bool,
+    pub rollback: bool,
+}
+
+/// CloudWatch alarms ECS watches during a rolling deployment (`DeploymentAlarms`).
+#[derive(Debug, Serialize)]
+pub struct DeploymentAlarms {
+    pub alarm_names: Vec<Expr>,
     pub enable: bool,
     pub rollback: bool,
 }

@@ -21,6 +21,13 @@ pub struct IamRolePolicyAttachment {
 }
 resource!(IamRolePolicyAttachment = "aws_iam_role_policy_attachment", attributes: [id]);
 
+/// A service-linked role, created once per account; creating it again fails.
+#[derive(Debug, Serialize)]
+pub struct IamServiceLinkedRole {
+    pub aws_service_name: Expr,
+}
+resource!(IamServiceLinkedRole = "aws_iam_service_linked_role", attributes: [arn, name]);
+
 /// An inline policy, for permissions scoped to this stack's own resources.
 #[derive(Debug, Serialize)]
 pub struct IamRolePolicy {

@@ -40,11 +40,20 @@ pub struct CloudwatchMetricAlarm {
     pub namespace: Expr,
     pub metric_name: Expr,
     pub dimensions: IndexMap<String, Expr>,
-    pub statistic: Expr,
+    /// `Sum`, `Average`, `Maximum`…; exclusive with `extended_statistic`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statistic: Option<Expr>,
+    /// A percentile such as `p99`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extended_statistic: Option<Expr>,
     pub comparison_operator: Expr,
     pub threshold: f64,
     pub period: u32,
     pub evaluation_periods: u32,
+    /// `missing`, `ignore`, `breaching` or `notBreaching`; the provider's default is `missing`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub treat_missing_data: Option<Expr>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alarm_actions: Vec<Expr>,
     #[serde(skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,

@@ -14,7 +14,7 @@ use crate::aws::{
 };
 use crate::model::naming::{aws_name, label, suffixed};
 use crate::model::Ec2Capacity;
-use crate::tf::{Expr, List, Meta};
+use crate::tf::{Expr, List, Meta, Ref};
 
 const EC2_CONTAINER_SERVICE_POLICY: &str =
     "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role";
@@ -244,7 +244,14 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
         },
     );
     let on_off = |on: bool| Expr::from(if on { "ENABLED" } else { "DISABLED" });
-    let provider = context.doc.add(
+    // ECS uses its service-linked role to manage the group: the role is created by the
+    // cluster's CreateCluster (or by this stack, when it makes the role) and may not be
+    // assumable yet if the provider is created alongside ("Unable to assume the service
+    // linked role", terraform-aws-modules/terraform-aws-ecs #26).
+    let depends_on = std::iter::once(context.cluster.dependency())
+        .chain(context.service_linked_role.as_ref().map(Ref::dependency))
+        .collect();
+    let provider = context.doc.add_with(
         &name,
         EcsCapacityProvider {
             name: (&aws).into(),
@@ -260,6 +267,10 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
                 },
             },
             tags: Tags::new(),
+        },
+        Meta {
+            depends_on,
+            ..Meta::default()
         },
     );
     LoweredCapacity {

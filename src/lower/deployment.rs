@@ -3,14 +3,14 @@
 use super::targets::BlueGreenTargets;
 use super::{policy, Context, LoweredService};
 use crate::aws::{
-    AutoRollbackConfiguration, BlueGreenDeploymentConfig, CodedeployApp, CodedeployDeploymentGroup,
-    DeploymentReadyOption, DeploymentStyle, EcsServiceRef, IamRole, IamRolePolicyAttachment,
-    LoadBalancerInfo, Tags, TargetGroupName, TargetGroupPairInfo, TerminateBlueInstances,
-    TrafficRoute,
+    AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfig, CodedeployApp,
+    CodedeployDeploymentGroup, DeploymentReadyOption, DeploymentStyle, EcsServiceRef, IamRole,
+    IamRolePolicyAttachment, LoadBalancerInfo, Tags, TargetGroupName, TargetGroupPairInfo,
+    TerminateBlueInstances, TrafficRoute,
 };
 use crate::model::naming::{aws_name, label, suffixed};
 use crate::model::Service;
-use crate::tf::{List, Meta};
+use crate::tf::{List, Meta, Ref};
 
 /// Not under `service-role/`, unlike most managed policies for services.
 const CODEDEPLOY_FOR_ECS_POLICY: &str = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS";
@@ -59,6 +59,7 @@ pub fn lower(
             wait_time_in_minutes: Some(minutes),
         },
     };
+    let has_alarms = !lowered.rollback_alarms.is_empty();
     let group = context.doc.add_with(
         &name,
         CodedeployDeploymentGroup {
@@ -72,12 +73,26 @@ pub fn lower(
             },
             auto_rollback_configuration: AutoRollbackConfiguration {
                 enabled: blue_green.auto_rollback,
-                events: if blue_green.auto_rollback {
-                    vec!["DEPLOYMENT_FAILURE".into()]
-                } else {
+                events: if !blue_green.auto_rollback {
                     Vec::new()
+                } else if has_alarms {
+                    vec![
+                        "DEPLOYMENT_FAILURE".into(),
+                        "DEPLOYMENT_STOP_ON_ALARM".into(),
+                    ]
+                } else {
+                    vec!["DEPLOYMENT_FAILURE".into()]
                 },
             },
+            // An alarm stops the deployment; with the event above it also rolls back.
+            alarm_configuration: has_alarms.then(|| AlarmConfiguration {
+                alarms: lowered
+                    .rollback_alarms
+                    .iter()
+                    .map(Ref::alarm_name)
+                    .collect(),
+                enabled: true,
+            }),
             blue_green_deployment_config: BlueGreenDeploymentConfig {
                 deployment_ready_option: ready,
                 terminate_blue_instances_on_deployment_success: TerminateBlueInstances {

@@ -7,6 +7,7 @@
 //! and its scaling. Lowering cannot fail on a model that [`Stack::validate`] accepted; checks
 //! belong there.
 
+mod alarms;
 mod artefacts;
 mod capacity;
 mod cluster;
@@ -27,8 +28,8 @@ use indexmap::IndexMap;
 
 use crate::aws::{
     AwsProvider, DefaultTags, EcsCapacityProvider, EcsCluster, EcsClusterCapacityProviders,
-    EcsService, EcsTaskDefinition, Elb, IamRole, Lb, LbListener, SecurityGroup,
-    ServiceDiscoveryPrivateDnsNamespace, SsmParameter,
+    EcsService, EcsTaskDefinition, Elb, IamRole, IamServiceLinkedRole, Lb, LbListener,
+    SecurityGroup, ServiceDiscoveryPrivateDnsNamespace, SsmParameter,
 };
 use crate::model::naming::suffixed;
 use crate::model::templates;
@@ -53,6 +54,8 @@ pub(crate) struct Context<'a> {
     pub subnet_ids: List,
     pub load_balancer_subnet_ids: List,
     pub cluster: Ref<EcsCluster>,
+    /// ECS's service-linked role, when the stack creates it; capacity providers wait for it.
+    pub service_linked_role: Option<Ref<IamServiceLinkedRole>>,
     /// The cluster's capacity provider list; EC2 services wait for it.
     pub cluster_capacity: Option<Ref<EcsClusterCapacityProviders>>,
     pub capacity: IndexMap<CapacityProviderId, LoweredCapacity>,
@@ -101,6 +104,8 @@ pub(crate) struct LoweredService<'s> {
     pub family: String,
     pub execution_role: Ref<IamRole>,
     pub task_role: Ref<IamRole>,
+    /// The alarms its deployments roll back on; empty without a load balancer or alarms.
+    pub rollback_alarms: Vec<Ref<crate::aws::CloudwatchMetricAlarm>>,
     /// The tasks' own security group under awsvpc networking.
     pub task_security_group: Option<Ref<SecurityGroup>>,
     pub attached: targets::Attached<'s>,
@@ -171,7 +176,7 @@ pub fn lower(stack: &Stack) -> Document {
             "Subnets of the load balancers (public subnets for internet-facing ones)",
         ),
     };
-    let cluster = cluster::lower(&mut doc, stack);
+    let (cluster, service_linked_role) = cluster::lower(&mut doc, stack);
     let mut context = Context {
         stack,
         doc,
@@ -179,6 +184,7 @@ pub fn lower(stack: &Stack) -> Document {
         subnet_ids,
         load_balancer_subnet_ids,
         cluster,
+        service_linked_role,
         cluster_capacity: None,
         capacity: IndexMap::new(),
         amis: IndexMap::new(),

@@ -2,18 +2,18 @@
 
 use super::lifecycle::{self, SERVICE_RULES};
 use super::targets::{self, Attached};
-use super::{discovery, policy, volumes, Context, LoweredService, TaskShape};
+use super::{alarms, discovery, policy, volumes, Context, LoweredService, TaskShape};
 use crate::aws::{
     CapacityProviderStrategy, CloudwatchLogGroup, ContainerDefinition, ContainerHealthCheck,
-    ContainerMountPoint, DeploymentCircuitBreaker, DeploymentController, EcsService,
-    EcsTaskDefinition, IamRole, IamRolePolicy, IamRolePolicyAttachment, KeyValue, LogConfiguration,
-    NetworkConfiguration, OrderedPlacementStrategy, PlacementConstraint, PortMapping,
-    RuntimePlatform, RuntimePlatformFile, SecretRef, SecurityGroup, Tags, Ulimit,
+    ContainerMountPoint, DeploymentAlarms, DeploymentCircuitBreaker, DeploymentController,
+    EcsService, EcsTaskDefinition, IamRole, IamRolePolicy, IamRolePolicyAttachment, KeyValue,
+    LogConfiguration, NetworkConfiguration, OrderedPlacementStrategy, PlacementConstraint,
+    PortMapping, RuntimePlatform, RuntimePlatformFile, SecretRef, SecurityGroup, Tags, Ulimit,
     VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{self, aws_name, label, suffixed};
 use crate::model::{Compute, Container, Deployment, NetworkMode, Service};
-use crate::tf::{List, Meta, Ref};
+use crate::tf::{Dependency, List, Meta, Ref};
 
 const TASK_EXECUTION_POLICY: &str =
     "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
@@ -35,8 +35,9 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
             tags: Tags::new(),
         },
     );
-    let (execution_role, task_role) = roles(context, service, &name);
+    let (execution_role, task_role, role_policies) = roles(context, service, &name);
     let attached = targets::lower(context, service);
+    let rollback_alarms = alarms::lower(context, service, &attached);
     let tasks = task_network(context, service, &name, &attached);
     let task_security_group = tasks.own.then(|| tasks.group.clone());
 
@@ -96,8 +97,12 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
     // Container definitions name the log group as text, so the dependency is spelled out: it
     // must exist before the first task logs. The listeners attach the target groups to the
     // load balancer, which ECS requires before it registers tasks in them; an EC2 service's
-    // capacity provider must belong to the cluster before the service names it.
+    // capacity provider must belong to the cluster before the service names it. The roles'
+    // policies are separate resources the task definition does not reference: without the
+    // edge the first task can start before IAM lets it pull its image or read its secrets
+    // (and on destroy, lose them while it drains).
     let depends_on = std::iter::once(log_group.dependency())
+        .chain(role_policies)
         .chain(attached.dependencies.iter().cloned())
         .chain(mount_targets)
         .chain(match &service.compute {
@@ -166,6 +171,13 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
                 enable: r.circuit_breaker,
                 rollback: r.circuit_breaker,
             }),
+            alarms: rolling
+                .filter(|_| !rollback_alarms.is_empty())
+                .map(|_| DeploymentAlarms {
+                    alarm_names: rollback_alarms.iter().map(Ref::alarm_name).collect(),
+                    enable: true,
+                    rollback: true,
+                }),
             load_balancer: attached.load_balancer_block(service),
             service_registries,
             network_configuration: task_security_group
@@ -195,6 +207,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
         family,
         execution_role,
         task_role,
+        rollback_alarms,
         task_security_group,
         attached,
         containers,
@@ -204,7 +217,12 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
 
 /// The execution role pulls images, writes logs and reads secrets for ECS; the task role is
 /// the application's own identity, separate so the application never holds ECS's rights.
-fn roles(context: &mut Context, service: &Service, name: &str) -> (Ref<IamRole>, Ref<IamRole>) {
+/// Also returns the roles' policies, which the service waits for.
+fn roles(
+    context: &mut Context,
+    service: &Service,
+    name: &str,
+) -> (Ref<IamRole>, Ref<IamRole>, Vec<Dependency>) {
     let stack = context.stack;
     let trust = policy::trust("ecs-tasks.amazonaws.com");
     let execution_role = context.doc.add(
@@ -220,13 +238,14 @@ fn roles(context: &mut Context, service: &Service, name: &str) -> (Ref<IamRole>,
             tags: Tags::new(),
         },
     );
-    context.doc.add(
+    let attachment = context.doc.add(
         &suffixed(name, "execution"),
         IamRolePolicyAttachment {
             role: execution_role.name(),
             policy_arn: TASK_EXECUTION_POLICY.into(),
         },
     );
+    let mut policies = vec![attachment.dependency()];
     let secrets: Vec<&str> = service
         .containers
         .iter()
@@ -243,7 +262,7 @@ fn roles(context: &mut Context, service: &Service, name: &str) -> (Ref<IamRole>,
             arns.dedup();
             arns
         };
-        context.doc.add(
+        let secrets_policy = context.doc.add(
             &suffixed(name, "execution_secrets"),
             IamRolePolicy {
                 name: "read-secrets".into(),
@@ -258,6 +277,7 @@ fn roles(context: &mut Context, service: &Service, name: &str) -> (Ref<IamRole>,
                 .into(),
             },
         );
+        policies.push(secrets_policy.dependency());
     }
     let task_role = context.doc.add(
         &suffixed(name, "task"),
@@ -268,7 +288,7 @@ fn roles(context: &mut Context, service: &Service, name: &str) -> (Ref<IamRole>,
             tags: Tags::new(),
         },
     );
-    (execution_role, task_role)
+    (execution_role, task_role, policies)
 }
 
 /// The security group the tasks' traffic comes from: their own under awsvpc, open only to

@@ -15,7 +15,8 @@ use crate::tf::{Dependency, Expr, List, Meta, Ref};
 
 const NFS_PORT: u16 = 2049;
 
-/// The task definition's volumes, and what the ECS service must wait for (mount targets).
+/// The task definition's volumes, and what the ECS service must wait for (mount targets, the
+/// task role's mount policy).
 pub fn lower(
     context: &mut Context,
     service: &Service,
@@ -167,7 +168,10 @@ fn file_system(
         access_point.arn(),
         Expr::from("\"}}}]}"),
     ]);
-    context.doc.add(
+    let mut dependencies = mount_targets;
+    // The task mounts with IAM authorisation as soon as it starts: the policy must be on the
+    // task role before the service launches a task.
+    let mount_policy = context.doc.add(
         &suffixed(&name, "efs"),
         IamRolePolicy {
             name: format!("mount-{}", volume.name).into(),
@@ -175,6 +179,7 @@ fn file_system(
             policy,
         },
     );
+    dependencies.push(mount_policy.dependency());
     (
         EfsVolumeConfiguration {
             file_system_id: file_system.id(),
@@ -184,6 +189,6 @@ fn file_system(
                 iam: "ENABLED".into(),
             },
         },
-        mount_targets,
+        dependencies,
     )
 }

@@ -21,6 +21,14 @@ impl Default for Deployment {
 }
 
 impl Deployment {
+    /// The alarms a deployment rolls back on, when the service has them.
+    pub fn rollback_alarms(&self) -> Option<&RollbackAlarms> {
+        match self {
+            Deployment::Rolling(rolling) => rolling.rollback_alarms.as_ref(),
+            Deployment::BlueGreen(blue_green) => blue_green.rollback_alarms.as_ref(),
+        }
+    }
+
     /// A rolling update without a load balancer.
     pub fn rolling() -> Deployment {
         Deployment::Rolling(Rolling::default())
@@ -45,6 +53,11 @@ pub struct Rolling {
     /// Stop a deployment whose tasks keep failing and roll back to the last good one.
     /// Default: on.
     pub circuit_breaker: bool,
+    /// CloudWatch alarms on what the load balancer sees of the service; ECS rolls a
+    /// deployment back when one fires (`aws_ecs_service.alarms`). Only behind a load balancer:
+    /// without one nothing is published to alarm on. Default: on
+    /// ([`RollbackAlarms::default`]); `without_rollback_alarms` opts out.
+    pub rollback_alarms: Option<RollbackAlarms>,
 }
 
 impl Default for Rolling {
@@ -54,6 +67,7 @@ impl Default for Rolling {
             minimum_healthy_percent: 100,
             maximum_percent: 200,
             circuit_breaker: true,
+            rollback_alarms: Some(RollbackAlarms::default()),
         }
     }
 }
@@ -85,6 +99,72 @@ impl Rolling {
         self.circuit_breaker = on;
         self
     }
+
+    pub fn rollback_alarms(mut self, alarms: RollbackAlarms) -> Rolling {
+        self.rollback_alarms = Some(alarms);
+        self
+    }
+
+    /// No alarms: a deployment is judged by the circuit breaker alone.
+    pub fn without_rollback_alarms(mut self) -> Rolling {
+        self.rollback_alarms = None;
+        self
+    }
+}
+
+/// The CloudWatch alarms a deployment rolls back on, one set per target group the service
+/// can be served from (blue and green), all with `treat_missing_data = notBreaching` (no
+/// traffic is no failure):
+///
+/// - `UnHealthyHostCount` (every target group; a classic ELB's own for the load balancer);
+/// - `HTTPCode_Target_5XX_Count` (application load balancers; `HTTPCode_Backend_5XX` on a
+///   classic ELB with an HTTP or HTTPS listener; network load balancers publish no HTTP codes);
+/// - `TargetResponseTime` p99, when `response_time_p99_seconds` is set (application load
+///   balancers only).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RollbackAlarms {
+    /// 5XX responses from the tasks in one minute at which the alarm fires. Default: 10.
+    pub errors_per_minute: u32,
+    /// Consecutive minutes with an unhealthy target before the alarm fires. Default: 2.
+    /// Never less than the service's health check grace period: a task still starting up
+    /// fails its first health checks, and ECS itself waits that long before judging it
+    /// (capped at the one day CloudWatch evaluates over).
+    pub unhealthy_minutes: u32,
+    /// p99 response time in seconds over one minute above which the alarm fires, for
+    /// `latency_minutes` consecutive minutes. Default: none.
+    pub response_time_p99_seconds: Option<f64>,
+    /// Default: 3.
+    pub latency_minutes: u32,
+}
+
+impl Default for RollbackAlarms {
+    fn default() -> RollbackAlarms {
+        RollbackAlarms {
+            errors_per_minute: 10,
+            unhealthy_minutes: 2,
+            response_time_p99_seconds: None,
+            latency_minutes: 3,
+        }
+    }
+}
+
+impl RollbackAlarms {
+    pub fn errors_per_minute(mut self, errors: u32) -> RollbackAlarms {
+        self.errors_per_minute = errors;
+        self
+    }
+
+    pub fn unhealthy_minutes(mut self, minutes: u32) -> RollbackAlarms {
+        self.unhealthy_minutes = minutes;
+        self
+    }
+
+    /// Also alarm when the p99 response time stays above `seconds` for `minutes` minutes.
+    pub fn response_time_p99(mut self, seconds: f64, minutes: u32) -> RollbackAlarms {
+        self.response_time_p99_seconds = Some(seconds);
+        self.latency_minutes = minutes;
+        self
+    }
 }
 
 /// CodeDeploy blue/green settings and the load balancer traffic it switches: the prod
@@ -98,8 +178,13 @@ pub struct BlueGreen {
     /// Minutes the old (blue) tasks keep running after traffic moved, for a fast rollback.
     /// Default: 5.
     pub termination_wait_minutes: u32,
-    /// Roll back when a deployment fails. Default: on.
+    /// Roll back when a deployment fails or a rollback alarm stops it. Default: on.
     pub auto_rollback: bool,
+    /// Alarms on both target groups that stop the deployment (`alarm_configuration`) and,
+    /// with `auto_rollback`, roll it back (`DEPLOYMENT_STOP_ON_ALARM`). Default: on
+    /// ([`RollbackAlarms::default`]). A linear or canary configuration without them is
+    /// refused unless the stack opts out by name with `without_rollback_alarms`.
+    pub rollback_alarms: Option<RollbackAlarms>,
     /// `Some(minutes)`: wait for a person to continue before shifting traffic, at most this
     /// long. Default: `None`, shift as soon as the green tasks are healthy.
     pub manual_approval_minutes: Option<u32>,
@@ -115,6 +200,7 @@ impl BlueGreen {
             config: DeploymentConfig::AllAtOnce,
             termination_wait_minutes: 5,
             auto_rollback: true,
+            rollback_alarms: Some(RollbackAlarms::default()),
             manual_approval_minutes: None,
             hooks: Vec::new(),
         }
@@ -132,6 +218,18 @@ impl BlueGreen {
 
     pub fn auto_rollback(mut self, on: bool) -> BlueGreen {
         self.auto_rollback = on;
+        self
+    }
+
+    pub fn rollback_alarms(mut self, alarms: RollbackAlarms) -> BlueGreen {
+        self.rollback_alarms = Some(alarms);
+        self
+    }
+
+    /// No rollback alarms: a deployment that shifts traffic is judged by ECS task health
+    /// alone. The explicit opt-out a linear or canary configuration needs to go without them.
+    pub fn without_rollback_alarms(mut self) -> BlueGreen {
+        self.rollback_alarms = None;
         self
     }
 
@@ -191,6 +289,17 @@ pub enum DeploymentConfig {
 }
 
 impl DeploymentConfig {
+    /// Linear and canary configurations: traffic moves in steps an alarm can stop.
+    pub fn shifts_gradually(&self) -> bool {
+        matches!(
+            self,
+            DeploymentConfig::Linear10PercentEvery1Minutes
+                | DeploymentConfig::Linear10PercentEvery3Minutes
+                | DeploymentConfig::Canary10Percent5Minutes
+                | DeploymentConfig::Canary10Percent15Minutes
+        )
+    }
+
     pub fn name(&self) -> &str {
         match self {
             DeploymentConfig::AllAtOnce => "CodeDeployDefault.ECSAllAtOnce",

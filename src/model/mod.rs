@@ -20,7 +20,9 @@ pub use compute::{
     Architecture, CapacityProviderId, Compute, Ec2Capacity, Ec2Placement, Fargate, NetworkMode,
     PlacementStrategy,
 };
-pub use deployment::{BlueGreen, Deployment, DeploymentConfig, Hook, HookEvent, Rolling};
+pub use deployment::{
+    BlueGreen, Deployment, DeploymentConfig, Hook, HookEvent, RollbackAlarms, Rolling,
+};
 pub use descriptor::{DescriptorError, Instances, ServiceDescriptor};
 pub use load_balancer::{
     AccessLogs, ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicLoadBalancerId,

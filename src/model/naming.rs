@@ -47,6 +47,21 @@ pub(crate) fn target_group_suffixes(service: &Service) -> &'static [&'static str
     }
 }
 
+/// What a service's rollback alarms watch (`<stack>-<service>-<source>-<metric>`): each of its
+/// target groups, or its classic ELB (`elb`); nothing without a load balancer or alarms.
+pub(crate) fn rollback_alarm_sources(service: &Service) -> &'static [&'static str] {
+    if service.deployment.rollback_alarms().is_none() {
+        &[]
+    } else if service.classic_traffic().is_some() {
+        &["elb"]
+    } else {
+        target_group_suffixes(service)
+    }
+}
+
+/// The metric suffixes of rollback alarm names; `unhealthy` is the longest.
+pub(crate) const ROLLBACK_ALARM_METRICS: &[&str] = &["unhealthy", "5xx", "p99"];
+
 /// The suffixes of a service's IAM roles (`<stack>-<service>-<suffix>`).
 pub(crate) fn role_suffixes(service: &Service) -> &'static [&'static str] {
     if service.is_blue_green() {

@@ -134,6 +134,13 @@ impl Stack {
         self
     }
 
+    /// Creates ECS's service-linked role in this stack ([`Cluster::create_service_linked_role`]):
+    /// only where the account does not have it yet.
+    pub fn create_ecs_service_linked_role(&mut self) -> &mut Stack {
+        self.cluster.create_service_linked_role = true;
+        self
+    }
+
     /// Adds EC2 capacity to the cluster; services run on it through the returned id
     /// (`Compute::ec2(id)`). The first one added is the cluster's default.
     pub fn add_capacity_provider(&mut self, capacity: Ec2Capacity) -> CapacityProviderId {
@@ -303,6 +310,13 @@ pub struct Cluster {
     /// `shop.internal`; services are found as `<service>.<namespace>` inside the VPC.
     /// Default: `<cluster name>.internal`, created only when a service is discoverable.
     pub discovery_namespace: Option<String>,
+    /// Create ECS's service-linked role `AWSServiceRoleForECS` in this stack, before the
+    /// cluster and its capacity providers. For the first stack in a fresh account: ECS
+    /// creates the role on the first CreateCluster and assumes it at once, so a capacity
+    /// provider created right after can fail ("Unable to assume the service linked role").
+    /// Creating the role fails where it already exists (one per account), so it is a stack's
+    /// choice. Default: off.
+    pub create_service_linked_role: bool,
 }
 
 impl Cluster {
@@ -318,6 +332,7 @@ impl Cluster {
             name: name.into(),
             container_insights: true,
             discovery_namespace: None,
+            create_service_linked_role: false,
         }
     }
 }

@@ -123,7 +123,8 @@ impl ProviderSchema {
                             address,
                             path: String::new(),
                             message: format!(
-                                "{kind} type `{type_name}` does not exist in {} {}",
+                                "{kind} type `{type_name}` is not in the schema of {} {} \
+                                 (the provider lacks it, or the schema file predates it)",
                                 self.provider, self.version
                             ),
                         }),
@@ -471,7 +472,7 @@ mod tests {
         assert_eq!(
             messages(document),
             [
-                "cloud_other.x: resource type `cloud_other` does not exist in example/cloud 1.2.3",
+                "cloud_other.x: resource type `cloud_other` is not in the schema of example/cloud 1.2.3 (the provider lacks it, or the schema file predates it)",
                 "cloud_service.web › arn: is computed by the provider and cannot be set",
                 "cloud_service.web › deployment: holds at most one block, 2 given",
                 "cloud_service.web › lifecycle.ignore_changes[\"deployment[0].stratgy\"]: no argument or block `stratgy`; did you mean `strategy`?",

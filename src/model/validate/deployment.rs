@@ -7,10 +7,11 @@
 use super::provider::KNOWN_REGIONS;
 use super::Coverage::{ByConstruction, Checked, NotChecked};
 use super::{cut, quoted_list, row, service_path, Checker, Constraint};
-use crate::model::deployment::{BlueGreen, Deployment, DeploymentConfig, Rolling};
+use crate::model::deployment::{BlueGreen, Deployment, DeploymentConfig, RollbackAlarms, Rolling};
 use crate::model::load_balancer::LoadBalancerKind;
 use crate::model::service::Service;
 use crate::model::stack::Stack;
+use crate::model::traffic::Exposure;
 
 /// CodeDeploy's predefined ECS configurations.
 const PREDEFINED: &[&str] = &[
@@ -54,7 +55,9 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(DG, "deployment_group_name", "1–100 characters", DG_API, ByConstruction("as the application name")),
     row(DG, "deployment_config_name", "1–100; predefined ECS configs or a custom one; NLB all at once only", DG_API, Checked("deployment.config")),
     row(DG, "blue_green_deployment_config", "termination wait 0–2880 min; ready wait 1–2880 min", DG_API, Checked("deployment.termination_wait_minutes, deployment.manual_approval_minutes")),
-    row(DG, "auto_rollback_configuration", "events enum", DG_API, ByConstruction("constant events; off is a warning")),
+    row(DG, "auto_rollback_configuration", "events enum; DEPLOYMENT_STOP_ON_ALARM rolls back on the alarms of alarm_configuration", DG_API, Checked("deployment.auto_rollback: off is a warning, an error for linear and canary configurations with rollback alarms")),
+    row(DG, "alarm_configuration", "1–10 existing CloudWatch alarm names", "CodeDeploy API AlarmConfiguration", ByConstruction("2 or 3 alarms per target group, two target groups; references to alarms of this stack")),
+    row(SVC, "alarms", "existing CloudWatch alarm names; ECS deployment controller only", "ECS API DeploymentAlarms", ByConstruction("rolling services behind a load balancer only; references to alarms of this stack")),
     row(DG, "deployment_style", "BLUE_GREEN WITH_TRAFFIC_CONTROL", DG_API, ByConstruction("constant")),
     row(DG, "load_balancer_info", "two target groups, one prod and one test listener", DG_API, ByConstruction("lowering builds exactly that")),
     row(DG, "ecs_service", "cluster and service", DG_API, ByConstruction("references")),
@@ -87,7 +90,7 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
     }
     let blue_green = match &service.deployment {
         Deployment::BlueGreen(blue_green) => blue_green,
-        Deployment::Rolling(rolling) => return check_rolling(check, service, rolling),
+        Deployment::Rolling(rolling) => return check_rolling(check, stack, service, rolling),
     };
     let path = service_path(service);
     check_config(check, &path, &blue_green.config);
@@ -124,7 +127,27 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
             );
         }
     }
-    if !blue_green.auto_rollback {
+    if let Some(alarms) = &blue_green.rollback_alarms {
+        let kind = stack
+            .load_balancer(blue_green.traffic.load_balancer)
+            .map(|load_balancer| load_balancer.kind);
+        check_rollback_alarms(check, &path, alarms, kind);
+    }
+    if !blue_green.auto_rollback
+        && blue_green.rollback_alarms.is_some()
+        && blue_green.config.shifts_gradually()
+    {
+        check.error(
+            &path,
+            "deployment.auto_rollback",
+            format!(
+                "off with `{}`, which shifts traffic in steps: a rollback alarm would stop a \
+                 bad deployment with part of the traffic left on it; turn `auto_rollback` on, \
+                 or opt out of rollback alarms by name with `without_rollback_alarms()`",
+                blue_green.config.name()
+            ),
+        );
+    } else if !blue_green.auto_rollback {
         check.warning(
             &path,
             "deployment.auto_rollback",
@@ -242,13 +265,7 @@ fn check_network_load_balancer(
     stack: &Stack,
     blue_green: &BlueGreen,
 ) {
-    let shifts_gradually = matches!(
-        blue_green.config,
-        DeploymentConfig::Linear10PercentEvery1Minutes
-            | DeploymentConfig::Linear10PercentEvery3Minutes
-            | DeploymentConfig::Canary10Percent5Minutes
-            | DeploymentConfig::Canary10Percent15Minutes
-    );
+    let shifts_gradually = blue_green.config.shifts_gradually();
     let Some(load_balancer) = stack.load_balancer(blue_green.traffic.load_balancer) else {
         return;
     };
@@ -269,8 +286,21 @@ fn check_network_load_balancer(
 
 /// ECS: `minimumHealthyPercent` 0 to 100, `maximumPercent` above it so a deployment can move;
 /// with both at 100 ECS can neither start nor stop a task.
-fn check_rolling(check: &mut Checker, service: &Service, rolling: &Rolling) {
+fn check_rolling(check: &mut Checker, stack: &Stack, service: &Service, rolling: &Rolling) {
     let path = service_path(service);
+    if let Some(alarms) = &rolling.rollback_alarms {
+        let kind = match &rolling.exposure {
+            Exposure::LoadBalancer(traffic) => stack
+                .load_balancer(traffic.load_balancer)
+                .map(|load_balancer| Some(load_balancer.kind)),
+            // Classic ELB: no TargetResponseTime either.
+            Exposure::Classic(_) => Some(None),
+            Exposure::None => None,
+        };
+        if let Some(kind) = kind {
+            check_rollback_alarms(check, &path, alarms, kind);
+        }
+    }
     if rolling.minimum_healthy_percent > 100 {
         check.error(
             &path,
@@ -298,6 +328,72 @@ fn check_rolling(check: &mut Checker, service: &Service, rolling: &Rolling) {
                 "{} is not above the minimum healthy {}; ECS could neither start a new task \
                  nor stop an old one. `Rolling::stop_before_start` gives 0 and 100",
                 rolling.maximum_percent, rolling.minimum_healthy_percent
+            ),
+        );
+    }
+}
+
+/// CloudWatch API PutMetricAlarm: `EvaluationPeriods` ≥ 1, and evaluation periods × period
+/// at most one day (86,400 s; every rollback alarm has a 60 s period); `Threshold` a number.
+/// `TargetResponseTime` is published by application load balancers only (CloudWatch metrics
+/// for your Application / Network / Classic Load Balancer). `kind` is `None` for a classic ELB.
+fn check_rollback_alarms(
+    check: &mut Checker,
+    path: &[String],
+    alarms: &RollbackAlarms,
+    kind: Option<LoadBalancerKind>,
+) {
+    const MAX_MINUTES: u32 = 1440;
+    let mut minutes = vec![(
+        "deployment.rollback_alarms.unhealthy_minutes",
+        alarms.unhealthy_minutes,
+    )];
+    if alarms.response_time_p99_seconds.is_some() {
+        minutes.push((
+            "deployment.rollback_alarms.latency_minutes",
+            alarms.latency_minutes,
+        ));
+    }
+    for (field, value) in minutes {
+        if !(1..=MAX_MINUTES).contains(&value) {
+            check.error(
+                path,
+                field,
+                format!(
+                    "{value} is outside 1 to {MAX_MINUTES} minutes; CloudWatch evaluates an \
+                     alarm over at most one day"
+                ),
+            );
+        }
+    }
+    if alarms.errors_per_minute == 0 {
+        check.error(
+            path,
+            "deployment.rollback_alarms.errors_per_minute",
+            "0 fires on every minute, with or without errors; allowed: 1 or more".into(),
+        );
+    }
+    let Some(seconds) = alarms.response_time_p99_seconds else {
+        return;
+    };
+    if !(seconds.is_finite() && seconds > 0.0) {
+        check.error(
+            path,
+            "deployment.rollback_alarms.response_time_p99_seconds",
+            format!("{seconds} is not a positive number of seconds"),
+        );
+    }
+    if kind != Some(LoadBalancerKind::Application) {
+        let what = match kind {
+            Some(LoadBalancerKind::Network) => "a network load balancer",
+            _ => "a classic load balancer",
+        };
+        check.error(
+            path,
+            "deployment.rollback_alarms.response_time_p99_seconds",
+            format!(
+                "set, but {what} publishes no `TargetResponseTime` (application load balancers \
+                 only); remove it"
             ),
         );
     }

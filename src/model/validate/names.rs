@@ -25,6 +25,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row("aws_iam_role_policy", "role", "role", "IAM API", ByConstruction("reference")),
     row("aws_iam_role_policy_attachment", "policy_arn", "managed policy ARN", "IAM API", ByConstruction("constant AWS managed policies")),
     row("aws_iam_role_policy_attachment", "role", "role", "IAM API", ByConstruction("reference")),
+    row("aws_iam_service_linked_role", "aws_service_name", "a service that has a service-linked role; one role per account", "IAM API CreateServiceLinkedRole", ByConstruction("constant `ecs.amazonaws.com`; created only when the stack asks")),
     row("aws_iam_instance_profile", "name", "1–128 of A-Za-z0-9_+=,.@-", "IAM API CreateInstanceProfile", ByConstruction("as the instance role name, checked at 64")),
     row("aws_iam_instance_profile", "role", "role", "IAM API", ByConstruction("reference")),
 ];
@@ -125,6 +126,22 @@ pub const IAM_ROLE: NameRule = NameRule {
     no_edge_hyphen: false,
     reserved_prefixes: &[],
 };
+
+/// `aws_cloudwatch_metric_alarm.alarm_name`: `<stack>-<service>-<source>-<metric>` for
+/// rollback alarms. CloudWatch API PutMetricAlarm `AlarmName`: 1–255 UTF-8 characters, no
+/// ASCII control characters.
+pub const ALARM: NameRule = NameRule {
+    kind: "CloudWatch alarm",
+    max_len: 255,
+    allowed: not_control,
+    allowed_text: "any character but control characters",
+    no_edge_hyphen: false,
+    reserved_prefixes: &[],
+};
+
+fn not_control(c: char) -> bool {
+    !c.is_control()
+}
 
 /// A piece of a name AWS receives: a model name (`("service name", "web")`) or a fixed suffix.
 #[derive(Clone, Copy)]
@@ -413,7 +430,7 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack) {
     }
 }
 
-/// Target groups and IAM roles are named `<stack>-<service>-<suffix>` with the suffixes
+/// Target groups, IAM roles and rollback alarms are named `<stack>-<service>-<suffix>` with the suffixes
 /// lowering uses ([`naming`]); the longest suffix stands for its siblings, so a name too long is
 /// reported once.
 fn check_derived_service_names(
@@ -435,6 +452,20 @@ fn check_derived_service_names(
                 &[stack, service_part, Part::Fixed(longest)],
             );
         }
+    }
+    let sources = naming::rollback_alarm_sources(service);
+    let metrics = naming::ROLLBACK_ALARM_METRICS;
+    if let (Some(source), Some(metric)) = (
+        sources.iter().max_by_key(|source| source.len()),
+        metrics.iter().max_by_key(|metric| metric.len()),
+    ) {
+        let suffix = format!("{source}-{metric}");
+        ALARM.check(
+            check,
+            path,
+            "name",
+            &[stack, service_part, Part::Fixed(&suffix)],
+        );
     }
 }
 
@@ -493,6 +524,24 @@ mod tests {
             }]
         );
         assert_eq!(CAPACITY_PROVIDER.problems("storefront-ec2"), []);
+    }
+
+    /// CloudWatch API reference, PutMetricAlarm `AlarmName`: 1–255 characters, no ASCII
+    /// control characters (botocore `cloudwatch/2010-08-01/service-2.json`, `AlarmName`:
+    /// min 1, max 255).
+    #[test]
+    fn alarm_names_are_at_most_255_characters_without_control_characters() {
+        let longest = "a".repeat(255);
+        assert_eq!(ALARM.problems(&longest), []);
+        assert_eq!(
+            ALARM.problems(&format!("{longest}x")),
+            [NameProblem::TooLong { length: 256 }]
+        );
+        assert_eq!(
+            ALARM.problems("prod-web-blue\tunhealthy"),
+            [NameProblem::Characters(vec!['\t'])]
+        );
+        assert_eq!(ALARM.problems("prod-web_1.blue/unhealthy"), []);
     }
 
     #[test]
