@@ -395,7 +395,35 @@ fn check_secrets(check: &mut Checker, path: &[String], container: &Container) {
                 ),
             );
         }
+        if let Some(problem) = secret.kms_key.as_deref().and_then(kms_key_problem) {
+            check.error(path, &format!("secrets.{}.kms_key", secret.name), problem);
+        }
     }
+}
+
+/// `kms:Decrypt` is granted on the key's ARN, `arn:aws:kms:<region>:<account>:key/<id>`.
+/// An alias ARN in a policy's `Resource` does not match the key it names (KMS Developer
+/// Guide, "Using aliases to control access to KMS keys"), so ECS would still be refused.
+fn kms_key_problem(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let well_formed = match parts.as_slice() {
+        ["arn", partition, "kms", region, account, resource] => {
+            partition.starts_with("aws")
+                && !region.is_empty()
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && resource
+                    .strip_prefix("key/")
+                    .is_some_and(|id| !id.is_empty())
+        }
+        _ => false,
+    };
+    (!well_formed).then(|| {
+        format!(
+            "`{arn}` is not a KMS key ARN; write `arn:aws:kms:<region>:<account>:key/<key-id>` \
+             (an alias ARN in an IAM policy does not grant the key it names)"
+        )
+    })
 }
 
 /// `arn:aws:ssm:<region>:<account>:parameter/<name>` or
