@@ -151,3 +151,209 @@ fn a_secret_key_must_be_a_kms_key_arn() {
         ]
     );
 }
+
+/// Jenkins handbook, "Managing Security" / "Configuration as Code": with
+/// `-Djenkins.install.runSetupWizard=false` the wizard that creates the first admin never
+/// runs, and a Jenkins without a security realm lets anyone administer it, the script console
+/// included (code execution on the controller). The wizard may be off only next to a
+/// configuration-as-code file (`CASC_JENKINS_CONFIG`) and a secret for the admin's password.
+#[test]
+fn jenkins_without_its_wizard_needs_configuration_as_code_and_a_secret() {
+    let open = Container::new("jenkins", "jenkins/jenkins:2.479.2-lts-jdk17")
+        .port(8080)
+        .env("JAVA_OPTS", "-Xmx2g -Djenkins.install.runSetupWizard=false");
+    let message = |missing: &str| {
+        format!(
+            "error: stack `realaws` › service `app` › container `jenkins` › \
+             `environment.JAVA_OPTS`: `-Djenkins.install.runSetupWizard=false` skips the wizard \
+             that creates Jenkins' admin user, and this container {missing}: Jenkins would start \
+             without a security realm, letting anyone who reaches it administer it, script \
+             console (code execution) included; set `CASC_JENKINS_CONFIG` to a \
+             configuration-as-code file that defines the admin with its password from a secret \
+             (`.secret(\"JENKINS_ADMIN_PASSWORD\", arn)`), or leave the wizard on"
+        )
+    };
+    assert_eq!(
+        errors(&stack_with(open.clone())),
+        [message("sets no `CASC_JENKINS_CONFIG` and takes no secret")]
+    );
+    let with_casc = open.clone().env(
+        "CASC_JENKINS_CONFIG",
+        "/usr/share/jenkins/casc/jenkins.yaml",
+    );
+    assert_eq!(
+        errors(&stack_with(with_casc.clone())),
+        [message("takes no secret for the admin's password")]
+    );
+    let password = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:jenkins/admin-Q7x2Lp";
+    assert_eq!(
+        errors(&stack_with(open.secret("JENKINS_ADMIN_PASSWORD", password))),
+        [message("sets no `CASC_JENKINS_CONFIG`")]
+    );
+    document(&stack_with(
+        with_casc.secret("JENKINS_ADMIN_PASSWORD", password),
+    ));
+}
+
+/// The shipped Jenkins stack is the secured one: its controller reads configuration-as-code
+/// from the file its image carries (`images/jenkins/`), and the admin's password from Secrets
+/// Manager through the task's `secrets`, which the execution role may read.
+#[test]
+fn the_shipped_jenkins_is_not_an_open_admin_console() {
+    let registry = stacks::registry();
+    let mut jenkins = 0;
+    for name in registry.names() {
+        let document = document(&registry.get(name).expect("registered")());
+        let definitions = document["resource"]["aws_ecs_task_definition"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for (label, task) in definitions {
+            let text = task["container_definitions"].as_str().expect("JSON text");
+            let containers: Value = serde_json::from_str(text).expect("container JSON");
+            for container in containers.as_array().expect("a list") {
+                let env = |wanted: &str| {
+                    container["environment"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|pair| pair["name"] == wanted)
+                        .and_then(|pair| pair["value"].as_str())
+                        .map(str::to_owned)
+                };
+                let wizard_off = container["environment"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|pair| {
+                        pair["value"]
+                            .as_str()
+                            .is_some_and(|v| v.contains("jenkins.install.runSetupWizard=false"))
+                    });
+                if !wizard_off {
+                    continue;
+                }
+                jenkins += 1;
+                let casc = env("CASC_JENKINS_CONFIG")
+                    .unwrap_or_else(|| panic!("stack `{name}` › {label}: no CASC_JENKINS_CONFIG"));
+                assert_eq!(
+                    casc, "/usr/share/jenkins/casc/jenkins.yaml",
+                    "stack `{name}`"
+                );
+                let secrets = container["secrets"].as_array().expect("secrets");
+                let password = secrets
+                    .iter()
+                    .find(|secret| secret["name"] == "JENKINS_ADMIN_PASSWORD")
+                    .unwrap_or_else(|| panic!("stack `{name}` › {label}: no admin password"));
+                let grants = execution_grants(&document, &label);
+                let value_from = password["valueFrom"].as_str().expect("valueFrom");
+                assert!(
+                    grants.iter().any(|(action, resources)| {
+                        action == "secretsmanager:GetSecretValue"
+                            && resources.iter().any(|r| value_from.starts_with(r.as_str()))
+                    }),
+                    "stack `{name}`: the execution role cannot read {value_from}: {grants:?}"
+                );
+            }
+        }
+    }
+    assert!(jenkins > 0, "no registered stack runs Jenkins");
+}
+
+/// The configuration the image carries (`images/jenkins/casc.yaml`) is what the stack relies
+/// on: a local realm without sign-up whose admin password is the variable the task's secret
+/// fills, and no anonymous access; the Dockerfile installs the plugin and copies the file to
+/// where `CASC_JENKINS_CONFIG` points.
+#[test]
+fn the_jenkins_image_carries_the_secured_configuration() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("images/jenkins");
+    let read = |file: &str| std::fs::read_to_string(dir.join(file)).expect("images/jenkins");
+    let casc = read("casc.yaml");
+    for needed in [
+        "securityRealm:",
+        "allowsSignup: false",
+        "password: \"${JENKINS_ADMIN_PASSWORD}\"",
+        "loggedInUsersCanDoAnything:",
+        "allowAnonymousRead: false",
+    ] {
+        assert!(casc.contains(needed), "casc.yaml lacks `{needed}`");
+    }
+    assert!(read("plugins.txt")
+        .lines()
+        .any(|line| line.split(':').next() == Some("configuration-as-code")));
+    let dockerfile = read("Dockerfile");
+    assert!(dockerfile.contains("COPY casc.yaml /usr/share/jenkins/casc/jenkins.yaml"));
+    assert!(dockerfile.contains("jenkins-plugin-cli --plugin-file"));
+}
+
+/// ELB Classic User Guide, "SSL negotiation configurations for Classic Load Balancers": a
+/// classic ELB HTTPS/SSL listener without a policy negotiates with an old default that offers
+/// TLS 1.0; `aws_load_balancer_policy` (`SSLNegotiationPolicyType`, `Reference-Security-Policy
+/// = ELBSecurityPolicy-TLS-1-2-2017-01`) bound by `aws_load_balancer_listener_policy` on each
+/// such port fixes it (provider docs, `aws_load_balancer_listener_policy`). And no plain HTTP
+/// listener ships: a classic ELB cannot redirect to HTTPS.
+#[test]
+fn every_classic_tls_listener_negotiates_tls_1_2_and_none_speaks_plain_http() {
+    let registry = stacks::registry();
+    let mut checked = 0;
+    for name in registry.names() {
+        let document = document(&registry.get(name).expect("registered")());
+        let resources = &document["resource"];
+        let policies = resources["aws_load_balancer_policy"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let bindings = resources["aws_load_balancer_listener_policy"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for (elb, body) in resources["aws_elb"].as_object().into_iter().flatten() {
+            let elb_name = format!("${{aws_elb.{elb}.name}}");
+            for listener in body["listener"].as_array().expect("listeners") {
+                let protocol = listener["lb_protocol"].as_str().expect("protocol");
+                let port = &listener["lb_port"];
+                assert_ne!(
+                    protocol, "HTTP",
+                    "stack `{name}`: aws_elb.{elb} serves plain HTTP on {port}"
+                );
+                if protocol != "HTTPS" && protocol != "SSL" {
+                    continue;
+                }
+                checked += 1;
+                let binding = bindings
+                    .values()
+                    .find(|b| {
+                        b["load_balancer_name"] == elb_name && &b["load_balancer_port"] == port
+                    })
+                    .unwrap_or_else(|| {
+                        panic!("stack `{name}`: aws_elb.{elb} port {port} has no listener policy")
+                    });
+                let names = binding["policy_names"].as_array().expect("policy names");
+                let tls_1_2 = names.iter().any(|policy| {
+                    policies.iter().any(|(label, body)| {
+                        *policy == format!("${{aws_load_balancer_policy.{label}.policy_name}}")
+                            && body["load_balancer_name"] == elb_name
+                            && body["policy_type_name"] == "SSLNegotiationPolicyType"
+                            && body["policy_attribute"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .any(|attribute| {
+                                    attribute["name"] == "Reference-Security-Policy"
+                                        && attribute["value"] == "ELBSecurityPolicy-TLS-1-2-2017-01"
+                                })
+                    })
+                });
+                assert!(
+                    tls_1_2,
+                    "stack `{name}`: aws_elb.{elb} port {port} is not bound to \
+                     ELBSecurityPolicy-TLS-1-2-2017-01"
+                );
+            }
+        }
+    }
+    assert!(
+        checked > 0,
+        "no registered stack has a classic HTTPS/SSL listener"
+    );
+}
