@@ -3,7 +3,9 @@
 use crate::model::{Diagnostic, Severity, Stack};
 use crate::synth::synthesize;
 
-/// Builds one stack. Stacks are built only when asked for, so `synth prod` builds only prod.
+/// Builds one stack. Stacks are built only when asked for, so `synth prod` builds prod, and
+/// only the stacks whose AWS names could collide with its own (`prod-ec2`,
+/// [`Registry::aws_name_collisions`]).
 pub type StackBuilder = fn() -> Stack;
 
 #[derive(Default)]

@@ -392,8 +392,10 @@ impl Secret {
     /// through Amazon ECS environment variables"). For Secrets Manager, the secret's ARN
     /// without ECS's `:json-key:version-stage:version-id` tail, which is no part of the ARN
     /// IAM compares; for a partial ARN (a name without the six random characters),
-    /// `<name>-??????`, which matches the full ARN and nothing longer. SSM parameter ARNs
-    /// as written.
+    /// `<name>-??????`, which matches the full ARN and nothing longer. A name that itself
+    /// ends in `-` and six letters or digits reads as a full ARN: Secrets Manager's own
+    /// partial-ARN lookup is ambiguous there too, and its guide advises against such names.
+    /// SSM parameter ARNs as written.
     pub fn grant_resource(&self) -> String {
         const SECRET: &str = ":secret:";
         let Some(at) = self
