@@ -428,6 +428,14 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
         }
         return EXIT_INVALID;
     }
+    // Two stacks creating the same AWS name cannot both be deployed: refuse before writing.
+    let collisions = registry.aws_name_collisions(&names);
+    if !collisions.is_empty() {
+        for diagnostic in collisions {
+            streams.problem(diagnostic);
+        }
+        return EXIT_INVALID;
+    }
 
     // Stacks are independent: each is built, checked and written on a thread of its own, and
     // what each says is printed afterwards in the order the stacks were named.

@@ -1,6 +1,11 @@
 //! A Jenkins controller on ECS (seed 000): one task on EC2 behind a classic ELB, because
 //! inbound agents speak plain TCP on 50000 next to the web UI; `jenkins_home` on EFS so it
 //! survives the instance; a rolling deployment that never runs two controllers.
+//!
+//! Secured from the first start: the image (`images/jenkins/`, built by the team's pipeline)
+//! adds the configuration-as-code plugin, which the official image lacks, and a
+//! configuration with one local admin whose password ECS reads from Secrets Manager. With the
+//! setup wizard off and no such configuration, Jenkins would let anyone administer it.
 
 use ecsynth::model::{
     ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicTraffic, Compute, Container,
@@ -13,6 +18,14 @@ const WEB_PORT: u16 = 8080;
 const AGENT_PORT: u16 = 50000;
 /// The `jenkins` user of the official image.
 const JENKINS_UID: u32 = 1000;
+/// `images/jenkins/Dockerfile`: jenkins/jenkins:2.479.2-lts-jdk17 with configuration-as-code.
+const IMAGE: &str =
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform-jenkins:2.479.2-lts-jdk17-casc";
+/// `images/jenkins/casc.yaml`, where the image puts it.
+const CASC_FILE: &str = "/usr/share/jenkins/casc/jenkins.yaml";
+/// The admin's password: the `password` key of a JSON secret.
+const ADMIN_PASSWORD: &str =
+    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:jenkins/admin-Q7x2Lp:password::";
 
 pub fn jenkins() -> Stack {
     let mut stack = Stack::new("jenkins", "eu-west-1");
@@ -30,9 +43,9 @@ pub fn jenkins() -> Stack {
         ClassicLoadBalancer::new(
             "controller",
             vec![
+                // No plain HTTP: logins would cross the network in clear text, and a classic
+                // ELB cannot redirect to HTTPS.
                 ClassicListener::https(443, WEB_PORT, CERTIFICATE),
-                // Kept for agents and health checkers that only speak HTTP inside the network.
-                ClassicListener::http(80, WEB_PORT),
                 ClassicListener::tcp(AGENT_PORT, AGENT_PORT),
             ],
             ClassicHealthCheck::http(WEB_PORT, "/login"),
@@ -43,11 +56,14 @@ pub fn jenkins() -> Stack {
         // Agents hold their connection open between builds.
         .idle_timeout(3600),
     );
-    let controller = Container::new("jenkins", "jenkins/jenkins:2.479.2-lts-jdk17")
+    let controller = Container::new("jenkins", IMAGE)
         .port(WEB_PORT)
         .port(AGENT_PORT)
         .reserve(1024, 3072)
+        // The wizard's admin user comes from configuration-as-code instead.
         .env("JAVA_OPTS", "-Djenkins.install.runSetupWizard=false")
+        .env("CASC_JENKINS_CONFIG", CASC_FILE)
+        .secret("JENKINS_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .mount("jenkins_home", "/var/jenkins_home")
         .mount("tmp", "/tmp");
     let web = controller.target(WEB_PORT);

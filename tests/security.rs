@@ -1,11 +1,18 @@
-//! Secure by default, proven by a scanner: every registered stack's JSON plan passes checkov
-//! (pinned in `security/requirements.txt`, installed by this test into `target/`) with no
-//! failed check. Skips live in the checked-in `.checkov.yaml`, one reason per skip.
+//! Secure by default, proven by a scanner: every registered stack's JSON plan, and its
+//! `main.tf.json` itself, pass checkov (pinned in `security/requirements.txt`, installed by
+//! this test into `target/`) with no failed check. Skips live in the checked-in
+//! `.checkov.yaml` (both scans) and `.checkov-json.yaml` (the `.tf.json` scan only), one
+//! reason per skip.
 //!
-//! Mode: `terraform plan` → `terraform show -json` → `checkov --framework terraform_plan`.
-//! `--framework terraform` ignores `.tf.json` (0 checks, exit 0), and `--framework
-//! terraform_json` cannot parse a file with `terraform.required_version` (0 checks, exit 0) and
-//! never looks inside `container_definitions` or inline IAM policies. The plan runs offline:
+//! Plan mode: `terraform plan` → `terraform show -json` → `checkov --framework
+//! terraform_plan`. `--framework terraform` ignores `.tf.json` (0 checks, exit 0). The plan
+//! sees inside `container_definitions` and inline IAM policies, but reads every optional
+//! argument the configuration leaves out as present and `null`, so some checks pass there
+//! that fail on the file (CKV_AWS_127 asks whether each classic ELB listener has the key
+//! `ssl_certificate_id`). Hence the second scan, `--framework terraform_json` on the
+//! `main.tf.json` without its `terraform` block, which checkov 3.3.30 cannot parse
+//! (`terraform_json/parser.py` hands `required_version`, a string, to `hclify`, which
+//! takes only objects: a parsing error and 0 checks). The plan runs offline:
 //! fake credentials in the environment and a `provider_override.tf.json` that stops the
 //! provider from calling AWS. The stacks read two things at plan time, as a real deployment
 //! should: the account id (`data.aws_caller_identity`, for the log key's policy) and, with EC2
@@ -31,6 +38,8 @@ use serde_json::{json, Value};
 
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
 const CONFIG: &str = ".checkov.yaml";
+/// Skips of the `.tf.json` scan only, added to [`CONFIG`]'s.
+const JSON_CONFIG: &str = ".checkov-json.yaml";
 
 /// The account the stub reports, and the AMI id it returns for any SSM parameter.
 const STUB_ACCOUNT: &str = "123456789012";
@@ -183,7 +192,74 @@ fn every_stack_passes_checkov_on_its_plan() {
 /// `Ok(summary line)` when the stack's plan has passed checks and no failed one.
 fn scan(name: &str, stack: ecsynth::model::Stack, checkov: &Path) -> Result<String, String> {
     let report = checkov_report(name, stack, checkov)?;
-    judge(name, &report)
+    judge(name, &report, "plan", None)
+}
+
+/// The same verdict on the file ecsynth writes, not the plan: `checkov --framework
+/// terraform_json` on `main.tf.json`, where checks see exactly the keys written (CKV_AWS_127
+/// failed here on Jenkins' plain HTTP listener while the plan passed it).
+#[test]
+fn every_stack_passes_checkov_on_its_tf_json() {
+    let checkov = checkov_environment();
+    let registry = stacks::registry();
+    let names: Vec<&'static str> = registry.names().collect();
+    assert!(!names.is_empty(), "no registered stacks to scan");
+    let skips = [skipped_checks(CONFIG), skipped_checks(JSON_CONFIG)].concat();
+    let mut failures = Vec::new();
+    for name in names {
+        let stack = registry.get(name).expect("registered")();
+        match json_report(name, &stack, &checkov, &skips)
+            .and_then(|(report, resources)| judge(name, &report, "tf.json", Some(resources)))
+        {
+            Ok(summary) => println!("{summary}"),
+            Err(failure) => failures.push(failure),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// checkov's `terraform_json` report on the stack's `main.tf.json` without its `terraform`
+/// block (see the module doc), and how many resources the file has: the report counts none.
+fn json_report(
+    name: &str,
+    stack: &ecsynth::model::Stack,
+    checkov: &Path,
+    skips: &[String],
+) -> Result<(Value, u64), String> {
+    let dir = support::scratch_dir(&format!("security-json/{name}"));
+    let (synthesized, _) = synthesize(stack);
+    let bytes = synthesized.expect("valid stack").render().expect("renders");
+    let mut document: Value = serde_json::from_slice(&bytes).expect("main.tf.json is JSON");
+    let resources = document["resource"].as_object().map_or(0, |types| {
+        types
+            .values()
+            .filter_map(Value::as_object)
+            .map(|b| b.len())
+            .sum::<usize>()
+    });
+    document
+        .as_object_mut()
+        .expect("an object")
+        .remove("terraform");
+    let file = dir.join(MAIN_FILE);
+    write_json(&file, &document);
+    let output = Command::new(checkov)
+        .arg("--file")
+        .arg(&file)
+        .args(["--framework", "terraform_json", "--skip-check"])
+        .arg(skips.join(","))
+        .args(["--output", "json", "--compact", "--skip-download"])
+        .env("LOG_LEVEL", "WARNING")
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", checkov.display()));
+    let report = parse_report(&output.stdout, "terraform_json").map_err(|problem| {
+        format!(
+            "stack `{name}`: checkov gave no usable report on main.tf.json ({problem}; exit {}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })?;
+    Ok((report, resources as u64))
 }
 
 /// checkov's `terraform_plan` report on the stack's offline plan.
@@ -249,7 +325,7 @@ fn checkov_report(
         .output()
         .unwrap_or_else(|error| panic!("cannot run {}: {error}", checkov.display()));
     // checkov exits 1 when a check fails; the JSON report is read either way.
-    parse_report(&output.stdout).map_err(|problem| {
+    parse_report(&output.stdout, "terraform_plan").map_err(|problem| {
         format!(
             "stack `{name}`: checkov gave no usable report ({problem}; exit {}):\n{}",
             output.status,
@@ -331,9 +407,9 @@ fn write_json(path: &Path, value: &Value) {
     std::fs::write(path, text).unwrap_or_else(|error| panic!("write {}: {error}", path.display()));
 }
 
-/// The `terraform_plan` report. checkov prints an object for one framework, a list for
+/// The report of `framework`. checkov prints an object for one framework, a list for
 /// several, and an object without `check_type` when it found nothing to scan.
-fn parse_report(stdout: &[u8]) -> Result<Value, String> {
+fn parse_report(stdout: &[u8], framework: &str) -> Result<Value, String> {
     let parsed: Value =
         serde_json::from_slice(stdout).map_err(|error| format!("output is not JSON: {error}"))?;
     let reports = match parsed {
@@ -342,14 +418,17 @@ fn parse_report(stdout: &[u8]) -> Result<Value, String> {
     };
     reports
         .into_iter()
-        .find(|report| report["check_type"] == "terraform_plan")
-        .ok_or_else(|| "no terraform_plan report: checkov scanned nothing".to_owned())
+        .find(|report| report["check_type"] == framework)
+        .ok_or_else(|| format!("no {framework} report: checkov scanned nothing"))
 }
 
-fn judge(name: &str, report: &Value) -> Result<String, String> {
+/// `resources`: the count to require, when the report's own `resource_count` is not kept
+/// (`terraform_json` reports 0).
+fn judge(name: &str, report: &Value, what: &str, resources: Option<u64>) -> Result<String, String> {
     let summary = &report["summary"];
     let count = |key: &str| summary[key].as_u64().unwrap_or(0);
-    let (passed, failed, resources) = (count("passed"), count("failed"), count("resource_count"));
+    let (passed, failed) = (count("passed"), count("failed"));
+    let resources = resources.unwrap_or_else(|| count("resource_count"));
     let mut problems = Vec::new();
     if count("parsing_errors") > 0 {
         problems.push(format!("{} parsing errors", count("parsing_errors")));
@@ -383,21 +462,49 @@ fn judge(name: &str, report: &Value) -> Result<String, String> {
     }
     if problems.is_empty() && failed == 0 {
         Ok(format!(
-            "stack `{name}`: {resources} resources, {passed} checks passed, 0 failed"
+            "stack `{name}` ({what}): {resources} resources, {passed} checks passed, 0 failed"
         ))
     } else {
         Err(format!(
-            "stack `{name}`: {failed} failed checks, {passed} passed, {resources} resources; \
-             fix the generator, or skip the check in {CONFIG} with a one-line reason:\n  {}",
+            "stack `{name}` ({what}): {failed} failed checks, {passed} passed, {resources} \
+             resources; fix the generator, or skip the check in {CONFIG} (both scans) or \
+             {JSON_CONFIG} (the .tf.json scan) with a one-line reason:\n  {}",
             problems.join("\n  ")
         ))
     }
 }
 
-/// Every `skip-check` entry in `.checkov.yaml` is one check id with a `# reason` beside it.
+/// The check ids `config` skips.
+fn skipped_checks(config: &str) -> Vec<String> {
+    let path = Path::new(REPO).join(config);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    let mut in_skips = false;
+    let mut skips = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if !line.starts_with([' ', '-']) && !trimmed.starts_with('#') {
+            in_skips = trimmed.starts_with("skip-check:");
+        } else if let Some(entry) = trimmed.strip_prefix('-').filter(|_| in_skips) {
+            let id = entry.split('#').next().unwrap_or_default().trim();
+            skips.push(id.to_owned());
+        }
+    }
+    assert!(!skips.is_empty(), "{config} skips nothing");
+    skips
+}
+
+/// Every `skip-check` entry in `.checkov.yaml` and `.checkov-json.yaml` is one check id with
+/// a `# reason` beside it.
 #[test]
 fn every_skipped_check_has_a_reason() {
-    let path = Path::new(REPO).join(CONFIG);
+    for config in [CONFIG, JSON_CONFIG] {
+        skips_have_reasons(config);
+    }
+}
+
+fn skips_have_reasons(config: &str) {
+    let path = Path::new(REPO).join(config);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
     let mut in_skips = false;
@@ -408,7 +515,7 @@ fn every_skipped_check_has_a_reason() {
             in_skips = trimmed.starts_with("skip-check:");
             assert!(
                 !in_skips || trimmed.trim_end() == "skip-check:",
-                "{CONFIG}: write skip-check as a list, one check per line with its reason"
+                "{config}: write skip-check as a list, one check per line with its reason"
             );
             continue;
         }
@@ -423,7 +530,7 @@ fn every_skipped_check_has_a_reason() {
     }
     assert!(
         unexplained.is_empty(),
-        "{CONFIG}: each skip is `- CKV_…  # reason`:\n{}",
+        "{config}: each skip is `- CKV_…  # reason`:\n{}",
         unexplained.join("\n")
     );
 }

@@ -1582,7 +1582,7 @@ fn capacity_provider_names_must_not_start_with_a_reserved_prefix() {
 // Classic load balancers
 
 /// Stack `shop` with capacity provider `general` (`m6i.large`) and a classic ELB `jenkins`
-/// (HTTP 80 → 8080, TCP 50000 → 50000, health check `HTTP:8080/login`) in front of service
+/// (HTTPS 443 → 8080, TCP 50000 → 50000, health check `HTTP:8080/login`) in front of service
 /// `jenkins` on EC2 with bridge networking, stopping before starting.
 fn jenkins(edit: impl FnOnce(&mut ClassicLoadBalancer, &mut Service)) -> Stack {
     let mut stack = Stack::new("shop", "eu-west-1");
@@ -1591,7 +1591,7 @@ fn jenkins(edit: impl FnOnce(&mut ClassicLoadBalancer, &mut Service)) -> Stack {
     let mut elb = ClassicLoadBalancer::new(
         "jenkins",
         vec![
-            ClassicListener::http(80, 8080),
+            ClassicListener::https(443, 8080, CLASSIC_CERTIFICATE),
             ClassicListener::tcp(50000, 50000),
         ],
         ClassicHealthCheck::http(8080, "/login"),
@@ -1621,6 +1621,9 @@ fn jenkins(edit: impl FnOnce(&mut ClassicLoadBalancer, &mut Service)) -> Stack {
     stack.add_service(service);
     stack
 }
+
+const CLASSIC_CERTIFICATE: &str =
+    "arn:aws:acm:eu-west-1:123456789012:certificate/8d2e4b6a-1c3f-4a5e-9b7d-0f1e2d3c4b5a";
 
 fn classic(edit: impl FnOnce(&mut ClassicLoadBalancer, &mut Service)) -> Vec<String> {
     messages(&jenkins(edit))
@@ -1669,7 +1672,7 @@ fn a_classic_load_balancer_cannot_reach_awsvpc_tasks() {
 #[test]
 fn a_classic_listener_must_send_to_the_target_port() {
     assert_eq!(
-        classic(|elb, _| elb.listeners.retain(|listener| listener.port != 80)),
+        classic(|elb, _| elb.listeners.retain(|listener| listener.port != 443)),
         ["error: stack `shop` › service `jenkins` › `traffic.target`: no listener of classic load \
           balancer `jenkins` sends to port 8080; its instance ports: 50000"]
     );
@@ -1708,10 +1711,10 @@ fn classic_https_listeners_need_a_certificate() {
         classic(|elb, _| {
             elb.listeners.push(ClassicListener {
                 certificate_arn: None,
-                ..ClassicListener::https(443, 8080, "unused")
+                ..ClassicListener::https(8444, 8080, "unused")
             });
         }),
-        ["error: stack `shop` › classic load balancer `jenkins` › `listeners.443.certificate_arn`: \
+        ["error: stack `shop` › classic load balancer `jenkins` › `listeners.8444.certificate_arn`: \
           HTTPS listeners need a certificate; use `ClassicListener::https(port, instance_port, \
           certificate_arn)`"]
     );
@@ -1720,6 +1723,41 @@ fn classic_https_listeners_need_a_certificate() {
         ["error: stack `shop` › classic load balancer `jenkins` › `listeners.8443.certificate_arn`: \
           SSL listeners need a certificate; use `ClassicListener::ssl(port, instance_port, \
           certificate_arn)`"]
+    );
+}
+
+/// A classic ELB cannot redirect HTTP to HTTPS (its listeners only forward), so an HTTP
+/// listener serves the application, logins included, in clear text (ELB Classic User Guide,
+/// "Listeners for your Classic Load Balancer"): an opt-in with a reason.
+#[test]
+fn classic_plain_http_is_an_opt_in_with_a_reason() {
+    assert_eq!(
+        classic(|elb, _| elb.listeners.push(ClassicListener::http(80, 8080))),
+        [
+            "error: stack `shop` › classic load balancer `jenkins` › `listeners.80`: an HTTP \
+          listener sends every request, logins and session cookies included, in clear text, and \
+          a classic ELB cannot redirect HTTP to HTTPS; use `ClassicListener::https(80, 8080, \
+          certificate_arn)`, or opt in with `.plain_http_because(\"<why>\")` on the load \
+          balancer"
+        ]
+    );
+    assert_eq!(
+        classic(|elb, _| {
+            elb.listeners.push(ClassicListener::http(80, 8080));
+            elb.plain_http_reason = Some(" ".into());
+        })
+        .len(),
+        1,
+        "a blank reason is no reason"
+    );
+    assert_eq!(
+        classic(|elb, _| {
+            elb.listeners.push(ClassicListener::http(80, 8080));
+            *elb = elb
+                .clone()
+                .plain_http_because("the old monitoring speaks HTTP only");
+        }),
+        Vec::<String>::new()
     );
 }
 

@@ -157,6 +157,32 @@ pub struct ElbListener {
     pub ssl_certificate_id: Option<Expr>,
 }
 
+/// A policy of a classic ELB; here an `SSLNegotiationPolicyType` naming a predefined
+/// security policy, bound to HTTPS/SSL ports by [`LoadBalancerListenerPolicy`].
+#[derive(Debug, Serialize)]
+pub struct LoadBalancerPolicy {
+    pub load_balancer_name: Expr,
+    pub policy_name: Expr,
+    pub policy_type_name: Expr,
+    pub policy_attribute: Vec<PolicyAttribute>,
+}
+resource!(LoadBalancerPolicy = "aws_load_balancer_policy", attributes: [policy_name, id]);
+
+#[derive(Debug, Serialize)]
+pub struct PolicyAttribute {
+    pub name: Expr,
+    pub value: Expr,
+}
+
+/// The policies a classic ELB applies on one listener port.
+#[derive(Debug, Serialize)]
+pub struct LoadBalancerListenerPolicy {
+    pub load_balancer_name: Expr,
+    pub load_balancer_port: u16,
+    pub policy_names: List,
+}
+resource!(LoadBalancerListenerPolicy = "aws_load_balancer_listener_policy", attributes: [id]);
+
 #[derive(Debug, Serialize)]
 pub struct ElbHealthCheck {
     pub target: Expr,

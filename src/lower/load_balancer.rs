@@ -7,10 +7,11 @@ use super::lifecycle::{self, LISTENER_RULES};
 use super::{Context, LoweredClassic, LoweredLoadBalancer, SharedListeners};
 use crate::aws::{
     Elb, ElbAccessLogs, ElbHealthCheck, ElbListener, FixedResponse, Lb, LbAccessLogs, LbListener,
-    ListenerAction, ListenerRedirect, SecurityGroup, Tags, VpcSecurityGroupIngressRule,
+    ListenerAction, ListenerRedirect, LoadBalancerListenerPolicy, LoadBalancerPolicy,
+    PolicyAttribute, SecurityGroup, Tags, VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{aws_name, label, suffixed};
-use crate::model::{LoadBalancer, LoadBalancerKind, Protocol, Route, Scheme};
+use crate::model::{LoadBalancer, LoadBalancerKind, Protocol, Route, Scheme, CLASSIC_SSL_POLICY};
 use crate::tf::{Dependency, Expr, List, Meta, Ref};
 
 pub fn lower_all(context: &mut Context) {
@@ -130,11 +131,58 @@ pub fn lower_all(context: &mut Context) {
                 tags: Tags::new(),
             },
         );
+        classic_tls_policy(context, &elb, &elb_label, model);
         context.classic_load_balancers.insert(
             id,
             LoweredClassic {
                 elb,
                 security_group,
+            },
+        );
+    }
+}
+
+/// The policy name of [`CLASSIC_SSL_POLICY`] on each classic ELB; policies belong to their
+/// ELB, so the name needs no stack prefix.
+const CLASSIC_SSL_POLICY_NAME: &str = "tls-1-2-2017-01";
+
+/// Binds [`CLASSIC_SSL_POLICY`] to every HTTPS and SSL port of a classic ELB: without a
+/// listener policy the ELB negotiates with an old default that offers TLS 1.0 (ELB Classic
+/// User Guide, "SSL negotiation configurations for Classic Load Balancers").
+fn classic_tls_policy(
+    context: &mut Context,
+    elb: &Ref<Elb>,
+    elb_label: &str,
+    model: &crate::model::ClassicLoadBalancer,
+) {
+    let ports: Vec<u16> = model
+        .listeners
+        .iter()
+        .filter(|listener| listener.protocol.terminates_tls())
+        .map(|listener| listener.port)
+        .collect();
+    if ports.is_empty() {
+        return;
+    }
+    let policy = context.doc.add(
+        &suffixed(elb_label, "tls"),
+        LoadBalancerPolicy {
+            load_balancer_name: elb.name(),
+            policy_name: CLASSIC_SSL_POLICY_NAME.into(),
+            policy_type_name: "SSLNegotiationPolicyType".into(),
+            policy_attribute: vec![PolicyAttribute {
+                name: "Reference-Security-Policy".into(),
+                value: CLASSIC_SSL_POLICY.into(),
+            }],
+        },
+    );
+    for port in ports {
+        context.doc.add(
+            &suffixed(elb_label, &format!("tls_{port}")),
+            LoadBalancerListenerPolicy {
+                load_balancer_name: elb.name(),
+                load_balancer_port: port,
+                policy_names: List::Items(vec![policy.policy_name()]),
             },
         );
     }

@@ -12,7 +12,7 @@ use crate::aws::{
     VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{self, aws_name, label, suffixed};
-use crate::model::{Compute, Container, Deployment, NetworkMode, Service};
+use crate::model::{Compute, Container, Deployment, NetworkMode, Secret, Service};
 use crate::tf::{Dependency, List, Meta, Ref};
 
 const TASK_EXECUTION_POLICY: &str =
@@ -246,22 +246,29 @@ fn roles(
         },
     );
     let mut policies = vec![attachment.dependency()];
-    let secrets: Vec<&str> = service
+    let secrets: Vec<&Secret> = service
         .containers
         .iter()
-        .flat_map(|container| container.secrets.iter().map(|s| s.value_from.as_str()))
+        .flat_map(|container| container.secrets.iter())
         .collect();
     if !secrets.is_empty() {
+        // The secret itself, not ECS's `:json-key:stage:version` form (`Secret::grant_resource`).
         let of_service = |prefix: &str| -> Vec<String> {
             let mut arns: Vec<String> = secrets
                 .iter()
-                .filter(|arn| arn.starts_with(prefix))
-                .map(|arn| (*arn).to_owned())
+                .filter(|secret| secret.value_from.starts_with(prefix))
+                .map(|secret| secret.grant_resource())
                 .collect();
             arns.sort();
             arns.dedup();
             arns
         };
+        let mut keys: Vec<String> = secrets
+            .iter()
+            .filter_map(|secret| secret.kms_key.clone())
+            .collect();
+        keys.sort();
+        keys.dedup();
         let secrets_policy = context.doc.add(
             &suffixed(name, "execution_secrets"),
             IamRolePolicy {
@@ -273,6 +280,8 @@ fn roles(
                         &["secretsmanager:GetSecretValue"],
                         of_service("arn:aws:secretsmanager:"),
                     ),
+                    // A customer-managed key's policy does not let ECS decrypt by itself.
+                    (&["kms:Decrypt"], keys),
                 ])
                 .into(),
             },

@@ -310,7 +310,17 @@ pub struct ClassicLoadBalancer {
     /// Where the ELB writes its access logs (every 5 minutes). Default: none, as for
     /// [`LoadBalancer::access_logs`].
     pub access_logs: Option<AccessLogs>,
+    /// Why this ELB may have plain HTTP listeners, which carry passwords and session cookies
+    /// in clear text (a classic ELB cannot redirect to HTTPS). Default: none, and validation
+    /// refuses an HTTP listener.
+    pub plain_http_reason: Option<String>,
 }
+
+/// The predefined security policy every HTTPS and SSL listener of a classic ELB negotiates
+/// with: TLS 1.2 only, forward-secret ciphers first. Without one a classic ELB uses an old
+/// default that still offers TLS 1.0 (ELB Classic User Guide, "Predefined SSL security
+/// policies for Classic Load Balancers"; classic ELBs have no TLS 1.3 policy).
+pub const CLASSIC_SSL_POLICY: &str = "ELBSecurityPolicy-TLS-1-2-2017-01";
 
 impl ClassicLoadBalancer {
     /// An internet-facing classic ELB with `listeners` and `health_check`.
@@ -329,7 +339,16 @@ impl ClassicLoadBalancer {
             connection_draining_seconds: 300,
             cross_zone: true,
             access_logs: None,
+            plain_http_reason: None,
         }
+    }
+
+    /// Allows plain HTTP listeners, for the reason given (written next to them in the
+    /// stack, e.g. "health checkers of the old monitoring that speak HTTP only"). Requests
+    /// on them, logins included, cross the network in clear text.
+    pub fn plain_http_because(mut self, reason: &str) -> ClassicLoadBalancer {
+        self.plain_http_reason = Some(reason.into());
+        self
     }
 
     pub fn internal(mut self) -> ClassicLoadBalancer {

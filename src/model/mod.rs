@@ -27,7 +27,7 @@ pub use descriptor::{DescriptorError, Instances, ServiceDescriptor};
 pub use load_balancer::{
     AccessLogs, ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicLoadBalancerId,
     ClassicProtocol, Listener, LoadBalancer, LoadBalancerId, LoadBalancerKind, Protocol, Scheme,
-    TargetHealthCheck,
+    TargetHealthCheck, CLASSIC_SSL_POLICY,
 };
 pub use scaling::{Step, StepScaling};
 pub use service::{

@@ -260,10 +260,25 @@ impl Container {
     }
 
     /// An environment variable filled from an SSM parameter or Secrets Manager secret ARN.
+    /// A Secrets Manager ARN may end in ECS's `:json-key:version-stage:version-id`
+    /// (`…:secret:db-AbCdEf:password::`); the execution role is granted the secret itself.
     pub fn secret(mut self, name: &str, value_from: &str) -> Container {
         self.secrets.push(Secret {
             name: name.into(),
             value_from: value_from.into(),
+            kms_key: None,
+        });
+        self
+    }
+
+    /// As [`Container::secret`], for a secret or `SecureString` parameter encrypted with a
+    /// customer-managed KMS key (`arn:aws:kms:<region>:<account>:key/<id>`): the execution
+    /// role also gets `kms:Decrypt` on that key, without which ECS cannot read the value.
+    pub fn secret_with_kms_key(mut self, name: &str, value_from: &str, kms_key: &str) -> Container {
+        self.secrets.push(Secret {
+            name: name.into(),
+            value_from: value_from.into(),
+            kms_key: Some(kms_key.into()),
         });
         self
     }
@@ -360,8 +375,48 @@ impl PortProtocol {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Secret {
     pub name: String,
-    /// ARN of an SSM parameter or a Secrets Manager secret.
+    /// ARN of an SSM parameter or a Secrets Manager secret; a Secrets Manager ARN may carry
+    /// ECS's `:json-key:version-stage:version-id` tail.
     pub value_from: String,
+    /// The customer-managed KMS key that encrypts the value, granted `kms:Decrypt`.
+    /// Default: none (the AWS managed key, which needs no grant).
+    pub kms_key: Option<String>,
+}
+
+/// Secrets Manager appends `-` and six random characters to a secret's name in its ARN.
+const SECRET_ARN_SUFFIX: usize = 6;
+
+impl Secret {
+    /// The resource IAM must allow for ECS to read this value (Secrets Manager User Guide,
+    /// "Permissions policy examples"; ECS Developer Guide, "Pass Secrets Manager secrets
+    /// through Amazon ECS environment variables"). For Secrets Manager, the secret's ARN
+    /// without ECS's `:json-key:version-stage:version-id` tail, which is no part of the ARN
+    /// IAM compares; for a partial ARN (a name without the six random characters),
+    /// `<name>-??????`, which matches the full ARN and nothing longer. A name that itself
+    /// ends in `-` and six letters or digits reads as a full ARN: Secrets Manager's own
+    /// partial-ARN lookup is ambiguous there too, and its guide advises against such names.
+    /// SSM parameter ARNs as written.
+    pub fn grant_resource(&self) -> String {
+        const SECRET: &str = ":secret:";
+        let Some(at) = self
+            .value_from
+            .starts_with("arn:aws:secretsmanager:")
+            .then(|| self.value_from.find(SECRET))
+            .flatten()
+        else {
+            return self.value_from.clone();
+        };
+        let (prefix, rest) = self.value_from.split_at(at + SECRET.len());
+        let name = rest.split(':').next().unwrap_or_default();
+        let complete = name.rsplit_once('-').is_some_and(|(_, suffix)| {
+            suffix.len() == SECRET_ARN_SUFFIX && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
+        if complete {
+            [prefix, name].concat()
+        } else {
+            [prefix, name, "-??????"].concat()
+        }
+    }
 }
 
 /// The container's own health check, run by the ECS agent.

@@ -48,7 +48,14 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row("aws_vpc_security_group_egress_rule", "referenced_security_group_id", "security group id", "EC2 API", ByConstruction("reference")),
     row("aws_vpc_security_group_egress_rule", "security_group_id", "security group id", "EC2 API", ByConstruction("reference")),
     row("aws_elb", "name", "≤ 32 of A-Za-z0-9-, no edge `-`", "ELB API CreateLoadBalancer; provider validation", Checked("name (see names)")),
-    row("aws_elb", "listener", "lb_port 25, 80, 443, 465, 587, 1024–65535; instance_port 1–65535; HTTPS/SSL need a certificate ARN (provider ValidARN)", "ELB API Listener", Checked("listeners")),
+    row("aws_elb", "listener", "lb_port 25, 80, 443, 465, 587, 1024–65535; instance_port 1–65535; HTTPS/SSL need a certificate ARN (provider ValidARN); HTTP only with `plain_http_because` (ecsynth's rule: clear text)", "ELB API Listener", Checked("listeners")),
+    row("aws_load_balancer_policy", "load_balancer_name", "the ELB's name", "ELB API CreateLoadBalancerPolicy", ByConstruction("reference")),
+    row("aws_load_balancer_policy", "policy_name", "1–255 of A-Za-z0-9-, unique per ELB", "ELB API CreateLoadBalancerPolicy", ByConstruction("constant `tls-1-2-2017-01`")),
+    row("aws_load_balancer_policy", "policy_type_name", "a policy type of DescribeLoadBalancerPolicyTypes", "ELB API CreateLoadBalancerPolicy", ByConstruction("constant `SSLNegotiationPolicyType`")),
+    row("aws_load_balancer_policy", "policy_attribute", "`Reference-Security-Policy` = a predefined policy", "ELB Classic User Guide, Predefined SSL security policies", ByConstruction("constant `ELBSecurityPolicy-TLS-1-2-2017-01`")),
+    row("aws_load_balancer_listener_policy", "load_balancer_name", "the ELB's name", "ELB API SetLoadBalancerPoliciesOfListener", ByConstruction("reference")),
+    row("aws_load_balancer_listener_policy", "load_balancer_port", "an HTTPS or SSL listener's port", "ELB API SetLoadBalancerPoliciesOfListener", ByConstruction("each checked HTTPS/SSL listener port")),
+    row("aws_load_balancer_listener_policy", "policy_names", "policies of the ELB", "ELB API SetLoadBalancerPoliciesOfListener", ByConstruction("reference")),
     row("aws_elb", "health_check", "target `PROTO:port[/path]`; interval 5–300, timeout 2–60 and < interval, thresholds 2–10", "ELB API HealthCheck; provider validation", Checked("health_check")),
     row("aws_elb", "idle_timeout", "1–4000 s", "ELB API ConnectionSettings; provider validation", Checked("idle_timeout")),
     row("aws_elb", "connection_draining_timeout", "1–3600 s", "ELB API ConnectionDraining", Checked("connection_draining_seconds")),
@@ -399,6 +406,23 @@ pub(super) fn check_classic(check: &mut Checker, region: &str, elb: &ClassicLoad
             );
         }
         ports.push(port);
+        let plain_http_allowed = elb
+            .plain_http_reason
+            .as_deref()
+            .is_some_and(|reason| !reason.trim().is_empty());
+        if listener.protocol == ClassicProtocol::Http && !plain_http_allowed {
+            check.error(
+                &path,
+                &format!("listeners.{port}"),
+                format!(
+                    "an HTTP listener sends every request, logins and session cookies \
+                     included, in clear text, and a classic ELB cannot redirect HTTP to \
+                     HTTPS; use `ClassicListener::https({port}, {}, certificate_arn)`, or \
+                     opt in with `.plain_http_because(\"<why>\")` on the load balancer",
+                    listener.instance_port
+                ),
+            );
+        }
         if listener.protocol.terminates_tls() && !has_certificate(&listener.certificate_arn) {
             let constructor = match listener.protocol {
                 ClassicProtocol::Ssl => "ssl",

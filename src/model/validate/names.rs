@@ -21,7 +21,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row("aws_iam_role", "description", "≤ 1000 of printable characters", "IAM API CreateRole", ByConstruction("fixed text with checked names")),
     row("aws_iam_role", "assume_role_policy", "IAM policy JSON", "IAM API", ByConstruction("fixed service principals")),
     row("aws_iam_role_policy", "name", "1–128 of A-Za-z0-9_+=,.@-", "IAM API PutRolePolicy", ByConstruction("constant")),
-    row("aws_iam_role_policy", "policy", "IAM policy JSON ≤ 10240 characters per role", "IAM quotas", ByConstruction("ARNs of checked secrets and volumes; the number of secrets is bounded by the task definition size")),
+    row("aws_iam_role_policy", "policy", "IAM policy JSON ≤ 10240 characters per role", "IAM quotas", ByConstruction("ARNs of checked secrets (the secret itself: no `:json-key:stage:version` tail, `-??????` for a partial ARN; `Secret::grant_resource`), their checked KMS keys and volumes; the number of secrets is bounded by the task definition size")),
     row("aws_iam_role_policy", "role", "role", "IAM API", ByConstruction("reference")),
     row("aws_iam_role_policy_attachment", "policy_arn", "managed policy ARN", "IAM API", ByConstruction("constant AWS managed policies")),
     row("aws_iam_role_policy_attachment", "role", "role", "IAM API", ByConstruction("reference")),

@@ -29,7 +29,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(TD, "container_definitions.memoryReservation", "sum within task memory; ≤ hard limit", CD, Checked("containers.memory_reservation")),
     row(TD, "container_definitions.essential", "at least one essential container", CD, Checked("containers")),
     row(TD, "container_definitions.portMappings", "containerPort 1–65535, each port/protocol once per awsvpc task; protocol tcp or udp", CD, Checked("containers.ports")),
-    row(TD, "container_definitions.environment", "names non-empty, without `=`, whitespace or control characters (Docker's `NAME=value` form)", "ECS API KeyValuePair; Docker run --env", Checked("containers.environment")),
+    row(TD, "container_definitions.environment", "names non-empty, without `=`, whitespace or control characters (Docker's `NAME=value` form); ecsynth's rule: Jenkins' `-Djenkins.install.runSetupWizard=false` only with `CASC_JENKINS_CONFIG` and a secret", "ECS API KeyValuePair; Docker run --env; Jenkins handbook, Managing Security", Checked("containers.environment")),
     row(TD, "container_definitions.secrets", "name as an environment variable; valueFrom `arn:aws:ssm:<region>:<account>:parameter/<name>` or `arn:aws:secretsmanager:<region>:<account>:secret:<name>[:json-key:stage:version]`, the region one of the `aws` partition", "ECS API Secret; ECS Developer Guide, Pass sensitive data", Checked("containers.secrets")),
     row(TD, "container_definitions.healthCheck", "command starting CMD or CMD-SHELL; interval 5–300 s, timeout 2–120 s, retries 1–10, startPeriod 0–300 s", "ECS API HealthCheck", Checked("containers.health_check")),
     row(TD, "container_definitions.ulimits", "name ∈ core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack; soft ≤ hard; Fargate nofile ≤ 1048576", "ECS API Ulimit; ECS Developer Guide, Fargate task resource limits", Checked("containers.ulimits")),
@@ -174,6 +174,7 @@ fn check_containers(check: &mut Checker, service: &Service) {
             );
         }
         check_secrets(check, &path, container);
+        check_open_jenkins(check, &path, container);
         check_ulimits(check, &path, service, container);
         if let Some(health) = &container.health_check {
             check_health_check(check, &path, health);
@@ -366,6 +367,47 @@ fn check_size(check: &mut Checker, service: &Service) {
     }
 }
 
+/// The Java system property that skips the wizard creating Jenkins' first admin user.
+const JENKINS_WIZARD_OFF: &str = "-Djenkins.install.runSetupWizard=false";
+
+/// Jenkins with its setup wizard off and no security realm lets anyone who reaches it
+/// administer it, the script console included: code execution on the controller (Jenkins
+/// handbook, "Managing Security" and "Configuration as Code"). The wizard may be off only
+/// when configuration-as-code (`CASC_JENKINS_CONFIG`) sets up a user, whose password comes
+/// from a secret: a password in plain `environment` is readable by anyone who may describe
+/// the task definition.
+fn check_open_jenkins(check: &mut Checker, path: &[String], container: &Container) {
+    let Some((variable, _)) = container.environment.iter().find(|(_, value)| {
+        value
+            .split_whitespace()
+            .any(|word| word == JENKINS_WIZARD_OFF)
+    }) else {
+        return;
+    };
+    let casc = container
+        .environment
+        .get("CASC_JENKINS_CONFIG")
+        .is_some_and(|file| !file.trim().is_empty());
+    let missing = match (casc, container.secrets.is_empty()) {
+        (true, false) => return,
+        (false, false) => "sets no `CASC_JENKINS_CONFIG`",
+        (true, true) => "takes no secret for the admin's password",
+        (false, true) => "sets no `CASC_JENKINS_CONFIG` and takes no secret",
+    };
+    check.error(
+        path,
+        &format!("environment.{variable}"),
+        format!(
+            "`{JENKINS_WIZARD_OFF}` skips the wizard that creates Jenkins' admin user, and this \
+             container {missing}: Jenkins would start without a security realm, letting anyone \
+             who reaches it administer it, script console (code execution) included; set \
+             `CASC_JENKINS_CONFIG` to a configuration-as-code file that defines the admin with \
+             its password from a secret (`.secret(\"JENKINS_ADMIN_PASSWORD\", arn)`), or \
+             leave the wizard on"
+        ),
+    );
+}
+
 fn check_secrets(check: &mut Checker, path: &[String], container: &Container) {
     for secret in &container.secrets {
         if let Some(problem) = variable_name_problem(&secret.name) {
@@ -409,7 +451,35 @@ fn check_secrets(check: &mut Checker, path: &[String], container: &Container) {
                 ),
             );
         }
+        if let Some(problem) = secret.kms_key.as_deref().and_then(kms_key_problem) {
+            check.error(path, &format!("secrets.{}.kms_key", secret.name), problem);
+        }
     }
+}
+
+/// `kms:Decrypt` is granted on the key's ARN, `arn:aws:kms:<region>:<account>:key/<id>`.
+/// An alias ARN in a policy's `Resource` does not match the key it names (KMS Developer
+/// Guide, "Using aliases to control access to KMS keys"), so ECS would still be refused.
+fn kms_key_problem(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let well_formed = match parts.as_slice() {
+        ["arn", partition, "kms", region, account, resource] => {
+            partition.starts_with("aws")
+                && !region.is_empty()
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && resource
+                    .strip_prefix("key/")
+                    .is_some_and(|id| !id.is_empty())
+        }
+        _ => false,
+    };
+    (!well_formed).then(|| {
+        format!(
+            "`{arn}` is not a KMS key ARN; write `arn:aws:kms:<region>:<account>:key/<key-id>` \
+             (an alias ARN in an IAM policy does not grant the key it names)"
+        )
+    })
 }
 
 /// `arn:aws:ssm:<region>:<account>:parameter/<name>` or
