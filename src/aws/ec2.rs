@@ -106,6 +106,8 @@ pub struct InstanceRefresh {
 #[derive(Debug, Serialize)]
 pub struct InstanceRefreshPreferences {
     pub min_healthy_percentage: u32,
+    /// `Refresh`, `Ignore` (AWS's default) or `Wait`.
+    pub scale_in_protected_instances: Expr,
 }
 
 #[derive(Debug, Serialize)]

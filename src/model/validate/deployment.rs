@@ -113,6 +113,26 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
             );
         }
     }
+    for hook in &blue_green.hooks {
+        // The role's managed policy, AWSCodeDeployRoleForECSLimited, lets CodeDeploy invoke
+        // `arn:aws:lambda:*:*:function:CodeDeployHook_*` only (AWS managed policy reference).
+        let name = hook
+            .function
+            .rsplit_once(":function:")
+            .map_or(hook.function.as_str(), |(_, name)| name);
+        if !name.starts_with("CodeDeployHook_") {
+            check.error(
+                &path,
+                &format!("deployment.hooks.{}", hook.event.name()),
+                format!(
+                    "function `{}` is not named `CodeDeployHook_…`; the CodeDeploy role \
+                     (AWSCodeDeployRoleForECSLimited) may invoke only functions named so, \
+                     the deployment would fail when it calls the hook",
+                    hook.function
+                ),
+            );
+        }
+    }
     if !blue_green.auto_rollback {
         check.warning(
             &path,
