@@ -12,9 +12,9 @@ use std::path::Path;
 use ecsynth::model::{
     Backend, BlueGreen, CapacityProviderId, ClassicHealthCheck, ClassicListener,
     ClassicLoadBalancer, ClassicLoadBalancerId, ClassicTraffic, Compute, Container, Deployment,
-    DeploymentConfig, Ec2Capacity, Exposure, Input, Listener, LoadBalancer, LoadBalancerId,
-    Network, NetworkMode, Protocol, Rolling, Route, RuleMatch, Service, Stack, Step, StepScaling,
-    TargetHealthCheck, TaskSize, Traffic, Volume, VolumeSource,
+    DeploymentConfig, Ec2Capacity, Exposure, HookEvent, Input, Listener, LoadBalancer,
+    LoadBalancerId, Network, NetworkMode, Protocol, Rolling, Route, RuleMatch, Service, Stack,
+    Step, StepScaling, TargetHealthCheck, TaskSize, Traffic, Volume, VolumeSource,
 };
 use ecsynth::registry::Registry;
 use support::{out_arg, run};
@@ -1312,6 +1312,101 @@ fn agent_settings() {
         ["error: stack `shop` › capacity provider `general` › \
           `agent_settings.ECS_INSTANCE_ATTRIBUTES`: the value spans lines; /etc/ecs/ecs.config \
           takes one line per setting"]
+    );
+}
+
+/// The dynamic host ports are one value of the capacity: written as the agent's
+/// `ECS_DYNAMIC_HOST_PORT_RANGE` (agent 1.70+, amazon-ecs-agent PR #3609), the kernel's
+/// `net.ipv4.ip_local_port_range` (ECS API reference, `PortMapping.hostPort`: the dynamic
+/// range comes from it) and the load balancer's rule on the instances. A setting written by
+/// hand that says otherwise would put tasks on ports the rule does not open: their health
+/// checks fail on real AWS.
+#[test]
+fn dynamic_host_ports_written_by_hand_must_agree_with_the_capacity() {
+    assert_eq!(
+        capacity(|c| c.kernel_setting("net.ipv4.ip_local_port_range", "1024 65000")),
+        ["error: stack `shop` › capacity provider `general` › \
+             `kernel_settings.net.ipv4.ip_local_port_range`: `1024 65000` disagrees with the \
+             dynamic host ports 32768–65535 that the load balancer's security group rule opens, \
+             and tasks given a port outside them fail their health checks; set the range once \
+             with `Ec2Capacity::dynamic_host_ports(1024, 65000)`, and ecsynth writes \
+             `ECS_DYNAMIC_HOST_PORT_RANGE`, `net.ipv4.ip_local_port_range` and the rule from it"]
+    );
+    assert_eq!(
+        capacity(|c| c.agent_setting("ECS_DYNAMIC_HOST_PORT_RANGE", "40000-50000")),
+        ["error: stack `shop` › capacity provider `general` › \
+             `agent_settings.ECS_DYNAMIC_HOST_PORT_RANGE`: `40000-50000` disagrees with the \
+             dynamic host ports 32768–65535 that the load balancer's security group rule opens, \
+             and tasks given a port outside them fail their health checks; set the range once \
+             with `Ec2Capacity::dynamic_host_ports(40000, 50000)`, and ecsynth writes \
+             `ECS_DYNAMIC_HOST_PORT_RANGE`, `net.ipv4.ip_local_port_range` and the rule from it"]
+    );
+    // Saying the same as the capacity is allowed; sysctl takes any whitespace.
+    assert_eq!(
+        capacity(|c| c
+            .dynamic_host_ports(1024, 65000)
+            .kernel_setting("net.ipv4.ip_local_port_range", "1024\t65000")
+            .agent_setting("ECS_DYNAMIC_HOST_PORT_RANGE", "1024-65000")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        capacity(|c| c.dynamic_host_ports(80, 8080)),
+        [
+            "error: stack `shop` › capacity provider `general` › `dynamic_host_ports`: 80–8080 is \
+             not a port range the agent can use: the first port must be at least 1024 (below are \
+             the system's own services) and below the last"
+        ]
+    );
+    assert_eq!(
+        capacity(|c| c.dynamic_host_ports(50000, 40000)).len(),
+        1,
+        "a reversed range is refused"
+    );
+}
+
+/// A pinned AMI must be an image id (EC2 API reference, `Image.ImageId`: `ami-` and 8 or 17
+/// hexadecimal digits); launch templates accept any text and instances fail at launch.
+#[test]
+fn a_pinned_ami_is_an_image_id() {
+    assert_eq!(
+        capacity(|c| c.ami("ami-0a1b2c3d4e5f67890")),
+        Vec::<String>::new()
+    );
+    assert_eq!(capacity(|c| c.ami("ami-12345678")), Vec::<String>::new());
+    assert_eq!(
+        capacity(|c| c.ami("al2023-ecs")),
+        [
+            "error: stack `shop` › capacity provider `general` › `ami`: `al2023-ecs` is not an \
+             AMI id: `ami-` and 8 or 17 lower-case hexadecimal digits, e.g. \
+             `ami-0a1b2c3d4e5f67890`"
+        ]
+    );
+}
+
+/// CodeDeploy's role carries AWSCodeDeployRoleForECSLimited, which lets it invoke only
+/// `arn:aws:lambda:*:*:function:CodeDeployHook_*` (AWS managed policy reference,
+/// AWSCodeDeployRoleForECSLimited): a hook named otherwise fails the deployment on real AWS.
+#[test]
+fn hooks_are_named_so_codedeploy_may_invoke_them() {
+    let named = |function: &'static str| {
+        problems(move |_, service| {
+            let settings = blue_green(service).clone();
+            *blue_green(service) = settings.hook(HookEvent::AfterAllowTestTraffic, function);
+        })
+    };
+    assert_eq!(named("CodeDeployHook_smoke_test"), Vec::<String>::new());
+    assert_eq!(
+        named("arn:aws:lambda:eu-west-1:123456789012:function:CodeDeployHook_smoke_test"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        named("smoke-test"),
+        [
+            "error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: \
+             function `smoke-test` is not named `CodeDeployHook_…`; the CodeDeploy role \
+             (AWSCodeDeployRoleForECSLimited) may invoke only functions named so, the \
+             deployment would fail when it calls the hook"
+        ]
     );
 }
 
