@@ -3,13 +3,6 @@ use serde::Serialize;
 use super::{resource, Tags};
 use crate::tf::{Expr, List};
 
-/// `data "aws_ssm_parameter"`: reads a parameter, e.g. the ECS-optimised AMI id.
-#[derive(Debug, Serialize)]
-pub struct SsmParameter {
-    pub name: Expr,
-}
-resource!(SsmParameter = "aws_ssm_parameter", attributes: [value, insecure_value]);
-
 #[derive(Debug, Serialize)]
 pub struct IamInstanceProfile {
     pub name: Expr,

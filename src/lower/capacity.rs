@@ -77,7 +77,7 @@ pub fn lower_all(context: &mut Context) {
 /// refresh replaces them too (`Refresh`). Without it a replaced instance's tasks would be
 /// killed, so the refresh waits (`Wait`) until ECS lifts the protection from instances it
 /// has emptied.
-pub(crate) fn scale_in_protected_instances(capacity: &Ec2Capacity) -> &'static str {
+fn scale_in_protected_instances(capacity: &Ec2Capacity) -> &'static str {
     if capacity.managed_draining {
         "Refresh"
     } else {
