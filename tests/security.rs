@@ -7,12 +7,13 @@
 //! terraform_json` cannot parse a file with `terraform.required_version` (0 checks, exit 0) and
 //! never looks inside `container_definitions` or inline IAM policies. The plan runs offline:
 //! fake credentials in the environment and a `provider_override.tf.json` that stops the
-//! provider from calling AWS. The stacks read two things at plan time, as a real deployment
-//! should: the account id (`data.aws_caller_identity`, for the log key's policy) and, with EC2
-//! capacity, the ECS-optimised AMI id (`data.aws_ssm_parameter`, AWS's public parameter). The
-//! override points STS and SSM at [`AwsStub`] on 127.0.0.1, which answers exactly those two
-//! read-only calls with fixed values and refuses anything else; a new `data` source that needs
-//! another service fails here fast (`max_retries = 1`) instead of hanging.
+//! provider from calling AWS. The stacks read one thing at plan time, as a real deployment
+//! should: the account id (`data.aws_caller_identity`, for the log key's policy); the
+//! ECS-optimised AMI is a variable (placeholders below), no longer AWS's public SSM parameter.
+//! The override points STS and SSM at [`AwsStub`] on 127.0.0.1, which answers
+//! `sts:GetCallerIdentity` and `ssm:GetParameter` read-only with fixed values and refuses
+//! anything else; a new `data` source that needs another service fails here fast
+//! (`max_retries = 1`) instead of hanging.
 
 #[path = "../stacks/mod.rs"]
 #[allow(dead_code)]
@@ -36,8 +37,8 @@ const CONFIG: &str = ".checkov.yaml";
 const STUB_ACCOUNT: &str = "123456789012";
 const STUB_AMI: &str = "ami-0123456789abcdef0";
 
-/// A loopback endpoint answering `sts:GetCallerIdentity` and `ssm:GetParameter`, the only
-/// reads the stacks make at plan time; everything else gets a 400, so the plan fails.
+/// A loopback endpoint answering `sts:GetCallerIdentity` (the one read the stacks make at plan
+/// time) and `ssm:GetParameter`; everything else gets a 400, so the plan fails.
 struct AwsStub {
     url: String,
 }
