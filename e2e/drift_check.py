@@ -22,7 +22,8 @@ Steps (each prints one timed log line):
      default action when it forwards to the pair, else (a listener shared by
      several services, default e.g. a fixed 404) every listener rule that
      forwards to the pair; register a new task definition revision and move
-     the service to it and to the other target group; change desired_count of
+     the service to it and to the other target group (and, on EC2 capacity, to
+     another capacity provider strategy, as the AppSpec's sets it); change desired_count of
      every ECS service that has an aws_appautoscaling_target; change the
      desired capacity (within min/max) of the Auto Scaling group of every
      aws_ecs_capacity_provider, as ECS managed scaling does
@@ -42,7 +43,8 @@ Contract with the stack (what the generator may rely on):
   * input variables: if the stack declares `vpc_id` (string) and/or any
     `*subnet_ids` (list(string): `subnet_ids`, `load_balancer_subnet_ids`), the
     harness creates a VPC and two subnets in two AZs in the emulator and passes
-    them via a -var-file. Any other variable must have a default.
+    them via a -var-file; `ecs_ami_id` / `ecs_ami_id_arm64` (string) get the
+    emulator's ECS-optimised AMI. Any other variable must have a default.
   * outputs `<label>_appspec_yaml` / `<label>_taskdef_json` (ecsynth's deployment
     artefacts) are checked after apply (step 3d) against the service
     `aws_ecs_service.<label>` as ECS reports it (awsvpc network configuration,
@@ -64,6 +66,7 @@ scratch; a real problem fails the rerun too.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import re
@@ -96,6 +99,10 @@ ENDPOINT_KEYS = [
 ]
 
 NLB_PROTOCOLS = {"TCP", "UDP", "TCP_UDP", "TLS"}
+
+# Ignored attributes the simulation changes on purpose; the negative control requires each to
+# show in the plan by name wherever it was ignored.
+MUST_SHOW_WHEN_STRIPPED = {"capacity_provider_strategy"}
 
 
 class CheckFailed(Exception):
@@ -552,6 +559,18 @@ class Aws:
             )["Subnet"]["SubnetId"])
         return vpc, subnets
 
+    def ecs_ami(self, arm64: bool) -> str:
+        """The ECS-optimised AMI id the emulator publishes, as an operator would look it up."""
+        arch = "arm64/" if arm64 else ""
+        name = f"/aws/service/ecs/optimized-ami/amazon-linux-2023/{arch}recommended/image_id"
+        try:
+            return self("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+        except Exception:  # noqa: BLE001 - any image the emulator knows will launch
+            images = self("ec2").describe_images(Owners=["amazon"])["Images"]
+            if not images:
+                raise CheckFailed(f"the emulator has neither {name} nor any Amazon image")
+            return images[0]["ImageId"]
+
 
 def _listener_target_groups(action: dict[str, Any]) -> list[tuple[str, int]]:
     """(target group ARN, weight) pairs a forward action sends traffic to."""
@@ -694,12 +713,29 @@ def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any]) -> list[
         kwargs: dict[str, Any] = dict(cluster=cluster, service=service, taskDefinition=new_td)
         if lbs:
             kwargs["loadBalancers"] = lbs
+        # On EC2 capacity CodeDeploy also sets the capacity provider strategy: the AppSpec's
+        # (aws/containers-roadmap #1752: none when the AppSpec has none). Here a weight the
+        # stack never wrote, so a plan that does not ignore the strategy sees it.
+        strategy = [dict(s) for s in svc.get("capacityProviderStrategy") or []]
+        if strategy:
+            for item in strategy:
+                item["weight"] = int(item.get("weight", 0)) + 1
+            kwargs["capacityProviderStrategy"] = strategy
+            kwargs["forceNewDeployment"] = True
         ecs.update_service(**kwargs)
         svc2 = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
         if svc2["taskDefinition"] != new_td:
             raise CheckFailed(f"service {service}: UpdateService did not switch the task definition")
+        if strategy:
+            after = svc2.get("capacityProviderStrategy") or []
+            if [(s["capacityProvider"], s.get("weight")) for s in after] != [
+                (s["capacityProvider"], s["weight"]) for s in strategy
+            ]:
+                raise CheckFailed(f"service {service}: UpdateService left the capacity provider "
+                                  f"strategy at {after}, wanted {strategy}")
         notes.append(f"service {service}: task definition -> {new_td.split('/')[-1]}, "
-                     f"load balancer -> {_tg_name(new)}")
+                     f"load balancer -> {_tg_name(new)}"
+                     + (f", capacity provider strategy -> {strategy}" if strategy else ""))
         deployed.add(f"service/{cluster}/{service}")
 
     # 3. autoscaler: change desired count of every autoscaled ECS service
@@ -823,6 +859,10 @@ def check(args: argparse.Namespace, log: Log) -> None:
             tfvars["vpc_id"] = vpc
         for name in subnet_variables:
             tfvars[name] = subnets
+    # `ecs_ami_id`, `ecs_ami_id_arm64`: the AMI is an input of the stack, like the network.
+    for name in variables:
+        if name.startswith("ecs_ami_id") and "default" not in variables[name]:
+            tfvars[name] = aws.ecs_ami(arm64=name.endswith("_arm64"))
     missing = [n for n, b in variables.items() if n not in tfvars and "default" not in b]
     if missing:
         raise CheckFailed(f"stack declares variables without defaults the harness cannot fill: {missing}")
@@ -919,6 +959,17 @@ def check(args: argparse.Namespace, log: Log) -> None:
             f"so the simulation never exercised them: {unexercised}\n"
             f"would change: {_changed_summary(changes)}"
         )
+    # The attributes the simulation is meant to change must show by name, not only their
+    # resource (which another attribute may already make change).
+    shown = {addr: act for addr, act in changes}
+    for entry in stripped:
+        addr, ignored = entry.split(": ", 1)
+        for attribute in MUST_SHOW_WHEN_STRIPPED.intersection(ast.literal_eval(ignored)):
+            if not re.search(rf"\b{attribute}\b", shown.get(addr, "")):
+                raise CheckFailed(
+                    f"negative control: with ignore_changes stripped {addr} plans no change of "
+                    f"{attribute}, so the simulation never changed it: {shown.get(addr)}"
+                )
     log.done(f"plan exit 2 as expected; would change: {_changed_summary(changes)}")
     for s in stripped:
         log.info(f"stripped {s}")

@@ -33,6 +33,7 @@ def apply_patches() -> None:
     _patch_classic_elb_instance_protocol()
     _patch_classic_elb_draining_timeout()
     _patch_autoscaling_instance_refresh()
+    _patch_efs_backup_and_file_system_policy()
 
 
 def _patch_applicationautoscaling_tags() -> None:
@@ -493,6 +494,49 @@ def _patch_autoscaling_instance_refresh() -> None:
     R.start_instance_refresh = start_instance_refresh
     R.describe_instance_refreshes = describe_instance_refreshes
     R.cancel_instance_refresh = cancel_instance_refresh
+
+
+def _patch_efs_backup_and_file_system_policy() -> None:
+    # Gap: efs has no PutBackupPolicy (only a Backup flag at CreateFileSystem, and
+    # DescribeBackupPolicy answers PolicyNotFound for a disabled policy) and no
+    # DeleteFileSystemPolicy, so aws_efs_backup_policy cannot be created or
+    # destroyed (destroy puts DISABLED and waits to read it) and
+    # aws_efs_file_system_policy cannot be destroyed. Store the status as given
+    # and return it; delete the policy.
+    import json
+
+    from moto.efs.responses import EFSResponse as R
+
+    original_describe = R.describe_backup_policy
+
+    def put_backup_policy(self):  # type: ignore[no-untyped-def]
+        file_system_id = self._get_param("FileSystemId")
+        status = (self._get_param("BackupPolicy") or {}).get("Status", "DISABLED")
+        file_system = self.efs_backend.file_systems_by_id[file_system_id]
+        file_system._backup = status == "ENABLED"
+        file_system.e2e_backup_status = status
+        return json.dumps({"BackupPolicy": {"Status": status}}), {
+            "Content-Type": "application/json"
+        }
+
+    def describe_backup_policy(self):  # type: ignore[no-untyped-def]
+        file_system_id = self._get_param("FileSystemId")
+        file_system = self.efs_backend.file_systems_by_id.get(file_system_id)
+        status = getattr(file_system, "e2e_backup_status", None)
+        if status is None:
+            return original_describe(self)
+        return json.dumps({"BackupPolicy": {"Status": status}}), {
+            "Content-Type": "application/json"
+        }
+
+    def delete_file_system_policy(self):  # type: ignore[no-untyped-def]
+        file_system_id = self._get_param("FileSystemId")
+        self.efs_backend.file_systems_by_id[file_system_id].file_system_policy = None
+        return "{}", {"Content-Type": "application/json"}
+
+    R.put_backup_policy = put_backup_policy
+    R.describe_backup_policy = describe_backup_policy
+    R.delete_file_system_policy = delete_file_system_policy
 
 
 def _access_log(app):  # type: ignore[no-untyped-def]

@@ -34,8 +34,10 @@ pub fn dev_ec2() -> Stack {
     let general = stack.add_capacity_provider(
         Ec2Capacity::new("general", "t3.large")
             .size(1, 3)
-            // The seed's tuning for many short-lived connections.
-            .kernel_setting("net.ipv4.ip_local_port_range", "1024 65000")
+            // The seed's tuning for many short-lived connections: the kernel's ephemeral
+            // ports, which bridge tasks also get their host ports from, so the load balancer
+            // reaches the instances on all of them.
+            .dynamic_host_ports(1024, 65000)
             .kernel_setting("net.core.somaxconn", "4096")
             .agent_setting("ECS_IMAGE_PULL_BEHAVIOR", "prefer-cached"),
     );

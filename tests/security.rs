@@ -14,12 +14,13 @@
 //! (`terraform_json/parser.py` hands `required_version`, a string, to `hclify`, which
 //! takes only objects: a parsing error and 0 checks). The plan runs offline:
 //! fake credentials in the environment and a `provider_override.tf.json` that stops the
-//! provider from calling AWS. The stacks read two things at plan time, as a real deployment
-//! should: the account id (`data.aws_caller_identity`, for the log key's policy) and, with EC2
-//! capacity, the ECS-optimised AMI id (`data.aws_ssm_parameter`, AWS's public parameter). The
-//! override points STS and SSM at [`AwsStub`] on 127.0.0.1, which answers exactly those two
-//! read-only calls with fixed values and refuses anything else; a new `data` source that needs
-//! another service fails here fast (`max_retries = 1`) instead of hanging.
+//! provider from calling AWS. The stacks read one thing at plan time, as a real deployment
+//! should: the account id (`data.aws_caller_identity`, for the log key's policy); the
+//! ECS-optimised AMI is a variable (placeholders below), no longer AWS's public SSM parameter.
+//! The override points STS and SSM at [`AwsStub`] on 127.0.0.1, which answers
+//! `sts:GetCallerIdentity` and `ssm:GetParameter` read-only with fixed values and refuses
+//! anything else; a new `data` source that needs another service fails here fast
+//! (`max_retries = 1`) instead of hanging.
 
 #[path = "../stacks/mod.rs"]
 #[allow(dead_code)]
@@ -45,8 +46,8 @@ const JSON_CONFIG: &str = ".checkov-json.yaml";
 const STUB_ACCOUNT: &str = "123456789012";
 const STUB_AMI: &str = "ami-0123456789abcdef0";
 
-/// A loopback endpoint answering `sts:GetCallerIdentity` and `ssm:GetParameter`, the only
-/// reads the stacks make at plan time; everything else gets a 400, so the plan fails.
+/// A loopback endpoint answering `sts:GetCallerIdentity` (the one read the stacks make at plan
+/// time) and `ssm:GetParameter`; everything else gets a 400, so the plan fails.
 struct AwsStub {
     url: String,
 }
@@ -657,4 +658,106 @@ fn production_load_balancers_have_deletion_protection() {
         }
     }
     assert!(production > 0, "no stack is tagged Environment = prod");
+}
+
+fn documents() -> Vec<(String, Value)> {
+    let registry = stacks::registry();
+    registry
+        .names()
+        .map(|name| {
+            let stack = registry.get(name).expect("registered")();
+            let bytes = synthesize(&stack)
+                .0
+                .expect("valid")
+                .render()
+                .expect("renders");
+            (
+                name.to_owned(),
+                serde_json::from_slice(&bytes).expect("JSON"),
+            )
+        })
+        .collect()
+}
+
+/// Every EFS file system is backed up (`aws_efs_backup_policy`, EFS user guide, "Automatic
+/// backups") and refuses clients that do not use TLS: a file system policy denying every
+/// action when `aws:SecureTransport` is false (EFS user guide, "Encrypting data in transit",
+/// "Enforcing encryption in transit for all clients"). The task definition's
+/// `transit_encryption` protects ecsynth's own mounts only; the policy protects the data from
+/// any other client in the VPC.
+#[test]
+fn efs_file_systems_are_backed_up_and_refuse_clients_without_tls() {
+    let mut file_systems = 0;
+    for (name, doc) in documents() {
+        let Some(systems) = doc["resource"]["aws_efs_file_system"].as_object() else {
+            continue;
+        };
+        for label in systems.keys() {
+            file_systems += 1;
+            let id = format!("${{aws_efs_file_system.{label}.id}}");
+            let arn = format!("${{aws_efs_file_system.{label}.arn}}");
+            let of_this = |kind: &str| {
+                doc["resource"][kind]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|blocks| blocks.values())
+                    .find(|block| block["file_system_id"] == id.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| panic!("stack `{name}`: `{label}` has no {kind}"))
+            };
+            assert_eq!(
+                of_this("aws_efs_backup_policy")["backup_policy"]["status"],
+                "ENABLED",
+                "stack `{name}`"
+            );
+            let policy = of_this("aws_efs_file_system_policy");
+            let policy: Value = serde_json::from_str(policy["policy"].as_str().expect("text"))
+                .expect("policy JSON");
+            let refuses_plain_nfs = policy["Statement"]
+                .as_array()
+                .expect("statements")
+                .iter()
+                .any(|statement| {
+                    statement["Effect"] == "Deny"
+                        && statement["Principal"]["AWS"] == "*"
+                        && statement["Action"] == "*"
+                        && statement["Resource"] == arn.as_str()
+                        && statement["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+                });
+            assert!(refuses_plain_nfs, "stack `{name}`, `{label}`: {policy}");
+        }
+    }
+    assert!(file_systems > 0, "no registered stack has an EFS volume");
+}
+
+/// CodeDeploy's role is as narrow as the ECS guide allows ("Amazon ECS CodeDeploy IAM Role"
+/// names two managed policies): `AWSCodeDeployRoleForECSLimited` invokes only Lambda
+/// functions `CodeDeployHook_*`, publishes only to SNS topics `CodeDeployTopic_*` and reads
+/// only S3 objects tagged `UseWithCodeDeploy`, where `AWSCodeDeployRoleForECS` grants the
+/// same actions on every function, topic and object of the account (AWS managed policy
+/// reference). Its ARN has no `service-role/` path.
+#[test]
+fn codedeploy_roles_have_the_limited_managed_policy() {
+    let mut roles = 0;
+    for (name, doc) in documents() {
+        let attachments = doc["resource"]["aws_iam_role_policy_attachment"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for (label, attachment) in attachments {
+            let policy = attachment["policy_arn"].as_str().expect("an ARN");
+            assert!(
+                !policy.contains("AWSCodeDeployRoleForECS") || label.ends_with("_codedeploy"),
+                "stack `{name}`: {label} attaches {policy}"
+            );
+            if label.ends_with("_codedeploy") {
+                roles += 1;
+                assert_eq!(
+                    policy, "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited",
+                    "stack `{name}`: {label}"
+                );
+            }
+        }
+    }
+    assert!(roles > 0, "no registered stack deploys blue/green");
 }

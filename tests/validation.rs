@@ -1395,6 +1395,74 @@ fn agent_settings() {
     );
 }
 
+/// The dynamic host ports are one value of the capacity: written as the agent's
+/// `ECS_DYNAMIC_HOST_PORT_RANGE` (agent 1.70+, amazon-ecs-agent PR #3609), the kernel's
+/// `net.ipv4.ip_local_port_range` (ECS API reference, `PortMapping.hostPort`: the dynamic
+/// range comes from it) and the load balancer's rule on the instances. A setting written by
+/// hand that says otherwise would put tasks on ports the rule does not open: their health
+/// checks fail on real AWS.
+#[test]
+fn dynamic_host_ports_written_by_hand_must_agree_with_the_capacity() {
+    assert_eq!(
+        capacity(|c| c.kernel_setting("net.ipv4.ip_local_port_range", "1024 65000")),
+        ["error: stack `shop` › capacity provider `general` › \
+             `kernel_settings.net.ipv4.ip_local_port_range`: `1024 65000` disagrees with the \
+             dynamic host ports 32768–65535 that the load balancer's security group rule opens, \
+             and tasks given a port outside them fail their health checks; set the range once \
+             with `Ec2Capacity::dynamic_host_ports(1024, 65000)`, and ecsynth writes \
+             `ECS_DYNAMIC_HOST_PORT_RANGE`, `net.ipv4.ip_local_port_range` and the rule from it"]
+    );
+    assert_eq!(
+        capacity(|c| c.agent_setting("ECS_DYNAMIC_HOST_PORT_RANGE", "40000-50000")),
+        ["error: stack `shop` › capacity provider `general` › \
+             `agent_settings.ECS_DYNAMIC_HOST_PORT_RANGE`: `40000-50000` disagrees with the \
+             dynamic host ports 32768–65535 that the load balancer's security group rule opens, \
+             and tasks given a port outside them fail their health checks; set the range once \
+             with `Ec2Capacity::dynamic_host_ports(40000, 50000)`, and ecsynth writes \
+             `ECS_DYNAMIC_HOST_PORT_RANGE`, `net.ipv4.ip_local_port_range` and the rule from it"]
+    );
+    // Saying the same as the capacity is allowed; sysctl takes any whitespace.
+    assert_eq!(
+        capacity(|c| c
+            .dynamic_host_ports(1024, 65000)
+            .kernel_setting("net.ipv4.ip_local_port_range", "1024\t65000")
+            .agent_setting("ECS_DYNAMIC_HOST_PORT_RANGE", "1024-65000")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        capacity(|c| c.dynamic_host_ports(80, 8080)),
+        [
+            "error: stack `shop` › capacity provider `general` › `dynamic_host_ports`: 80–8080 is \
+             not a port range the agent can use: the first port must be at least 1024 (below are \
+             the system's own services) and below the last"
+        ]
+    );
+    assert_eq!(
+        capacity(|c| c.dynamic_host_ports(50000, 40000)).len(),
+        1,
+        "a reversed range is refused"
+    );
+}
+
+/// A pinned AMI must be an image id (EC2 API reference, `Image.ImageId`: `ami-` and 8 or 17
+/// hexadecimal digits); launch templates accept any text and instances fail at launch.
+#[test]
+fn a_pinned_ami_is_an_image_id() {
+    assert_eq!(
+        capacity(|c| c.ami("ami-0a1b2c3d4e5f67890")),
+        Vec::<String>::new()
+    );
+    assert_eq!(capacity(|c| c.ami("ami-12345678")), Vec::<String>::new());
+    assert_eq!(
+        capacity(|c| c.ami("al2023-ecs")),
+        [
+            "error: stack `shop` › capacity provider `general` › `ami`: `al2023-ecs` is not an \
+             AMI id: `ami-` and 8 or 17 lower-case hexadecimal digits, e.g. \
+             `ami-0a1b2c3d4e5f67890`"
+        ]
+    );
+}
+
 #[test]
 fn kernel_settings() {
     assert_eq!(
@@ -2853,7 +2921,7 @@ fn efs_creation_token_is_at_most_64() {
 }
 
 /// AppSpec `Hooks` name Lambda functions CodeDeploy invokes with its service role, whose
-/// managed policy `AWSCodeDeployRoleForECS` allows `lambda:InvokeFunction` on
+/// managed policy `AWSCodeDeployRoleForECSLimited` allows `lambda:InvokeFunction` on
 /// `arn:aws:lambda:*:*:function:CodeDeployHook_*` only (CodeDeploy User Guide, "AppSpec
 /// 'hooks' section for an Amazon ECS deployment"; AWS managed policy reference); a function
 /// name is 1 to 64 of `[a-zA-Z0-9-_]` (botocore 1.44.8, `lambda/2015-03-31/service-2.json`).
@@ -2876,7 +2944,7 @@ fn codedeploy_hooks_name_functions_the_role_may_invoke() {
             "CodeDeployHook smoke",
             "arn:aws:lambda:eu-west-1:123:function:CodeDeployHook_smoke",
         ]),
-        ["error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: the hook names no function; give a Lambda function named `CodeDeployHook_…`", "error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: `smoke-test` does not start with `CodeDeployHook_`; the CodeDeploy role (AWSCodeDeployRoleForECS) may invoke only functions named `CodeDeployHook_*`, so the deployment would fail at this hook: rename the function", "error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: `CodeDeployHook smoke` is not a Lambda function name: 1 to 64 of A-Z, a-z, 0-9, `-` and `_`", "error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: `arn:aws:lambda:eu-west-1:123:function:CodeDeployHook_smoke` is not a Lambda function ARN of the `aws` partition; write `arn:aws:lambda:<region>:<account>:function:CodeDeployHook_<name>` or the function name alone"]
+        ["error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: the hook names no function; give a Lambda function named `CodeDeployHook_…`", "error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: `smoke-test` does not start with `CodeDeployHook_`; the CodeDeploy role (AWSCodeDeployRoleForECSLimited) may invoke only functions named `CodeDeployHook_*`, so the deployment would fail at this hook: rename the function", "error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: `CodeDeployHook smoke` is not a Lambda function name: 1 to 64 of A-Z, a-z, 0-9, `-` and `_`", "error: stack `shop` › service `api` › `deployment.hooks.AfterAllowTestTraffic`: `arn:aws:lambda:eu-west-1:123:function:CodeDeployHook_smoke` is not a Lambda function ARN of the `aws` partition; write `arn:aws:lambda:<region>:<account>:function:CodeDeployHook_<name>` or the function name alone"]
     );
     assert_eq!(
         hooked(&[

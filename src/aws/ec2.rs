@@ -3,13 +3,6 @@ use serde::Serialize;
 use super::{resource, Tags};
 use crate::tf::{Expr, List};
 
-/// `data "aws_ssm_parameter"`: reads a parameter, e.g. the ECS-optimised AMI id.
-#[derive(Debug, Serialize)]
-pub struct SsmParameter {
-    pub name: Expr,
-}
-resource!(SsmParameter = "aws_ssm_parameter", attributes: [value, insecure_value]);
-
 #[derive(Debug, Serialize)]
 pub struct IamInstanceProfile {
     pub name: Expr,
@@ -106,6 +99,8 @@ pub struct InstanceRefresh {
 #[derive(Debug, Serialize)]
 pub struct InstanceRefreshPreferences {
     pub min_healthy_percentage: u32,
+    /// `Refresh`, `Ignore` (AWS's default) or `Wait`.
+    pub scale_in_protected_instances: Expr,
 }
 
 #[derive(Debug, Serialize)]

@@ -16,6 +16,25 @@ pub struct EfsFileSystem {
 }
 resource!(EfsFileSystem = "aws_efs_file_system", attributes: [id, arn]);
 
+#[derive(Debug, Serialize)]
+pub struct EfsBackupPolicy {
+    pub file_system_id: Expr,
+    pub backup_policy: BackupPolicy,
+}
+resource!(EfsBackupPolicy = "aws_efs_backup_policy", attributes: [id]);
+
+#[derive(Debug, Serialize)]
+pub struct BackupPolicy {
+    pub status: Expr,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EfsFileSystemPolicy {
+    pub file_system_id: Expr,
+    pub policy: Expr,
+}
+resource!(EfsFileSystemPolicy = "aws_efs_file_system_policy", attributes: [id]);
+
 /// One per subnet, so a task in any availability zone mounts locally.
 #[derive(Debug, Serialize)]
 pub struct EfsMountTarget {

@@ -9,19 +9,20 @@ use crate::aws::{
     CapacityProviderStrategy, Ebs, EcsCapacityProvider, EcsClusterCapacityProviders,
     IamInstanceProfile, IamRole, IamRolePolicyAttachment, InstanceRefresh,
     InstanceRefreshPreferences, LaunchTemplate, LaunchTemplateInstanceProfile, ManagedScaling,
-    MetadataOptions, Monitoring, SecurityGroup, SsmParameter, TagSpecification, Tags,
-    VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
+    MetadataOptions, Monitoring, SecurityGroup, TagSpecification, Tags, VpcSecurityGroupEgressRule,
+    VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{aws_name, label, suffixed};
-use crate::model::Ec2Capacity;
-use crate::tf::{Expr, List, Meta, Ref};
+use crate::model::{Ec2Capacity, Input};
+use crate::tf::{Expr, List, Meta, Ref, Variable};
 
 const EC2_CONTAINER_SERVICE_POLICY: &str =
     "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role";
 /// Session Manager instead of SSH: operators run commands on nodes without open ports.
 const SSM_MANAGED_INSTANCE_POLICY: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
 
-/// AWS's public parameters naming the current ECS-optimised Amazon Linux 2023 AMI.
+/// AWS's public parameters naming the current ECS-optimised Amazon Linux 2023 AMI: where the
+/// operator looks up the value of the AMI variables.
 const AMI_PARAMETER_X86_64: &str =
     "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id";
 const AMI_PARAMETER_ARM64: &str =
@@ -65,6 +66,51 @@ pub fn lower_all(context: &mut Context) {
     context.cluster_capacity = Some(association);
 }
 
+/// What an instance refresh does with instances protected from scale-in. Under managed
+/// termination protection every instance running tasks is protected, and AWS's default
+/// (`Ignore`) skips them: the refresh reports success while the instances that run tasks keep
+/// the old AMI (Auto Scaling API, `RefreshPreferences.ScaleInProtectedInstances`). With
+/// managed draining ECS drains an instance's tasks before Auto Scaling terminates it, so the
+/// refresh replaces them too (`Refresh`). Without it a replaced instance's tasks would be
+/// killed, so the refresh waits (`Wait`) until ECS lifts the protection from instances it
+/// has emptied.
+fn scale_in_protected_instances(capacity: &Ec2Capacity) -> &'static str {
+    if capacity.managed_draining {
+        "Refresh"
+    } else {
+        "Wait"
+    }
+}
+
+/// The variable holding the ECS-optimised AMI of one architecture, declared once per stack.
+/// An explicit value instead of AWS's public SSM parameter: the parameter moves with every AMI
+/// release, so the next unrelated apply would start an instance refresh, and the provider
+/// marks its `value` sensitive, so the plan would not even show the new id.
+fn ami_variable(context: &mut Context, arm64: bool) -> Expr {
+    let (name, architecture, parameter) = if arm64 {
+        ("ecs_ami_id_arm64", "arm64 (Graviton)", AMI_PARAMETER_ARM64)
+    } else {
+        ("ecs_ami_id", "x86-64", AMI_PARAMETER_X86_64)
+    };
+    if let Some(ami) = context.amis.get(name) {
+        return ami.clone();
+    }
+    let ami = context.doc.variable(
+        name,
+        Variable {
+            type_constraint: "string".into(),
+            description: format!(
+                "ECS-optimised Amazon Linux 2023 AMI of the {architecture} instances, e.g. the \
+                 current one: aws ssm get-parameter --name {parameter} --query Parameter.Value \
+                 --output text. A new value replaces every instance through an instance refresh"
+            ),
+            default: None,
+        },
+    );
+    context.amis.insert(name, ami.clone());
+    ami
+}
+
 /// Graviton families (`m7g`, `c6g`, `t4g`) take the arm64 AMI.
 fn is_arm64(instance_type: &str) -> bool {
     instance_type
@@ -77,23 +123,9 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
     let stack = context.stack;
     let name = label(&capacity.name);
     let aws = aws_name(&stack.name, &[&capacity.name]);
-    let (parameter, parameter_label) = if is_arm64(&capacity.instance_type) {
-        (AMI_PARAMETER_ARM64, "ecs_ami_arm64")
-    } else {
-        (AMI_PARAMETER_X86_64, "ecs_ami")
-    };
-    let ami = match context.amis.get(parameter_label) {
-        Some(ami) => ami.clone(),
-        None => {
-            let ami = context.doc.data(
-                parameter_label,
-                SsmParameter {
-                    name: parameter.into(),
-                },
-            );
-            context.amis.insert(parameter_label, ami.clone());
-            ami
-        }
+    let image_id = match &capacity.ami {
+        Input::Value(image_id) => Expr::from(image_id),
+        Input::Variable => ami_variable(context, is_arm64(&capacity.instance_type)),
     };
 
     let role = context.doc.add(
@@ -161,14 +193,16 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
     let user_data = context
         .doc
         .local(&suffixed(&name, "user_data"), Expr::from(user_data));
-    let mut instance_tags = Tags::new();
-    instance_tags.insert("Name".into(), Expr::from(&aws));
+    // Auto Scaling launches the instances and their volumes and interfaces: the provider's
+    // `default_tags` never reach them, the launch template's tag specifications do.
+    let mut launched_tags = super::stack_tags(stack);
+    launched_tags.insert("Name".into(), Expr::from(&aws));
     let template = context.doc.add(
         &name,
         LaunchTemplate {
             name: (&aws).into(),
             description: format!("ECS instances of capacity provider {}", capacity.name).into(),
-            image_id: ami.value(),
+            image_id,
             instance_type: (&capacity.instance_type).into(),
             vpc_security_group_ids: List::Items(vec![security_group.id()]),
             user_data: Expr::call("base64encode", [user_data]),
@@ -191,10 +225,13 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
                 },
             }],
             monitoring: Monitoring { enabled: true },
-            tag_specifications: vec![TagSpecification {
-                resource_type: "instance".into(),
-                tags: instance_tags,
-            }],
+            tag_specifications: ["instance", "volume", "network-interface"]
+                .into_iter()
+                .map(|resource_type| TagSpecification {
+                    resource_type: resource_type.into(),
+                    tags: launched_tags.clone(),
+                })
+                .collect(),
             tags: Tags::new(),
         },
     );
@@ -226,6 +263,7 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
                 strategy: "Rolling".into(),
                 preferences: InstanceRefreshPreferences {
                     min_healthy_percentage: 50,
+                    scale_in_protected_instances: scale_in_protected_instances(capacity).into(),
                 },
             },
             tag: vec![

@@ -12,8 +12,13 @@ use crate::model::naming::{aws_name, label, suffixed};
 use crate::model::Service;
 use crate::tf::{List, Meta, Ref};
 
-/// Not under `service-role/`, unlike most managed policies for services.
-const CODEDEPLOY_FOR_ECS_POLICY: &str = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS";
+/// The narrower of the two managed policies the ECS guide offers for CodeDeploy's role
+/// ("Amazon ECS CodeDeploy IAM Role"): Lambda hooks named `CodeDeployHook_*` only, SNS topics
+/// `CodeDeployTopic_*` only, S3 objects tagged `UseWithCodeDeploy` only, `iam:PassRole` only to
+/// ECS tasks. `AWSCodeDeployRoleForECS` grants the same actions on every Lambda function, SNS
+/// topic and S3 object of the account. Not under `service-role/`, unlike most managed
+/// policies for services.
+const CODEDEPLOY_FOR_ECS_POLICY: &str = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited";
 
 pub fn lower(
     context: &mut Context,

@@ -41,6 +41,16 @@ pub const SERVICE_RULES: &[IgnoreRule<Service>] = &[
         },
     },
     IgnoreRule {
+        attribute: "capacity_provider_strategy",
+        owner: "CodeDeploy",
+        why: "each deployment sets it from its AppSpec's CapacityProviderStrategy and drops it \
+              when the AppSpec has none (aws/containers-roadmap #1752); provider 5.x plans a \
+              change of it as a replacement of the service \
+              (hashicorp/terraform-provider-aws #22823)",
+        // Only EC2 services name a capacity provider; Fargate ones give a launch type.
+        applies: |service| service.is_blue_green() && !service.compute.is_fargate(),
+    },
+    IgnoreRule {
         attribute: "desired_count",
         owner: "Application Auto Scaling",
         why: "the step scaling policies move it between min and max",
@@ -150,14 +160,29 @@ mod tests {
         );
     }
 
+    /// CodeDeploy sets a blue/green service's capacity provider strategy from the AppSpec on
+    /// every deployment, and removes it when the AppSpec has none (aws/containers-roadmap
+    /// #1752); hashicorp/aws 5.x plans any change of `capacity_provider_strategy` as a
+    /// replacement of the service (hashicorp/terraform-provider-aws #22823): an outage on the
+    /// next apply. Bridge tasks have no network configuration to ignore.
     #[test]
-    fn blue_green_bridge_tasks_have_no_network_configuration_to_ignore() {
+    fn blue_green_on_ec2_leaves_the_capacity_provider_strategy_to_codedeploy() {
         let mut bridge = service(true, None);
         bridge.compute = Compute::ec2(
             Stack::new("test", "eu-west-1")
                 .add_capacity_provider(Ec2Capacity::new("a", "m6i.large")),
         );
-        assert_eq!(ignored(&bridge), ["task_definition", "load_balancer"]);
+        assert_eq!(
+            ignored(&bridge),
+            [
+                "task_definition",
+                "load_balancer",
+                "capacity_provider_strategy"
+            ]
+        );
+        let mut rolling = service(false, None);
+        rolling.compute = bridge.compute.clone();
+        assert!(ignored(&rolling).is_empty(), "{:?}", ignored(&rolling));
     }
 
     #[test]

@@ -29,7 +29,7 @@ use indexmap::IndexMap;
 use crate::aws::{
     AwsProvider, DefaultTags, EcsCapacityProvider, EcsCluster, EcsClusterCapacityProviders,
     EcsService, EcsTaskDefinition, Elb, IamRole, IamServiceLinkedRole, Lb, LbListener,
-    SecurityGroup, ServiceDiscoveryPrivateDnsNamespace, SsmParameter,
+    SecurityGroup, ServiceDiscoveryPrivateDnsNamespace,
 };
 use crate::model::naming::suffixed;
 use crate::model::templates;
@@ -59,8 +59,8 @@ pub(crate) struct Context<'a> {
     /// The cluster's capacity provider list; EC2 services wait for it.
     pub cluster_capacity: Option<Ref<EcsClusterCapacityProviders>>,
     pub capacity: IndexMap<CapacityProviderId, LoweredCapacity>,
-    /// The ECS-optimised AMI parameters read so far, by data source label.
-    pub amis: IndexMap<&'static str, Ref<SsmParameter>>,
+    /// The AMI variables declared so far, by variable name.
+    pub amis: IndexMap<&'static str, Expr>,
     pub load_balancers: IndexMap<LoadBalancerId, LoweredLoadBalancer>,
     pub classic_load_balancers: IndexMap<ClassicLoadBalancerId, LoweredClassic>,
     /// The Cloud Map namespace, when a service is discoverable.
@@ -252,6 +252,18 @@ fn terraform_settings(stack: &Stack) -> TerraformSettings {
 }
 
 fn provider(stack: &Stack) -> AwsProvider {
+    AwsProvider {
+        region: Expr::from(&stack.region),
+        default_tags: Some(DefaultTags {
+            tags: stack_tags(stack),
+        }),
+    }
+}
+
+/// The tags every resource of the stack gets: the provider's `default_tags`, and the launch
+/// templates' tags for the instances and volumes Auto Scaling launches, which `default_tags`
+/// never reaches.
+pub(crate) fn stack_tags(stack: &Stack) -> IndexMap<String, Expr> {
     let mut tags: IndexMap<String, Expr> = stack
         .tags
         .iter()
@@ -259,10 +271,7 @@ fn provider(stack: &Stack) -> AwsProvider {
         .collect();
     tags.insert("Stack".into(), Expr::from(&stack.name));
     tags.insert("ManagedBy".into(), "ecsynth".into());
-    AwsProvider {
-        region: Expr::from(&stack.region),
-        default_tags: Some(DefaultTags { tags }),
-    }
+    tags
 }
 
 fn subnet_input(

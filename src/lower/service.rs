@@ -18,10 +18,6 @@ use crate::tf::{Dependency, List, Meta, Ref};
 const TASK_EXECUTION_POLICY: &str =
     "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
-/// Docker's and the ECS agent's dynamic host ports on the ECS-optimised AMIs, which bridge
-/// tasks behind a target group are registered on.
-const DYNAMIC_PORTS: (u16, u16) = (32768, 65535);
-
 pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<'s> {
     let stack = context.stack;
     let name = label(&service.name);
@@ -339,7 +335,15 @@ fn task_network(
                     ports.into_iter().map(|port| (port, port)).collect()
                 }
                 _ if network_mode == NetworkMode::Host => vec![(port, port)],
-                _ => vec![DYNAMIC_PORTS],
+                // The range the capacity's agent and kernel draw bridge tasks' host ports from
+                // (written into its user data from the same value).
+                _ => stack
+                    .capacity_provider(ec2.capacity_provider)
+                    .map(|capacity| {
+                        let ports = capacity.dynamic_host_ports;
+                        vec![(ports.first, ports.last)]
+                    })
+                    .unwrap_or_default(),
             };
             let lb_label = lb_group.address().rsplit('.').next().unwrap_or_default();
             let instances_label = instances.address().rsplit('.').next().unwrap_or_default();

@@ -1,13 +1,15 @@
 //! Task volumes. An EFS volume gets a file system of its own (encrypted at rest), a mount
 //! target in every task subnet behind a security group open to the tasks only, an access
 //! point owning the files as the volume's user, and task-role permission to mount through
-//! that access point, encrypted in transit.
+//! that access point, encrypted in transit; AWS Backup's daily backups, and a file system
+//! policy refusing every client that does not use TLS.
 
 use super::Context;
 use crate::aws::{
-    CreationInfo, EfsAccessPoint, EfsAuthorizationConfig, EfsFileSystem, EfsMountTarget,
-    EfsVolumeConfiguration, IamRole, IamRolePolicy, PosixUser, RootDirectory, SecurityGroup, Tags,
-    TaskVolume, VpcSecurityGroupIngressRule,
+    BackupPolicy, CreationInfo, EfsAccessPoint, EfsAuthorizationConfig, EfsBackupPolicy,
+    EfsFileSystem, EfsFileSystemPolicy, EfsMountTarget, EfsVolumeConfiguration, IamRole,
+    IamRolePolicy, PosixUser, RootDirectory, SecurityGroup, Tags, TaskVolume,
+    VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{aws_name, label, suffixed};
 use crate::model::{EfsVolume, Service, Volume, VolumeSource};
@@ -76,6 +78,35 @@ fn file_system(
             performance_mode: "generalPurpose".into(),
             throughput_mode: "elastic".into(),
             tags,
+        },
+    );
+    // Automatic daily backups into the account's default AWS Backup vault (35 days).
+    context.doc.add(
+        &name,
+        EfsBackupPolicy {
+            file_system_id: file_system.id(),
+            backup_policy: BackupPolicy {
+                status: "ENABLED".into(),
+            },
+        },
+    );
+    // The task definition mounts with TLS; the file system itself refuses any client that
+    // does not (EFS user guide, "Enforcing encryption in transit": `aws:SecureTransport`).
+    context.doc.add(
+        &name,
+        EfsFileSystemPolicy {
+            file_system_id: file_system.id(),
+            policy: Expr::concat([
+                Expr::from(
+                    "{\"Statement\":[{\"Action\":\"*\",\"Condition\":{\"Bool\":\
+                     {\"aws:SecureTransport\":\"false\"}},\"Effect\":\"Deny\",\
+                     \"Principal\":{\"AWS\":\"*\"},\"Resource\":\"",
+                ),
+                file_system.arn(),
+                Expr::from(
+                    "\",\"Sid\":\"RefuseUnencryptedTransport\"}],\"Version\":\"2012-10-17\"}",
+                ),
+            ]),
         },
     );
     // `clients`: the tasks' own group under awsvpc; the instances' for bridge and host tasks,

@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use minijinja::context;
 
 use super::load_balancer::StackId;
+use super::stack::Input;
 use super::templates;
 
 /// Where a service's tasks run. Default: Fargate on x86-64, no public IP.
@@ -236,7 +237,40 @@ pub struct Ec2Capacity {
     pub task_cleanup_wait: String,
     /// How long a container gets between SIGTERM and SIGKILL, e.g. `30s`. Default: `30s`.
     pub container_stop_timeout: String,
+    /// The host ports ECS gives bridge containers that publish no fixed port, and so the
+    /// ports the load balancer must reach on the instances. One value, three uses: the agent's
+    /// `ECS_DYNAMIC_HOST_PORT_RANGE`, the kernel's `net.ipv4.ip_local_port_range` (where
+    /// Docker and agents before 1.70 draw them) and the instances' security group rule.
+    /// Default: 32768–65535.
+    pub dynamic_host_ports: PortRange,
+    /// The AMI of the instances. Default: [`Input::Variable`], a Terraform variable per
+    /// architecture (`ecs_ami_id`, `ecs_ami_id_arm64`), so a new ECS-optimised AMI reaches
+    /// the instances only when someone changes the value, and the plan shows it.
+    pub ami: Input<String>,
 }
+
+/// An inclusive range of ports, e.g. 32768–65535.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortRange {
+    pub first: u16,
+    pub last: u16,
+}
+
+impl PortRange {
+    /// The range as the ECS agent writes it: `32768-65535`.
+    pub fn agent_format(self) -> String {
+        format!("{}-{}", self.first, self.last)
+    }
+
+    /// The range as `sysctl` writes it: `32768 65535`.
+    pub fn kernel_format(self) -> String {
+        format!("{} {}", self.first, self.last)
+    }
+}
+
+/// The agent setting and the kernel parameter the dynamic host port range is written to.
+pub const AGENT_DYNAMIC_HOST_PORT_RANGE: &str = "ECS_DYNAMIC_HOST_PORT_RANGE";
+pub const KERNEL_LOCAL_PORT_RANGE: &str = "net.ipv4.ip_local_port_range";
 
 impl Ec2Capacity {
     pub fn new(name: &str, instance_type: &str) -> Ec2Capacity {
@@ -253,7 +287,24 @@ impl Ec2Capacity {
             kernel_settings: IndexMap::new(),
             task_cleanup_wait: "1h".into(),
             container_stop_timeout: "30s".into(),
+            dynamic_host_ports: PortRange {
+                first: 32768,
+                last: 65535,
+            },
+            ami: Input::Variable,
         }
+    }
+
+    /// Ports `first`–`last` for bridge containers' dynamic host ports (see the field).
+    pub fn dynamic_host_ports(mut self, first: u16, last: u16) -> Ec2Capacity {
+        self.dynamic_host_ports = PortRange { first, last };
+        self
+    }
+
+    /// Pins the instances' AMI, e.g. `ami-0a1b2c3d4e5f67890`, instead of the variable.
+    pub fn ami(mut self, image_id: &str) -> Ec2Capacity {
+        self.ami = Input::Value(image_id.into());
+        self
     }
 
     pub fn size(mut self, min_size: u32, max_size: u32) -> Ec2Capacity {
@@ -306,6 +357,26 @@ impl Ec2Capacity {
     /// base64 encoding: one definition for lowering, which writes it, and validation, which
     /// checks its size.
     pub fn user_data(&self, stack: &str, cluster: &str) -> String {
+        // Settings ecsynth derives or turns on, then the stack's own: a stack's setting of the
+        // same name replaces the derived one in place (validation made the port ranges agree).
+        let mut agent_settings: IndexMap<&str, &str> = IndexMap::new();
+        let agent_ports = self.dynamic_host_ports.agent_format();
+        agent_settings.insert(AGENT_DYNAMIC_HOST_PORT_RANGE, &agent_ports);
+        // awsvpc tasks cannot reach the instance metadata service, and so not the instance role.
+        agent_settings.insert("ECS_AWSVPC_BLOCK_IMDS", "true");
+        agent_settings.extend(
+            self.agent_settings
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+        );
+        let mut kernel_settings: IndexMap<&str, &str> = IndexMap::new();
+        let kernel_ports = self.dynamic_host_ports.kernel_format();
+        kernel_settings.insert(KERNEL_LOCAL_PORT_RANGE, &kernel_ports);
+        kernel_settings.extend(
+            self.kernel_settings
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+        );
         templates::render(
             "user_data.sh",
             context! {
@@ -314,8 +385,8 @@ impl Ec2Capacity {
                 cluster,
                 task_cleanup_wait => self.task_cleanup_wait,
                 container_stop_timeout => self.container_stop_timeout,
-                agent_settings => self.agent_settings.iter().collect::<Vec<_>>(),
-                kernel_settings => self.kernel_settings.iter().collect::<Vec<_>>(),
+                agent_settings => agent_settings.into_iter().collect::<Vec<_>>(),
+                kernel_settings => kernel_settings.into_iter().collect::<Vec<_>>(),
             },
         )
     }

@@ -18,7 +18,7 @@ pub mod validate;
 
 pub use compute::{
     Architecture, CapacityProviderId, Compute, Ec2Capacity, Ec2Placement, Fargate, NetworkMode,
-    PlacementStrategy,
+    PlacementStrategy, PortRange, AGENT_DYNAMIC_HOST_PORT_RANGE, KERNEL_LOCAL_PORT_RANGE,
 };
 pub use deployment::{
     BlueGreen, Deployment, DeploymentConfig, Hook, HookEvent, RollbackAlarms, Rolling,

@@ -45,7 +45,7 @@ pub struct Stack {
 /// comment in the output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AttributeOverride {
-    /// `aws_lb.web`, `data.aws_ssm_parameter.ecs_ami`: as in the snapshot.
+    /// `aws_lb.web`, `data.aws_caller_identity.current`: as in the snapshot.
     pub address: String,
     /// A top-level argument or nested block of the resource.
     pub attribute: String,

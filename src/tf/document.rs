@@ -514,7 +514,7 @@ impl Document {
     }
 
     /// Sets (`Some`) or removes (`None`) the top-level attribute `attribute` of the block at
-    /// `address` (`aws_lb.web`, `data.aws_ssm_parameter.ecs_ami`), over what its typed body
+    /// `address` (`aws_lb.web`, `data.aws_caller_identity.current`), over what its typed body
     /// writes, and says so in the block's `//` comment. Blocks are rendered as they are added,
     /// so overrides are declared first: one declared after its block is recorded at once as a
     /// problem ([`DocumentError::OverrideAfterBlock`]); [`Document::check_overrides`] reports

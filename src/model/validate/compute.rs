@@ -4,9 +4,12 @@
 use super::Coverage::{ByConstruction, Checked, NotChecked};
 use super::{cut, plain_list, service_path, Checker};
 use super::{row, Constraint};
-use crate::model::compute::{Compute, Ec2Capacity};
+use crate::model::compute::{
+    Compute, Ec2Capacity, AGENT_DYNAMIC_HOST_PORT_RANGE, KERNEL_LOCAL_PORT_RANGE,
+};
 use crate::model::naming::aws_name;
 use crate::model::service::{Service, VolumeSource};
+use crate::model::stack::Input;
 use crate::model::stack::Stack;
 
 const ASG: &str = "aws_autoscaling_group";
@@ -28,7 +31,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(ASG, "tag", "tag rules", "Auto Scaling API", Checked("tags (the `Name` tag is counted)")),
     row(ASG, "enabled_metrics", "metric name enum", "Auto Scaling API", ByConstruction("constants")),
     row(ASG, "health_check_type", "EC2 or ELB", "Auto Scaling API", ByConstruction("constant")),
-    row(ASG, "instance_refresh", "strategy Rolling", "Auto Scaling API", ByConstruction("constants")),
+    row(ASG, "instance_refresh", "strategy Rolling; preferences.scale_in_protected_instances Refresh, Ignore or Wait", "Auto Scaling API RefreshPreferences", ByConstruction("constants; `Refresh` with managed draining, else `Wait`")),
     row(ASG, "protect_from_scale_in", "boolean; required by managed termination protection", "ECS API ManagedTerminationProtection", ByConstruction("follows `managed_termination_protection`")),
     row(LT, "name", "3–128 of A-Za-z0-9()./_-", "EC2 API CreateLaunchTemplate", ByConstruction("the checked capacity provider name; a one-character stack and provider name gives at least 3")),
     row(LT, "instance_type", "an EC2 instance type", "EC2 API, `InstanceType` enum (botocore's EC2 service model; `instance_types.txt`)", Checked("instance_type")),
@@ -36,18 +39,21 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(LT, "user_data", "base64 of a script of at most 16384 bytes", "EC2 API RequestLaunchTemplateData.UserData; EC2 User Guide, user data", Checked("user_data (the script lowering renders, measured; agent and kernel settings make it grow)")),
     row(LT, "description", "≤ 255", "EC2 API", ByConstruction("fixed text with checked names")),
     row(LT, "iam_instance_profile", "profile", "EC2 API", ByConstruction("reference")),
-    row(LT, "image_id", "AMI id", "EC2 API", ByConstruction("AWS's public SSM parameter")),
+    row(LT, "image_id", "AMI id: `ami-` and 8 or 17 hex digits", "EC2 API Image.ImageId", Checked("ami (a pinned id; the default is a variable the operator sets)")),
     row(LT, "metadata_options", "IMDSv2 settings", "EC2 API", ByConstruction("constants")),
     row(LT, "monitoring", "boolean", "EC2 API", ByConstruction("constant")),
     row(LT, "tag_specifications", "tag rules", "EC2 API", Checked("tags (the `Name` tag is counted)")),
     row(LT, "update_default_version", "boolean", "provider", ByConstruction("constant")),
     row(LT, "vpc_security_group_ids", "ids", "EC2 API", ByConstruction("reference")),
-    row("data.aws_ssm_parameter", "name", "AWS's public ECS AMI parameter", "ECS Developer Guide, AMI metadata", ByConstruction("constants by architecture")),
     row("aws_efs_file_system", "creation_token", "1–64 characters", "EFS API CreateFileSystem (botocore `CreationToken`)", Checked("volumes (`<stack>-<service>-<volume>`)")),
     row("aws_efs_file_system", "tags", "tag rules", "EFS API", Checked("tags (the `Name` tag is counted)")),
     row("aws_efs_file_system", "encrypted", "boolean", "EFS API", ByConstruction("constant")),
     row("aws_efs_file_system", "performance_mode", "generalPurpose, maxIO", "EFS API", ByConstruction("constant")),
     row("aws_efs_file_system", "throughput_mode", "bursting, elastic, provisioned", "EFS API", ByConstruction("constant")),
+    row("aws_efs_backup_policy", "file_system_id", "id", "EFS API PutBackupPolicy", ByConstruction("reference")),
+    row("aws_efs_backup_policy", "backup_policy", "status ENABLED or DISABLED", "EFS API BackupPolicy", ByConstruction("constant ENABLED")),
+    row("aws_efs_file_system_policy", "file_system_id", "id", "EFS API PutFileSystemPolicy", ByConstruction("reference")),
+    row("aws_efs_file_system_policy", "policy", "resource policy JSON ≤ 20,000 characters", "EFS API PutFileSystemPolicy", ByConstruction("one fixed statement")),
     row("aws_efs_access_point", "root_directory", "path 1–100 characters, absolute; creation info", "EFS API CreateAccessPoint", Checked("volumes.root_directory")),
     row("aws_efs_access_point", "posix_user", "uid, gid 0–4294967295", "EFS API PosixUser", ByConstruction("u32 values")),
     row("aws_efs_access_point", "file_system_id", "id", "EFS API", ByConstruction("reference")),
@@ -148,6 +154,25 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
             ),
         );
     }
+    check_dynamic_host_ports(check, &path, capacity);
+    if let Input::Value(image_id) = &capacity.ami {
+        // EC2 image ids: `ami-` and 8 or 17 hexadecimal digits (EC2 API, Image.ImageId).
+        let digits = image_id.strip_prefix("ami-").unwrap_or_default();
+        let valid = matches!(digits.len(), 8 | 17)
+            && digits
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+        if !valid {
+            check.error(
+                &path,
+                "ami",
+                format!(
+                    "`{image_id}` is not an AMI id: `ami-` and 8 or 17 lower-case hexadecimal \
+                     digits, e.g. `ami-0a1b2c3d4e5f67890`"
+                ),
+            );
+        }
+    }
     for (name, value) in &capacity.agent_settings {
         // The agent also reads `HTTP_PROXY` and `NO_PROXY` from ecs.config, so no `ECS_`.
         let valid = name.starts_with(|c: char| c.is_ascii_uppercase())
@@ -184,6 +209,71 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
                 format!(
                     "`{name} = {value}` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, \
                      `_`, `-`, values one line"
+                ),
+            );
+        }
+    }
+}
+
+/// The dynamic host ports are one value of the capacity: the agent's
+/// `ECS_DYNAMIC_HOST_PORT_RANGE`, the kernel's `net.ipv4.ip_local_port_range` and the security
+/// group rule from the load balancer all come from it. A task whose port lies outside the
+/// opened range fails its health checks (ECS API reference, `PortMapping.hostPort`), so an
+/// agent or kernel setting written by hand must say the same.
+fn check_dynamic_host_ports(check: &mut Checker, path: &[String], capacity: &Ec2Capacity) {
+    let range = capacity.dynamic_host_ports;
+    if range.first < 1024 || range.first >= range.last {
+        check.error(
+            path,
+            "dynamic_host_ports",
+            format!(
+                "{}–{} is not a port range the agent can use: the first port must be at least \
+                 1024 (below are the system's own services) and below the last",
+                range.first, range.last
+            ),
+        );
+    }
+    let settings = [
+        (
+            "agent_settings",
+            AGENT_DYNAMIC_HOST_PORT_RANGE,
+            capacity.agent_settings.get(AGENT_DYNAMIC_HOST_PORT_RANGE),
+            range.agent_format(),
+        ),
+        (
+            "kernel_settings",
+            KERNEL_LOCAL_PORT_RANGE,
+            capacity.kernel_settings.get(KERNEL_LOCAL_PORT_RANGE),
+            range.kernel_format(),
+        ),
+    ];
+    for (field, name, written, derived) in settings {
+        let Some(written) = written else { continue };
+        // sysctl separates the two numbers by any whitespace.
+        let same = written.split_whitespace().collect::<Vec<_>>()
+            == derived.split_whitespace().collect::<Vec<_>>();
+        if !same {
+            // Suggest the range the stack wrote, when it is one.
+            let numbers: Vec<u16> = written
+                .split(|c: char| c.is_whitespace() || c == '-')
+                .filter(|part| !part.is_empty())
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .unwrap_or_default();
+            let fix = match numbers[..] {
+                [first, last] => format!("`Ec2Capacity::dynamic_host_ports({first}, {last})`"),
+                _ => "`Ec2Capacity::dynamic_host_ports(first, last)`".to_owned(),
+            };
+            check.error(
+                path,
+                &format!("{field}.{name}"),
+                format!(
+                    "`{written}` disagrees with the dynamic host ports {}–{} that the load \
+                     balancer's security group rule opens, and tasks given a port outside \
+                     them fail their health checks; set the range once with {fix}, and \
+                     ecsynth writes `{AGENT_DYNAMIC_HOST_PORT_RANGE}`, \
+                     `{KERNEL_LOCAL_PORT_RANGE}` and the rule from it",
+                    range.first, range.last
                 ),
             );
         }

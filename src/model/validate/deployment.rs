@@ -63,7 +63,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(DG, "ecs_service", "cluster and service", DG_API, ByConstruction("references")),
     row(DG, "service_role_arn", "IAM role ARN", DG_API, ByConstruction("reference")),
     row(DG, "app_name", "the application", DG_API, ByConstruction("reference")),
-    row("appspec.yaml", "Hooks", "Lambda function name (1–64 of A-Za-z0-9-_) or ARN the CodeDeploy role may invoke: `CodeDeployHook_*`", "CodeDeploy User Guide, AppSpec hooks for ECS; managed policy AWSCodeDeployRoleForECS; Lambda API FunctionName", Checked("deployment.hooks")),
+    row("appspec.yaml", "Hooks", "Lambda function name (1–64 of A-Za-z0-9-_) or ARN the CodeDeploy role may invoke: `CodeDeployHook_*`", "CodeDeploy User Guide, AppSpec hooks for ECS; managed policy AWSCodeDeployRoleForECSLimited; Lambda API FunctionName", Checked("deployment.hooks")),
 ];
 
 /// ECS takes these as Java `Integer`s.
@@ -158,7 +158,7 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
     }
 }
 
-/// What the CodeDeploy role may invoke: its managed policy `AWSCodeDeployRoleForECS` allows
+/// What the CodeDeploy role may invoke: its managed policy `AWSCodeDeployRoleForECSLimited` allows
 /// `lambda:InvokeFunction` on `arn:aws:lambda:*:*:function:CodeDeployHook_*` only.
 const HOOK_PREFIX: &str = "CodeDeployHook_";
 /// Lambda `FunctionName`: 1 to 64 of `[a-zA-Z0-9-_]`.
@@ -212,7 +212,7 @@ fn hook_problem(function: &str) -> Option<String> {
     (!name.starts_with(HOOK_PREFIX)).then(|| {
         format!(
             "`{}` does not start with `{HOOK_PREFIX}`; the CodeDeploy role \
-             (AWSCodeDeployRoleForECS) may invoke only functions named `{HOOK_PREFIX}*`, so \
+             (AWSCodeDeployRoleForECSLimited) may invoke only functions named `{HOOK_PREFIX}*`, so \
              the deployment would fail at this hook: rename the function",
             cut(name)
         )
