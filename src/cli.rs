@@ -394,7 +394,8 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
         out,
         ..
     } = *request;
-    let duplicates = duplicate_stack_names(registry.names());
+    let mut duplicates = registry.name_problems();
+    duplicates.extend(duplicate_stack_names(registry.names()));
     if !duplicates.is_empty() {
         for diagnostic in duplicates {
             streams.problem(diagnostic);

@@ -39,7 +39,9 @@ impl std::fmt::Display for Drift {
 /// Compares every file `synthesized` would write with the one under `out`, writing nothing.
 /// Files on disk that synth does not write (`.terraform/`, state) are not looked at.
 pub fn drift(synthesized: &Synthesized, out: &Path) -> Result<Vec<Drift>, String> {
-    let dir = out.join(&synthesized.stack);
+    let dir = synthesized
+        .directory(out)
+        .map_err(|error| error.to_string())?;
     let files = synthesized.files().map_err(|error| error.to_string())?;
     let mut drifts = Vec::new();
     for file in files {

@@ -1,6 +1,7 @@
 //! The stacks a binary knows, by name.
 
-use crate::model::Stack;
+use crate::model::validate::names::stack_name_problems;
+use crate::model::{Diagnostic, Stack};
 
 /// Builds one stack. Stacks are built only when asked for, so `synth prod` builds only prod.
 pub type StackBuilder = fn() -> Stack;
@@ -30,6 +31,13 @@ impl Registry {
             .iter()
             .find(|(registered, _)| *registered == name)
             .map(|(_, build)| *build)
+    }
+
+    /// Every problem of every registered name that is not a valid stack name (empty, `..`, a
+    /// path, characters AWS names refuse): such a stack is never built nor written, whatever
+    /// else it holds, so its output cannot land outside `--out`.
+    pub fn name_problems(&self) -> Vec<Diagnostic> {
+        self.names().flat_map(stack_name_problems).collect()
     }
 
     /// Names registered more than once, each reported once.

@@ -469,7 +469,17 @@ mod tests {
         for good in ["1h", "30s", "1h30m", "1.5h", "250ms", "10us"] {
             assert!(super::is_go_duration(good), "{good}");
         }
-        for bad in ["", "1", "h", "30 s", "-1s", "1h\nrm -rf /", "1d", ".s", "1..2s"] {
+        for bad in [
+            "",
+            "1",
+            "h",
+            "30 s",
+            "-1s",
+            "1h\nrm -rf /",
+            "1d",
+            ".s",
+            "1..2s",
+        ] {
             assert!(!super::is_go_duration(bad), "{bad:?}");
         }
     }
