@@ -814,6 +814,35 @@ fn scaling_thresholds() {
     );
 }
 
+/// NaN and infinity reached the Application Auto Scaling API as the strings `"NaN"` and
+/// `"inf"` (PutScalingPolicy, StepAdjustment.MetricIntervalLowerBound is a Double).
+#[test]
+fn floats_are_finite_numbers() {
+    assert_eq!(
+        scaled(|s| {
+            s.scale_out = vec![Step::new(Some(f64::NAN), None, 1)];
+            s.scale_in = vec![Step::new(Some(f64::NEG_INFINITY), Some(0.0), -1)];
+        }),
+        [
+            "error: stack `shop` › service `api` › `scaling.scale_out[0].lower`: NaN is not a \
+             number Application Auto Scaling takes; an unbounded side is `None`, a bound is a \
+             finite number",
+            "error: stack `shop` › service `api` › `scaling.scale_in[0].lower`: -inf is not a \
+             number Application Auto Scaling takes; an unbounded side is `None`, a bound is a \
+             finite number",
+        ]
+    );
+    for percent in [f64::NAN, f64::INFINITY] {
+        assert_eq!(
+            scaled(|s| *s = s.clone().scale_out_above(percent)),
+            [format!(
+                "error: stack `shop` › service `api` › `scaling.high_cpu_percent`: {percent} is \
+                 not a CPU percentage; allowed: 0 to 100"
+            )]
+        );
+    }
+}
+
 #[test]
 fn alarm_periods() {
     assert_eq!(

@@ -148,6 +148,23 @@ fn check_steps(check: &mut Checker, path: &[String], field: &str, steps: &[Step]
                 ),
             );
         }
+        let mut finite = true;
+        for (side, bound) in [("lower", step.lower), ("upper", step.upper)] {
+            if let Some(bound) = bound.filter(|bound| !bound.is_finite()) {
+                finite = false;
+                check.error(
+                    path,
+                    &format!("{field}[{index}].{side}"),
+                    format!(
+                        "{bound} is not a number Application Auto Scaling takes; an unbounded \
+                         side is `None`, a bound is a finite number"
+                    ),
+                );
+            }
+        }
+        if !finite {
+            continue;
+        }
         match (step.lower, step.upper) {
             (None, None) => check.error(
                 path,
