@@ -221,7 +221,57 @@ impl Synthesized {
             })?;
             written.push(path);
         }
+        remove_abandoned_temporaries(&dir);
         Ok(written)
+    }
+}
+
+/// The files synth writes into a stack's directory, whether or not this stack has them.
+pub const OUTPUT_FILES: &[&str] = &[MAIN_FILE, TFVARS_EXAMPLE_FILE];
+
+/// The process id in `name` when it is the temporary file of an output file
+/// (`.main.tf.json.<pid>.tmp`, see [`write_atomically`]).
+pub fn temporary_file_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (file, pid) = rest.rsplit_once('.')?;
+    if !OUTPUT_FILES.contains(&file) || pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Temporary files in `dir` that a synth killed mid-write left (its process is gone), after
+/// this synth wrote the directory: removed, so they do not pile up. A running synth's own
+/// temporary file is left to it. Where process ids cannot be looked up (no `/proc`), a file
+/// untouched for an hour counts as abandoned. Failing to remove one is not an error of this
+/// synth; `synth --check` reports what is left.
+fn remove_abandoned_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let own = std::process::id();
+    let proc = Path::new("/proc/self").exists();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temporary_file_pid) else {
+            continue;
+        };
+        if pid == own {
+            continue;
+        }
+        let abandoned = if proc {
+            !Path::new("/proc").join(pid.to_string()).exists()
+        } else {
+            entry
+                .metadata()
+                .and_then(|metadata| metadata.modified())
+                .ok()
+                .and_then(|modified| modified.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 3600)
+        };
+        if abandoned {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 

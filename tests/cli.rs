@@ -373,6 +373,45 @@ fn a_stack_registered_twice_is_refused() {
     );
 }
 
+/// A synth killed mid-write leaves `.main.tf.json.<pid>.tmp`; `--check` reports it and the next
+/// synth removes it. A temporary file of a process still running (pid 1) is left to it.
+#[test]
+fn temporary_files_of_a_killed_synth_are_reported_then_removed() {
+    let dir = support::scratch_dir("killed");
+    let out = out_arg(&dir);
+    let (code, _, stderr) = run(&stacks::registry(), &["synth", "dev", "--out", &out]);
+    assert_eq!(code, 0, "{stderr}");
+    let stack_dir = dir.join("dev");
+    let dead = stack_dir.join(".main.tf.json.4294967295.tmp");
+    let running = stack_dir.join(".main.tf.json.1.tmp");
+    let unrelated = stack_dir.join(".notes.4294967295.tmp");
+    for path in [&dead, &running, &unrelated] {
+        fs::write(path, "{\"half\": ").expect("seed");
+    }
+
+    let (code, _, stderr) = run(
+        &stacks::registry(),
+        &["synth", "dev", "--check", "--out", &out],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    for path in [&running, &dead] {
+        assert!(
+            stderr.contains(&format!(
+                "error: stack `dev`: {} is a stray temporary file of an interrupted synth; the \
+                 next synth removes it\n",
+                path.display()
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains(".notes."), "{stderr}");
+
+    let (code, _, stderr) = run(&stacks::registry(), &["synth", "dev", "--out", &out]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!dead.exists());
+    assert!(running.exists() && unrelated.exists());
+}
+
 fn escaping_up() -> Stack {
     let mut stack = Stack::new("../escaped", "eu-west-1");
     stack.backend(Backend::Local).cluster_name("fine");
