@@ -132,7 +132,7 @@ fn json_list(list: &List, holes: &mut Holes) -> String {
             let rendered: Vec<String> = items
                 .iter()
                 .map(|item| match item.as_literal() {
-                    Some(text) => serde_json::Value::from(text).to_string(),
+                    Some(text) => templates::yaml_string(text),
                     None => format!("\"{}\"", holes.hole(item.clone())),
                 })
                 .collect();
