@@ -31,11 +31,12 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-/// `text` as a YAML double-quoted scalar in printable ASCII only: `"`, `\\`
-/// and control characters escaped as JSON does, DEL and every non-ASCII character as `\\uXXXX`
-/// or `\\UXXXXXXXX` (YAML's escape beyond the BMP; JSON's surrogate pairs are not YAML). YAML 1.1 parsers read NEL, LS and PS as line breaks even inside quotes,
-/// so with nothing but printable ASCII between the quotes no user text can end the scalar or
-/// change what it holds, whichever YAML version reads the AppSpec.
+/// `text` as a YAML double-quoted scalar in printable ASCII only: `"`, `\` and control
+/// characters escaped as JSON does, DEL and every non-ASCII character as `\uXXXX` or
+/// `\UXXXXXXXX` (YAML's escape beyond the BMP; JSON's surrogate pairs are not YAML). YAML 1.1
+/// parsers read NEL, LS and PS as line breaks even inside quotes; with nothing but printable
+/// ASCII between the quotes, no user text can end the scalar or change what it holds,
+/// whichever YAML version reads the AppSpec.
 pub fn yaml_string(text: &str) -> String {
     let json = serde_json::Value::from(text).to_string();
     let mut out = String::with_capacity(json.len());
