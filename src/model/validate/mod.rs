@@ -267,6 +267,7 @@ impl Stack {
         }
         provider::check(&mut check, self);
         names::check_stack(&mut check, self);
+        check_overrides(&mut check, self);
         network::check(&mut check, self);
         state::check(&mut check, self);
         state::check_log_key(&mut check, self);
@@ -292,6 +293,50 @@ impl Stack {
         // Stable: model order is kept within each severity.
         diagnostics.sort_by_key(|diagnostic| diagnostic.severity);
         diagnostics
+    }
+}
+
+/// A Terraform identifier: a letter or `_`, then letters, digits, `_` and `-`.
+fn is_identifier(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The escape hatch names blocks and attributes; they are written as JSON keys where Terraform
+/// reads no template, so only identifiers are taken (the values are escaped like any literal).
+fn check_overrides(check: &mut Checker, stack: &Stack) {
+    for o in stack.overrides() {
+        let parts: Vec<&str> = o.address.split('.').collect();
+        let address_ok = match parts.as_slice() {
+            ["data", kind, label] | [kind, label] => is_identifier(kind) && is_identifier(label),
+            _ => false,
+        };
+        if !address_ok {
+            check.error(
+                &[],
+                "overrides",
+                format!(
+                    "`{}` is not a block address: `<type>.<label>` or `data.<type>.<label>`, \
+                     each a Terraform identifier (A-Z, a-z, 0-9, `_`, `-`, not starting with a \
+                     digit or `-`)",
+                    o.address.escape_debug()
+                ),
+            );
+        }
+        if !is_identifier(&o.attribute) {
+            check.error(
+                &[],
+                "overrides",
+                format!(
+                    "`{}` of `{}` is not an attribute name: a Terraform identifier (A-Z, a-z, \
+                     0-9, `_`, `-`, not starting with a digit or `-`)",
+                    o.attribute.escape_debug(),
+                    o.address.escape_debug()
+                ),
+            );
+        }
     }
 }
 
