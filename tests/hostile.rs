@@ -399,7 +399,7 @@ struct Outcome {
 /// The decoded output of the untouched stack, to compare shapes with.
 struct Baseline {
     user_data: Option<Script>,
-    appspec: Option<Vec<String>>,
+    appspec: Option<AppSpec>,
 }
 
 /// Synthesizes `stack`, checks the refusal or the written output, and returns whether the
@@ -495,20 +495,46 @@ fn check_case(
         };
         let text = untemplate(template);
         if name.ends_with("_appspec_yaml") {
-            match appspec_shape(&text, &mut decoded) {
-                Ok(shape) => {
+            match appspec_shape(&text) {
+                Ok(appspec) => {
                     if let Some(expected) = baseline.and_then(|b| b.appspec.as_ref()) {
-                        if &shape != expected {
+                        if appspec.keys != expected.keys {
                             fail(format!("AppSpec keys changed:\n{text}"));
+                        } else if let Some(problem) =
+                            changed_only_to(&expected.scalars, &appspec.scalars, value)
+                        {
+                            fail(format!("AppSpec: {problem}"));
                         }
                     }
+                    decoded.extend(appspec.scalars);
                 }
                 Err(error) => fail(format!("AppSpec does not parse ({error}):\n{text}")),
             }
         }
         if name.ends_with("_taskdef_json") {
-            if let Err(error) = serde_json::from_str::<Value>(&text) {
-                fail(format!("taskdef.json does not parse: {error}"));
+            match serde_json::from_str::<Value>(&text) {
+                Ok(taskdef) => {
+                    // The same containers as the task definition, the image of the target
+                    // container aside (`<IMAGE1_NAME>`).
+                    let without_images = |containers: &Value| -> Value {
+                        let mut containers = containers.clone();
+                        for container in containers.as_array_mut().into_iter().flatten() {
+                            if let Some(fields) = container.as_object_mut() {
+                                fields.remove("image");
+                            }
+                        }
+                        containers
+                    };
+                    let registered = task_definition_containers(&json);
+                    if registered.as_ref().map(without_images)
+                        != Some(without_images(&taskdef["containerDefinitions"]))
+                    {
+                        fail(format!(
+                            "taskdef.json's containers differ from the task definition's:\n{text}"
+                        ));
+                    }
+                }
+                Err(error) => fail(format!("taskdef.json does not parse: {error}")),
             }
         }
     }
@@ -523,11 +549,13 @@ fn check_case(
         }
         let shape = script_shape(&script);
         if let Some(expected) = baseline.and_then(|b| b.user_data.as_ref()) {
-            if &shape != expected {
+            if shape.commands != expected.commands {
                 fail(format!(
                     "user data runs other commands: {:?} instead of {:?}",
-                    shape, expected
+                    shape.commands, expected.commands
                 ));
+            } else if let Some(problem) = changed_only_to(&expected.lines, &shape.lines, value) {
+                fail(format!("user data: {problem}"));
             }
         }
     }
@@ -666,12 +694,22 @@ fn bash_syntax(script: &str) -> Result<(), String> {
 }
 
 /// What a user data script runs: the first word of each command line outside heredocs, and
-/// for each heredoc its terminator and how many lines it holds.
-type Script = Vec<String>;
+/// for each heredoc its terminator and how many lines it holds; and every line that is not a
+/// comment, to see which changed.
+#[derive(Debug, PartialEq)]
+struct Script {
+    commands: Vec<String>,
+    lines: Vec<String>,
+}
 
 fn script_shape(script: &str) -> Script {
     let mut shape = Vec::new();
     let mut heredoc: Option<(String, usize)> = None;
+    let lines: Vec<String> = script
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .map(str::to_owned)
+        .collect();
     for line in script.lines() {
         if let Some((terminator, lines)) = &mut heredoc {
             if line == terminator {
@@ -695,15 +733,50 @@ fn script_shape(script: &str) -> Script {
     if let Some((terminator, _)) = heredoc {
         shape.push(format!("<<{terminator}: unterminated"));
     }
-    shape
+    Script {
+        commands: shape,
+        lines,
+    }
+}
+
+/// `None` when `new` is `old` with nothing changed but items that now hold `value` (the
+/// hostile value went where the legal one was); otherwise what else changed.
+fn changed_only_to(old: &[String], new: &[String], value: Option<&str>) -> Option<String> {
+    if old.len() != new.len() {
+        return Some(format!("{} items instead of {}", new.len(), old.len()));
+    }
+    for (old, new) in old.iter().zip(new) {
+        // An empty value can only shorten the item it went into; the commands around it are
+        // compared apart.
+        let explained = value.is_some_and(|value| new.contains(value));
+        if old != new && !explained {
+            return Some(format!("{old:?} became {new:?}"));
+        }
+    }
+    None
+}
+
+/// The parsed `container_definitions` of the (one) task definition in `json`.
+fn task_definition_containers(json: &Value) -> Option<Value> {
+    let definitions = json["resource"]["aws_ecs_task_definition"].as_object()?;
+    let (_, definition) = definitions.iter().next()?;
+    serde_json::from_str(&untemplate(definition["container_definitions"].as_str()?)).ok()
+}
+
+/// An AppSpec as [`appspec_shape`] reads it.
+struct AppSpec {
+    /// `<indent>[- ]Key` per line.
+    keys: Vec<String>,
+    /// Every quoted scalar, decoded, in order.
+    scalars: Vec<String>,
 }
 
 /// The AppSpec's structure, parsed strictly against the shape ecsynth writes: every line a
 /// comment or `<indent>[- ]Key:[ value]`, each value a number, `<REF>`, a double-quoted
-/// scalar or a flow list of them (or the template's own `AWS::ECS::Service`). Returns `<indent>[- ]Key` per line; decoded scalars go to
-/// `decoded`.
-fn appspec_shape(text: &str, decoded: &mut Vec<String>) -> Result<Vec<String>, String> {
+/// scalar or a flow list of them (or the template's own `AWS::ECS::Service`).
+fn appspec_shape(text: &str) -> Result<AppSpec, String> {
     let mut shape = Vec::new();
+    let mut decoded = Vec::new();
     for line in text.lines() {
         if line.starts_with('#') {
             continue;
@@ -747,7 +820,10 @@ fn appspec_shape(text: &str, decoded: &mut Vec<String>) -> Result<Vec<String>, S
         }
         decoded.push(scalar);
     }
-    Ok(shape)
+    Ok(AppSpec {
+        keys: shape,
+        scalars: decoded,
+    })
 }
 
 /// A YAML double-quoted scalar at the start of `text` in printable ASCII, decoded; and the
@@ -824,7 +900,7 @@ fn baseline(stack: &Stack, root: &Path) -> Baseline {
             .iter()
             .find(|(name, _)| name.ends_with("_appspec_yaml"))
             .and_then(|(_, output)| output["value"].as_str())
-            .map(|template| appspec_shape(&untemplate(template), &mut Vec::new()).expect("shape"))
+            .map(|template| appspec_shape(&untemplate(template)).expect("shape"))
     });
     Baseline { user_data, appspec }
 }
