@@ -217,7 +217,8 @@ fn unknown_stack(name: &str, known: &[&str]) -> String {
         .map(|(_, candidate)| format!("did you mean `{candidate}`? "))
         .unwrap_or_default();
     format!(
-        "error: unknown stack `{name}`; {suggestion}known stacks: {}",
+        "error: unknown stack `{}`; {suggestion}known stacks: {}",
+        crate::model::cut(name),
         known.join(", ")
     )
 }
