@@ -79,6 +79,8 @@ fn hostile_strings() -> Vec<(&'static str, String)> {
         ("nul", "a\0b".into()),
         ("non-ascii", "ünï 漢字 🚀".into()),
         ("yaml 1.1 line breaks", "a\u{85}b\u{2028}c\u{7f}".into()),
+        // Numbers inside text that ecsynth reads (an instance type's size) can overflow too.
+        ("number in text", "m6i.1073741824xlarge".into()),
         ("empty", String::new()),
         ("very long", "x".repeat(100_000)),
     ]
@@ -330,6 +332,21 @@ fn build(h: &Hostile) -> Stack {
                 )),
         )
         .container(app)
+        // Not the load-balanced container: its image is written into taskdef.json as it is.
+        .container(
+            Container::new(
+                &h.s("sidecar.name", "log-router"),
+                &h.s(
+                    "sidecar.image",
+                    "public.ecr.aws/aws-observability/aws-for-fluent-bit:2",
+                ),
+            )
+            .essential(false)
+            .reserve(
+                h.u32("sidecar.cpu", 128),
+                h.u32("sidecar.memory_reservation", 128),
+            ),
+        )
         .volume(Volume::host_path(
             &h.s("volumes.host.name", "data"),
             &h.s("volumes.host.path", "/srv/data"),

@@ -455,9 +455,10 @@ fn instance_size(instance_type: &str) -> Option<(u32, u32)> {
         "medium" => 1,
         "large" => 2,
         "xlarge" => 4,
-        _ => 4 * size.strip_suffix("xlarge")?.parse::<u32>().ok()?,
+        _ => 4u32.checked_mul(size.strip_suffix("xlarge")?.parse::<u32>().ok()?)?,
     };
-    Some((vcpus, vcpus * gib_per_vcpu * 1024))
+    // Checked: `m6i.1073741824xlarge` is text a stack may hold, not an instance.
+    Some((vcpus, vcpus.checked_mul(*gib_per_vcpu)?.checked_mul(1024)?))
 }
 
 #[cfg(test)]
@@ -491,5 +492,7 @@ mod tests {
         assert_eq!(instance_size("t3.micro"), Some((2, 1024)));
         assert_eq!(instance_size("x2idn.large"), None);
         assert_eq!(instance_size("m6i"), None);
+        assert_eq!(instance_size("m6i.1073741824xlarge"), None);
+        assert_eq!(instance_size("r6i.4194304xlarge"), None);
     }
 }
