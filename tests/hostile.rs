@@ -208,6 +208,16 @@ fn build(h: &Hostile) -> Stack {
             &h.s("overrides.attribute", "tags"),
             serde_json::json!({ h.s("overrides.key", "Extra"): h.s("overrides.value", "x") }),
         );
+    stack.network(Network {
+        vpc_id: Input::Value(h.s("network.vpc_id", "vpc-0abc1234")),
+        subnet_ids: Input::Value(vec![
+            h.s("network.subnet_ids", "subnet-0a1b2c3d"),
+            "subnet-0e5f6a7b".into(),
+        ]),
+        load_balancer_subnet_ids: None,
+    });
+    stack.cluster.discovery_namespace =
+        Some(h.s("cluster.discovery_namespace", "hostile.internal"));
     let general = stack.add_capacity_provider(
         Ec2Capacity::new(
             &h.s("capacity.name", "general"),
@@ -367,6 +377,51 @@ fn build(h: &Hostile) -> Stack {
         .desired_count(h.u32("service.desired_count", 2))
         .log_retention_days(h.u32("service.log_retention_days", 30))
         .health_check_grace_period_seconds(h.u32("service.health_check_grace_period_seconds", 60)),
+    );
+
+    // A second service: rolling behind a classic ELB, found through Cloud Map.
+    let elb = stack.add_classic_load_balancer(
+        ClassicLoadBalancer::new(
+            &h.s("classic.name", "legacy"),
+            vec![
+                ClassicListener::https(
+                    h.u16("classic.listeners.port", 443),
+                    h.u16("classic.listeners.instance_port", 9000),
+                    &h.s("classic.listeners.certificate_arn", CERTIFICATE),
+                ),
+                ClassicListener::tcp(50000, 50000),
+            ],
+            ClassicHealthCheck::http(
+                h.u16("classic.health_check.port", 9000),
+                &h.s("classic.health_check.path", "/login"),
+            ),
+        )
+        .internal()
+        .allowed_cidrs(&[&h.s("classic.allowed_cidrs", "10.0.0.0/8")])
+        .access_logs(
+            &h.s("classic.access_logs.bucket", "hostile-logs-123456789012"),
+            &h.s("classic.access_logs.prefix", "hostile/legacy"),
+        )
+        .idle_timeout(h.u32("classic.idle_timeout", 60)),
+    );
+    let legacy = Container::new("legacy", &h.s("legacy.image", "legacy/app:1"))
+        .port(9000)
+        .port(50000)
+        .reserve(256, 512)
+        .env("JAVA_OPTS", &h.s("legacy.environment.value", "-Xmx256m"));
+    let web = legacy.target(9000);
+    stack.add_service(
+        Service::new(&h.s("legacy.name", "legacy"), TaskSize::new(512, 1024))
+            .compute(Compute::ec2(general))
+            .container(legacy)
+            .rolling(
+                Rolling::behind(Exposure::Classic(ClassicTraffic::new(elb, web))).percentages(
+                    h.u32("rolling.minimum_healthy_percent", 0),
+                    h.u32("rolling.maximum_percent", 100),
+                ),
+            )
+            .discoverable()
+            .desired_count(1),
     );
     stack
 }
@@ -542,7 +597,7 @@ fn check_case(
                         }
                         containers
                     };
-                    let registered = task_definition_containers(&json);
+                    let registered = task_definition_containers(&json, &taskdef["family"]);
                     if registered.as_ref().map(without_images)
                         != Some(without_images(&taskdef["containerDefinitions"]))
                     {
@@ -773,10 +828,12 @@ fn changed_only_to(old: &[String], new: &[String], value: Option<&str>) -> Optio
     None
 }
 
-/// The parsed `container_definitions` of the (one) task definition in `json`.
-fn task_definition_containers(json: &Value) -> Option<Value> {
+/// The parsed `container_definitions` of the task definition of `family` in `json`.
+fn task_definition_containers(json: &Value, family: &Value) -> Option<Value> {
     let definitions = json["resource"]["aws_ecs_task_definition"].as_object()?;
-    let (_, definition) = definitions.iter().next()?;
+    let definition = definitions.values().find(|definition| {
+        definition["family"].as_str().map(untemplate).as_deref() == family.as_str()
+    })?;
     serde_json::from_str(&untemplate(definition["container_definitions"].as_str()?)).ok()
 }
 
