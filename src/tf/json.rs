@@ -439,11 +439,19 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     }
 
     fn serialize_f32(self, value: f32) -> Result<(), Error> {
-        // serde_json's float format (shortest round trip, `null` when not finite).
+        if !value.is_finite() {
+            return Err(Error::Custom(format!("the number {value} is not finite")));
+        }
         serde_json::to_writer(&mut self.buf, &value).map_err(|e| Error::Custom(e.to_string()))
     }
 
     fn serialize_f64(self, value: f64) -> Result<(), Error> {
+        // serde_json would write `null`: a number Terraform never gets. Validation refuses
+        // NaN and infinities; one reaching here is a bug, and the document is not written.
+        if !value.is_finite() {
+            return Err(Error::Custom(format!("the number {value} is not finite")));
+        }
+        // serde_json's float format (shortest round trip).
         serde_json::to_writer(&mut self.buf, &value).map_err(|e| Error::Custom(e.to_string()))
     }
 
@@ -937,6 +945,15 @@ mod tests {
             crate::tf::to_pretty_json(&map).expect("serialises"),
             serde_json::to_string_pretty(&map).expect("serialises")
         );
+    }
+
+    #[test]
+    fn a_number_that_is_not_finite_is_an_error_not_null() {
+        for value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut bytes = Vec::new();
+            let mut writer = Writer::new(&mut bytes);
+            assert!(value.serialize(&mut writer).is_err(), "{value}");
+        }
     }
 
     fn ours<T: Serialize>(value: &T) -> String {
