@@ -11,8 +11,14 @@
 //!   value comes back verbatim once each layer is decoded (Terraform templates, the JSON held in
 //!   strings, the AppSpec's quoted scalars), so no layer read any of it as syntax; the user
 //!   data passes `bash -n` and runs the same commands with the same heredoc lines as the
-//!   untouched stack; the AppSpec has the same keys in the same places; taskdef.json parses;
-//!   no number became the string `NaN` or `inf`.
+//!   untouched stack, the lines that changed being those that hold the value; the AppSpec has
+//!   the same keys in the same places, its changed scalars holding the value; taskdef.json
+//!   parses and has the task definition's containers (the image placeholder aside); no number
+//!   became the string `NaN` or `inf`.
+//!
+//! Where an accepted value is still one AWS refuses at apply time (a subnet id that is not
+//! `subnet-…`, a hook that is not a Lambda name), it is inert here; rules for such values are
+//! validation's, case by case.
 //!
 //! The sites are found by building the stack once and recording every field the builder asks
 //! for, so a field added to the builder is attacked without being listed twice.
