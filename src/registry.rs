@@ -56,3 +56,34 @@ impl Registry {
         duplicates
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty() -> Stack {
+        Stack::new("unused", "eu-west-1")
+    }
+
+    #[test]
+    fn a_registered_name_that_is_no_stack_name_is_reported() {
+        let mut registry = Registry::new();
+        registry
+            .register("prod", empty)
+            .register("..", empty)
+            .register("", empty);
+        let messages: Vec<String> = registry
+            .name_problems()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "error: stack `..` › `name`: stack name `..` contains `.`; stack names allow \
+                 only A-Z, a-z, 0-9, `-` and `_`; rename the stack name `..`",
+                "error: stack `` › `name`: stack name is empty; it needs 1 to 64 characters",
+            ]
+        );
+    }
+}
