@@ -217,7 +217,8 @@ fn unknown_stack(name: &str, known: &[&str]) -> String {
         .map(|(_, candidate)| format!("did you mean `{candidate}`? "))
         .unwrap_or_default();
     format!(
-        "error: unknown stack `{name}`; {suggestion}known stacks: {}",
+        "error: unknown stack `{}`; {suggestion}known stacks: {}",
+        crate::model::cut(name),
         known.join(", ")
     )
 }
@@ -394,7 +395,8 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
         out,
         ..
     } = *request;
-    let duplicates = duplicate_stack_names(registry.names());
+    let mut duplicates = registry.name_problems();
+    duplicates.extend(duplicate_stack_names(registry.names()));
     if !duplicates.is_empty() {
         for diagnostic in duplicates {
             streams.problem(diagnostic);

@@ -8,11 +8,17 @@ use indexmap::IndexMap;
 use similar::TextDiff;
 
 use crate::review::{self, Json};
-use crate::synth::{Synthesized, MAIN_FILE};
+use crate::synth::{temporary_file_pid, Synthesized, MAIN_FILE, OUTPUT_FILES};
 
 /// How one output file differs from what `synth` would write now.
 pub enum Drift {
     Missing(PathBuf),
+    /// A file synth does not write now: the temporary file of an interrupted synth, or an
+    /// output file this stack no longer has (`terraform.tfvars.example` without variables).
+    Stray {
+        path: PathBuf,
+        temporary: bool,
+    },
     /// The file differs; `details` say how, one line each (for `main.tf.json`, which blocks and
     /// attributes, with a diff per changed block).
     Differs {
@@ -25,6 +31,22 @@ impl std::fmt::Display for Drift {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Drift::Missing(path) => write!(f, "{} is missing", path.display()),
+            Drift::Stray {
+                path,
+                temporary: true,
+            } => write!(
+                f,
+                "{} is a stray temporary file of an interrupted synth; the next synth removes it",
+                path.display()
+            ),
+            Drift::Stray {
+                path,
+                temporary: false,
+            } => write!(
+                f,
+                "{} is stray: synth no longer writes it; delete it",
+                path.display()
+            ),
             Drift::Differs { path, details } => {
                 write!(f, "{} is out of date", path.display())?;
                 for detail in details {
@@ -37,12 +59,15 @@ impl std::fmt::Display for Drift {
 }
 
 /// Compares every file `synthesized` would write with the one under `out`, writing nothing.
-/// Files on disk that synth does not write (`.terraform/`, state) are not looked at.
+/// Of the files on disk that synth does not write, only its own are looked at (temporary
+/// files, output files the stack no longer has); `.terraform/`, state and the like are not.
 pub fn drift(synthesized: &Synthesized, out: &Path) -> Result<Vec<Drift>, String> {
-    let dir = out.join(&synthesized.stack);
+    let dir = synthesized
+        .directory(out)
+        .map_err(|error| error.to_string())?;
     let files = synthesized.files().map_err(|error| error.to_string())?;
     let mut drifts = Vec::new();
-    for file in files {
+    for file in &files {
         let path = dir.join(&file.relative_path);
         let on_disk = match fs::read(&path) {
             Ok(bytes) => bytes,
@@ -62,7 +87,34 @@ pub fn drift(synthesized: &Synthesized, out: &Path) -> Result<Vec<Drift>, String
         };
         drifts.push(Drift::Differs { path, details });
     }
+    drifts.extend(stray_files(&dir, &files));
     Ok(drifts)
+}
+
+/// Files of synth's own in `dir` that this synth does not write, by name.
+fn stray_files(dir: &Path, files: &[crate::synth::OutputFile]) -> Vec<Drift> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let temporary = temporary_file_pid(&name).is_some();
+            let unwritten = OUTPUT_FILES.contains(&name.as_str())
+                && !files
+                    .iter()
+                    .any(|file| file.relative_path == Path::new(&name));
+            (temporary || unwritten).then(|| Drift::Stray {
+                path: dir.join(&name),
+                temporary,
+            })
+        })
+        .collect()
 }
 
 /// What synth would change, add or remove in `main.tf.json`, comparing parsed JSON block by

@@ -1,5 +1,6 @@
 //! The stacks a binary knows, by name, and the AWS names two of them would both create.
 
+use crate::model::validate::names::stack_name_problems;
 use crate::model::{Diagnostic, Severity, Stack};
 use crate::synth::synthesize;
 
@@ -33,6 +34,13 @@ impl Registry {
             .iter()
             .find(|(registered, _)| *registered == name)
             .map(|(_, build)| *build)
+    }
+
+    /// Every problem of every registered name that is not a valid stack name (empty, `..`, a
+    /// path, characters AWS names refuse): such a stack is never built nor written, whatever
+    /// else it holds, so its output cannot land outside `--out`.
+    pub fn name_problems(&self) -> Vec<Diagnostic> {
+        self.names().flat_map(stack_name_problems).collect()
     }
 
     /// Names registered more than once, each reported once.
@@ -269,4 +277,35 @@ fn built_names(build: StackBuilder) -> Option<Named> {
     let document: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let names = aws_names(&stack, &document);
     Some((stack, names))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty() -> Stack {
+        Stack::new("unused", "eu-west-1")
+    }
+
+    #[test]
+    fn a_registered_name_that_is_no_stack_name_is_reported() {
+        let mut registry = Registry::new();
+        registry
+            .register("prod", empty)
+            .register("..", empty)
+            .register("", empty);
+        let messages: Vec<String> = registry
+            .name_problems()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "error: stack `..` › `name`: stack name `..` contains `.`; stack names allow \
+                 only A-Z, a-z, 0-9, `-` and `_`; rename the stack name `..`",
+                "error: stack `` › `name`: stack name is empty; it needs 1 to 64 characters",
+            ]
+        );
+    }
 }

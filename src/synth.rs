@@ -60,6 +60,13 @@ pub enum SynthError {
         stack: String,
         error: WriteError,
     },
+    /// The stack's directory would not be a directory directly inside `--out` (a name such as
+    /// `..` or `/tmp/x`, or a symbolic link leading elsewhere). Validation refuses such names
+    /// first; this is the last guard, at the write itself.
+    OutsideOut {
+        stack: String,
+        out: PathBuf,
+    },
     /// `action` on `path` failed. `path` is always the file or directory the user asked for,
     /// never the temporary file a write goes through.
     Io {
@@ -85,6 +92,13 @@ impl std::fmt::Display for SynthError {
             SynthError::Render { stack, error } => {
                 write!(f, "stack `{stack}`: cannot render Terraform JSON: {error}")
             }
+            SynthError::OutsideOut { stack, out } => write!(
+                f,
+                "stack `{}`: its directory would not be a directory directly inside {}; \
+                 nothing written",
+                crate::model::cut(stack),
+                out.display()
+            ),
             SynthError::Io {
                 action,
                 path,
@@ -177,9 +191,10 @@ impl Synthesized {
     /// is the document's text, rendered block by block as lowering added them, copied into its
     /// temporary file. Returns the paths written.
     pub fn write_to(&self, out: &Path) -> Result<Vec<PathBuf>, SynthError> {
-        let dir = out.join(&self.stack);
+        let dir = self.directory(out)?;
+        create_parent(&dir.join(MAIN_FILE))?;
+        self.check_resolved(out, &dir)?;
         let main = dir.join(MAIN_FILE);
-        create_parent(&main)?;
         write_atomically(&main, |file| {
             self.document.write(file).map_err(|error| match error {
                 WriteError::Io(error) => SynthError::Io {
@@ -206,7 +221,96 @@ impl Synthesized {
             })?;
             written.push(path);
         }
+        remove_abandoned_temporaries(&dir);
         Ok(written)
+    }
+}
+
+/// The files synth writes into a stack's directory, whether or not this stack has them.
+pub const OUTPUT_FILES: &[&str] = &[MAIN_FILE, TFVARS_EXAMPLE_FILE];
+
+/// The process id in `name` when it is the temporary file of an output file
+/// (`.main.tf.json.<pid>.tmp`, see [`write_atomically`]).
+pub fn temporary_file_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (file, pid) = rest.rsplit_once('.')?;
+    if !OUTPUT_FILES.contains(&file) || pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Temporary files in `dir` that a synth killed mid-write left (its process is gone), after
+/// this synth wrote the directory: removed, so they do not pile up. A running synth's own
+/// temporary file is left to it. Where process ids cannot be looked up (no `/proc`), a file
+/// untouched for an hour counts as abandoned. Failing to remove one is not an error of this
+/// synth; `synth --check` reports what is left.
+fn remove_abandoned_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let own = std::process::id();
+    let proc = Path::new("/proc/self").exists();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temporary_file_pid) else {
+            continue;
+        };
+        if pid == own {
+            continue;
+        }
+        let abandoned = if proc {
+            !Path::new("/proc").join(pid.to_string()).exists()
+        } else {
+            entry
+                .metadata()
+                .and_then(|metadata| metadata.modified())
+                .ok()
+                .and_then(|modified| modified.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 3600)
+        };
+        if abandoned {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+impl Synthesized {
+    /// `<out>/<stack>`, when the stack name is one plain path component (not empty, `.`, `..`,
+    /// absolute, nor holding a separator).
+    pub fn directory(&self, out: &Path) -> Result<PathBuf, SynthError> {
+        let mut components = Path::new(&self.stack).components();
+        let plain = matches!(
+            (components.next(), components.next()),
+            (Some(std::path::Component::Normal(name)), None) if name == self.stack.as_str()
+        );
+        if !plain {
+            return Err(SynthError::OutsideOut {
+                stack: self.stack.clone(),
+                out: out.to_owned(),
+            });
+        }
+        Ok(out.join(&self.stack))
+    }
+
+    /// The created directory, with links resolved, is a directory directly inside `out`.
+    fn check_resolved(&self, out: &Path, dir: &Path) -> Result<(), SynthError> {
+        let outside = || SynthError::OutsideOut {
+            stack: self.stack.clone(),
+            out: out.to_owned(),
+        };
+        let resolve = |path: &Path| {
+            fs::canonicalize(path).map_err(|error| SynthError::Io {
+                action: IoAction::CreateDirectory,
+                path: path.to_owned(),
+                error,
+            })
+        };
+        let (out_resolved, dir_resolved) = (resolve(out)?, resolve(dir)?);
+        if dir_resolved.parent() != Some(out_resolved.as_path()) {
+            return Err(outside());
+        }
+        Ok(())
     }
 }
 

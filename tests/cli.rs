@@ -373,6 +373,121 @@ fn a_stack_registered_twice_is_refused() {
     );
 }
 
+/// A synth killed mid-write leaves `.main.tf.json.<pid>.tmp`; `--check` reports it and the next
+/// synth removes it. A temporary file of a process still running (pid 1) is left to it.
+#[test]
+fn temporary_files_of_a_killed_synth_are_reported_then_removed() {
+    let dir = support::scratch_dir("killed");
+    let out = out_arg(&dir);
+    let (code, _, stderr) = run(&stacks::registry(), &["synth", "dev", "--out", &out]);
+    assert_eq!(code, 0, "{stderr}");
+    let stack_dir = dir.join("dev");
+    let dead = stack_dir.join(".main.tf.json.4294967295.tmp");
+    let running = stack_dir.join(".main.tf.json.1.tmp");
+    let unrelated = stack_dir.join(".notes.4294967295.tmp");
+    for path in [&dead, &running, &unrelated] {
+        fs::write(path, "{\"half\": ").expect("seed");
+    }
+
+    let (code, _, stderr) = run(
+        &stacks::registry(),
+        &["synth", "dev", "--check", "--out", &out],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    for path in [&running, &dead] {
+        assert!(
+            stderr.contains(&format!(
+                "error: stack `dev`: {} is a stray temporary file of an interrupted synth; the \
+                 next synth removes it\n",
+                path.display()
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains(".notes."), "{stderr}");
+
+    let (code, _, stderr) = run(&stacks::registry(), &["synth", "dev", "--out", &out]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!dead.exists());
+    assert!(running.exists() && unrelated.exists());
+}
+
+fn escaping_up() -> Stack {
+    let mut stack = Stack::new("../escaped", "eu-west-1");
+    stack.backend(Backend::Local).cluster_name("fine");
+    stack
+}
+
+fn escaping_absolute() -> Stack {
+    let mut stack = Stack::new("/tmp/ecsynth-escaped", "eu-west-1");
+    stack.backend(Backend::Local).cluster_name("fine");
+    stack
+}
+
+/// A stack with no services and an explicit cluster name has no derived AWS name to check
+/// its name through; its name is still checked as a name, so nothing lands outside `--out`.
+#[test]
+fn a_stack_name_that_is_a_path_is_refused_at_registration_and_nothing_is_written() {
+    let dir = support::scratch_dir("escaping");
+    let out = dir.join("out");
+    for (name, build, bad) in [
+        ("../escaped", escaping_up as fn() -> Stack, "`.`, `/`"),
+        ("/tmp/ecsynth-escaped", escaping_absolute, "`/`"),
+    ] {
+        let mut registry = stacks::registry();
+        registry.register(name, build);
+        let (code, stdout, stderr) = run(&registry, &["synth", name, "--out", &out_arg(&out)]);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+        assert!(
+            stderr.eq(&format!(
+                "error: stack `{name}` › `name`: stack name `{name}` contains {bad}; stack \
+                 names allow only A-Z, a-z, 0-9, `-` and `_`; rename the stack name `{name}`\n"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(!dir.join("escaped").exists());
+    assert!(!Path::new("/tmp/ecsynth-escaped").exists());
+    assert!(!out.exists());
+}
+
+#[test]
+fn writing_refuses_a_directory_outside_out_even_past_validation() {
+    let dir = support::scratch_dir("write-outside");
+    let stack = escaping_up();
+    // Lowered without validation: the write itself still refuses the path.
+    let synthesized = ecsynth::synth::Synthesized {
+        stack: stack.name.clone(),
+        document: ecsynth::lower::lower(&stack),
+    };
+    let error = synthesized
+        .write_to(&dir.join("out"))
+        .expect_err("outside --out");
+    assert!(
+        error.to_string().starts_with(
+            "stack `../escaped`: its directory would not be a directory directly inside"
+        ),
+        "{error}"
+    );
+    assert!(!dir.join("escaped").exists());
+    // A symbolic link inside --out that leads elsewhere is resolved and refused too.
+    #[cfg(unix)]
+    {
+        let out = dir.join("linked-out");
+        fs::create_dir_all(&out).expect("mkdir");
+        let elsewhere = dir.join("elsewhere");
+        fs::create_dir_all(&elsewhere).expect("mkdir");
+        std::os::unix::fs::symlink(&elsewhere, out.join("dev")).expect("symlink");
+        let (synthesized, _) = ecsynth::synth::synthesize(&stacks::dev());
+        let error = synthesized
+            .expect("dev is valid")
+            .write_to(&out)
+            .expect_err("the link leads outside --out");
+        assert!(error.to_string().contains("nothing written"), "{error}");
+        assert_eq!(fs::read_dir(&elsewhere).expect("read").count(), 0);
+    }
+}
+
 #[test]
 fn graph_prints_mermaid_by_default_and_dot_on_request() {
     let registry = stacks::registry();

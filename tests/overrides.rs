@@ -134,3 +134,34 @@ fn an_overridden_document_passes_terraform_validate() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Terraform reads the keys of an object value as templates: a key of an override's value is
+/// escaped like a string value. Block addresses and attribute names are written where
+/// Terraform reads no template, so only identifiers are taken there.
+#[test]
+fn override_keys_are_escaped_and_names_must_be_identifiers() {
+    let mut stack = stacks::prod();
+    stack.override_attribute("aws_lb.web", "tags", json!({ "Owner ${var.x}": "a %{b}" }));
+    let doc = document(&stack);
+    assert_eq!(
+        doc["resource"]["aws_lb"]["web"]["tags"],
+        json!({ "Owner $${var.x}": "a %%{b}" })
+    );
+
+    let mut stack = stacks::prod();
+    stack
+        .override_attribute("aws_lb.web\n", "idle_timeout", json!(1))
+        .override_attribute("aws_lb.web", "${x}", json!(1));
+    let (_, diagnostics) = synthesize(&stack);
+    let messages: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages[..2],
+        [
+            "error: stack `prod` › `overrides`: `aws_lb.web\\n` is not a block address: \
+             `<type>.<label>` or `data.<type>.<label>`, each a Terraform identifier (A-Z, a-z, \
+             0-9, `_`, `-`, not starting with a digit or `-`)",
+            "error: stack `prod` › `overrides`: `${x}` of `aws_lb.web` is not an attribute name: \
+             a Terraform identifier (A-Z, a-z, 0-9, `_`, `-`, not starting with a digit or `-`)",
+        ]
+    );
+}

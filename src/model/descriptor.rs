@@ -41,7 +41,8 @@ pub struct ServiceDescriptor {
     /// Default: 2 to 4 tasks, scaled on CPU.
     #[serde(default)]
     pub instances: Instances,
-    #[serde(default)]
+    /// A name given twice is an error, like a top-level field given twice.
+    #[serde(default, deserialize_with = "unique_keys")]
     pub environment: IndexMap<String, String>,
     /// Host header the shared load balancer routes by. At least one of `host` and `path`.
     #[serde(default)]
@@ -69,6 +70,38 @@ impl Default for Instances {
     fn default() -> Instances {
         Instances { min: 2, max: 4 }
     }
+}
+
+/// A JSON object as a map, refusing a key given twice: serde's own maps keep the last value
+/// silently, where a struct's duplicate field is an error.
+fn unique_keys<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<IndexMap<String, String>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = IndexMap<String, String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object of strings")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut values = IndexMap::new();
+            while let Some((key, value)) = map.next_entry::<String, String>()? {
+                if values.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "duplicate key `{key}`; each environment variable is given once"
+                    )));
+                }
+                values.insert(key, value);
+            }
+            Ok(values)
+        }
+    }
+    deserializer.deserialize_map(Visitor)
 }
 
 fn default_cpu() -> u32 {
@@ -135,7 +168,8 @@ impl ServiceDescriptor {
                 file: file.into(),
                 line: error.line(),
                 column: error.column(),
-                message,
+                // serde quotes the value it refuses: a 10 MB string is cut.
+                message: super::validate::cut_message(&message).into_owned(),
             }
         })
     }
@@ -206,6 +240,47 @@ mod tests {
         assert_eq!(
             malformed.to_string(),
             "orders.json:1:9: EOF while parsing a value"
+        );
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_at_every_depth() {
+        for (text, expected) in [
+            (
+                r#"{"name": "a", "name": "b", "image": "i", "tag": "1", "port": 80}"#,
+                "duplicate field `name`",
+            ),
+            (
+                r#"{"name": "a", "image": "i", "tag": "1", "port": 80,
+                   "instances": {"min": 1, "min": 2, "max": 3}}"#,
+                "duplicate field `min`",
+            ),
+            (
+                r#"{"name": "a", "image": "i", "tag": "1", "port": 80,
+                   "environment": {"MODE": "safe", "MODE": "unsafe"}}"#,
+                "duplicate key `MODE`; each environment variable is given once",
+            ),
+        ] {
+            let error = ServiceDescriptor::from_json("a.json", text).expect_err(expected);
+            assert_eq!(error.message, expected);
+        }
+    }
+
+    #[test]
+    fn an_error_quoting_a_huge_value_is_cut() {
+        let huge = "y".repeat(10 * 1024 * 1024);
+        let text = format!(r#"{{"name": "a", "image": "i", "tag": "1", "port": "{huge}"}}"#);
+        let error = ServiceDescriptor::from_json("a.json", &text).expect_err("port is a number");
+        assert!(error.message.len() < 2000, "{} bytes", error.message.len());
+        assert!(
+            error.message.starts_with("invalid type: string \"yyy"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.ends_with("yyy\", expected u16"),
+            "{}",
+            error.message
         );
     }
 

@@ -62,6 +62,10 @@ pub(crate) struct Writer<'a> {
     inline_next: bool,
     /// Top-level fields of the inlined block body to leave out, and those it had.
     body_filter: Option<BodyFilter>,
+    /// Map keys are Terraform templates (`${`, `%{` escaped as in values): true in the
+    /// document, where Terraform reads every object key as a template; false for plain JSON
+    /// ([`super::to_pretty_json`]), whose text the document escapes as a whole.
+    template_keys: bool,
 }
 
 /// What a block body wrote at its top level, and what to leave out of it (attributes a
@@ -87,6 +91,7 @@ impl<'a> Writer<'a> {
             has_value: false,
             inline_next: false,
             body_filter: None,
+            template_keys: true,
         }
     }
 
@@ -102,7 +107,14 @@ impl<'a> Writer<'a> {
             has_value,
             inline_next: false,
             body_filter: None,
+            template_keys: true,
         }
+    }
+
+    /// Map keys are written as plain JSON, not escaped as Terraform templates.
+    pub(crate) fn plain_keys(mut self) -> Writer<'a> {
+        self.template_keys = false;
+        self
     }
 
     pub(crate) fn into_fragment(self) -> Vec<u8> {
@@ -427,11 +439,19 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     }
 
     fn serialize_f32(self, value: f32) -> Result<(), Error> {
-        // serde_json's float format (shortest round trip, `null` when not finite).
+        if !value.is_finite() {
+            return Err(Error::Custom(format!("the number {value} is not finite")));
+        }
         serde_json::to_writer(&mut self.buf, &value).map_err(|e| Error::Custom(e.to_string()))
     }
 
     fn serialize_f64(self, value: f64) -> Result<(), Error> {
+        // serde_json would write `null`: a number Terraform never gets. Validation refuses
+        // NaN and infinities; one reaching here is a bug, and the document is not written.
+        if !value.is_finite() {
+            return Err(Error::Custom(format!("the number {value} is not finite")));
+        }
+        // serde_json's float format (shortest round trip).
         serde_json::to_writer(&mut self.buf, &value).map_err(|e| Error::Custom(e.to_string()))
     }
 
@@ -639,6 +659,9 @@ impl ser::SerializeMap for Compound<'_, '_> {
         if self.writer.buf.get(start) != Some(&b'"') {
             return Err(Error::Custom("a map key must be a string".into()));
         }
+        if self.writer.template_keys {
+            escape_key_templates(&mut self.writer.buf, start);
+        }
         self.writer.buf.extend_from_slice(b": ");
         Ok(())
     }
@@ -686,6 +709,26 @@ impl ser::SerializeStructVariant for Compound<'_, '_> {
     fn end(self) -> Result<(), Error> {
         self.close()
     }
+}
+
+/// Terraform reads the keys of a JSON object as templates, like its string values (a tag key
+/// `a${1+1}` becomes `a2`): `${` → `$${` and `%{` → `%%{` in the key written from `start`.
+/// JSON escaping never writes `$`, `%` or `{` as escapes, so the sequences in the JSON text
+/// are exactly those of the key.
+fn escape_key_templates(buf: &mut Vec<u8>, start: usize) {
+    let key = &buf[start..];
+    if !key.windows(2).any(|pair| matches!(pair, b"${" | b"%{")) {
+        return;
+    }
+    let mut escaped = Vec::with_capacity(key.len() + 4);
+    for (at, &byte) in key.iter().enumerate() {
+        if matches!(byte, b'$' | b'%') && key.get(at + 1) == Some(&b'{') {
+            escaped.push(byte);
+        }
+        escaped.push(byte);
+    }
+    buf.truncate(start);
+    buf.extend_from_slice(&escaped);
 }
 
 const LOW: u64 = 0x0101_0101_0101_0101;
@@ -884,6 +927,33 @@ mod tests {
             ours(&value),
             serde_json::to_string_pretty(&value).expect("serialises")
         );
+    }
+
+    /// Terraform reads JSON object keys as templates (`{"a${1+1}": 1}` is `{"a2": 1}`):
+    /// a tag key or an escape-hatch key must reach it escaped, like a value.
+    #[test]
+    fn map_keys_are_escaped_as_templates_but_not_in_plain_json() {
+        let map: indexmap::IndexMap<&str, u8> =
+            [("a${x}", 1), ("%{if y}", 2), ("$${z}", 3), ("50% $5", 4)]
+                .into_iter()
+                .collect();
+        assert_eq!(
+            ours(&map),
+            "{\n  \"a$${x}\": 1,\n  \"%%{if y}\": 2,\n  \"$$${z}\": 3,\n  \"50% $5\": 4\n}"
+        );
+        assert_eq!(
+            crate::tf::to_pretty_json(&map).expect("serialises"),
+            serde_json::to_string_pretty(&map).expect("serialises")
+        );
+    }
+
+    #[test]
+    fn a_number_that_is_not_finite_is_an_error_not_null() {
+        for value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut bytes = Vec::new();
+            let mut writer = Writer::new(&mut bytes);
+            assert!(value.serialize(&mut writer).is_err(), "{value}");
+        }
     }
 
     fn ours<T: Serialize>(value: &T) -> String {

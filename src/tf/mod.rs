@@ -29,7 +29,7 @@ pub use expr::{Expr, List};
 /// would also turn numbers into keys; this writer refuses them).
 pub fn to_pretty_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, String> {
     let mut bytes = Vec::new();
-    let mut writer = json::Writer::with_capacity(&mut bytes, 4096);
+    let mut writer = json::Writer::with_capacity(&mut bytes, 4096).plain_keys();
     value
         .serialize(&mut writer)
         .and_then(|()| writer.finish(b""))

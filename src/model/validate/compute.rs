@@ -189,11 +189,31 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
                 ),
             );
         }
-        if value.contains('\n') {
+        if value.chars().any(char::is_control) {
             check.error(
                 &path,
                 &format!("agent_settings.{name}"),
-                "the value spans lines; /etc/ecs/ecs.config takes one line per setting".into(),
+                format!(
+                    "`{}` holds a line break or another control character; \
+                     /etc/ecs/ecs.config takes one line of printable text per setting",
+                    value.escape_debug()
+                ),
+            );
+        }
+    }
+    for (field, value) in [
+        ("task_cleanup_wait", &capacity.task_cleanup_wait),
+        ("container_stop_timeout", &capacity.container_stop_timeout),
+    ] {
+        if !is_go_duration(value) {
+            check.error(
+                &path,
+                field,
+                format!(
+                    "`{}` is not a duration the ECS agent reads: a number and a unit, `ns`, \
+                     `us`, `ms`, `s`, `m` or `h`, repeated (`30s`, `1h30m`)",
+                    value.escape_debug()
+                ),
             );
         }
     }
@@ -202,13 +222,15 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-        if !valid_name || value.contains('\n') {
+        if !valid_name || value.chars().any(char::is_control) {
             check.error(
                 &path,
                 "kernel_settings",
                 format!(
-                    "`{name} = {value}` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, \
-                     `_`, `-`, values one line"
+                    "`{} = {}` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, \
+                     `-`, values one line of printable text",
+                    name.escape_debug(),
+                    value.escape_debug()
                 ),
             );
         }
@@ -278,6 +300,37 @@ fn check_dynamic_host_ports(check: &mut Checker, path: &[String], capacity: &Ec2
             );
         }
     }
+}
+
+/// Go's `time.ParseDuration` syntax, which the ECS agent uses for its `…_DURATION` and
+/// `…_TIMEOUT` settings (agent `config/types.go`): unsigned, one or more `<number><unit>`.
+/// Anything else is also refused because the value is written raw into the user data.
+fn is_go_duration(text: &str) -> bool {
+    const UNITS: &[&str] = &["ns", "us", "µs", "μs", "ms", "s", "m", "h"];
+    let mut rest = text;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number = &rest[..digits];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return false;
+        }
+        rest = &rest[digits..];
+        // Longest unit first: `ms` before `m`.
+        let Some(unit) = UNITS
+            .iter()
+            .filter(|unit| rest.starts_with(**unit))
+            .max_by_key(|unit| unit.len())
+        else {
+            return false;
+        };
+        rest = &rest[unit.len()..];
+    }
+    true
 }
 
 pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Service) {
@@ -607,9 +660,10 @@ fn instance_size(instance_type: &str) -> Option<(u32, u32)> {
         "medium" => 1,
         "large" => 2,
         "xlarge" => 4,
-        _ => 4 * size.strip_suffix("xlarge")?.parse::<u32>().ok()?,
+        _ => 4u32.checked_mul(size.strip_suffix("xlarge")?.parse::<u32>().ok()?)?,
     };
-    Some((vcpus, vcpus * gib_per_vcpu * 1024))
+    // Checked: `m6i.1073741824xlarge` is text a stack may hold, not an instance.
+    Some((vcpus, vcpus.checked_mul(*gib_per_vcpu)?.checked_mul(1024)?))
 }
 
 #[cfg(test)]
@@ -624,11 +678,33 @@ mod tests {
     }
 
     #[test]
+    fn durations_follow_go_syntax() {
+        for good in ["1h", "30s", "1h30m", "1.5h", "250ms", "10us"] {
+            assert!(super::is_go_duration(good), "{good}");
+        }
+        for bad in [
+            "",
+            "1",
+            "h",
+            "30 s",
+            "-1s",
+            "1h\nrm -rf /",
+            "1d",
+            ".s",
+            "1..2s",
+        ] {
+            assert!(!super::is_go_duration(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn instance_sizes_follow_the_family_ratio() {
         assert_eq!(instance_size("m6i.large"), Some((2, 8192)));
         assert_eq!(instance_size("c7g.4xlarge"), Some((16, 32768)));
         assert_eq!(instance_size("t3.micro"), Some((2, 1024)));
         assert_eq!(instance_size("x2idn.large"), None);
         assert_eq!(instance_size("m6i"), None);
+        assert_eq!(instance_size("m6i.1073741824xlarge"), None);
+        assert_eq!(instance_size("r6i.4194304xlarge"), None);
     }
 }

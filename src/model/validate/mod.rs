@@ -69,12 +69,47 @@ impl Diagnostic {
     pub fn stack_error(stack: &str, field: &str, message: String) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
-            stack: stack.into(),
+            stack: cut(stack).into_owned(),
             path: Vec::new(),
-            field: field.into(),
-            message,
+            field: cut(field).into_owned(),
+            message: cut_message(&message).into_owned(),
         }
     }
+}
+
+/// Longest name or field shown whole in a message; longer ones are cut.
+const SHOWN_NAME: usize = 200;
+/// Longest message shown whole (long lists of allowed values fit); longer ones lose their
+/// middle, where a quoted user value sits between what the message is about and what is allowed.
+const SHOWN_MESSAGE: usize = 1200;
+
+/// A user value as an error shows it: whole up to 200 characters, otherwise its start and
+/// how long it is, so a 10 MB value gives a one-line error. Every error that quotes user text
+/// goes through here ([`Checker`], [`Diagnostic::stack_error`], descriptor errors, synth
+/// errors naming a stack).
+pub fn cut(text: &str) -> std::borrow::Cow<'_, str> {
+    cut_to(text, SHOWN_NAME, SHOWN_NAME, 0)
+}
+
+/// A whole message: its start and its end (what is allowed, the fix) when it is too long.
+pub fn cut_message(text: &str) -> std::borrow::Cow<'_, str> {
+    cut_to(text, SHOWN_MESSAGE, SHOWN_MESSAGE / 2, SHOWN_MESSAGE / 3)
+}
+
+/// `text` when at most `max` characters; otherwise its first `head` and last `tail`
+/// characters around a note of how many were left out.
+fn cut_to(text: &str, max: usize, head: usize, tail: usize) -> std::borrow::Cow<'_, str> {
+    let length = text.chars().count();
+    if length <= max {
+        return text.into();
+    }
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(length - tail).collect();
+    format!(
+        "{start}… ({} of {length} characters not shown) …{end}",
+        length - head - tail
+    )
+    .into()
 }
 
 impl fmt::Display for Diagnostic {
@@ -98,7 +133,7 @@ pub struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn new(stack: &'a str) -> Checker<'a> {
+    pub(crate) fn new(stack: &'a str) -> Checker<'a> {
         Checker {
             stack,
             diagnostics: Vec::new(),
@@ -116,10 +151,14 @@ impl<'a> Checker<'a> {
     fn report(&mut self, severity: Severity, path: &[String], field: &str, message: String) {
         self.diagnostics.push(Diagnostic {
             severity,
-            stack: self.stack.into(),
-            path: path.to_vec(),
-            field: field.into(),
-            message,
+            stack: cut(self.stack).into_owned(),
+            path: path
+                .iter()
+                // Keep the segment's closing backtick: ``service `aaa… (…) …` ``.
+                .map(|segment| cut_to(segment, SHOWN_NAME, SHOWN_NAME - 1, 1).into_owned())
+                .collect(),
+            field: cut(field).into_owned(),
+            message: cut_message(&message).into_owned(),
         });
     }
 }
@@ -212,16 +251,6 @@ fn quoted_list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
         .join(", ")
 }
 
-/// A value as a message shows it: at most 64 characters, then `…`.
-pub(super) fn cut(value: &str) -> String {
-    const SHOWN: usize = 64;
-    if value.chars().count() <= SHOWN {
-        value.to_owned()
-    } else {
-        format!("{}…", value.chars().take(SHOWN).collect::<String>())
-    }
-}
-
 /// `a, b, c` without quotes.
 fn plain_list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
     items
@@ -240,6 +269,7 @@ impl Stack {
         }
         provider::check(&mut check, self);
         names::check_stack(&mut check, self);
+        check_overrides(&mut check, self);
         network::check(&mut check, self);
         state::check(&mut check, self);
         state::check_log_key(&mut check, self);
@@ -265,6 +295,50 @@ impl Stack {
         // Stable: model order is kept within each severity.
         diagnostics.sort_by_key(|diagnostic| diagnostic.severity);
         diagnostics
+    }
+}
+
+/// A Terraform identifier: a letter or `_`, then letters, digits, `_` and `-`.
+fn is_identifier(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The escape hatch names blocks and attributes; they are written as JSON keys where Terraform
+/// reads no template, so only identifiers are taken (the values are escaped like any literal).
+fn check_overrides(check: &mut Checker, stack: &Stack) {
+    for o in stack.overrides() {
+        let parts: Vec<&str> = o.address.split('.').collect();
+        let address_ok = match parts.as_slice() {
+            ["data", kind, label] | [kind, label] => is_identifier(kind) && is_identifier(label),
+            _ => false,
+        };
+        if !address_ok {
+            check.error(
+                &[],
+                "overrides",
+                format!(
+                    "`{}` is not a block address: `<type>.<label>` or `data.<type>.<label>`, \
+                     each a Terraform identifier (A-Z, a-z, 0-9, `_`, `-`, not starting with a \
+                     digit or `-`)",
+                    o.address.escape_debug()
+                ),
+            );
+        }
+        if !is_identifier(&o.attribute) {
+            check.error(
+                &[],
+                "overrides",
+                format!(
+                    "`{}` of `{}` is not an attribute name: a Terraform identifier (A-Z, a-z, \
+                     0-9, `_`, `-`, not starting with a digit or `-`)",
+                    o.attribute.escape_debug(),
+                    o.address.escape_debug()
+                ),
+            );
+        }
     }
 }
 
@@ -302,6 +376,22 @@ pub fn duplicate_stack_names<'n>(names: impl IntoIterator<Item = &'n str>) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_user_value_gives_a_short_error() {
+        let huge = "x".repeat(10 * 1024 * 1024);
+        let mut check = Checker::new(&huge);
+        check.error(
+            &[format!("service `{huge}`")],
+            &format!("environment.{huge}"),
+            format!("`{huge}` is wrong; allowed: A-Z"),
+        );
+        let line = check.diagnostics[0].to_string();
+        assert!(line.len() < 2000, "{} bytes", line.len());
+        assert!(line.ends_with("xxx` is wrong; allowed: A-Z"), "{line}");
+        assert!(line.contains("characters not shown) …"), "{line}");
+        assert_eq!(cut("short"), "short");
+    }
 
     #[test]
     fn duplicate_stack_names_are_counted_and_reported_once() {

@@ -143,6 +143,38 @@ fn not_control(c: char) -> bool {
     !c.is_control()
 }
 
+/// Stack names: the output directory `<out>/<stack>/` and the prefix of every AWS name. A
+/// path separator, `.` or `..` would write outside `--out`; the characters are those every
+/// AWS name the stack prefixes allows.
+pub const STACK: NameRule = NameRule {
+    kind: "stack",
+    max_len: 64,
+    allowed: alphanumeric_hyphen_or_underscore,
+    allowed_text: "A-Z, a-z, 0-9, `-` and `_`",
+    no_edge_hyphen: true,
+    reserved_prefixes: &[],
+};
+
+/// Every problem of a stack name, as diagnostics of that stack: what validation reports for
+/// a stack and the registry for a registered name.
+pub fn stack_name_problems(name: &str) -> Vec<super::Diagnostic> {
+    let mut check = Checker::new(name);
+    check_stack_name(&mut check, name);
+    check.diagnostics
+}
+
+fn check_stack_name(check: &mut Checker, name: &str) {
+    STACK.check(
+        check,
+        &[],
+        "name",
+        &[Part::Model {
+            what: "stack name",
+            value: name,
+        }],
+    );
+}
+
 /// A piece of a name AWS receives: a model name (`("service name", "web")`) or a fixed suffix.
 #[derive(Clone, Copy)]
 pub enum Part<'a> {
@@ -319,6 +351,7 @@ fn check_label(check: &mut Checker, path: &[String], what: &str, name: &str) {
 }
 
 pub(super) fn check_stack(check: &mut Checker, stack: &Stack) {
+    check_stack_name(check, &stack.name);
     let stack_part = Part::Model {
         what: "stack name",
         value: &stack.name,

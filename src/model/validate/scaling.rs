@@ -171,6 +171,23 @@ fn check_steps(check: &mut Checker, path: &[String], field: &str, steps: &[Step]
                 ),
             );
         }
+        let mut finite = true;
+        for (side, bound) in [("lower", step.lower), ("upper", step.upper)] {
+            if let Some(bound) = bound.filter(|bound| !bound.is_finite()) {
+                finite = false;
+                check.error(
+                    path,
+                    &format!("{field}[{index}].{side}"),
+                    format!(
+                        "{bound} is not a number Application Auto Scaling takes; an unbounded \
+                         side is `None`, a bound is a finite number"
+                    ),
+                );
+            }
+        }
+        if !finite {
+            continue;
+        }
         match (step.lower, step.upper) {
             (None, None) => check.error(
                 path,
@@ -198,8 +215,12 @@ fn check_steps(check: &mut Checker, path: &[String], field: &str, steps: &[Step]
         }
     }
     // StepAdjustment: "If one step adjustment has a positive upper bound, then there must be
-    // a step adjustment with a null upper bound", and likewise below.
-    let positive_upper = steps.iter().filter_map(|s| s.upper).find(|u| *u > 0.0);
+    // a step adjustment with a null upper bound", and likewise below. A bound that is no
+    // finite number is reported as such above; it is no bound to reason about here.
+    let positive_upper = steps
+        .iter()
+        .filter_map(|s| s.upper)
+        .find(|u| u.is_finite() && *u > 0.0);
     if let Some(upper) = positive_upper.filter(|_| steps.iter().all(|s| s.upper.is_some())) {
         check.error(
             path,
@@ -211,7 +232,10 @@ fn check_steps(check: &mut Checker, path: &[String], field: &str, steps: &[Step]
             ),
         );
     }
-    let negative_lower = steps.iter().filter_map(|s| s.lower).find(|l| *l < 0.0);
+    let negative_lower = steps
+        .iter()
+        .filter_map(|s| s.lower)
+        .find(|l| l.is_finite() && *l < 0.0);
     if let Some(lower) = negative_lower.filter(|_| steps.iter().all(|s| s.lower.is_some())) {
         check.error(
             path,

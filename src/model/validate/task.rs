@@ -580,8 +580,9 @@ fn check_reservations(check: &mut Checker, service: &Service) {
         .filter(|c| c.cpu > 0)
         .map(|c| (c.name.as_str(), c.cpu))
         .collect();
-    let total_cpu: u32 = cpu.iter().map(|(_, units)| units).sum();
-    if total_cpu > size.cpu {
+    // In u64: two containers at u32::MAX must not wrap around to a small total.
+    let total_cpu: u64 = cpu.iter().map(|(_, units)| u64::from(*units)).sum();
+    if total_cpu > u64::from(size.cpu) {
         check.error(
             &service_path(service),
             "containers.cpu",
@@ -602,8 +603,8 @@ fn check_reservations(check: &mut Checker, service: &Service) {
                 .map(|mib| (c.name.as_str(), mib))
         })
         .collect();
-    let total_memory: u32 = memory.iter().map(|(_, mib)| mib).sum();
-    if total_memory > size.memory {
+    let total_memory: u64 = memory.iter().map(|(_, mib)| u64::from(*mib)).sum();
+    if total_memory > u64::from(size.memory) {
         check.error(
             &service_path(service),
             "containers.memory_reservation",
