@@ -2,7 +2,7 @@
 //! group, a launch template with the agent's user data, an Auto Scaling group, and the ECS
 //! capacity provider that scales it; then the cluster's list of capacity providers.
 
-use super::lifecycle::{self, AutoScalingGroupUse, AUTOSCALING_GROUP_RULES};
+use super::lifecycle::{self, Facts};
 use super::{policy, Context, LoweredCapacity};
 use crate::aws::{
     AsgLaunchTemplate, AsgTag, AutoScalingGroupProvider, AutoscalingGroup, BlockDeviceMapping,
@@ -236,12 +236,7 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
         },
     );
 
-    let (lifecycle, comment) = lifecycle::derive(
-        AUTOSCALING_GROUP_RULES,
-        &AutoScalingGroupUse {
-            ecs_managed_scaling: true,
-        },
-    );
+    let (lifecycle, comment) = lifecycle::derive::<AutoscalingGroup>(&Facts::ecs_managed_scaling());
     let group = context.doc.add_with(
         &name,
         AutoscalingGroup {

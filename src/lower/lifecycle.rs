@@ -1,105 +1,181 @@
 //! Which attributes something other than Terraform owns after the first apply.
 //!
-//! Every `ignore_changes` entry ecsynth writes comes from one rule below, and each rule says who
-//! owns the attribute and why. A block with an ignore list gets a `//` comment listing the
-//! owners, so a reviewer reading the JSON sees the reason next to the list.
+//! [`RULES`] is the one table of them: per resource type and attribute, who owns it, why, and
+//! when the rule applies. Everything that knows about ownership reads it:
+//!
+//! - lowering: each block's `lifecycle.ignore_changes` and the `//` comment listing the owners,
+//!   so a reviewer reading the JSON sees the reason next to the list ([`derive`]);
+//! - `ecsynth graph`: the owner of each attribute a block's `ignore_changes` lists ([`owners`]);
+//! - `synth --check`: changes of those attributes, marked apart from real changes.
+//!
+//! Adding a rule is one row here; a rule for a new blue/green controller names it in `when`.
 
-use crate::model::{NetworkMode, Service};
-use crate::tf::Lifecycle;
+use crate::aws::{AutoscalingGroup, EcsService, LbListener, LbListenerRule};
+use crate::model::{BlueGreenController, NetworkMode, Service};
+use crate::tf::{Lifecycle, Resource};
 
-/// An attribute that `owner` changes after creation whenever `applies` holds for the subject.
-pub struct IgnoreRule<T: ?Sized> {
+/// `attribute` of every `resource_type` block that `owner` changes after creation, whenever
+/// `when` holds for the block.
+#[derive(Debug)]
+pub struct Rule {
+    pub resource_type: &'static str,
     pub attribute: &'static str,
     pub owner: &'static str,
     pub why: &'static str,
-    pub applies: fn(&T) -> bool,
+    pub when: When,
 }
 
-/// `aws_ecs_service`.
-pub const SERVICE_RULES: &[IgnoreRule<Service>] = &[
-    IgnoreRule {
+/// When a [`Rule`] applies to a block, asked of the [`Facts`] lowering knows about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// The block's service deploys blue/green under the controller, or the block carries the
+    /// traffic the controller switches (a listener, a listener rule).
+    BlueGreen(BlueGreenController),
+    /// As `BlueGreen`, for a service whose tasks have a network configuration of their own
+    /// (`awsvpc`; bridge and host tasks use their instance's network).
+    BlueGreenAwsvpc(BlueGreenController),
+    /// As `BlueGreen`, for a service on EC2 capacity: it names a capacity provider strategy,
+    /// where a Fargate one gives a launch type.
+    BlueGreenOnEc2(BlueGreenController),
+    /// The service has step scaling policies.
+    Autoscaled,
+    /// An ECS capacity provider with managed scaling drives the Auto Scaling group.
+    EcsManagedScaling,
+}
+
+impl When {
+    pub fn holds(self, facts: &Facts) -> bool {
+        match self {
+            When::BlueGreen(controller) => facts.blue_green == Some(controller),
+            When::BlueGreenAwsvpc(controller) => {
+                facts.blue_green == Some(controller) && facts.awsvpc
+            }
+            When::BlueGreenOnEc2(controller) => {
+                facts.blue_green == Some(controller) && facts.on_ec2
+            }
+            When::Autoscaled => facts.autoscaled,
+            When::EcsManagedScaling => facts.ecs_managed_scaling,
+        }
+    }
+}
+
+/// What lowering knows about a block that the rules ask.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The controller that switches the block's service or traffic between blue and green.
+    pub blue_green: Option<BlueGreenController>,
+    pub awsvpc: bool,
+    pub on_ec2: bool,
+    pub autoscaled: bool,
+    pub ecs_managed_scaling: bool,
+}
+
+impl Facts {
+    /// An ECS service.
+    pub fn service(service: &Service) -> Facts {
+        Facts {
+            blue_green: service.blue_green_controller(),
+            awsvpc: service.compute.network_mode() == NetworkMode::Awsvpc,
+            on_ec2: !service.compute.is_fargate(),
+            autoscaled: service.is_autoscaled(),
+            ecs_managed_scaling: false,
+        }
+    }
+
+    /// A listener or listener rule forwarding to a target group pair that `controller`
+    /// switches; `None` when it forwards to one target group (or answers itself).
+    pub fn traffic(controller: Option<BlueGreenController>) -> Facts {
+        Facts {
+            blue_green: controller,
+            ..Facts::default()
+        }
+    }
+
+    /// An Auto Scaling group an ECS capacity provider scales.
+    pub fn ecs_managed_scaling() -> Facts {
+        Facts {
+            ecs_managed_scaling: true,
+            ..Facts::default()
+        }
+    }
+}
+
+const CODE_DEPLOY: BlueGreenController = BlueGreenController::CodeDeploy;
+
+/// Every attribute owned outside Terraform after creation. Within a resource type, rules keep
+/// this order in `ignore_changes` and in the comment.
+pub const RULES: &[Rule] = &[
+    Rule {
+        resource_type: EcsService::TYPE,
         attribute: "task_definition",
         owner: "CodeDeploy",
         why: "every deployment registers a new revision and moves the service to it; \
               Terraform cannot update it on a CODE_DEPLOY service",
-        applies: Service::is_blue_green,
+        when: When::BlueGreen(CODE_DEPLOY),
     },
-    IgnoreRule {
+    Rule {
+        resource_type: EcsService::TYPE,
         attribute: "load_balancer",
         owner: "CodeDeploy",
         why: "after a deployment the service is registered in the other target group; \
               reverting it would send traffic back to the old tasks",
-        applies: Service::is_blue_green,
+        when: When::BlueGreen(CODE_DEPLOY),
     },
-    IgnoreRule {
+    Rule {
+        resource_type: EcsService::TYPE,
         attribute: "network_configuration",
         owner: "CodeDeploy",
         why: "changes only through a deployment's AppSpec on a CODE_DEPLOY service",
-        // Only awsvpc tasks have one; bridge and host tasks use their instance's network.
-        applies: |service| {
-            service.is_blue_green() && service.compute.network_mode() == NetworkMode::Awsvpc
-        },
+        when: When::BlueGreenAwsvpc(CODE_DEPLOY),
     },
-    IgnoreRule {
+    Rule {
+        resource_type: EcsService::TYPE,
         attribute: "capacity_provider_strategy",
         owner: "CodeDeploy",
         why: "each deployment sets it from its AppSpec's CapacityProviderStrategy and drops it \
               when the AppSpec has none (aws/containers-roadmap #1752); provider 5.x plans a \
               change of it as a replacement of the service \
               (hashicorp/terraform-provider-aws #22823)",
-        // Only EC2 services name a capacity provider; Fargate ones give a launch type.
-        applies: |service| service.is_blue_green() && !service.compute.is_fargate(),
+        when: When::BlueGreenOnEc2(CODE_DEPLOY),
     },
-    IgnoreRule {
+    Rule {
+        resource_type: EcsService::TYPE,
         attribute: "desired_count",
         owner: "Application Auto Scaling",
         why: "the step scaling policies move it between min and max",
-        applies: Service::is_autoscaled,
+        when: When::Autoscaled,
+    },
+    Rule {
+        resource_type: LbListener::TYPE,
+        attribute: "default_action",
+        owner: "CodeDeploy",
+        why: "each deployment rewrites it to a weighted forward to the new target group",
+        when: When::BlueGreen(CODE_DEPLOY),
+    },
+    // A service's rule on a listener shared with other services.
+    Rule {
+        resource_type: LbListenerRule::TYPE,
+        attribute: "action",
+        owner: "CodeDeploy",
+        why: "on a shared listener each deployment rewrites the rules forwarding to the \
+              service's target groups, not the listener's default action",
+        when: When::BlueGreen(CODE_DEPLOY),
+    },
+    Rule {
+        resource_type: AutoscalingGroup::TYPE,
+        attribute: "desired_capacity",
+        owner: "ECS managed scaling",
+        why: "the capacity provider sets it to fit the tasks placed on the cluster",
+        when: When::EcsManagedScaling,
     },
 ];
 
-/// What the listener rules need to know about a listener.
-pub struct ListenerUse {
-    /// The listener forwards to a blue/green target group pair that CodeDeploy switches.
-    pub forwards_to_blue_green_pair: bool,
-}
-
-/// `aws_lb_listener`.
-pub const LISTENER_RULES: &[IgnoreRule<ListenerUse>] = &[IgnoreRule {
-    attribute: "default_action",
-    owner: "CodeDeploy",
-    why: "each deployment rewrites it to a weighted forward to the new target group",
-    applies: |listener| listener.forwards_to_blue_green_pair,
-}];
-
-/// `aws_lb_listener_rule`: a service's rule on a listener shared with other services.
-pub const LISTENER_RULE_RULES: &[IgnoreRule<ListenerUse>] = &[IgnoreRule {
-    attribute: "action",
-    owner: "CodeDeploy",
-    why: "on a shared listener each deployment rewrites the rules forwarding to the service's \
-          target groups, not the listener's default action",
-    applies: |rule| rule.forwards_to_blue_green_pair,
-}];
-
-/// What the Auto Scaling group rules need to know about the group.
-pub struct AutoScalingGroupUse {
-    /// An ECS capacity provider with managed scaling drives the group.
-    pub ecs_managed_scaling: bool,
-}
-
-/// `aws_autoscaling_group`.
-pub const AUTOSCALING_GROUP_RULES: &[IgnoreRule<AutoScalingGroupUse>] = &[IgnoreRule {
-    attribute: "desired_capacity",
-    owner: "ECS managed scaling",
-    why: "the capacity provider sets it to fit the tasks placed on the cluster",
-    applies: |group| group.ecs_managed_scaling,
-}];
-
-/// The ignore list the rules give for `subject`, and the reviewer comment explaining it.
-pub fn derive<T: ?Sized>(rules: &[IgnoreRule<T>], subject: &T) -> (Lifecycle, Option<String>) {
-    let applying: Vec<&IgnoreRule<T>> = rules
+/// The ignore list the rules give for an `R` block with `facts`, and the reviewer comment
+/// explaining it.
+pub fn derive<R: Resource>(facts: &Facts) -> (Lifecycle, Option<String>) {
+    let applying: Vec<&Rule> = RULES
         .iter()
-        .filter(|rule| (rule.applies)(subject))
+        .filter(|rule| rule.resource_type == R::TYPE && rule.when.holds(facts))
         .collect();
     if applying.is_empty() {
         return (Lifecycle::default(), None);
@@ -124,12 +200,29 @@ pub fn derive<T: ?Sized>(rules: &[IgnoreRule<T>], subject: &T) -> (Lifecycle, Op
     (lifecycle, Some(comment))
 }
 
+/// Who may own `attribute` of a `resource_type` block, in table order without repeats; empty
+/// when no rule names it. For readers of the written JSON (the graph, `synth --check`), which
+/// see the block's `ignore_changes` but not the facts that put the attribute there: with two
+/// controllers owning the same attribute both are named.
+pub fn owners(resource_type: &str, attribute: &str) -> Vec<&'static str> {
+    let mut owners: Vec<&'static str> = Vec::new();
+    for rule in RULES {
+        if rule.resource_type == resource_type
+            && rule.attribute == attribute
+            && !owners.contains(&rule.owner)
+        {
+            owners.push(rule.owner);
+        }
+    }
+    owners
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{
-        BlueGreen, Compute, Container, Ec2Capacity, Exposure, Listener, LoadBalancer, Rolling,
-        Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
+        BlueGreen, BlueGreenController, Compute, Container, Ec2Capacity, Exposure, Listener,
+        LoadBalancer, Rolling, Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
     };
 
     fn service(blue_green: bool, scaling: Option<StepScaling>) -> Service {
@@ -148,7 +241,9 @@ mod tests {
     }
 
     fn ignored(service: &Service) -> Vec<&'static str> {
-        derive(SERVICE_RULES, service).0.ignore_changes
+        derive::<EcsService>(&Facts::service(service))
+            .0
+            .ignore_changes
     }
 
     #[test]
@@ -204,61 +299,115 @@ mod tests {
     #[test]
     fn a_service_neither_blue_green_nor_autoscaled_ignores_nothing_and_has_no_comment() {
         let plain = service(false, None);
-        let (lifecycle, comment) = derive(SERVICE_RULES, &plain);
+        let (lifecycle, comment) = derive::<EcsService>(&Facts::service(&plain));
         assert!(lifecycle.is_empty());
         assert_eq!(comment, None);
     }
 
     #[test]
     fn listeners_of_a_blue_green_pair_leave_default_action_to_codedeploy() {
-        let (lifecycle, comment) = derive(
-            LISTENER_RULES,
-            &ListenerUse {
-                forwards_to_blue_green_pair: true,
-            },
-        );
+        let switched = Facts::traffic(Some(BlueGreenController::CodeDeploy));
+        let (lifecycle, comment) = derive::<LbListener>(&switched);
         assert_eq!(lifecycle.ignore_changes, ["default_action"]);
         assert!(comment
             .expect("a comment")
             .contains("default_action — CodeDeploy"));
-        let (lifecycle, _) = derive(
-            LISTENER_RULES,
-            &ListenerUse {
-                forwards_to_blue_green_pair: false,
-            },
-        );
+        let (lifecycle, _) = derive::<LbListener>(&Facts::traffic(None));
         assert!(lifecycle.is_empty());
     }
 
     #[test]
     fn rules_of_a_blue_green_pair_on_a_shared_listener_leave_action_to_codedeploy() {
-        let blue_green = ListenerUse {
-            forwards_to_blue_green_pair: true,
-        };
+        let blue_green = Facts::traffic(Some(BlueGreenController::CodeDeploy));
         assert_eq!(
-            derive(LISTENER_RULE_RULES, &blue_green).0.ignore_changes,
+            derive::<LbListenerRule>(&blue_green).0.ignore_changes,
             ["action"]
         );
-        let rolling = ListenerUse {
-            forwards_to_blue_green_pair: false,
-        };
-        assert!(derive(LISTENER_RULE_RULES, &rolling).0.is_empty());
+        let rolling = Facts::traffic(None);
+        assert!(derive::<LbListenerRule>(&rolling).0.is_empty());
         // The shared listener itself answers 404 by default; CodeDeploy never rewrites it.
-        assert!(derive(LISTENER_RULES, &rolling).0.is_empty());
+        assert!(derive::<LbListener>(&rolling).0.is_empty());
     }
 
     #[test]
     fn auto_scaling_groups_under_managed_scaling_leave_desired_capacity_to_ecs() {
-        let managed = AutoScalingGroupUse {
+        assert_eq!(
+            derive::<AutoscalingGroup>(&Facts::ecs_managed_scaling())
+                .0
+                .ignore_changes,
+            ["desired_capacity"]
+        );
+        assert!(derive::<AutoscalingGroup>(&Facts::default()).0.is_empty());
+    }
+
+    /// A rule of one resource type never lands in another's ignore list: the service's
+    /// `desired_count` rule does not make an autoscaled listener ignore anything.
+    #[test]
+    fn rules_apply_only_to_their_resource_type() {
+        let everything = Facts {
+            blue_green: Some(BlueGreenController::CodeDeploy),
+            awsvpc: true,
+            on_ec2: true,
+            autoscaled: true,
             ecs_managed_scaling: true,
         };
         assert_eq!(
-            derive(AUTOSCALING_GROUP_RULES, &managed).0.ignore_changes,
-            ["desired_capacity"]
+            derive::<EcsService>(&everything).0.ignore_changes,
+            [
+                "task_definition",
+                "load_balancer",
+                "network_configuration",
+                "capacity_provider_strategy",
+                "desired_count"
+            ]
         );
-        let unmanaged = AutoScalingGroupUse {
-            ecs_managed_scaling: false,
-        };
-        assert!(derive(AUTOSCALING_GROUP_RULES, &unmanaged).0.is_empty());
+        assert_eq!(
+            derive::<LbListener>(&everything).0.ignore_changes,
+            ["default_action"]
+        );
+        assert!(derive::<crate::aws::LbTargetGroup>(&everything)
+            .0
+            .is_empty());
+    }
+
+    #[test]
+    fn owners_are_looked_up_by_resource_type_and_attribute() {
+        assert_eq!(owners("aws_ecs_service", "task_definition"), ["CodeDeploy"]);
+        assert_eq!(
+            owners("aws_ecs_service", "desired_count"),
+            ["Application Auto Scaling"]
+        );
+        assert_eq!(
+            owners("aws_autoscaling_group", "desired_capacity"),
+            ["ECS managed scaling"]
+        );
+        // `action` is owned on a listener rule, not on a listener.
+        assert!(owners("aws_lb_listener", "action").is_empty());
+        assert!(owners("aws_ecs_service", "tags").is_empty());
+    }
+
+    /// Every row names an argument or block of its resource type in both provider schemas
+    /// ecsynth checks against: `ignore_changes` naming one the provider does not have fails
+    /// `terraform validate` ("Unsupported attribute").
+    #[test]
+    fn every_rule_names_an_attribute_of_its_resource_type() {
+        for text in [
+            include_str!("../../schema/aws-5.100.0.json"),
+            include_str!("../../schema/aws-6.66.0.json"),
+        ] {
+            let schema = crate::tf::schema::ProviderSchema::from_json(text).expect("schema");
+            for rule in RULES {
+                let block = &schema.resources[rule.resource_type];
+                assert!(
+                    block.attributes.contains_key(rule.attribute)
+                        || block.blocks.contains_key(rule.attribute),
+                    "{} {}.{}",
+                    schema.version,
+                    rule.resource_type,
+                    rule.attribute
+                );
+                assert!(!rule.owner.is_empty() && !rule.why.is_empty());
+            }
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! listener redirects to HTTPS. A load balancer serving one service gets its listeners with
 //! that service ([`super::targets`]), because their default action is that service's.
 
-use super::lifecycle::{self, LISTENER_RULES};
+use super::lifecycle::{self, Facts};
 use super::{Context, LoweredClassic, LoweredLoadBalancer, SharedListeners};
 use crate::aws::{
     Elb, ElbAccessLogs, ElbHealthCheck, ElbListener, FixedResponse, Lb, LbAccessLogs, LbListener,
@@ -263,15 +263,13 @@ fn shared_listeners(
                 status_code: "404".into(),
             }),
         },
-        &lifecycle::ListenerUse {
-            forwards_to_blue_green_pair: false,
-        },
+        &Facts::traffic(None),
         &[],
     )
 }
 
 /// The prod listener of `model` and its test listener when it has one, both answering with
-/// `default_action`, with the ignore list the listener rules give for `use_`: the shared
+/// `default_action`, with the ignore list the ownership rules give for `facts`: the shared
 /// listeners of an ALB, or the listeners of a load balancer one service has alone. Both
 /// depend on `depends_on`, besides what they refer to.
 pub(super) fn listeners(
@@ -280,10 +278,10 @@ pub(super) fn listeners(
     lb_label: &str,
     lb: &Ref<Lb>,
     default_action: impl Fn() -> ListenerAction,
-    use_: &lifecycle::ListenerUse,
+    facts: &Facts,
     depends_on: &[Dependency],
 ) -> SharedListeners {
-    let (lifecycle, comment) = lifecycle::derive(LISTENER_RULES, use_);
+    let (lifecycle, comment) = lifecycle::derive::<LbListener>(facts);
     let mut listener = |role: &str, listener: &crate::model::Listener| {
         context.doc.add_with(
             &format!("{lb_label}_{role}"),

@@ -1,6 +1,6 @@
 //! A service: its logs, roles, network access, task definition and the ECS service itself.
 
-use super::lifecycle::{self, SERVICE_RULES};
+use super::lifecycle::{self, Facts};
 use super::targets::{self, Attached};
 use super::{alarms, discovery, policy, volumes, Context, LoweredService, TaskShape};
 use crate::aws::{
@@ -89,7 +89,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
     );
 
     let service_registries = discovery::lower_service(context, service);
-    let (lifecycle, comment) = lifecycle::derive(SERVICE_RULES, service);
+    let (lifecycle, comment) = lifecycle::derive::<EcsService>(&Facts::service(service));
     // Container definitions name the log group as text, so the dependency is spelled out: it
     // must exist before the first task logs. The listeners attach the target groups to the
     // load balancer, which ECS requires before it registers tasks in them; an EC2 service's

@@ -1,7 +1,7 @@
 //! How a service is attached to its load balancer: its target groups (a blue/green pair, or
 //! one), and the listeners or listener rules forwarding to them; or a classic ELB.
 
-use super::lifecycle::{self, ListenerUse, LISTENER_RULE_RULES};
+use super::lifecycle::{self, Facts};
 use super::{load_balancer, Context, SharedListeners};
 use crate::aws::{
     ConditionValues, Elb, LbListener, LbListenerRule, LbTargetGroup, ListenerAction, RuleCondition,
@@ -144,9 +144,11 @@ fn route(
         .load_balancer(traffic.load_balancer)
         .expect("validation: traffic goes through a load balancer of this stack");
     let lb_label = label(&model.name);
-    let use_ = ListenerUse {
-        forwards_to_blue_green_pair,
-    };
+    let facts = Facts::traffic(
+        service
+            .blue_green_controller()
+            .filter(|_| forwards_to_blue_green_pair),
+    );
     match &traffic.route {
         Route::Listeners => {
             let lb = context.load_balancers[&traffic.load_balancer].lb.clone();
@@ -156,7 +158,7 @@ fn route(
                 &lb_label,
                 &lb,
                 || forward(group),
-                &use_,
+                &facts,
                 &switched_to,
             );
             let dependencies = std::iter::once(prod.dependency())
@@ -169,7 +171,7 @@ fn route(
                 .shared
                 .clone()
                 .expect("lowering gives every load balancer with rules shared listeners");
-            let (lifecycle, comment) = lifecycle::derive(LISTENER_RULE_RULES, &use_);
+            let (lifecycle, comment) = lifecycle::derive::<LbListenerRule>(&facts);
             let priority = rules::priority(service, rule);
             let service_label = label(&service.name);
             let mut add_rule = |role: &str, listener: &Ref<LbListener>| {

@@ -1,6 +1,6 @@
-//! How a new task definition reaches production: ECS rolling updates, or CodeDeploy
-//! blue/green, which carries the traffic it switches so that a blue/green service without a
-//! load balancer cannot be written.
+//! How a new task definition reaches production: ECS rolling updates, or blue/green, which
+//! carries the traffic it switches so that a blue/green service without a load balancer cannot
+//! be written, and names the controller that switches it ([`BlueGreenController`]).
 
 use super::traffic::{Exposure, Traffic};
 
@@ -9,8 +9,8 @@ use super::traffic::{Exposure, Traffic};
 pub enum Deployment {
     /// ECS replaces tasks in place (`deployment_controller = ECS`).
     Rolling(Rolling),
-    /// CodeDeploy starts the new tasks in the idle (green) target group and shifts listener
-    /// traffic to them (`deployment_controller = CODE_DEPLOY`).
+    /// The blue/green controller starts the new tasks in the idle (green) target group and
+    /// shifts listener traffic to them ([`BlueGreen::controller`]).
     BlueGreen(BlueGreen),
 }
 
@@ -167,12 +167,26 @@ impl RollbackAlarms {
     }
 }
 
-/// CodeDeploy blue/green settings and the load balancer traffic it switches: the prod
+/// Who runs a blue/green deployment: creates the green tasks, shifts the listener traffic and
+/// rolls back. Lowering dispatches on it in one module (`src/lower/deployment.rs`: the ECS
+/// service's `deployment_controller`, the controller's own resources and artefacts) and the
+/// ownership rules name it (`src/lower/lifecycle.rs`: what it changes after creation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BlueGreenController {
+    /// AWS CodeDeploy (`deployment_controller = CODE_DEPLOY`): an application, a deployment
+    /// group and an AppSpec per deployment. Reads every setting of [`BlueGreen`].
+    #[default]
+    CodeDeploy,
+}
+
+/// Blue/green settings and the load balancer traffic the controller switches: the prod
 /// listener (or the service's rule on it) and, when the load balancer has one, the test
 /// listener.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlueGreen {
     pub traffic: Traffic,
+    /// Default: CodeDeploy.
+    pub controller: BlueGreenController,
     /// Default: all at once.
     pub config: DeploymentConfig,
     /// Minutes the old (blue) tasks keep running after traffic moved, for a fast rollback.
@@ -197,6 +211,7 @@ impl BlueGreen {
     pub fn new(traffic: Traffic) -> BlueGreen {
         BlueGreen {
             traffic,
+            controller: BlueGreenController::default(),
             config: DeploymentConfig::AllAtOnce,
             termination_wait_minutes: 5,
             auto_rollback: true,
@@ -204,6 +219,11 @@ impl BlueGreen {
             manual_approval_minutes: None,
             hooks: Vec::new(),
         }
+    }
+
+    pub fn controller(mut self, controller: BlueGreenController) -> BlueGreen {
+        self.controller = controller;
+        self
     }
 
     pub fn config(mut self, config: DeploymentConfig) -> BlueGreen {

@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 
 use super::compute::{Compute, Fargate};
-use super::deployment::{BlueGreen, Deployment, Rolling};
+use super::deployment::{BlueGreen, BlueGreenController, Deployment, Rolling};
 use super::scaling::StepScaling;
 use super::traffic::{ClassicTraffic, ContainerPort, Exposure, Traffic};
 
@@ -123,6 +123,12 @@ impl Service {
 
     pub fn is_autoscaled(&self) -> bool {
         self.scaling.is_some()
+    }
+
+    /// Who runs the service's blue/green deployments, when it has them.
+    pub fn blue_green_controller(&self) -> Option<BlueGreenController> {
+        self.blue_green_settings()
+            .map(|blue_green| blue_green.controller)
     }
 
     pub fn blue_green_settings(&self) -> Option<&BlueGreen> {
