@@ -8,13 +8,15 @@
 //! traffic comes *from* (a listener's `load_balancer_arn`, a service's
 //! `load_balancer.target_group_arn`); those arrows are turned round so that the picture reads
 //! load balancer → listener → target group → service → task definition. A block with
-//! `lifecycle.ignore_changes` is drawn dashed and lists what is owned outside Terraform, by owner
-//! when the block's `//` comment names one (`task_definition — CodeDeploy: …`).
+//! `lifecycle.ignore_changes` is drawn dashed and lists what is owned outside Terraform, by the
+//! owner the ownership rules give for the block's type and attribute
+//! ([`crate::lower::lifecycle::owners`]).
 //!
 //! Nodes keep document order and arrows are sorted, so the output is the same on every run.
 
 use std::fmt::Write as _;
 
+use crate::lower::lifecycle;
 use crate::review::Json;
 use crate::tf::schema::interpolated_traversals;
 
@@ -37,7 +39,8 @@ const TRAFFIC_FROM_REFERENCED: &[&str] = &[
 struct Node {
     /// `type.name`, or `data.type.name`.
     address: String,
-    /// `(owner, attributes)` in order of first appearance; owner `None` when no comment says.
+    /// `(owner, attributes)` in order of first appearance; owner `None` when no ownership rule
+    /// names the attribute.
     owned: Vec<(Option<String>, Vec<String>)>,
 }
 
@@ -86,28 +89,26 @@ fn nodes(document: &Json) -> Vec<Node> {
     blocks(document)
         .into_iter()
         .map(|(address, block)| Node {
+            owned: owned(&address, block),
             address,
-            owned: owned(block),
         })
         .collect()
 }
 
-/// The block's `ignore_changes`, grouped by the owner its `//` comment names.
-fn owned(block: &Json) -> Vec<(Option<String>, Vec<String>)> {
+/// The block's `ignore_changes`, grouped by the owner the ownership rules give for the block's
+/// resource type and each attribute (owners joined by `or` when rules of several name it).
+fn owned(address: &str, block: &Json) -> Vec<(Option<String>, Vec<String>)> {
     let ignored = block
         .get("lifecycle")
         .and_then(|lifecycle| lifecycle.get("ignore_changes"));
     let Some(Json::Array(ignored)) = ignored else {
         return Vec::new();
     };
-    let comment = block.get("//").and_then(Json::as_str).unwrap_or_default();
+    let resource_type = address.split('.').next().unwrap_or_default();
     let mut groups: Vec<(Option<String>, Vec<String>)> = Vec::new();
     for attribute in ignored.iter().filter_map(Json::as_str) {
-        let owner = comment
-            .split(&format!("{attribute} — "))
-            .nth(1)
-            .and_then(|rest| rest.split_once(':'))
-            .map(|(owner, _)| owner.trim().to_owned());
+        let owners = lifecycle::owners(resource_type, attribute);
+        let owner = (!owners.is_empty()).then(|| owners.join(" or "));
         match groups.iter_mut().find(|(known, _)| *known == owner) {
             Some((_, attributes)) => attributes.push(attribute.to_owned()),
             None => groups.push((owner, vec![attribute.to_owned()])),
@@ -304,7 +305,7 @@ mod tests {
                 "aws_lb_listener": {"web_prod": {
                   "load_balancer_arn": "${aws_lb.web.arn}",
                   "default_action": [{"target_group_arn": "${aws_lb_target_group.blue.arn}"}],
-                  "//": "default_action — CodeDeploy: rewrites it.",
+                  "//": "default_action — Someone else: the comment is not read.",
                   "lifecycle": {"ignore_changes": ["default_action", "tags"]}
                 }},
                 "aws_lb_target_group": {"blue": {"name": "$${not.a_reference}", "vpc_id": "${var.vpc_id}"}},
