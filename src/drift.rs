@@ -120,9 +120,11 @@ fn stray_files(dir: &Path, files: &[crate::synth::OutputFile]) -> Vec<Drift> {
 /// What synth would change, add or remove in `main.tf.json`, comparing parsed JSON block by
 /// block: `resource.<type>.<label>` and `data.<type>.<label>` by `<type>.<label>`
 /// (`data.<type>.<label>`), other top-level blocks by `<block>.<name>` (`output.web_dns_name`).
-/// Each changed block lists its changed attribute paths with old → new values, then a unified
-/// diff of the block in review form (JSON-text strings such as `container_definitions`
-/// expanded, see [`crate::review`]).
+/// Each changed block lists its changed attribute paths with old → new values, real changes
+/// first, then those of attributes its `lifecycle.ignore_changes` lists, marked as ignored by
+/// Terraform after creation with their owner ([`review::ignored_after_creation`]): a reviewer
+/// tells noise from change. Then a unified diff of the block in review form (JSON-text strings
+/// such as `container_definitions` expanded, see [`crate::review`]).
 fn terraform_changes(on_disk: &[u8], fresh: &[u8]) -> Vec<String> {
     let on_disk = match Json::parse(on_disk) {
         Ok(value) => value,
@@ -140,9 +142,33 @@ fn terraform_changes(on_disk: &[u8], fresh: &[u8]) -> Vec<String> {
             continue;
         }
         details.push(format!("changed: {address}"));
+        let ignored = review::ignored_after_creation(address, value);
         let (old_value, value) = (review::expand(old_value), review::expand(value));
-        let mut attributes: Vec<String> = Vec::new();
-        attribute_changes("", &old_value, &value, &mut attributes);
+        let mut changes: Vec<(String, String)> = Vec::new();
+        attribute_changes("", &old_value, &value, &mut changes);
+        // Real changes first; a change of an ignored attribute names who owns it instead.
+        let (ignored_changes, real): (Vec<_>, Vec<_>) =
+            changes.into_iter().partition(|(path, _)| {
+                ignored
+                    .iter()
+                    .any(|(attribute, _)| top_attribute(path) == attribute)
+            });
+        let attributes: Vec<String> = real
+            .into_iter()
+            .map(|(_, line)| line)
+            .chain(ignored_changes.into_iter().map(|(path, line)| {
+                let owners = ignored
+                    .iter()
+                    .find(|(attribute, _)| top_attribute(&path) == attribute)
+                    .map(|(_, owners)| owners.join(" or "))
+                    .unwrap_or_default();
+                if owners.is_empty() {
+                    format!("ignored by Terraform after creation: {line}")
+                } else {
+                    format!("ignored by Terraform after creation (owner: {owners}): {line}")
+                }
+            }))
+            .collect();
         let shown = attributes.len().min(MAX_ATTRIBUTES);
         for attribute in &attributes[..shown] {
             details.push(format!("  {attribute}"));
@@ -219,9 +245,15 @@ fn blocks(document: &Json) -> IndexMap<String, &Json> {
     found
 }
 
-/// `path: old → new` for every leaf that differs between two expanded values; list positions
-/// are compared one by one when both lists have the same length, as a whole otherwise.
-fn attribute_changes(path: &str, old: &Json, new: &Json, out: &mut Vec<String>) {
+/// The top-level attribute of an attribute path: `load_balancer` of `load_balancer[0].x`.
+fn top_attribute(path: &str) -> &str {
+    path.split(['.', '[']).next().unwrap_or(path)
+}
+
+/// `(path, "path: old → new")` for every leaf that differs between two expanded values; list
+/// positions are compared one by one when both lists have the same length, as a whole
+/// otherwise.
+fn attribute_changes(path: &str, old: &Json, new: &Json, out: &mut Vec<(String, String)>) {
     const ABSENT: &str = "(absent)";
     const WIDTH: usize = 100;
     if old == new {
@@ -244,15 +276,13 @@ fn attribute_changes(path: &str, old: &Json, new: &Json, out: &mut Vec<String>) 
             {
                 match (old.get(key), new.get(key)) {
                     (Some(old), Some(new)) => attribute_changes(&child(key), old, new, out),
-                    (Some(old), None) => out.push(format!(
-                        "{}: {} → {ABSENT}",
+                    (Some(old), None) => out.push((
                         child(key),
-                        review::short(old, WIDTH)
+                        format!("{}: {} → {ABSENT}", child(key), review::short(old, WIDTH)),
                     )),
-                    (None, Some(new)) => out.push(format!(
-                        "{}: {ABSENT} → {}",
+                    (None, Some(new)) => out.push((
                         child(key),
-                        review::short(new, WIDTH)
+                        format!("{}: {ABSENT} → {}", child(key), review::short(new, WIDTH)),
                     )),
                     (None, None) => {}
                 }
@@ -263,11 +293,83 @@ fn attribute_changes(path: &str, old: &Json, new: &Json, out: &mut Vec<String>) 
                 attribute_changes(&format!("{path}[{index}]"), old, new, out);
             }
         }
-        _ => out.push(format!(
-            "{}: {} → {}",
-            if path.is_empty() { "value" } else { path },
-            review::short(old, WIDTH),
-            review::short(new, WIDTH)
-        )),
+        _ => {
+            let shown = if path.is_empty() { "value" } else { path };
+            out.push((
+                path.to_owned(),
+                format!(
+                    "{shown}: {} → {}",
+                    review::short(old, WIDTH),
+                    review::short(new, WIDTH)
+                ),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Terraform plans no change of an attribute `lifecycle.ignore_changes` lists once the
+    /// resource exists (Terraform language docs, "The lifecycle Meta-Argument",
+    /// `ignore_changes`): such a change is listed after the real ones, marked with its owner.
+    #[test]
+    fn changes_of_ignored_attributes_are_marked_apart_with_their_owner() {
+        let document = |count: u32, image: &str, grace: u32| {
+            format!(
+                r#"{{"resource": {{"aws_ecs_service": {{"web": {{
+                  "desired_count": {count},
+                  "task_definition": "{image}",
+                  "health_check_grace_period_seconds": {grace},
+                  "lifecycle": {{"ignore_changes": ["task_definition", "desired_count"]}}
+                }}}}}}}}"#
+            )
+        };
+        let details = terraform_changes(
+            document(2, "web:1", 30).as_bytes(),
+            document(3, "web:2", 60).as_bytes(),
+        );
+        let attributes: Vec<&str> = details
+            .iter()
+            .take_while(|line| !line.starts_with("  ---"))
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            attributes,
+            [
+                "changed: aws_ecs_service.web",
+                "  health_check_grace_period_seconds: 30 → 60",
+                "  ignored by Terraform after creation (owner: Application Auto Scaling): \
+                 desired_count: 2 → 3",
+                "  ignored by Terraform after creation (owner: CodeDeploy): \
+                 task_definition: \"web:1\" → \"web:2\"",
+            ]
+        );
+    }
+
+    /// Nested paths count under their top-level attribute; an attribute no ownership rule
+    /// names is still marked, without an owner.
+    #[test]
+    fn nested_and_unowned_ignored_attributes_are_marked() {
+        let document = |port: u32, tag: &str| {
+            format!(
+                r#"{{"resource": {{"aws_ecs_service": {{"web": {{
+                  "load_balancer": [{{"container_port": {port}}}],
+                  "tags": {{"team": "{tag}"}},
+                  "lifecycle": {{"ignore_changes": ["load_balancer", "tags"]}}
+                }}}}}}}}"#
+            )
+        };
+        let details =
+            terraform_changes(document(80, "a").as_bytes(), document(8080, "b").as_bytes());
+        assert_eq!(
+            details[1..3],
+            [
+                "  ignored by Terraform after creation (owner: CodeDeploy): \
+                 load_balancer[0].container_port: 80 → 8080",
+                "  ignored by Terraform after creation: tags.team: \"a\" → \"b\"",
+            ]
+        );
     }
 }

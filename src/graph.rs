@@ -10,14 +10,13 @@
 //! load balancer → listener → target group → service → task definition. A block with
 //! `lifecycle.ignore_changes` is drawn dashed and lists what is owned outside Terraform, by the
 //! owner the ownership rules give for the block's type and attribute
-//! ([`crate::lower::lifecycle::owners`]).
+//! ([`review::ignored_after_creation`]).
 //!
 //! Nodes keep document order and arrows are sorted, so the output is the same on every run.
 
 use std::fmt::Write as _;
 
-use crate::lower::lifecycle;
-use crate::review::Json;
+use crate::review::{self, Json};
 use crate::tf::schema::interpolated_traversals;
 
 /// Output syntax.
@@ -98,20 +97,12 @@ fn nodes(document: &Json) -> Vec<Node> {
 /// The block's `ignore_changes`, grouped by the owner the ownership rules give for the block's
 /// resource type and each attribute (owners joined by `or` when rules of several name it).
 fn owned(address: &str, block: &Json) -> Vec<(Option<String>, Vec<String>)> {
-    let ignored = block
-        .get("lifecycle")
-        .and_then(|lifecycle| lifecycle.get("ignore_changes"));
-    let Some(Json::Array(ignored)) = ignored else {
-        return Vec::new();
-    };
-    let resource_type = address.split('.').next().unwrap_or_default();
     let mut groups: Vec<(Option<String>, Vec<String>)> = Vec::new();
-    for attribute in ignored.iter().filter_map(Json::as_str) {
-        let owners = lifecycle::owners(resource_type, attribute);
+    for (attribute, owners) in review::ignored_after_creation(address, block) {
         let owner = (!owners.is_empty()).then(|| owners.join(" or "));
         match groups.iter_mut().find(|(known, _)| *known == owner) {
-            Some((_, attributes)) => attributes.push(attribute.to_owned()),
-            None => groups.push((owner, vec![attribute.to_owned()])),
+            Some((_, attributes)) => attributes.push(attribute),
+            None => groups.push((owner, vec![attribute])),
         }
     }
     groups

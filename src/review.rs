@@ -150,6 +150,31 @@ pub fn collapse(value: &Json) -> Json {
     }
 }
 
+/// The attributes the `lifecycle.ignore_changes` of the block at `address` (`type.label`)
+/// lists, each with who owns it after creation by the ownership rules
+/// ([`crate::lower::lifecycle::owners`]; empty when no rule names it). Terraform plans no
+/// change of them once the resource exists: a change there is noise to a reviewer, not a
+/// change of the infrastructure.
+pub fn ignored_after_creation(address: &str, block: &Json) -> Vec<(String, Vec<&'static str>)> {
+    let resource_type = address.split('.').next().unwrap_or_default();
+    let Some(Json::Array(ignored)) = block
+        .get("lifecycle")
+        .and_then(|lifecycle| lifecycle.get("ignore_changes"))
+    else {
+        return Vec::new();
+    };
+    ignored
+        .iter()
+        .filter_map(Json::as_str)
+        .map(|attribute| {
+            (
+                attribute.to_owned(),
+                crate::lower::lifecycle::owners(resource_type, attribute),
+            )
+        })
+        .collect()
+}
+
 /// The review form of a document synth wrote: pretty JSON with the strings expanded.
 pub fn review_text(document: &[u8]) -> Result<String, serde_json::Error> {
     Ok(expand(&Json::parse(document)?).to_pretty())
