@@ -525,3 +525,86 @@ fn graph_of_an_unknown_or_invalid_stack_exits_2() {
     assert_eq!((code, stdout.as_str()), (2, ""));
     assert!(stderr.contains("`task_size.cpu`"), "{stderr}");
 }
+
+/// `synth --check` marks a change of an attribute the block's `lifecycle.ignore_changes` lists
+/// (Terraform plans no change of it once the resource exists: Terraform language docs, "The
+/// lifecycle Meta-Argument", `ignore_changes`) apart from real changes, naming the owner the
+/// block's `//` comment gives: CodeDeploy's `task_definition`, the autoscaler's
+/// `desired_count`, ECS managed scaling's `desired_capacity`, in every registered stack.
+#[test]
+fn check_marks_changes_terraform_ignores_with_their_owner() {
+    use ecsynth::review::Json;
+    let dir = support::scratch_dir("check-ignored");
+    let out = out_arg(&dir);
+    let (code, _, stderr) = run(&stacks::registry(), &["synth", "--all", "--out", &out]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut expected: Vec<String> = Vec::new();
+    for name in registered() {
+        let main = dir.join(name).join("main.tf.json");
+        let mut json = Json::parse(&fs::read(&main).expect("read")).expect("JSON");
+        let resources = json
+            .get_mut("resource")
+            .and_then(Json::as_object_mut)
+            .expect("resources");
+        for (kind, blocks) in resources.iter_mut() {
+            for (label, block) in blocks.as_object_mut().into_iter().flatten() {
+                let ignored: Vec<String> = block
+                    .get("lifecycle")
+                    .and_then(|lifecycle| lifecycle.get("ignore_changes"))
+                    .and_then(|list| match list {
+                        Json::Array(items) => Some(items.clone()),
+                        _ => None,
+                    })
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|item| item.as_str().map(str::to_owned))
+                    .collect();
+                let comment = block
+                    .get("//")
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let object = block.as_object_mut().expect("a block is an object");
+                for attribute in ignored {
+                    let Some(value) = object.get_mut(&attribute) else {
+                        continue;
+                    };
+                    *value = Json::String("changed outside".into());
+                    let owner = comment
+                        .split(&format!("{attribute} — "))
+                        .nth(1)
+                        .and_then(|rest| rest.split_once(':'))
+                        .map(|(owner, _)| owner)
+                        .unwrap_or_else(|| panic!("{kind}.{label}: no owner of {attribute}"));
+                    expected.push(format!(
+                        "\n    ignored by Terraform after creation (owner: {owner}): {attribute}"
+                    ));
+                }
+            }
+        }
+        fs::write(&main, json.to_pretty()).expect("write");
+    }
+    for owner in [
+        "CodeDeploy",
+        "Application Auto Scaling",
+        "ECS managed scaling",
+    ] {
+        assert!(
+            expected.iter().any(|line| line.contains(owner)),
+            "no registered stack has an attribute owned by {owner}"
+        );
+    }
+
+    let (code, _, stderr) = run(
+        &stacks::registry(),
+        &["synth", "--all", "--check", "--out", &out],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    for line in &expected {
+        assert!(stderr.contains(line.as_str()), "{line}\n{stderr}");
+    }
+    let marked = stderr
+        .matches("\n    ignored by Terraform after creation")
+        .count();
+    assert_eq!(marked, expected.len(), "{stderr}");
+}
