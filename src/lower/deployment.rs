@@ -1,7 +1,14 @@
-//! CodeDeploy blue/green: the application, its service role and the deployment group.
+//! Who deploys a service, lowered in one place: the ECS service's `deployment_controller`, and
+//! for a blue/green service everything its [`BlueGreenController`] needs. CodeDeploy: the
+//! application, its service role, the deployment group and the pipeline artefacts (AppSpec,
+//! task definition template; [`artefacts`]). What a controller changes after creation is in
+//! the ownership rules (`lifecycle::RULES`, `When::BlueGreen(controller)`).
+//!
+//! A second controller is a variant of [`BlueGreenController`], an arm in each match below and
+//! its rows in the ownership rules.
 
 use super::targets::BlueGreenTargets;
-use super::{policy, Context, LoweredService};
+use super::{artefacts, policy, Context, LoweredService};
 use crate::aws::{
     AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfig, CodedeployApp,
     CodedeployDeploymentGroup, DeploymentReadyOption, DeploymentStyle, EcsServiceRef, IamRole,
@@ -9,7 +16,7 @@ use crate::aws::{
     TerminateBlueInstances, TrafficRoute,
 };
 use crate::model::naming::{aws_name, label, suffixed};
-use crate::model::Service;
+use crate::model::{BlueGreenController, Deployment, Service};
 use crate::tf::{List, Meta, Ref};
 
 /// The narrower of the two managed policies the ECS guide offers for CodeDeploy's role
@@ -20,7 +27,34 @@ use crate::tf::{List, Meta, Ref};
 /// policies for services.
 const CODEDEPLOY_FOR_ECS_POLICY: &str = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited";
 
+/// `aws_ecs_service.deployment_controller.type`: ECS for rolling updates, the blue/green
+/// controller's for blue/green.
+pub fn controller_type(deployment: &Deployment) -> &'static str {
+    match deployment {
+        Deployment::Rolling(_) => "ECS",
+        Deployment::BlueGreen(blue_green) => match blue_green.controller {
+            BlueGreenController::CodeDeploy => "CODE_DEPLOY",
+        },
+    }
+}
+
+/// The blue/green controller's resources, outputs and artefacts for `service`.
 pub fn lower(
+    context: &mut Context,
+    service: &Service,
+    targets: &BlueGreenTargets,
+    lowered: &LoweredService,
+) {
+    match targets.settings.controller {
+        BlueGreenController::CodeDeploy => {
+            code_deploy(context, service, targets, lowered);
+            artefacts::lower(context, service, targets.settings, lowered);
+        }
+    }
+}
+
+/// CodeDeploy blue/green: the application, its service role and the deployment group.
+fn code_deploy(
     context: &mut Context,
     service: &Service,
     targets: &BlueGreenTargets,

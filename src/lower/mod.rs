@@ -3,8 +3,8 @@
 //! Plain functions, one file per concern, called in the order a reader expects the output:
 //! provider and inputs, cluster and its EC2 capacity, load balancers, then per service its
 //! logs, roles, target groups and listeners, task definition and service
-//! ([`service`]), its CodeDeploy deployment group and artefacts when it deploys blue/green,
-//! and its scaling. Lowering cannot fail on a model that [`Stack::validate`] accepted; checks
+//! ([`service`]), its blue/green controller's resources and artefacts when it deploys
+//! blue/green ([`deployment`]: CodeDeploy's deployment group), and its scaling. Lowering cannot fail on a model that [`Stack::validate`] accepted; checks
 //! belong there.
 
 mod alarms;
@@ -205,7 +205,6 @@ pub fn lower(stack: &Stack) -> Document {
         task_groups.push((service, lowered.task_security_group.clone()));
         if let targets::Attachment::BlueGreen(targets) = &lowered.attached.attachment {
             deployment::lower(&mut context, service, targets, &lowered);
-            artefacts::lower(&mut context, service, targets.settings, &lowered);
         }
         if let Some(step_scaling) = &service.scaling {
             scaling::lower(&mut context, service, step_scaling, &lowered.service);

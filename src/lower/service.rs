@@ -2,7 +2,7 @@
 
 use super::lifecycle::{self, Facts};
 use super::targets::{self, Attached};
-use super::{alarms, discovery, policy, volumes, Context, LoweredService, TaskShape};
+use super::{alarms, deployment, discovery, policy, volumes, Context, LoweredService, TaskShape};
 use crate::aws::{
     CapacityProviderStrategy, CloudwatchLogGroup, ContainerDefinition, ContainerHealthCheck,
     ContainerMountPoint, DeploymentAlarms, DeploymentCircuitBreaker, DeploymentController,
@@ -106,9 +106,11 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
             Compute::Fargate(_) => None,
         })
         .collect();
-    let (controller, rolling) = match &service.deployment {
-        Deployment::BlueGreen(_) => ("CODE_DEPLOY", None),
-        Deployment::Rolling(rolling) => ("ECS", Some(rolling)),
+    let controller = deployment::controller_type(&service.deployment);
+    // ECS's own deployment settings, when ECS rolls the service.
+    let rolling = match &service.deployment {
+        Deployment::BlueGreen(_) => None,
+        Deployment::Rolling(rolling) => Some(rolling),
     };
     let (
         launch_type,
