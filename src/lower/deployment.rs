@@ -1,5 +1,6 @@
-//! Who deploys a service, lowered in one place: the ECS service's `deployment_controller`, and
-//! for a blue/green service everything its [`BlueGreenController`] needs. CodeDeploy: the
+//! Who deploys a service, lowered in one place: the ECS service's deployment fields
+//! ([`service_fields`]), and for a blue/green service everything its [`BlueGreenController`]
+//! needs. CodeDeploy: the
 //! application, its service role, the deployment group and the pipeline artefacts (AppSpec,
 //! task definition template; [`artefacts`]). What a controller changes after creation is in
 //! the ownership rules (`lifecycle::RULES`, `When::BlueGreen(controller)`).
@@ -10,10 +11,11 @@
 use super::targets::BlueGreenTargets;
 use super::{artefacts, policy, Context, LoweredService};
 use crate::aws::{
-    AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfig, CodedeployApp,
-    CodedeployDeploymentGroup, DeploymentReadyOption, DeploymentStyle, EcsServiceRef, IamRole,
-    IamRolePolicyAttachment, LoadBalancerInfo, Tags, TargetGroupName, TargetGroupPairInfo,
-    TerminateBlueInstances, TrafficRoute,
+    AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfig,
+    CloudwatchMetricAlarm, CodedeployApp, CodedeployDeploymentGroup, DeploymentAlarms,
+    DeploymentCircuitBreaker, DeploymentController, DeploymentReadyOption, DeploymentStyle,
+    EcsServiceRef, IamRole, IamRolePolicyAttachment, LoadBalancerInfo, Tags, TargetGroupName,
+    TargetGroupPairInfo, TerminateBlueInstances, TrafficRoute,
 };
 use crate::model::naming::{aws_name, label, suffixed};
 use crate::model::{BlueGreenController, Deployment, Service};
@@ -27,13 +29,49 @@ use crate::tf::{List, Meta, Ref};
 /// policies for services.
 const CODEDEPLOY_FOR_ECS_POLICY: &str = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited";
 
-/// `aws_ecs_service.deployment_controller.type`: ECS for rolling updates, the blue/green
-/// controller's for blue/green.
-pub fn controller_type(deployment: &Deployment) -> &'static str {
+/// The fields of `aws_ecs_service` that say how it deploys.
+pub struct ServiceFields {
+    pub deployment_controller: DeploymentController,
+    pub deployment_minimum_healthy_percent: Option<u32>,
+    pub deployment_maximum_percent: Option<u32>,
+    pub deployment_circuit_breaker: Option<DeploymentCircuitBreaker>,
+    pub alarms: Option<DeploymentAlarms>,
+}
+
+/// The ECS service's deployment fields: ECS's own rolling settings and alarms for a rolling
+/// update; for blue/green, the controller type and nothing ECS would act on itself (CodeDeploy
+/// watches the rollback alarms through its deployment group).
+pub fn service_fields(
+    deployment: &Deployment,
+    rollback_alarms: &[Ref<CloudwatchMetricAlarm>],
+) -> ServiceFields {
     match deployment {
-        Deployment::Rolling(_) => "ECS",
+        Deployment::Rolling(rolling) => ServiceFields {
+            deployment_controller: DeploymentController {
+                controller_type: "ECS".into(),
+            },
+            deployment_minimum_healthy_percent: Some(rolling.minimum_healthy_percent),
+            deployment_maximum_percent: Some(rolling.maximum_percent),
+            deployment_circuit_breaker: Some(DeploymentCircuitBreaker {
+                enable: rolling.circuit_breaker,
+                rollback: rolling.circuit_breaker,
+            }),
+            alarms: (!rollback_alarms.is_empty()).then(|| DeploymentAlarms {
+                alarm_names: rollback_alarms.iter().map(Ref::alarm_name).collect(),
+                enable: true,
+                rollback: true,
+            }),
+        },
         Deployment::BlueGreen(blue_green) => match blue_green.controller {
-            BlueGreenController::CodeDeploy => "CODE_DEPLOY",
+            BlueGreenController::CodeDeploy => ServiceFields {
+                deployment_controller: DeploymentController {
+                    controller_type: "CODE_DEPLOY".into(),
+                },
+                deployment_minimum_healthy_percent: None,
+                deployment_maximum_percent: None,
+                deployment_circuit_breaker: None,
+                alarms: None,
+            },
         },
     }
 }

@@ -5,14 +5,14 @@ use super::targets::{self, Attached};
 use super::{alarms, deployment, discovery, policy, volumes, Context, LoweredService, TaskShape};
 use crate::aws::{
     CapacityProviderStrategy, CloudwatchLogGroup, ContainerDefinition, ContainerHealthCheck,
-    ContainerMountPoint, DeploymentAlarms, DeploymentCircuitBreaker, DeploymentController,
-    EcsService, EcsTaskDefinition, IamRole, IamRolePolicy, IamRolePolicyAttachment, KeyValue,
-    LogConfiguration, NetworkConfiguration, OrderedPlacementStrategy, PlacementConstraint,
-    PortMapping, RuntimePlatform, RuntimePlatformFile, SecretRef, SecurityGroup, Tags, Ulimit,
-    VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule,
+    ContainerMountPoint, EcsService, EcsTaskDefinition, IamRole, IamRolePolicy,
+    IamRolePolicyAttachment, KeyValue, LogConfiguration, NetworkConfiguration,
+    OrderedPlacementStrategy, PlacementConstraint, PortMapping, RuntimePlatform,
+    RuntimePlatformFile, SecretRef, SecurityGroup, Tags, Ulimit, VpcSecurityGroupEgressRule,
+    VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{self, aws_name, label, suffixed};
-use crate::model::{Compute, Container, Deployment, NetworkMode, Secret, Service};
+use crate::model::{Compute, Container, NetworkMode, Secret, Service};
 use crate::tf::{Dependency, List, Meta, Ref};
 
 const TASK_EXECUTION_POLICY: &str =
@@ -106,12 +106,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
             Compute::Fargate(_) => None,
         })
         .collect();
-    let controller = deployment::controller_type(&service.deployment);
-    // ECS's own deployment settings, when ECS rolls the service.
-    let rolling = match &service.deployment {
-        Deployment::BlueGreen(_) => None,
-        Deployment::Rolling(rolling) => Some(rolling),
-    };
+    let deployment = deployment::service_fields(&service.deployment, &rollback_alarms);
     let (
         launch_type,
         capacity_provider_strategy,
@@ -160,22 +155,11 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
             capacity_provider_strategy,
             ordered_placement_strategy,
             placement_constraints,
-            deployment_controller: DeploymentController {
-                controller_type: controller.into(),
-            },
-            deployment_minimum_healthy_percent: rolling.map(|r| r.minimum_healthy_percent),
-            deployment_maximum_percent: rolling.map(|r| r.maximum_percent),
-            deployment_circuit_breaker: rolling.map(|r| DeploymentCircuitBreaker {
-                enable: r.circuit_breaker,
-                rollback: r.circuit_breaker,
-            }),
-            alarms: rolling
-                .filter(|_| !rollback_alarms.is_empty())
-                .map(|_| DeploymentAlarms {
-                    alarm_names: rollback_alarms.iter().map(Ref::alarm_name).collect(),
-                    enable: true,
-                    rollback: true,
-                }),
+            deployment_controller: deployment.deployment_controller,
+            deployment_minimum_healthy_percent: deployment.deployment_minimum_healthy_percent,
+            deployment_maximum_percent: deployment.deployment_maximum_percent,
+            deployment_circuit_breaker: deployment.deployment_circuit_breaker,
+            alarms: deployment.alarms,
             load_balancer: attached.load_balancer_block(service),
             service_registries,
             network_configuration: task_security_group
