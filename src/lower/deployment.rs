@@ -218,3 +218,45 @@ fn code_deploy(
         group.deployment_group_name(),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        BlueGreen, Container, Listener, LoadBalancer, Rolling, Stack, TargetHealthCheck, Traffic,
+    };
+
+    fn controller_type(fields: &ServiceFields) -> String {
+        serde_json::to_value(&fields.deployment_controller).expect("serialises")["type"]
+            .as_str()
+            .expect("a type")
+            .to_owned()
+    }
+
+    /// The deployment circuit breaker and deployment alarms are supported only for services
+    /// using the rolling update (`ECS`) deployment controller (Amazon ECS Developer Guide,
+    /// "How the Amazon ECS deployment circuit breaker detects failures" and "How CloudWatch
+    /// alarms detect Amazon ECS deployment failures"); under CodeDeploy its deployment group
+    /// watches the alarms. So only a rolling service gets them.
+    #[test]
+    fn rolling_services_get_ecs_settings_and_codedeploy_ones_only_the_controller() {
+        let rolling = service_fields(&Deployment::Rolling(Rolling::default()), &[]);
+        assert_eq!(controller_type(&rolling), "ECS");
+        assert_eq!(rolling.deployment_minimum_healthy_percent, Some(100));
+        assert_eq!(rolling.deployment_maximum_percent, Some(200));
+        assert!(rolling.deployment_circuit_breaker.is_some());
+        assert!(rolling.alarms.is_none(), "no alarms, no alarms block");
+
+        let mut stack = Stack::new("test", "eu-west-1");
+        let lb = stack.add_load_balancer(LoadBalancer::network("web", Listener::tcp(80)));
+        let app = Container::new("web", "nginx").port(80);
+        let traffic = Traffic::listeners(lb, app.target(80), TargetHealthCheck::tcp());
+        let blue_green = BlueGreen::new(traffic).controller(BlueGreenController::CodeDeploy);
+        let code_deploy = service_fields(&Deployment::BlueGreen(blue_green), &[]);
+        assert_eq!(controller_type(&code_deploy), "CODE_DEPLOY");
+        assert_eq!(code_deploy.deployment_minimum_healthy_percent, None);
+        assert_eq!(code_deploy.deployment_maximum_percent, None);
+        assert!(code_deploy.deployment_circuit_breaker.is_none());
+        assert!(code_deploy.alarms.is_none());
+    }
+}

@@ -75,7 +75,7 @@ impl Service {
         self
     }
 
-    /// Blue/green through CodeDeploy.
+    /// Blue/green, run by `blue_green.controller` (CodeDeploy unless set).
     pub fn blue_green(self, blue_green: BlueGreen) -> Service {
         self.deployment(Deployment::BlueGreen(blue_green))
     }
