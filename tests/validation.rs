@@ -345,16 +345,16 @@ fn internet_facing_without_tls_is_a_warning() {
 fn one_subnet_warns_and_an_alb_needs_two() {
     let mut stack = stack_with(|_, _| {});
     stack.network = Network {
-        subnet_ids: Input::Value(vec!["subnet-a".into()]),
-        load_balancer_subnet_ids: Some(Input::Value(vec!["subnet-p".into()])),
+        subnet_ids: Input::Value(vec!["subnet-0a1b2c3d".into()]),
+        load_balancer_subnet_ids: Some(Input::Value(vec!["subnet-0e5f6a7b".into()])),
         ..Network::from_variables()
     };
     assert_eq!(
         messages(&stack),
         [
-            "error: stack `shop` › `network.load_balancer_subnet_ids`: one subnet (`subnet-p`), \
+            "error: stack `shop` › `network.load_balancer_subnet_ids`: one subnet (`subnet-0e5f6a7b`), \
              but application load balancer `web` needs subnets in at least two Availability Zones",
-            "warning: stack `shop` › `network.subnet_ids`: one subnet (`subnet-a`) puts every \
+            "warning: stack `shop` › `network.subnet_ids`: one subnet (`subnet-0a1b2c3d`) puts every \
              task in one Availability Zone; give subnets in at least two zones",
         ]
     );
@@ -718,6 +718,28 @@ fn custom_deployment_config_names() {
     assert_eq!(
         problems(|_, service| {
             blue_green(service).config = DeploymentConfig::Custom("Shop-Linear20".into());
+        }),
+        Vec::<String>::new()
+    );
+}
+
+/// CodeDeploy's `DeploymentConfigName` has the pattern `[A-Za-z0-9+=,.@_-]*` (botocore 1.44.8
+/// `codedeploy/2014-10-06/service-2.json`); CreateDeploymentGroup refuses other characters.
+#[test]
+fn custom_deployment_config_names_use_codedeploy_characters() {
+    assert_eq!(
+        problems(|_, service| {
+            blue_green(service).config = DeploymentConfig::Custom("shop canary\n".into());
+        }),
+        [
+            "error: stack `shop` › service `api` › `deployment.config`: custom deployment \
+          configuration name `shop canary\\n` contains ` `; CodeDeploy allows A-Z, a-z, 0-9 and \
+          `+=,.@_-`"
+        ]
+    );
+    assert_eq!(
+        problems(|_, service| {
+            blue_green(service).config = DeploymentConfig::Custom("Shop+Canary=10,@x_y.z".into());
         }),
         Vec::<String>::new()
     );
@@ -1610,6 +1632,72 @@ fn host_path_volumes_need_ec2_and_lose_their_data_with_the_instance() {
         ["warning: stack `shop` › service `worker` › `volumes.data`: host path `/srv/data` lives \
           on one instance: its data is lost when the instance is replaced (scale-in, AMI \
           refresh); use `Volume::efs` for data that must survive"]
+    );
+}
+
+/// Docker bind-mounts a host volume's `sourcePath` (ECS API HostVolumeProperties), and refuses
+/// a relative source; a control character in a path is never intended.
+#[test]
+fn host_paths_are_absolute_and_printable() {
+    let host = |path: &str| {
+        let path = path.to_owned();
+        worker(move |_, service| service.volumes.push(Volume::host_path("data", &path)))
+    };
+    assert_eq!(
+        host("srv/data"),
+        ["error: stack `shop` › service `worker` › `volumes.data`: host path `srv/data` is not an \
+          absolute path; Docker bind-mounts an absolute path on the instance without control \
+          characters, e.g. `/srv/data`"]
+    );
+    assert_eq!(
+        host("/srv/da\0ta"),
+        [
+            "error: stack `shop` › service `worker` › `volumes.data`: host path `/srv/da\\0ta` \
+          contains U+0000; Docker bind-mounts an absolute path on the instance without control \
+          characters, e.g. `/srv/data`"
+        ]
+    );
+}
+
+/// ECS PlacementConstraint: "The expression can have a maximum length of 2000 characters"
+/// (ECS API reference; botocore 1.44.8 `ecs/2014-11-13/service-2.json` documents it on
+/// `PlacementConstraint.expression`); a `memberOf` constraint needs an expression, and the
+/// cluster query language is one line.
+#[test]
+fn placement_constraint_expressions() {
+    let constrained = |expression: String| {
+        worker(move |_, service| {
+            if let Compute::Ec2(ec2) = &mut service.compute {
+                ec2.placement_constraints.push(expression);
+            }
+        })
+    };
+    assert_eq!(
+        constrained(" ".into()),
+        ["error: stack `shop` › service `worker` › `compute.placement_constraints`: ` ` is empty; \
+          a `memberOf` constraint needs a cluster query language expression, e.g. \
+          `attribute:ecs.instance-type =~ m6i.*`"]
+    );
+    assert_eq!(
+        constrained("attribute:ecs.os-type == linux\nor true".into()),
+        [
+            "error: stack `shop` › service `worker` › `compute.placement_constraints`: \
+          `attribute:ecs.os-type == linux\\nor true` contains U+000A; a cluster query language \
+          expression is one line without control characters"
+        ]
+    );
+    let long = format!("attribute:team == {}", "x".repeat(2000));
+    assert_eq!(
+        constrained(long.clone()),
+        [format!(
+            "error: stack `shop` › service `worker` › `compute.placement_constraints`: `{}` is \
+             2018 characters; ECS allows at most 2000",
+            ecsynth::model::cut(&long)
+        )]
+    );
+    assert_eq!(
+        constrained("attribute:ecs.instance-type =~ m6i.*".into()),
+        Vec::<String>::new()
     );
 }
 
@@ -2685,6 +2773,182 @@ fn a_stack_without_a_backend_is_warned_and_a_bad_state_bucket_refused() {
     );
     stack.backend(Backend::s3("team-state", "eu-west-1"));
     assert_eq!(messages(&stack), Vec::<String>::new());
+}
+
+/// S3 User Guide, "General purpose bucket naming rules": no two adjacent periods, not an IP
+/// address, no reserved prefix (`xn--`, `sthree-`, `amzn-s3-demo-`) or suffix (`-s3alias`,
+/// `--ol-s3`, `.mrap`, `--x-s3`, `--table-s3`). S3 CreateBucket refuses these; Terraform's
+/// backend only fails at `terraform init`.
+#[test]
+fn state_buckets_follow_s3_bucket_naming_rules() {
+    let mut stack = stack_with(|_, _| {});
+    let mut refusal = |bucket: &str| {
+        stack.backend(Backend::s3(bucket, "eu-west-1"));
+        messages(&stack)
+    };
+    assert_eq!(
+        refusal("team..state"),
+        [
+            "error: stack `shop` › `backend.bucket`: `team..state` is not an S3 bucket name: S3 \
+          bucket names have no two adjacent periods"
+        ]
+    );
+    assert_eq!(
+        refusal("192.168.5.4"),
+        [
+            "error: stack `shop` › `backend.bucket`: `192.168.5.4` is not an S3 bucket name: S3 \
+          bucket names are not formatted as an IP address"
+        ]
+    );
+    assert_eq!(
+        refusal("xn--state"),
+        [
+            "error: stack `shop` › `backend.bucket`: `xn--state` is not an S3 bucket name: S3 \
+          reserves names starting with `xn--`"
+        ]
+    );
+    assert_eq!(
+        refusal("team-state--ol-s3"),
+        ["error: stack `shop` › `backend.bucket`: `team-state--ol-s3` is not an S3 bucket name: \
+          S3 reserves names ending with `--ol-s3`"]
+    );
+    assert_eq!(
+        refusal("team\nstate"),
+        [
+            "error: stack `shop` › `backend.bucket`: `team\\nstate` is not an S3 bucket name: S3 \
+          bucket names allow only a-z, 0-9, `.` and `-`"
+        ]
+    );
+    assert_eq!(refusal("team.state-1"), Vec::<String>::new());
+}
+
+/// The state bucket's region must be a real region (AWS General Reference, "Regions and
+/// endpoints"); `terraform init` otherwise fails to resolve the endpoint. Only the `aws`
+/// partition's regions, the ones ecsynth supports.
+#[test]
+fn the_state_bucket_region_is_a_region_of_the_aws_partition() {
+    let mut stack = stack_with(|_, _| {});
+    stack.backend(Backend::s3("team-state", "eu-west-9"));
+    assert_eq!(
+        messages(&stack),
+        [format!(
+            "error: stack `shop` › `backend.region`: `eu-west-9` is not a region of the `aws` \
+             partition, where the state bucket must live; did you mean `eu-west-1`? regions: {}",
+            ecsynth::model::validate::KNOWN_REGIONS.join(", ")
+        )]
+    );
+    stack.backend(Backend::s3("team-state", "eu-west-1\n"));
+    assert!(
+        messages(&stack)[0].starts_with(
+            "error: stack `shop` › `backend.region`: `eu-west-1\\n` is not a region of the `aws` \
+             partition"
+        ),
+        "{:?}",
+        messages(&stack)
+    );
+    stack.backend(Backend::s3("team-state", "us-east-1"));
+    assert_eq!(messages(&stack), Vec::<String>::new());
+}
+
+/// Terraform's S3 backend refuses a key starting or ending with `/` (Terraform 1.11
+/// `internal/backend/remote-state/s3/validate.go`, `validateStringS3Path`); an S3 object key
+/// has at most 1024 bytes (S3 User Guide, "Naming Amazon S3 objects"), whose guidelines list
+/// control characters among those to avoid.
+#[test]
+fn the_state_key_is_an_s3_key_terraform_takes() {
+    let mut stack = stack_with(|_, _| {});
+    let mut refusal = |key: &str| {
+        let mut backend = Backend::s3("team-state", "eu-west-1");
+        if let Backend::S3(s3) = &mut backend {
+            s3.key = Some(key.into());
+        }
+        stack.backend(backend);
+        messages(&stack)
+    };
+    assert_eq!(
+        refusal("/shop/terraform.tfstate"),
+        [
+            "error: stack `shop` › `backend.key`: `/shop/terraform.tfstate` starts or ends with \
+          `/`, which Terraform's S3 backend refuses; e.g. `<stack>/terraform.tfstate`"
+        ]
+    );
+    assert_eq!(
+        refusal("shop\r/terraform.tfstate"),
+        [
+            "error: stack `shop` › `backend.key`: `shop\\r/terraform.tfstate` contains U+000D; a \
+          state key allows no control characters; e.g. `<stack>/terraform.tfstate`"
+        ]
+    );
+    assert_eq!(
+        refusal(""),
+        [
+            "error: stack `shop` › `backend.key`: `` is 0 bytes; an S3 object key has 1 to 1024; \
+          e.g. `<stack>/terraform.tfstate`"
+        ]
+    );
+    assert_eq!(
+        refusal("teams/shop/terraform.tfstate"),
+        Vec::<String>::new()
+    );
+}
+
+/// ELB access logs: the prefix is an ELB attribute value of at most 1024 characters (botocore
+/// 1.44.8 `elbv2/2015-12-01/service-2.json`, `LoadBalancerAttributeValue`) and the start of
+/// every log's S3 object key, which holds no control characters here (S3 User Guide, "Naming
+/// Amazon S3 objects"); the bucket follows the S3 bucket naming rules.
+#[test]
+fn access_log_prefixes_are_bounded_and_printable() {
+    assert_eq!(
+        problems(|lb, _| *lb = lb.clone().access_logs("shop..logs", "prod\nweb")),
+        [
+            "error: stack `shop` › load balancer `web` › `access_logs.bucket`: `shop..logs` is \
+             not an S3 bucket name: S3 bucket names have no two adjacent periods",
+            "error: stack `shop` › load balancer `web` › `access_logs.prefix`: `prod\\nweb` \
+             contains U+000A; the prefix becomes part of each log's S3 object key, which allows \
+             no control characters here",
+        ]
+    );
+    let long = "p".repeat(1025);
+    assert_eq!(
+        problems(|lb, _| *lb = lb.clone().access_logs("shop-logs", &long)),
+        [format!(
+            "error: stack `shop` › load balancer `web` › `access_logs.prefix`: `{}` is 1025 \
+             bytes; ELB takes a prefix of at most 1024",
+            ecsynth::model::cut(&long)
+        )]
+    );
+}
+
+/// EC2 resource ids are the type's prefix and 8 or 17 lower-case hexadecimal digits (EC2 User
+/// Guide, "Resource IDs"); EC2 refuses others at apply time with `InvalidVpcID.Malformed` and
+/// `InvalidSubnetID.Malformed`.
+#[test]
+fn vpc_and_subnet_ids_given_as_values_are_ec2_ids() {
+    let mut stack = stack_with(|_, _| {});
+    stack.network = Network {
+        vpc_id: Input::Value("vpc-main".into()),
+        subnet_ids: Input::Value(vec![
+            "subnet-0a1b2c3d".into(),
+            "subnet-0A1B2C3D4E5F67890".into(),
+        ]),
+        load_balancer_subnet_ids: Some(Input::Value(vec![
+            "subnet-0a1b2c3d4e5f67890".into(),
+            "subnet-1\n".into(),
+        ])),
+    };
+    assert_eq!(
+        messages(&stack),
+        [
+            "error: stack `shop` › `network.vpc_id`: `vpc-main` is not a VPC id: `vpc-` and 8 or \
+             17 lower-case hexadecimal digits, e.g. `vpc-0a1b2c3d4e5f67890`",
+            "error: stack `shop` › `network.subnet_ids`: `subnet-0A1B2C3D4E5F67890` is not a \
+             subnet id: `subnet-` and 8 or 17 lower-case hexadecimal digits, e.g. \
+             `subnet-0a1b2c3d4e5f67890`",
+            "error: stack `shop` › `network.load_balancer_subnet_ids`: `subnet-1\\n` is not a \
+             subnet id: `subnet-` and 8 or 17 lower-case hexadecimal digits, e.g. \
+             `subnet-0a1b2c3d4e5f67890`",
+        ]
+    );
 }
 
 #[test]

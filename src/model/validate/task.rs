@@ -20,7 +20,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(TD, "runtime_platform", "LINUX; X86_64 or ARM64", REGISTER, ByConstruction("from `Architecture`")),
     row(TD, "execution_role_arn", "IAM role ARN", REGISTER, ByConstruction("reference to the role lowering creates")),
     row(TD, "task_role_arn", "IAM role ARN", REGISTER, ByConstruction("reference to the role lowering creates")),
-    row(TD, "volume", "name 1–255 of A-Za-z0-9-_; EFS access point and transit encryption", "ECS API Volume (botocore `ecs` service model)", Checked("volumes (names; EFS and host settings are written by lowering)")),
+    row(TD, "volume", "name 1–255 of A-Za-z0-9-_; host_path absolute (Docker bind mount); EFS access point and transit encryption", "ECS API Volume, HostVolumeProperties (botocore `ecs` service model)", Checked("volumes (names; host paths absolute without control characters; EFS settings are written by lowering)")),
     row(TD, "container_definitions", "at most 10 containers; whole task definition at most 64 KiB", "ECS service quotas: containers per task definition, task definition size", Checked("containers (the size estimated from the model: names, images, environment, secrets, commands)")),
     row(TD, "container_definitions.name", "1–255 of A-Za-z0-9-_, unique in the task", CD, Checked("containers.name")),
     row(TD, "container_definitions.image", "1–255 of letters, digits, `-_:./#` and `@` (digests)", CD, Checked("containers.image")),
