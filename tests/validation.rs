@@ -1555,15 +1555,22 @@ fn kernel_settings() {
         capacity(|c| c.kernel_setting("net core somaxconn", "4096")),
         [
             "error: stack `shop` › capacity provider `general` › `kernel_settings`: `net core \
-          somaxconn = 4096` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, `-`, \
-          values one line of printable text"
+          somaxconn = 4096` is not a sysctl setting: names are words of A-Z, a-z, 0-9, `_`, `-` \
+          joined by `.`, values one line of printable text"
         ]
     );
     assert_eq!(
         capacity(|c| c.kernel_setting("vm.swappiness", "10\n20")),
         ["error: stack `shop` › capacity provider `general` › `kernel_settings`: `vm.swappiness \
-          = 10\\n20` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, `-`, values one \
-          line of printable text"]
+          = 10\\n20` is not a sysctl setting: names are words of A-Z, a-z, 0-9, `_`, `-` joined \
+          by `.`, values one line of printable text"]
+    );
+    // sysctl(8): a key is names joined by `.`; `net..core` names nothing.
+    assert_eq!(
+        capacity(|c| c.kernel_setting("net..core", "1")),
+        ["error: stack `shop` › capacity provider `general` › `kernel_settings`: `net..core = 1` \
+          is not a sysctl setting: names are words of A-Z, a-z, 0-9, `_`, `-` joined by `.`, \
+          values one line of printable text"]
     );
 }
 
@@ -2852,8 +2859,8 @@ fn the_state_bucket_region_is_a_region_of_the_aws_partition() {
 
 /// Terraform's S3 backend refuses a key starting or ending with `/` (Terraform 1.11
 /// `internal/backend/remote-state/s3/validate.go`, `validateStringS3Path`); an S3 object key
-/// has at most 1024 bytes (S3 User Guide, "Naming Amazon S3 objects"), whose guidelines list
-/// control characters among those to avoid.
+/// has at most 1024 bytes (S3 User Guide, "Naming Amazon S3 objects"), whose guidelines name
+/// the safe characters (letters, digits, `!-_.*'()`, `/`) and warn about `.`/`..` segments.
 #[test]
 fn the_state_key_is_an_s3_key_terraform_takes() {
     let mut stack = stack_with(|_, _| {});
@@ -2875,8 +2882,16 @@ fn the_state_key_is_an_s3_key_terraform_takes() {
     assert_eq!(
         refusal("shop\r/terraform.tfstate"),
         [
-            "error: stack `shop` › `backend.key`: `shop\\r/terraform.tfstate` contains U+000D; a \
-          state key allows no control characters; e.g. `<stack>/terraform.tfstate`"
+            "error: stack `shop` › `backend.key`: `shop\\r/terraform.tfstate` contains U+000D; \
+          S3's safe key characters are letters, digits, `!-_.*'()` and `/`; e.g. \
+          `<stack>/terraform.tfstate`"
+        ]
+    );
+    assert_eq!(
+        refusal("state/../terraform.tfstate"),
+        [
+            "error: stack `shop` › `backend.key`: `state/../terraform.tfstate` has a `.` or `..` \
+          segment, which tools read as a relative path; e.g. `<stack>/terraform.tfstate`"
         ]
     );
     assert_eq!(
@@ -2894,8 +2909,8 @@ fn the_state_key_is_an_s3_key_terraform_takes() {
 
 /// ELB access logs: the prefix is an ELB attribute value of at most 1024 characters (botocore
 /// 1.44.8 `elbv2/2015-12-01/service-2.json`, `LoadBalancerAttributeValue`) and the start of
-/// every log's S3 object key, which holds no control characters here (S3 User Guide, "Naming
-/// Amazon S3 objects"); the bucket follows the S3 bucket naming rules.
+/// every log's S3 object key, of S3's safe characters (S3 User Guide, "Naming Amazon S3
+/// objects", Safe characters); the bucket follows the S3 bucket naming rules.
 #[test]
 fn access_log_prefixes_are_bounded_and_printable() {
     assert_eq!(
@@ -2904,8 +2919,16 @@ fn access_log_prefixes_are_bounded_and_printable() {
             "error: stack `shop` › load balancer `web` › `access_logs.bucket`: `shop..logs` is \
              not an S3 bucket name: S3 bucket names have no two adjacent periods",
             "error: stack `shop` › load balancer `web` › `access_logs.prefix`: `prod\\nweb` \
-             contains U+000A; the prefix becomes part of each log's S3 object key, which allows \
-             no control characters here",
+             contains U+000A; S3's safe key characters are letters, digits, `!-_.*'()` and `/`; \
+             the prefix starts each log's S3 object key",
+        ]
+    );
+    assert_eq!(
+        problems(|lb, _| *lb = lb.clone().access_logs("shop-logs", "prod/${web}")),
+        [
+            "error: stack `shop` › load balancer `web` › `access_logs.prefix`: `prod/${web}` \
+          contains `$`; S3's safe key characters are letters, digits, `!-_.*'()` and `/`; the \
+          prefix starts each log's S3 object key"
         ]
     );
     let long = "p".repeat(1025);

@@ -218,7 +218,8 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
         }
     }
     for (name, value) in &capacity.kernel_settings {
-        let valid_name = !name.is_empty()
+        // sysctl(8): a key is names joined by `.` (or `/`), none of them empty.
+        let valid_name = name.split('.').all(|part| !part.is_empty())
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
@@ -227,8 +228,8 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
                 &path,
                 "kernel_settings",
                 format!(
-                    "`{} = {}` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, \
-                     `-`, values one line of printable text",
+                    "`{} = {}` is not a sysctl setting: names are words of A-Z, a-z, 0-9, `_`, \
+                     `-` joined by `.`, values one line of printable text",
                     name.escape_debug(),
                     value.escape_debug()
                 ),

@@ -53,6 +53,29 @@ const RESERVED_BUCKET_SUFFIXES: &[&str] = &["-s3alias", "--ol-s3", ".mrap", "--x
 /// objects").
 const MAX_OBJECT_KEY: usize = 1024;
 
+/// A key or key prefix made of S3's "safe characters" (S3 User Guide, "Naming Amazon S3
+/// objects": letters, digits, `!-_.*'()`, and `/` between segments), with no `.` or `..`
+/// segment, which tools read as relative paths. S3 stores other characters, but its guide
+/// says to avoid them or handle them specially; ecsynth refuses them.
+fn key_problem(key: &str) -> Option<String> {
+    if let Some(bad) = key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "!-_.*'()/".contains(*c)))
+    {
+        return Some(format!(
+            "contains {}; S3's safe key characters are letters, digits, `!-_.*'()` and `/`",
+            super::provider::shown(bad)
+        ));
+    }
+    if key
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return Some("has a `.` or `..` segment, which tools read as a relative path".into());
+    }
+    None
+}
+
 /// A value as a message quotes it: control characters escaped (`\n`), cut when long.
 fn quoted(value: &str) -> String {
     super::cut(&value.escape_debug().to_string()).into_owned()
@@ -112,9 +135,8 @@ fn check_backend_region(check: &mut Checker, region: &str) {
     );
 }
 
-/// `S3Backend::key`: an S3 object key (1 to 1024 bytes) that Terraform's S3 backend takes:
-/// no leading or trailing `/`; and no control characters, which S3 stores but its XML
-/// listings and most tools cannot show.
+/// `S3Backend::key`: an S3 object key (1 to 1024 bytes) that Terraform's S3 backend takes
+/// (no leading or trailing `/`), of S3's safe characters.
 fn check_state_key(check: &mut Checker, key: &str) {
     let problem = if key.is_empty() || key.len() > MAX_OBJECT_KEY {
         Some(format!(
@@ -124,12 +146,7 @@ fn check_state_key(check: &mut Checker, key: &str) {
     } else if key.starts_with('/') || key.ends_with('/') {
         Some("starts or ends with `/`, which Terraform's S3 backend refuses".into())
     } else {
-        key.chars().find(|c| c.is_control()).map(|bad| {
-            format!(
-                "contains {}; a state key allows no control characters",
-                super::provider::shown(bad)
-            )
-        })
+        key_problem(key)
     };
     if let Some(problem) = problem {
         check.error(
@@ -215,15 +232,13 @@ pub(super) fn check_access_logs(
             ),
         );
     }
-    if let Some(bad) = prefix.chars().find(|c| c.is_control()) {
+    if let Some(problem) = key_problem(prefix) {
         check.error(
             path,
             "access_logs.prefix",
             format!(
-                "`{}` contains {}; the prefix becomes part of each log's S3 object key, which \
-                 allows no control characters here",
-                quoted(prefix),
-                super::provider::shown(bad)
+                "`{}` {problem}; the prefix starts each log's S3 object key",
+                quoted(prefix)
             ),
         );
     }
@@ -253,8 +268,8 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(
         "terraform.backend.s3",
         "key",
-        "object key of 1–1024 bytes; no leading or trailing `/` (Terraform); no control \
-         characters (S3 object key guidelines)",
+        "object key of 1–1024 bytes; no leading or trailing `/` (Terraform); S3's safe \
+         characters (letters, digits, `!-_.*'()`, `/`), no `.` or `..` segment",
         "S3 User Guide, Naming Amazon S3 objects; Terraform `internal/backend/remote-state/s3` \
          `validateStringS3Path`",
         Checked("backend.key (default `<stack>/terraform.tfstate` from a checked stack name)"),
@@ -305,7 +320,8 @@ pub(super) const CATALOGUE: &[Constraint] = &[
         "aws_lb",
         "access_logs",
         "an existing S3 bucket name (rules as for the backend bucket); prefix without leading \
-         or trailing `/`, without `AWSLogs`, ≤ 1024 characters, no control characters",
+         or trailing `/`, without `AWSLogs`, ≤ 1024 characters; S3's safe key characters \
+         (letters, digits, `!-_.*'()`, `/`), no `.` or `..` segment",
         "ELB User Guide, Enable access logs for your Application Load Balancer; botocore \
          1.44.8 elbv2/2015-12-01 `LoadBalancerAttributeValue` (max 1024); S3 User Guide, \
          Naming Amazon S3 objects",
