@@ -2653,6 +2653,44 @@ fn edit_app(edit: impl FnOnce(&mut Container)) -> Vec<String> {
     problems(|_, service| edit(&mut service.containers[0]))
 }
 
+/// A process environment cannot hold NUL: execve(2) takes NUL-terminated strings, and the
+/// container runtime (runc, `libcontainer`) refuses such an entry, so ECS cannot start the task.
+#[test]
+fn environment_values_hold_no_nul() {
+    assert_eq!(
+        edit_app(|app| *app = app.clone().env("MODE", "a\0b")),
+        ["error: stack `shop` › service `api` › container `app` › `environment.MODE`: `a\\0b` \
+          contains U+0000; a process environment cannot hold NUL (execve(2) ends each string \
+          there) and the container runtime refuses to start the container"]
+    );
+    assert_eq!(
+        edit_app(|app| *app = app.clone().env("MODE", "line\nbreak ${x} 漢字")),
+        Vec::<String>::new()
+    );
+}
+
+/// ECS HealthCheck runs its command through Docker with execve(2), whose arguments cannot hold
+/// NUL; `CMD-SHELL` with a blank command runs `sh -c ""`, which always exits 0.
+#[test]
+fn health_check_commands_are_not_blank_and_hold_no_nul() {
+    for command in ["  ", "curl\0 -f localhost"] {
+        let shown = command.escape_debug().to_string();
+        assert_eq!(
+            edit_app(|app| {
+                *app = app
+                    .clone()
+                    .health_check(ecsynth::model::ContainerHealthCheck::shell(command));
+            }),
+            [format!(
+                "error: stack `shop` › service `api` › container `app` › \
+                 `health_check.command`: `{shown}` is blank or contains U+0000; each part of a \
+                 health check command is non-blank text without NUL, which Docker passes to the \
+                 program as an argument"
+            )]
+        );
+    }
+}
+
 #[test]
 fn image_has_ecs_characters_and_length() {
     assert_eq!(edit_app(|app| app.image = "nginx:1.27 latest".into()), ["error: stack `shop` › service `api` › container `app` › `image`: `nginx:1.27 latest` contains ` `; an image reference allows A-Z, a-z, 0-9 and `-_:./#@`"]);

@@ -3,7 +3,7 @@
 
 use super::provider::{closest_region, region_partition, shown, KNOWN_REGIONS};
 use super::Coverage::{ByConstruction, Checked};
-use super::{container_path, plain_list, row, service_path, Checker, Constraint};
+use super::{container_path, cut, plain_list, row, service_path, Checker, Constraint};
 use crate::model::compute::Compute;
 use crate::model::service::{Container, ContainerHealthCheck, Service};
 
@@ -29,9 +29,9 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(TD, "container_definitions.memoryReservation", "sum within task memory; ≤ hard limit", CD, Checked("containers.memory_reservation")),
     row(TD, "container_definitions.essential", "at least one essential container", CD, Checked("containers")),
     row(TD, "container_definitions.portMappings", "containerPort 1–65535, each port/protocol once per awsvpc task; protocol tcp or udp", CD, Checked("containers.ports")),
-    row(TD, "container_definitions.environment", "names non-empty, without `=`, whitespace or control characters (Docker's `NAME=value` form); ecsynth's rule: Jenkins' `-Djenkins.install.runSetupWizard=false` only with `CASC_JENKINS_CONFIG` and a secret", "ECS API KeyValuePair; Docker run --env; Jenkins handbook, Managing Security", Checked("containers.environment")),
+    row(TD, "container_definitions.environment", "names non-empty, without `=`, whitespace or control characters (Docker's `NAME=value` form); values any text but NUL (execve(2)); ecsynth's rule: Jenkins' `-Djenkins.install.runSetupWizard=false` only with `CASC_JENKINS_CONFIG` and a secret", "ECS API KeyValuePair; Docker run --env; Jenkins handbook, Managing Security", Checked("containers.environment")),
     row(TD, "container_definitions.secrets", "name as an environment variable; valueFrom `arn:aws:ssm:<region>:<account>:parameter/<name>` or `arn:aws:secretsmanager:<region>:<account>:secret:<name>[:json-key:stage:version]`, the region one of the `aws` partition", "ECS API Secret; ECS Developer Guide, Pass sensitive data", Checked("containers.secrets")),
-    row(TD, "container_definitions.healthCheck", "command starting CMD or CMD-SHELL; interval 5–300 s, timeout 2–120 s, retries 1–10, startPeriod 0–300 s", "ECS API HealthCheck", Checked("containers.health_check")),
+    row(TD, "container_definitions.healthCheck", "command starting CMD or CMD-SHELL, then non-blank arguments without NUL (execve(2)); interval 5–300 s, timeout 2–120 s, retries 1–10, startPeriod 0–300 s", "ECS API HealthCheck", Checked("containers.health_check")),
     row(TD, "container_definitions.ulimits", "name ∈ core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack; soft ≤ hard; Fargate nofile ≤ 1048576", "ECS API Ulimit; ECS Developer Guide, Fargate task resource limits", Checked("containers.ulimits")),
     row(TD, "container_definitions.mountPoints", "sourceVolume a volume of the task; containerPath absolute", CD, Checked("containers.mount_points")),
     row(TD, "container_definitions.readonlyRootFilesystem", "boolean", CD, ByConstruction("a bool")),
@@ -160,6 +160,20 @@ fn check_containers(check: &mut Checker, service: &Service) {
                     &path,
                     "environment",
                     format!("environment variable name `{name}` {problem}"),
+                );
+            }
+        }
+        for (name, value) in &container.environment {
+            if value.contains('\0') {
+                check.error(
+                    &path,
+                    &format!("environment.{name}"),
+                    format!(
+                        "`{}` contains U+0000; a process environment cannot hold NUL (execve(2) \
+                         ends each string there) and the container runtime refuses to start \
+                         the container",
+                        cut(&value.escape_debug().to_string())
+                    ),
                 );
             }
         }
@@ -294,6 +308,24 @@ fn check_health_check(check: &mut Checker, path: &[String], health: &ContainerHe
                 health.command
             ),
         ),
+    }
+    // Docker runs the command with execve(2): an argument cannot hold NUL; and a blank
+    // argument after `CMD-SHELL` runs `sh -c ""`, which always passes and checks nothing.
+    if let Some(bad) = health
+        .command
+        .iter()
+        .skip(1)
+        .find(|argument| argument.trim().is_empty() || argument.contains('\0'))
+    {
+        check.error(
+            path,
+            &field("command"),
+            format!(
+                "`{}` is blank or contains U+0000; each part of a health check command is \
+                 non-blank text without NUL, which Docker passes to the program as an argument",
+                cut(&bad.escape_debug().to_string())
+            ),
+        );
     }
     for (name, value, range, unit) in [
         ("interval", health.interval, 5..=300, " seconds"),
