@@ -2659,9 +2659,11 @@ fn edit_app(edit: impl FnOnce(&mut Container)) -> Vec<String> {
 fn environment_values_hold_no_nul() {
     assert_eq!(
         edit_app(|app| *app = app.clone().env("MODE", "a\0b")),
-        ["error: stack `shop` › service `api` › container `app` › `environment.MODE`: `a\\0b` \
+        [
+            "error: stack `shop` › service `api` › container `app` › `environment.MODE`: `a\\0b` \
           contains U+0000; a process environment cannot hold NUL (execve(2) ends each string \
-          there) and the container runtime refuses to start the container"]
+          there) and the container runtime refuses to start the container"
+        ]
     );
     assert_eq!(
         edit_app(|app| *app = app.clone().env("MODE", "line\nbreak ${x} 漢字")),
@@ -2688,6 +2690,65 @@ fn health_check_commands_are_not_blank_and_hold_no_nul() {
                  program as an argument"
             )]
         );
+    }
+}
+
+/// ECS registers any image of its characters, but the agent pulls it with Docker, whose
+/// reference grammar (github.com/distribution/reference `reference.go`) refuses the others:
+/// the task then stops with `CannotPullContainerError`.
+#[test]
+fn images_are_references_docker_can_pull() {
+    let refusal = |image: &str| {
+        let image = image.to_owned();
+        edit_app(move |app| app.image = image)
+    };
+    let message = |image: &str, problem: &str| {
+        format!(
+            "error: stack `shop` › service `api` › container `app` › `image`: `{image}` is not an \
+             image reference Docker can pull: {problem}; write \
+             `[registry/]repository[:tag][@digest]`, e.g. `nginx:1.27`"
+        )
+    };
+    let path = "repository path parts are lower-case letters and digits joined by `.`, `_`, \
+                `__` or `-`, separated by `/`";
+    assert_eq!(refusal("shop/../app"), [message("shop/../app", path)]);
+    assert_eq!(
+        refusal("../../escaped"),
+        [message(
+            "../../escaped",
+            "the registry is not a host name with an optional `:port`"
+        )]
+    );
+    assert_eq!(refusal("Shop/API:1"), [message("Shop/API:1", path)]);
+    assert_eq!(
+        refusal("repo:"),
+        [message(
+            "repo:",
+            "the tag after `:` is 1 to 128 of A-Z, a-z, 0-9, `_`, `.`, `-`, not starting with \
+             `.` or `-`"
+        )]
+    );
+    assert_eq!(
+        refusal("@@ecsynth-hole-0@@"),
+        [message(
+            "@@ecsynth-hole-0@@",
+            "the digest after `@` is not `<algorithm>:<at least 32 hex digits>`"
+        )]
+    );
+    assert_eq!(
+        refusal("my-registry-.example.com/app:1"),
+        [message(
+            "my-registry-.example.com/app:1",
+            "the registry is not a host name with an optional `:port`"
+        )]
+    );
+    for image in [
+        "nginx",
+        "localhost:5000/team/app_v2__x:1.0-rc.1",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders:2.7.1",
+        "public.ecr.aws/aws-observability/aws-for-fluent-bit:2",
+    ] {
+        assert_eq!(refusal(image), Vec::<String>::new(), "{image}");
     }
 }
 

@@ -23,7 +23,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(TD, "volume", "name 1–255 of A-Za-z0-9-_; host_path absolute (Docker bind mount); EFS access point and transit encryption", "ECS API Volume, HostVolumeProperties (botocore `ecs` service model)", Checked("volumes (names; host paths absolute without control characters; EFS settings are written by lowering)")),
     row(TD, "container_definitions", "at most 10 containers; whole task definition at most 64 KiB", "ECS service quotas: containers per task definition, task definition size", Checked("containers (the size estimated from the model: names, images, environment, secrets, commands)")),
     row(TD, "container_definitions.name", "1–255 of A-Za-z0-9-_, unique in the task", CD, Checked("containers.name")),
-    row(TD, "container_definitions.image", "1–255 of letters, digits, `-_:./#` and `@` (digests)", CD, Checked("containers.image")),
+    row(TD, "container_definitions.image", "1–255 of letters, digits, `-_:./#` and `@` (digests); a reference the agent can pull: `[registry[:port]/]path[:tag][@algorithm:hex]`, lower-case path parts", "ECS API ContainerDefinition; distribution/reference `reference.go` (Docker's grammar)", Checked("containers.image")),
     row(TD, "container_definitions.cpu", "sum within the task's CPU", CD, Checked("containers.cpu")),
     row(TD, "container_definitions.memory", "≥ 6 MiB (Docker's minimum); ≤ task memory; ≥ reservation", CD, Checked("containers.memory")),
     row(TD, "container_definitions.memoryReservation", "sum within task memory; ≤ hard limit", CD, Checked("containers.memory_reservation")),
@@ -223,7 +223,105 @@ fn check_image(check: &mut Checker, path: &[String], image: &str) {
                 shown(bad)
             ),
         );
+    } else if let Some(problem) = reference_problem(image) {
+        check.error(
+            path,
+            "image",
+            format!(
+                "`{}` is not an image reference Docker can pull: {problem}; write \
+                 `[registry/]repository[:tag][@digest]`, e.g. `nginx:1.27`",
+                cut(image)
+            ),
+        );
     }
+}
+
+/// What breaks Docker's reference grammar (distribution/reference `reference.go`):
+/// `[domain[:port]/]path[:tag][@algorithm:hex]`, path components of lower-case letters and
+/// digits joined by `.`, `_`, `__` or dashes, a tag of at most 128 word characters, `.` and
+/// `-` not starting with `.` or `-`, a digest of at least 32 hex digits.
+fn reference_problem(image: &str) -> Option<&'static str> {
+    let (name_tag, digest) = match image.split_once('@') {
+        Some((name_tag, digest)) => (name_tag, Some(digest)),
+        None => (image, None),
+    };
+    if let Some(digest) = digest {
+        let valid = digest.split_once(':').is_some_and(|(algorithm, hex)| {
+            algorithm.starts_with(|c: char| c.is_ascii_alphabetic())
+                && algorithm
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-_".contains(c))
+                && hex.len() >= 32
+                && hex.chars().all(|c| c.is_ascii_hexdigit())
+        });
+        if !valid {
+            return Some("the digest after `@` is not `<algorithm>:<at least 32 hex digits>`");
+        }
+    }
+    let (name, tag) = match name_tag.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, Some(tag)),
+        _ => (name_tag, None),
+    };
+    if let Some(tag) = tag {
+        let valid = (1..=128).contains(&tag.len())
+            && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !valid {
+            return Some(
+                "the tag after `:` is 1 to 128 of A-Z, a-z, 0-9, `_`, `.`, `-`, not starting \
+                 with `.` or `-`",
+            );
+        }
+    }
+    let components: Vec<&str> = name.split('/').collect();
+    let first = components[0];
+    let path = if components.len() > 1
+        && (first.contains('.') || first.contains(':') || first == "localhost")
+    {
+        let (host, port) = match first.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (first, None),
+        };
+        let host_ok = host.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        let port_ok =
+            port.is_none_or(|port| !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()));
+        if !host_ok || !port_ok {
+            return Some("the registry is not a host name with an optional `:port`");
+        }
+        &components[1..]
+    } else {
+        &components[..]
+    };
+    let component_ok = |component: &str| {
+        let alphanumeric = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+        component.starts_with(alphanumeric)
+            && component.ends_with(alphanumeric)
+            && component
+                .chars()
+                .all(|c| alphanumeric(c) || "._-".contains(c))
+            && !component.contains("..")
+            && !component.contains("___")
+            && !component.contains("._")
+            && !component.contains("_.")
+            && !component.contains(".-")
+            && !component.contains("-.")
+            && !component.contains("_-")
+            && !component.contains("-_")
+    };
+    if !path.iter().all(|component| component_ok(component)) {
+        return Some(
+            "repository path parts are lower-case letters and digits joined by `.`, `_`, `__` \
+             or `-`, separated by `/`",
+        );
+    }
+    None
 }
 
 /// Docker passes variables as `NAME=value`: a name holds no `=`, and a name with spaces or
