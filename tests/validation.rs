@@ -1669,7 +1669,8 @@ fn host_paths_are_absolute_and_printable() {
 /// ECS PlacementConstraint: "The expression can have a maximum length of 2000 characters"
 /// (ECS API reference; botocore 1.44.8 `ecs/2014-11-13/service-2.json` documents it on
 /// `PlacementConstraint.expression`); a `memberOf` constraint needs an expression, and the
-/// cluster query language is one line.
+/// cluster query language (ECS Developer Guide, "Create expressions to define container
+/// instances") is one line of letters, digits and its operators; ECS refuses other text.
 #[test]
 fn placement_constraint_expressions() {
     let constrained = |expression: String| {
@@ -1690,8 +1691,24 @@ fn placement_constraint_expressions() {
         [
             "error: stack `shop` › service `worker` › `compute.placement_constraints`: \
           `attribute:ecs.os-type == linux\\nor true` contains U+000A; a cluster query language \
-          expression is one line without control characters"
+          expression is one line of letters, digits, spaces and `-_./\\@:*?=!~<>&|()[],'\"`"
         ]
+    );
+    assert_eq!(
+        constrained("attribute:team == ${var.team}".into()),
+        [
+            "error: stack `shop` › service `worker` › `compute.placement_constraints`: \
+          `attribute:team == ${var.team}` contains `$`; a cluster query language expression is \
+          one line of letters, digits, spaces and `-_./\\@:*?=!~<>&|()[],'\"`"
+        ]
+    );
+    assert_eq!(
+        constrained(
+            "ec2InstanceId in ['i-abcd1234', 'i-wxyz7890'] or \
+             (attribute:ecs.availability-zone in [eu-west-1a] and not(task:group == db))"
+                .into()
+        ),
+        Vec::<String>::new()
     );
     let long = format!("attribute:team == {}", "x".repeat(2000));
     assert_eq!(

@@ -489,8 +489,15 @@ pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Servic
 /// ECS: a `memberOf` expression has at most 2000 characters (ECS API, PlacementConstraint).
 const MAX_PLACEMENT_EXPRESSION: usize = 2000;
 
-/// A `memberOf` expression: ECS requires one (1 to 2000 characters); the cluster query
-/// language is one line of attribute comparisons, so a control character is never part of it.
+/// What a cluster query language expression is written with besides letters, digits, spaces
+/// (ECS Developer Guide, "Create expressions to define container instances": subjects such as
+/// `attribute:ecs.instance-type` and `task:group`, operators `== != > >= < <= =~ !~ && || !`,
+/// lists `[a, b]` or `(a, b)`, quoted ids `'i-…'`, wildcards `*`; attribute names and values
+/// add `_ / \ @ :` and spaces).
+const QUERY_PUNCTUATION: &str = "-_./\\@:*?=!~<>&|()[],'\"";
+
+/// A `memberOf` expression: ECS requires one (1 to 2000 characters), of the characters the
+/// cluster query language is written with; ECS refuses other text at CreateService.
 fn check_placement_expression(check: &mut Checker, path: &[String], expression: &str) {
     let shown_expression = cut(&expression.escape_debug().to_string()).into_owned();
     let length = expression.chars().count();
@@ -505,13 +512,16 @@ fn check_placement_expression(check: &mut Checker, path: &[String], expression: 
             "is {length} characters; ECS allows at most {MAX_PLACEMENT_EXPRESSION}"
         ))
     } else {
-        expression.chars().find(|c| c.is_control()).map(|bad| {
-            format!(
-                "contains {}; a cluster query language expression is one line without control \
-                 characters",
-                super::provider::shown(bad)
-            )
-        })
+        expression
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == ' ' || QUERY_PUNCTUATION.contains(*c)))
+            .map(|bad| {
+                format!(
+                    "contains {}; a cluster query language expression is one line of letters, \
+                     digits, spaces and `{QUERY_PUNCTUATION}`",
+                    super::provider::shown(bad)
+                )
+            })
     };
     if let Some(problem) = problem {
         check.error(

@@ -42,7 +42,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(SVC, "launch_type", "FARGATE, or none with a capacity provider strategy", CREATE_SERVICE, ByConstruction("from `Compute`")),
     row(SVC, "capacity_provider_strategy", "a capacity provider of the cluster; weight 0–1000, base 0–100000", CREATE_SERVICE, ByConstruction("one provider of the stack, weight 1, base 0")),
     row(SVC, "ordered_placement_strategy", "at most 5", CREATE_SERVICE, Checked("compute.placement_strategy")),
-    row(SVC, "placement_constraints", "at most 10; memberOf expressions in the cluster query language, 1–2000 characters", "ECS API CreateService, PlacementConstraint (expression: at most 2000 characters); ECS Developer Guide, Cluster query language", Checked("compute.placement_constraints (count, length, no control characters; the query language itself is ECS's own and only ECS parses it)")),
+    row(SVC, "placement_constraints", "at most 10; memberOf expressions in the cluster query language, 1–2000 characters of letters, digits, spaces and its operators", "ECS API CreateService, PlacementConstraint (expression: at most 2000 characters); ECS Developer Guide, Create expressions to define container instances", Checked("compute.placement_constraints (count, length, the query language's characters; its grammar is ECS's own and only ECS parses it)")),
     row(SVC, "load_balancer", "container and port of the task", CREATE_SERVICE, Checked("traffic.target")),
     row(SVC, "network_configuration", "subnets, security groups; assign_public_ip Fargate only", CREATE_SERVICE, ByConstruction("inputs and references; public IP only on `Fargate`")),
     row(SVC, "service_registries", "a Cloud Map service; port for SRV", CREATE_SERVICE, Checked("discoverable")),
