@@ -3249,6 +3249,18 @@ fn health_check_path_characters_and_length() {
 /// ELB User Guide, "Listener rules for your Application Load Balancer", condition types: a
 /// host header holds A-Z, a-z, 0-9, `- .`, `*` and `?`; a path pattern A-Z, a-z, 0-9,
 /// `_ - . $ / ~ " ' @ : +`, `&`, `*` and `?`.
+/// A Host header is a DNS name, labels joined by single dots (RFC 1035 §2.3.1): a host
+/// condition `..` or `.example.com` could never match a request.
+#[test]
+fn listener_rule_hosts_have_no_empty_label() {
+    assert_eq!(
+        routed(vec![("orders", RuleMatch::host("shop..example.com"))]),
+        ["error: stack `shop` › service `orders` › `traffic.route`: host `shop..example.com` has \
+          an empty label; a host is labels joined by single dots, e.g. `shop.example.com` or \
+          `*.example.com`"]
+    );
+}
+
 #[test]
 fn listener_rule_host_and_path_characters() {
     assert_eq!(
