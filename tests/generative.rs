@@ -222,9 +222,19 @@ fn build(g: &mut Gen) -> Stack {
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api:1.2.3",
             &format!("nginx@sha256:{}", "a".repeat(64)),
             &format!("r/{}", "i".repeat(253)),
-            "registry.example.com:5000/a#b",
+            "registry.example.com:5000/a__b-c.d/e_f:v1.0-rc_2",
         ]),
-        &strings(&["nginx latest", "", &"i".repeat(256), "ngïnx", "a\nb"]),
+        &strings(&[
+            "nginx latest",
+            "",
+            &"i".repeat(256),
+            "ngïnx",
+            "a\nb",
+            // ECS's characters, but no reference Docker can pull.
+            "registry.example.com:5000/a#b",
+            "../x",
+            "repo:",
+        ]),
     );
     let container_port = g.pick("container port", &[1u16, 8080, 65535], &[0]);
     let mut app = Container::new(&container_name, &image).port(container_port);

@@ -16,9 +16,13 @@
 //!   parses and has the task definition's containers (the image placeholder aside); no number
 //!   became the string `NaN` or `inf`.
 //!
-//! Where an accepted value is still one AWS refuses at apply time (a subnet id that is not
-//! `subnet-…`, a hook that is not a Lambda name), it is inert here; rules for such values are
-//! validation's, case by case.
+//! Fields whose values AWS (or Docker, or the tool that reads them) takes only in a narrow
+//! form are listed in [`NARROW`]: there every hostile value is refused, except the ones that
+//! are legal in that form. The rules, with their sources, are validation's and have
+//! exact-message tests in `tests/validation.rs`; here they meet every hostile value. The other
+//! string fields are ones AWS takes as free text (environment values, health check commands,
+//! tags within their characters, agent and kernel setting values, the override escape hatch):
+//! accepted values there must only be inert.
 //!
 //! The sites are found by building the stack once and recording every field the builder asks
 //! for, so a field added to the builder is attacked without being listed twice.
@@ -90,6 +94,77 @@ fn hostile_strings() -> Vec<(&'static str, String)> {
         ("empty", String::new()),
         ("very long", "x".repeat(100_000)),
     ]
+}
+
+/// Sites whose values AWS (or Docker, S3, the agent) takes only in a narrow form, and the
+/// hostile strings that are legal there; every other hostile string must be refused.
+const NARROW: &[(&str, &[&str])] = &[
+    // A region of the `aws` partition (provider endpoints; ecsynth writes `arn:aws:`).
+    ("stack.region", &[]),
+    ("backend.region", &[]),
+    // S3 bucket naming rules; `m6i.1073741824xlarge` is a valid bucket name.
+    ("backend.bucket", &["number in text"]),
+    ("access_logs.bucket", &["number in text"]),
+    ("classic.access_logs.bucket", &["number in text"]),
+    // S3's safe key characters, no `.`/`..` segment, no leading or trailing `/`; no prefix
+    // at all is legal for access logs.
+    ("backend.key", &["number in text"]),
+    ("access_logs.prefix", &["number in text", "empty"]),
+    ("classic.access_logs.prefix", &["number in text", "empty"]),
+    // EC2 ids: `vpc-`/`subnet-` and 8 or 17 hex digits.
+    ("network.vpc_id", &[]),
+    ("network.subnet_ids", &[]),
+    // CodeDeploy's `[A-Za-z0-9+=,.@_-]{1,100}`, which these match; whether the configuration
+    // exists only CodeDeploy knows.
+    (
+        "deployment.config",
+        &[
+            "hole marker",
+            "salted hole markers",
+            "dot",
+            "dot dot",
+            "number in text",
+        ],
+    ),
+    // The cluster query language's characters; its grammar only ECS parses.
+    (
+        "compute.placement_constraints",
+        &[
+            "hole marker",
+            "salted hole markers",
+            "dot",
+            "dot dot",
+            "relative path",
+            "absolute path",
+            "number in text",
+        ],
+    ),
+    // Docker's image reference grammar; `m6i.1073741824xlarge` is a valid repository name.
+    ("container.image", &["number in text"]),
+    ("sidecar.image", &["number in text"]),
+    ("legacy.image", &["number in text"]),
+    ("descriptor.image", &["number in text"]),
+    ("descriptor.tag", &["number in text"]),
+    // sysctl keys: words joined by single dots.
+    ("capacity.kernel_settings.name", &["number in text"]),
+    // A Docker bind mount's absolute path.
+    ("volumes.host.path", &["absolute path"]),
+    // A host header: labels of ELB's characters joined by single dots.
+    ("descriptor.host", &["number in text"]),
+];
+
+/// A failure when `site` is narrow and `label`'s value was accepted where it must be refused,
+/// or refused where it is legal.
+fn narrow_failure(site: &str, label: &str, accepted: bool) -> Option<String> {
+    let (_, legal) = NARROW.iter().find(|(narrow, _)| *narrow == site)?;
+    let should_accept = legal.contains(&label);
+    match (accepted, should_accept) {
+        (true, false) => Some(format!(
+            "{site} = {label}: accepted, but AWS takes this field only in a narrow form"
+        )),
+        (false, true) => Some(format!("{site} = {label}: refused, but it is legal there")),
+        _ => None,
+    }
 }
 
 /// Which site gets what; `None` builds the untouched stack. Records the sites it is asked for.
@@ -198,11 +273,15 @@ fn build(h: &Hostile) -> Stack {
         &h.s("stack.name", "hostile"),
         &h.s("stack.region", "eu-west-1"),
     );
+    let mut backend = Backend::s3(
+        &h.s("backend.bucket", "hostile-state-123456789012"),
+        &h.s("backend.region", "eu-west-1"),
+    );
+    if let Backend::S3(s3) = &mut backend {
+        s3.key = Some(h.s("backend.key", "hostile/terraform.tfstate"));
+    }
     stack
-        .backend(Backend::s3(
-            &h.s("backend.bucket", "hostile-state-123456789012"),
-            &h.s("backend.region", "eu-west-1"),
-        ))
+        .backend(backend)
         .tag(&h.s("tags.key", "Team"), &h.s("tags.value", "payments"))
         .cluster_name(&h.s("cluster.name", "hostile-cluster"))
         .log_kms_key(&h.s(
@@ -1009,6 +1088,12 @@ fn every_string_and_number_of_the_model_is_refused_or_inert() {
     sites.dedup();
 
     let mut failures = Vec::new();
+    // Every narrow site outside the descriptor is one the builder asks for.
+    for (narrow, _) in NARROW {
+        if !narrow.starts_with("descriptor.") && !sites.iter().any(|(site, _)| site == narrow) {
+            failures.push(format!("{narrow} is in NARROW but no site of the stack"));
+        }
+    }
     let (mut accepted, mut refused) = (0, 0);
     let strings = hostile_strings();
     for (site, kind) in &sites {
@@ -1030,6 +1115,7 @@ fn every_string_and_number_of_the_model_is_refused_or_inert() {
                     &root,
                     &mut failures,
                 );
+                failures.extend(narrow_failure(site, label, outcome.accepted));
                 if outcome.accepted {
                     accepted += 1;
                 } else {
@@ -1081,7 +1167,13 @@ fn every_descriptor_field_is_refused_or_inert() {
     let mut failures = Vec::new();
     let (mut accepted, mut refused) = (0, 0);
     let mut cases: Vec<(String, Value, Option<String>)> = Vec::new();
-    for field in ["name", "image", "tag", "host", "path", "health_path"] {
+    let fields = ["name", "image", "tag", "host", "path", "health_path"];
+    for (narrow, _) in NARROW {
+        if let Some(field) = narrow.strip_prefix("descriptor.") {
+            assert!(fields.contains(&field), "{narrow} is no descriptor field");
+        }
+    }
+    for field in fields {
         for (label, value) in hostile_strings() {
             let mut descriptor = legal.clone();
             descriptor.insert(field.into(), Value::String(value.clone()));
@@ -1149,6 +1241,9 @@ fn every_descriptor_field_is_refused_or_inert() {
             &root,
             &mut failures,
         );
+        if let Some((site, label)) = case.split_once(" = ") {
+            failures.extend(narrow_failure(site, label, outcome.accepted));
+        }
         if outcome.accepted {
             accepted += 1;
         } else {

@@ -345,16 +345,16 @@ fn internet_facing_without_tls_is_a_warning() {
 fn one_subnet_warns_and_an_alb_needs_two() {
     let mut stack = stack_with(|_, _| {});
     stack.network = Network {
-        subnet_ids: Input::Value(vec!["subnet-a".into()]),
-        load_balancer_subnet_ids: Some(Input::Value(vec!["subnet-p".into()])),
+        subnet_ids: Input::Value(vec!["subnet-0a1b2c3d".into()]),
+        load_balancer_subnet_ids: Some(Input::Value(vec!["subnet-0e5f6a7b".into()])),
         ..Network::from_variables()
     };
     assert_eq!(
         messages(&stack),
         [
-            "error: stack `shop` › `network.load_balancer_subnet_ids`: one subnet (`subnet-p`), \
+            "error: stack `shop` › `network.load_balancer_subnet_ids`: one subnet (`subnet-0e5f6a7b`), \
              but application load balancer `web` needs subnets in at least two Availability Zones",
-            "warning: stack `shop` › `network.subnet_ids`: one subnet (`subnet-a`) puts every \
+            "warning: stack `shop` › `network.subnet_ids`: one subnet (`subnet-0a1b2c3d`) puts every \
              task in one Availability Zone; give subnets in at least two zones",
         ]
     );
@@ -718,6 +718,28 @@ fn custom_deployment_config_names() {
     assert_eq!(
         problems(|_, service| {
             blue_green(service).config = DeploymentConfig::Custom("Shop-Linear20".into());
+        }),
+        Vec::<String>::new()
+    );
+}
+
+/// CodeDeploy's `DeploymentConfigName` has the pattern `[A-Za-z0-9+=,.@_-]*` (botocore 1.44.8
+/// `codedeploy/2014-10-06/service-2.json`); CreateDeploymentGroup refuses other characters.
+#[test]
+fn custom_deployment_config_names_use_codedeploy_characters() {
+    assert_eq!(
+        problems(|_, service| {
+            blue_green(service).config = DeploymentConfig::Custom("shop canary\n".into());
+        }),
+        [
+            "error: stack `shop` › service `api` › `deployment.config`: custom deployment \
+          configuration name `shop canary\\n` contains ` `; CodeDeploy allows A-Z, a-z, 0-9 and \
+          `+=,.@_-`"
+        ]
+    );
+    assert_eq!(
+        problems(|_, service| {
+            blue_green(service).config = DeploymentConfig::Custom("Shop+Canary=10,@x_y.z".into());
         }),
         Vec::<String>::new()
     );
@@ -1533,15 +1555,22 @@ fn kernel_settings() {
         capacity(|c| c.kernel_setting("net core somaxconn", "4096")),
         [
             "error: stack `shop` › capacity provider `general` › `kernel_settings`: `net core \
-          somaxconn = 4096` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, `-`, \
-          values one line of printable text"
+          somaxconn = 4096` is not a sysctl setting: names are words of A-Z, a-z, 0-9, `_`, `-` \
+          joined by `.`, values one line of printable text"
         ]
     );
     assert_eq!(
         capacity(|c| c.kernel_setting("vm.swappiness", "10\n20")),
         ["error: stack `shop` › capacity provider `general` › `kernel_settings`: `vm.swappiness \
-          = 10\\n20` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, `-`, values one \
-          line of printable text"]
+          = 10\\n20` is not a sysctl setting: names are words of A-Z, a-z, 0-9, `_`, `-` joined \
+          by `.`, values one line of printable text"]
+    );
+    // sysctl(8): a key is names joined by `.`; `net..core` names nothing.
+    assert_eq!(
+        capacity(|c| c.kernel_setting("net..core", "1")),
+        ["error: stack `shop` › capacity provider `general` › `kernel_settings`: `net..core = 1` \
+          is not a sysctl setting: names are words of A-Z, a-z, 0-9, `_`, `-` joined by `.`, \
+          values one line of printable text"]
     );
 }
 
@@ -1610,6 +1639,89 @@ fn host_path_volumes_need_ec2_and_lose_their_data_with_the_instance() {
         ["warning: stack `shop` › service `worker` › `volumes.data`: host path `/srv/data` lives \
           on one instance: its data is lost when the instance is replaced (scale-in, AMI \
           refresh); use `Volume::efs` for data that must survive"]
+    );
+}
+
+/// Docker bind-mounts a host volume's `sourcePath` (ECS API HostVolumeProperties), and refuses
+/// a relative source; a control character in a path is never intended.
+#[test]
+fn host_paths_are_absolute_and_printable() {
+    let host = |path: &str| {
+        let path = path.to_owned();
+        worker(move |_, service| service.volumes.push(Volume::host_path("data", &path)))
+    };
+    assert_eq!(
+        host("srv/data"),
+        ["error: stack `shop` › service `worker` › `volumes.data`: host path `srv/data` is not an \
+          absolute path; Docker bind-mounts an absolute path on the instance without control \
+          characters, e.g. `/srv/data`"]
+    );
+    assert_eq!(
+        host("/srv/da\0ta"),
+        [
+            "error: stack `shop` › service `worker` › `volumes.data`: host path `/srv/da\\0ta` \
+          contains U+0000; Docker bind-mounts an absolute path on the instance without control \
+          characters, e.g. `/srv/data`"
+        ]
+    );
+}
+
+/// ECS PlacementConstraint: "The expression can have a maximum length of 2000 characters"
+/// (ECS API reference; botocore 1.44.8 `ecs/2014-11-13/service-2.json` documents it on
+/// `PlacementConstraint.expression`); a `memberOf` constraint needs an expression, and the
+/// cluster query language (ECS Developer Guide, "Create expressions to define container
+/// instances") is one line of letters, digits and its operators; ECS refuses other text.
+#[test]
+fn placement_constraint_expressions() {
+    let constrained = |expression: String| {
+        worker(move |_, service| {
+            if let Compute::Ec2(ec2) = &mut service.compute {
+                ec2.placement_constraints.push(expression);
+            }
+        })
+    };
+    assert_eq!(
+        constrained(" ".into()),
+        ["error: stack `shop` › service `worker` › `compute.placement_constraints`: ` ` is empty; \
+          a `memberOf` constraint needs a cluster query language expression, e.g. \
+          `attribute:ecs.instance-type =~ m6i.*`"]
+    );
+    assert_eq!(
+        constrained("attribute:ecs.os-type == linux\nor true".into()),
+        [
+            "error: stack `shop` › service `worker` › `compute.placement_constraints`: \
+          `attribute:ecs.os-type == linux\\nor true` contains U+000A; a cluster query language \
+          expression is one line of letters, digits, spaces and `-_./\\@:*?=!~<>&|()[],'\"`"
+        ]
+    );
+    assert_eq!(
+        constrained("attribute:team == ${var.team}".into()),
+        [
+            "error: stack `shop` › service `worker` › `compute.placement_constraints`: \
+          `attribute:team == ${var.team}` contains `$`; a cluster query language expression is \
+          one line of letters, digits, spaces and `-_./\\@:*?=!~<>&|()[],'\"`"
+        ]
+    );
+    assert_eq!(
+        constrained(
+            "ec2InstanceId in ['i-abcd1234', 'i-wxyz7890'] or \
+             (attribute:ecs.availability-zone in [eu-west-1a] and not(task:group == db))"
+                .into()
+        ),
+        Vec::<String>::new()
+    );
+    let long = format!("attribute:team == {}", "x".repeat(2000));
+    assert_eq!(
+        constrained(long.clone()),
+        [format!(
+            "error: stack `shop` › service `worker` › `compute.placement_constraints`: `{}` is \
+             2018 characters; ECS allows at most 2000",
+            ecsynth::model::cut(&long)
+        )]
+    );
+    assert_eq!(
+        constrained("attribute:ecs.instance-type =~ m6i.*".into()),
+        Vec::<String>::new()
     );
 }
 
@@ -2558,6 +2670,105 @@ fn edit_app(edit: impl FnOnce(&mut Container)) -> Vec<String> {
     problems(|_, service| edit(&mut service.containers[0]))
 }
 
+/// A process environment cannot hold NUL: execve(2) takes NUL-terminated strings, and the
+/// container runtime (runc, `libcontainer`) refuses such an entry, so ECS cannot start the task.
+#[test]
+fn environment_values_hold_no_nul() {
+    assert_eq!(
+        edit_app(|app| *app = app.clone().env("MODE", "a\0b")),
+        [
+            "error: stack `shop` › service `api` › container `app` › `environment.MODE`: `a\\0b` \
+          contains U+0000; a process environment cannot hold NUL (execve(2) ends each string \
+          there) and the container runtime refuses to start the container"
+        ]
+    );
+    assert_eq!(
+        edit_app(|app| *app = app.clone().env("MODE", "line\nbreak ${x} 漢字")),
+        Vec::<String>::new()
+    );
+}
+
+/// ECS HealthCheck runs its command through Docker with execve(2), whose arguments cannot hold
+/// NUL; `CMD-SHELL` with a blank command runs `sh -c ""`, which always exits 0.
+#[test]
+fn health_check_commands_are_not_blank_and_hold_no_nul() {
+    for command in ["  ", "curl\0 -f localhost"] {
+        let shown = command.escape_debug().to_string();
+        assert_eq!(
+            edit_app(|app| {
+                *app = app
+                    .clone()
+                    .health_check(ecsynth::model::ContainerHealthCheck::shell(command));
+            }),
+            [format!(
+                "error: stack `shop` › service `api` › container `app` › \
+                 `health_check.command`: `{shown}` is blank or contains U+0000; each part of a \
+                 health check command is non-blank text without NUL, which Docker passes to the \
+                 program as an argument"
+            )]
+        );
+    }
+}
+
+/// ECS registers any image of its characters, but the agent pulls it with Docker, whose
+/// reference grammar (github.com/distribution/reference `reference.go`) refuses the others:
+/// the task then stops with `CannotPullContainerError`.
+#[test]
+fn images_are_references_docker_can_pull() {
+    let refusal = |image: &str| {
+        let image = image.to_owned();
+        edit_app(move |app| app.image = image)
+    };
+    let message = |image: &str, problem: &str| {
+        format!(
+            "error: stack `shop` › service `api` › container `app` › `image`: `{image}` is not an \
+             image reference Docker can pull: {problem}; write \
+             `[registry/]repository[:tag][@digest]`, e.g. `nginx:1.27`"
+        )
+    };
+    let path = "repository path parts are lower-case letters and digits joined by `.`, `_`, \
+                `__` or `-`, separated by `/`";
+    assert_eq!(refusal("shop/../app"), [message("shop/../app", path)]);
+    assert_eq!(
+        refusal("../../escaped"),
+        [message(
+            "../../escaped",
+            "the registry is not a host name with an optional `:port`"
+        )]
+    );
+    assert_eq!(refusal("Shop/API:1"), [message("Shop/API:1", path)]);
+    assert_eq!(
+        refusal("repo:"),
+        [message(
+            "repo:",
+            "the tag after `:` is 1 to 128 of A-Z, a-z, 0-9, `_`, `.`, `-`, not starting with \
+             `.` or `-`"
+        )]
+    );
+    assert_eq!(
+        refusal("@@ecsynth-hole-0@@"),
+        [message(
+            "@@ecsynth-hole-0@@",
+            "the digest after `@` is not `<algorithm>:<at least 32 hex digits>`"
+        )]
+    );
+    assert_eq!(
+        refusal("my-registry-.example.com/app:1"),
+        [message(
+            "my-registry-.example.com/app:1",
+            "the registry is not a host name with an optional `:port`"
+        )]
+    );
+    for image in [
+        "nginx",
+        "localhost:5000/team/app_v2__x:1.0-rc.1",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders:2.7.1",
+        "public.ecr.aws/aws-observability/aws-for-fluent-bit:2",
+    ] {
+        assert_eq!(refusal(image), Vec::<String>::new(), "{image}");
+    }
+}
+
 #[test]
 fn image_has_ecs_characters_and_length() {
     assert_eq!(edit_app(|app| app.image = "nginx:1.27 latest".into()), ["error: stack `shop` › service `api` › container `app` › `image`: `nginx:1.27 latest` contains ` `; an image reference allows A-Z, a-z, 0-9 and `-_:./#@`"]);
@@ -2685,6 +2896,198 @@ fn a_stack_without_a_backend_is_warned_and_a_bad_state_bucket_refused() {
     );
     stack.backend(Backend::s3("team-state", "eu-west-1"));
     assert_eq!(messages(&stack), Vec::<String>::new());
+}
+
+/// S3 User Guide, "General purpose bucket naming rules": no two adjacent periods, not an IP
+/// address, no reserved prefix (`xn--`, `sthree-`, `amzn-s3-demo-`) or suffix (`-s3alias`,
+/// `--ol-s3`, `.mrap`, `--x-s3`, `--table-s3`). S3 CreateBucket refuses these; Terraform's
+/// backend only fails at `terraform init`.
+#[test]
+fn state_buckets_follow_s3_bucket_naming_rules() {
+    let mut stack = stack_with(|_, _| {});
+    let mut refusal = |bucket: &str| {
+        stack.backend(Backend::s3(bucket, "eu-west-1"));
+        messages(&stack)
+    };
+    assert_eq!(
+        refusal("team..state"),
+        [
+            "error: stack `shop` › `backend.bucket`: `team..state` is not an S3 bucket name: S3 \
+          bucket names have no two adjacent periods"
+        ]
+    );
+    assert_eq!(
+        refusal("192.168.5.4"),
+        [
+            "error: stack `shop` › `backend.bucket`: `192.168.5.4` is not an S3 bucket name: S3 \
+          bucket names are not formatted as an IP address"
+        ]
+    );
+    assert_eq!(
+        refusal("xn--state"),
+        [
+            "error: stack `shop` › `backend.bucket`: `xn--state` is not an S3 bucket name: S3 \
+          reserves names starting with `xn--`"
+        ]
+    );
+    assert_eq!(
+        refusal("team-state--ol-s3"),
+        ["error: stack `shop` › `backend.bucket`: `team-state--ol-s3` is not an S3 bucket name: \
+          S3 reserves names ending with `--ol-s3`"]
+    );
+    assert_eq!(
+        refusal("team\nstate"),
+        [
+            "error: stack `shop` › `backend.bucket`: `team\\nstate` is not an S3 bucket name: S3 \
+          bucket names allow only a-z, 0-9, `.` and `-`"
+        ]
+    );
+    assert_eq!(refusal("team.state-1"), Vec::<String>::new());
+}
+
+/// The state bucket's region must be a real region (AWS General Reference, "Regions and
+/// endpoints"); `terraform init` otherwise fails to resolve the endpoint. Only the `aws`
+/// partition's regions, the ones ecsynth supports.
+#[test]
+fn the_state_bucket_region_is_a_region_of_the_aws_partition() {
+    let mut stack = stack_with(|_, _| {});
+    stack.backend(Backend::s3("team-state", "eu-west-9"));
+    assert_eq!(
+        messages(&stack),
+        [format!(
+            "error: stack `shop` › `backend.region`: `eu-west-9` is not a region of the `aws` \
+             partition, where the state bucket must live; did you mean `eu-west-1`? regions: {}",
+            ecsynth::model::validate::KNOWN_REGIONS.join(", ")
+        )]
+    );
+    stack.backend(Backend::s3("team-state", "eu-west-1\n"));
+    assert!(
+        messages(&stack)[0].starts_with(
+            "error: stack `shop` › `backend.region`: `eu-west-1\\n` is not a region of the `aws` \
+             partition"
+        ),
+        "{:?}",
+        messages(&stack)
+    );
+    stack.backend(Backend::s3("team-state", "us-east-1"));
+    assert_eq!(messages(&stack), Vec::<String>::new());
+}
+
+/// Terraform's S3 backend refuses a key starting or ending with `/` (Terraform 1.11
+/// `internal/backend/remote-state/s3/validate.go`, `validateStringS3Path`); an S3 object key
+/// has at most 1024 bytes (S3 User Guide, "Naming Amazon S3 objects"), whose guidelines name
+/// the safe characters (letters, digits, `!-_.*'()`, `/`) and warn about `.`/`..` segments.
+#[test]
+fn the_state_key_is_an_s3_key_terraform_takes() {
+    let mut stack = stack_with(|_, _| {});
+    let mut refusal = |key: &str| {
+        let mut backend = Backend::s3("team-state", "eu-west-1");
+        if let Backend::S3(s3) = &mut backend {
+            s3.key = Some(key.into());
+        }
+        stack.backend(backend);
+        messages(&stack)
+    };
+    assert_eq!(
+        refusal("/shop/terraform.tfstate"),
+        [
+            "error: stack `shop` › `backend.key`: `/shop/terraform.tfstate` starts or ends with \
+          `/`, which Terraform's S3 backend refuses; e.g. `<stack>/terraform.tfstate`"
+        ]
+    );
+    assert_eq!(
+        refusal("shop\r/terraform.tfstate"),
+        [
+            "error: stack `shop` › `backend.key`: `shop\\r/terraform.tfstate` contains U+000D; \
+          S3's safe key characters are letters, digits, `!-_.*'()` and `/`; e.g. \
+          `<stack>/terraform.tfstate`"
+        ]
+    );
+    assert_eq!(
+        refusal("state/../terraform.tfstate"),
+        [
+            "error: stack `shop` › `backend.key`: `state/../terraform.tfstate` has a `.` or `..` \
+          segment, which tools read as a relative path; e.g. `<stack>/terraform.tfstate`"
+        ]
+    );
+    assert_eq!(
+        refusal(""),
+        [
+            "error: stack `shop` › `backend.key`: `` is 0 bytes; an S3 object key has 1 to 1024; \
+          e.g. `<stack>/terraform.tfstate`"
+        ]
+    );
+    assert_eq!(
+        refusal("teams/shop/terraform.tfstate"),
+        Vec::<String>::new()
+    );
+}
+
+/// ELB access logs: the prefix is an ELB attribute value of at most 1024 characters (botocore
+/// 1.44.8 `elbv2/2015-12-01/service-2.json`, `LoadBalancerAttributeValue`) and the start of
+/// every log's S3 object key, of S3's safe characters (S3 User Guide, "Naming Amazon S3
+/// objects", Safe characters); the bucket follows the S3 bucket naming rules.
+#[test]
+fn access_log_prefixes_are_bounded_and_printable() {
+    assert_eq!(
+        problems(|lb, _| *lb = lb.clone().access_logs("shop..logs", "prod\nweb")),
+        [
+            "error: stack `shop` › load balancer `web` › `access_logs.bucket`: `shop..logs` is \
+             not an S3 bucket name: S3 bucket names have no two adjacent periods",
+            "error: stack `shop` › load balancer `web` › `access_logs.prefix`: `prod\\nweb` \
+             contains U+000A; S3's safe key characters are letters, digits, `!-_.*'()` and `/`; \
+             the prefix starts each log's S3 object key",
+        ]
+    );
+    assert_eq!(
+        problems(|lb, _| *lb = lb.clone().access_logs("shop-logs", "prod/${web}")),
+        [
+            "error: stack `shop` › load balancer `web` › `access_logs.prefix`: `prod/${web}` \
+          contains `$`; S3's safe key characters are letters, digits, `!-_.*'()` and `/`; the \
+          prefix starts each log's S3 object key"
+        ]
+    );
+    let long = "p".repeat(1025);
+    assert_eq!(
+        problems(|lb, _| *lb = lb.clone().access_logs("shop-logs", &long)),
+        [format!(
+            "error: stack `shop` › load balancer `web` › `access_logs.prefix`: `{}` is 1025 \
+             bytes; ELB takes a prefix of at most 1024",
+            ecsynth::model::cut(&long)
+        )]
+    );
+}
+
+/// EC2 resource ids are the type's prefix and 8 or 17 lower-case hexadecimal digits (EC2 User
+/// Guide, "Resource IDs"); EC2 refuses others at apply time with `InvalidVpcID.Malformed` and
+/// `InvalidSubnetID.Malformed`.
+#[test]
+fn vpc_and_subnet_ids_given_as_values_are_ec2_ids() {
+    let mut stack = stack_with(|_, _| {});
+    stack.network = Network {
+        vpc_id: Input::Value("vpc-main".into()),
+        subnet_ids: Input::Value(vec![
+            "subnet-0a1b2c3d".into(),
+            "subnet-0A1B2C3D4E5F67890".into(),
+        ]),
+        load_balancer_subnet_ids: Some(Input::Value(vec![
+            "subnet-0a1b2c3d4e5f67890".into(),
+            "subnet-1\n".into(),
+        ])),
+    };
+    assert_eq!(
+        messages(&stack),
+        [
+            "error: stack `shop` › `network.vpc_id`: `vpc-main` is not a VPC id: `vpc-` and 8 or \
+             17 lower-case hexadecimal digits, e.g. `vpc-0a1b2c3d4e5f67890`",
+            "error: stack `shop` › `network.subnet_ids`: `subnet-0A1B2C3D4E5F67890` is not a \
+             subnet id: `subnet-` and 8 or 17 lower-case hexadecimal digits, e.g. \
+             `subnet-0a1b2c3d4e5f67890`",
+            "error: stack `shop` › `network.load_balancer_subnet_ids`: `subnet-1\\n` is not a \
+             subnet id: `subnet-` and 8 or 17 lower-case hexadecimal digits, e.g. \
+             `subnet-0a1b2c3d4e5f67890`",
+        ]
+    );
 }
 
 #[test]
@@ -2846,6 +3249,18 @@ fn health_check_path_characters_and_length() {
 /// ELB User Guide, "Listener rules for your Application Load Balancer", condition types: a
 /// host header holds A-Z, a-z, 0-9, `- .`, `*` and `?`; a path pattern A-Z, a-z, 0-9,
 /// `_ - . $ / ~ " ' @ : +`, `&`, `*` and `?`.
+/// A Host header is a DNS name, labels joined by single dots (RFC 1035 §2.3.1): a host
+/// condition `..` or `.example.com` could never match a request.
+#[test]
+fn listener_rule_hosts_have_no_empty_label() {
+    assert_eq!(
+        routed(vec![("orders", RuleMatch::host("shop..example.com"))]),
+        ["error: stack `shop` › service `orders` › `traffic.route`: host `shop..example.com` has \
+          an empty label; a host is labels joined by single dots, e.g. `shop.example.com` or \
+          `*.example.com`"]
+    );
+}
+
 #[test]
 fn listener_rule_host_and_path_characters() {
     assert_eq!(

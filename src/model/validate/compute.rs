@@ -218,7 +218,8 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
         }
     }
     for (name, value) in &capacity.kernel_settings {
-        let valid_name = !name.is_empty()
+        // sysctl(8): a key is names joined by `.` (or `/`), none of them empty.
+        let valid_name = name.split('.').all(|part| !part.is_empty())
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
@@ -227,8 +228,8 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
                 &path,
                 "kernel_settings",
                 format!(
-                    "`{} = {}` is not a sysctl setting: names use A-Z, a-z, 0-9, `.`, `_`, \
-                     `-`, values one line of printable text",
+                    "`{} = {}` is not a sysctl setting: names are words of A-Z, a-z, 0-9, `_`, \
+                     `-` joined by `.`, values one line of printable text",
                     name.escape_debug(),
                     value.escape_debug()
                 ),
@@ -383,8 +384,30 @@ pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Servic
                     ),
                 );
             }
+            for expression in &ec2.placement_constraints {
+                check_placement_expression(check, &path, expression);
+            }
             for volume in &service.volumes {
                 if let VolumeSource::HostPath(host_path) = &volume.source {
+                    // Docker bind-mounts `sourcePath`, which must be absolute (ECS API
+                    // HostVolumeProperties; Docker refuses a relative bind source).
+                    let bad = host_path.chars().find(|c| c.is_control());
+                    if !host_path.starts_with('/') || bad.is_some() {
+                        let why = bad.map_or_else(
+                            || "is not an absolute path".to_owned(),
+                            |c| format!("contains {}", super::provider::shown(c)),
+                        );
+                        check.error(
+                            &path,
+                            &format!("volumes.{}", volume.name),
+                            format!(
+                                "host path `{}` {why}; Docker bind-mounts an absolute path on \
+                                 the instance without control characters, e.g. `/srv/data`",
+                                cut(&host_path.escape_debug().to_string())
+                            ),
+                        );
+                        continue;
+                    }
                     check.warning(
                         &path,
                         &format!("volumes.{}", volume.name),
@@ -463,6 +486,52 @@ pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Servic
 
 /// ECS Volume.name: "Up to 255 letters (uppercase and lowercase), numbers, underscores, and
 /// hyphens".
+/// ECS: a `memberOf` expression has at most 2000 characters (ECS API, PlacementConstraint).
+const MAX_PLACEMENT_EXPRESSION: usize = 2000;
+
+/// What a cluster query language expression is written with besides letters, digits, spaces
+/// (ECS Developer Guide, "Create expressions to define container instances": subjects such as
+/// `attribute:ecs.instance-type` and `task:group`, operators `== != > >= < <= =~ !~ && || !`,
+/// lists `[a, b]` or `(a, b)`, quoted ids `'i-…'`, wildcards `*`; attribute names and values
+/// add `_ / \ @ :` and spaces).
+const QUERY_PUNCTUATION: &str = "-_./\\@:*?=!~<>&|()[],'\"";
+
+/// A `memberOf` expression: ECS requires one (1 to 2000 characters), of the characters the
+/// cluster query language is written with; ECS refuses other text at CreateService.
+fn check_placement_expression(check: &mut Checker, path: &[String], expression: &str) {
+    let shown_expression = cut(&expression.escape_debug().to_string()).into_owned();
+    let length = expression.chars().count();
+    let problem = if expression.trim().is_empty() {
+        Some(
+            "is empty; a `memberOf` constraint needs a cluster query language expression, \
+              e.g. `attribute:ecs.instance-type =~ m6i.*`"
+                .to_owned(),
+        )
+    } else if length > MAX_PLACEMENT_EXPRESSION {
+        Some(format!(
+            "is {length} characters; ECS allows at most {MAX_PLACEMENT_EXPRESSION}"
+        ))
+    } else {
+        expression
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == ' ' || QUERY_PUNCTUATION.contains(*c)))
+            .map(|bad| {
+                format!(
+                    "contains {}; a cluster query language expression is one line of letters, \
+                     digits, spaces and `{QUERY_PUNCTUATION}`",
+                    super::provider::shown(bad)
+                )
+            })
+    };
+    if let Some(problem) = problem {
+        check.error(
+            path,
+            "compute.placement_constraints",
+            format!("`{shown_expression}` {problem}"),
+        );
+    }
+}
+
 fn check_volume_name(check: &mut Checker, path: &[String], name: &str) {
     let length = name.chars().count();
     let bad = name

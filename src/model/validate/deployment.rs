@@ -5,7 +5,7 @@
 //! lowering builds exactly that, so those rules hold by construction and are not checked here.
 
 use super::provider::KNOWN_REGIONS;
-use super::Coverage::{ByConstruction, Checked, NotChecked};
+use super::Coverage::{ByConstruction, Checked};
 use super::{cut, quoted_list, row, service_path, Checker, Constraint};
 use crate::model::deployment::{BlueGreen, Deployment, DeploymentConfig, RollbackAlarms, Rolling};
 use crate::model::load_balancer::LoadBalancerKind;
@@ -42,7 +42,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(SVC, "launch_type", "FARGATE, or none with a capacity provider strategy", CREATE_SERVICE, ByConstruction("from `Compute`")),
     row(SVC, "capacity_provider_strategy", "a capacity provider of the cluster; weight 0–1000, base 0–100000", CREATE_SERVICE, ByConstruction("one provider of the stack, weight 1, base 0")),
     row(SVC, "ordered_placement_strategy", "at most 5", CREATE_SERVICE, Checked("compute.placement_strategy")),
-    row(SVC, "placement_constraints", "at most 10; memberOf expressions in the cluster query language", CREATE_SERVICE, NotChecked("the count is checked; the expression language is ECS's own and only ECS parses it")),
+    row(SVC, "placement_constraints", "at most 10; memberOf expressions in the cluster query language, 1–2000 characters of letters, digits, spaces and its operators", "ECS API CreateService, PlacementConstraint (expression: at most 2000 characters); ECS Developer Guide, Create expressions to define container instances", Checked("compute.placement_constraints (count, length, the query language's characters; its grammar is ECS's own and only ECS parses it)")),
     row(SVC, "load_balancer", "container and port of the task", CREATE_SERVICE, Checked("traffic.target")),
     row(SVC, "network_configuration", "subnets, security groups; assign_public_ip Fargate only", CREATE_SERVICE, ByConstruction("inputs and references; public IP only on `Fargate`")),
     row(SVC, "service_registries", "a Cloud Map service; port for SRV", CREATE_SERVICE, Checked("discoverable")),
@@ -53,7 +53,7 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row("aws_codedeploy_app", "name", "1–100 characters", "CodeDeploy API CreateApplication", ByConstruction("`<stack>-<service>`: checked names, shorter than the 64 of the IAM role made from them")),
     row("aws_codedeploy_app", "compute_platform", "ECS", "CodeDeploy API", ByConstruction("constant")),
     row(DG, "deployment_group_name", "1–100 characters", DG_API, ByConstruction("as the application name")),
-    row(DG, "deployment_config_name", "1–100; predefined ECS configs or a custom one; NLB all at once only", DG_API, Checked("deployment.config")),
+    row(DG, "deployment_config_name", "1–100 of A-Za-z0-9+=,.@_-; predefined ECS configs or a custom one; NLB all at once only", "CodeDeploy API CreateDeploymentGroup; botocore 1.44.8 codedeploy/2014-10-06 `DeploymentConfigName`", Checked("deployment.config")),
     row(DG, "blue_green_deployment_config", "termination wait 0–2880 min; ready wait 1–2880 min", DG_API, Checked("deployment.termination_wait_minutes, deployment.manual_approval_minutes")),
     row(DG, "auto_rollback_configuration", "events enum; DEPLOYMENT_STOP_ON_ALARM rolls back on the alarms of alarm_configuration", DG_API, Checked("deployment.auto_rollback: off is a warning, an error for linear and canary configurations with rollback alarms")),
     row(DG, "alarm_configuration", "1–10 existing CloudWatch alarm names", "CodeDeploy API AlarmConfiguration", ByConstruction("2 or 3 alarms per target group, two target groups; references to alarms of this stack")),
@@ -237,9 +237,27 @@ fn check_config(check: &mut Checker, path: &[String], config: &DeploymentConfig)
             path,
             field,
             format!(
-                "custom deployment configuration name `{name}` is {} characters; CodeDeploy \
+                "custom deployment configuration name `{}` is {} characters; CodeDeploy \
                  allows at most 100",
+                cut(name),
                 name.chars().count()
+            ),
+        );
+    }
+    // botocore 1.44.8 codedeploy/2014-10-06/service-2.json, `DeploymentConfigName`:
+    // pattern `[A-Za-z0-9+=,.@_-]*`.
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "+=,.@_-".contains(*c)))
+    {
+        check.error(
+            path,
+            field,
+            format!(
+                "custom deployment configuration name `{}` contains {}; CodeDeploy allows \
+                 A-Z, a-z, 0-9 and `+=,.@_-`",
+                cut(&name.escape_debug().to_string()),
+                super::provider::shown(bad)
             ),
         );
     }

@@ -10,8 +10,8 @@ use crate::model::stack::{Input, Stack};
 pub(super) const CATALOGUE: &[Constraint] = &[
     row("aws_security_group", "name", "≤ 255 of a-zA-Z0-9 ._-:/()#,@[]+=&;{}!$*, not `sg-…`", "EC2 API CreateSecurityGroup", ByConstruction("`<stack>-<part>-lb|tasks|instances` of checked names; a stack named `sg` is refused (`sg-…` is reserved)")),
     row("aws_security_group", "description", "≤ 255, EC2's characters", "EC2 API CreateSecurityGroup", ByConstruction("fixed text with checked names")),
-    row("aws_security_group", "vpc_id", "VPC id", "EC2 API", ByConstruction("the stack's VPC input")),
-    row("aws_ecs_service", "network_configuration.subnets", "at least one subnet", "ECS API AwsVpcConfiguration", Checked("network.subnet_ids (values only)")),
+    row("aws_security_group", "vpc_id", "VPC id: `vpc-` and 8 or 17 lower-case hex digits", "EC2 User Guide, Resource IDs; EC2 API error InvalidVpcID.Malformed", Checked("network.vpc_id (values only; a variable is checked by EC2 at plan)")),
+    row("aws_ecs_service", "network_configuration.subnets", "at least one subnet; each `subnet-` and 8 or 17 lower-case hex digits", "ECS API AwsVpcConfiguration; EC2 User Guide, Resource IDs", Checked("network.subnet_ids (values only)")),
 ];
 
 pub(super) fn check(check: &mut Checker, stack: &Stack) {
@@ -25,6 +25,22 @@ pub(super) fn check(check: &mut Checker, stack: &Stack) {
         );
     }
     let network = &stack.network;
+    if let Input::Value(vpc) = &network.vpc_id {
+        check_id(check, "network.vpc_id", "a VPC", "vpc", vpc);
+    }
+    for (field, input) in [
+        ("network.subnet_ids", Some(&network.subnet_ids)),
+        (
+            "network.load_balancer_subnet_ids",
+            network.load_balancer_subnet_ids.as_ref(),
+        ),
+    ] {
+        if let Some(Input::Value(subnets)) = input {
+            for subnet in subnets {
+                check_id(check, field, "a subnet", "subnet", subnet);
+            }
+        }
+    }
     if let Input::Value(subnets) = &network.subnet_ids {
         match subnets.len() {
             0 => check.error(
@@ -86,5 +102,33 @@ pub(super) fn check(check: &mut Checker, stack: &Stack) {
             ),
         ),
         _ => {}
+    }
+}
+
+/// EC2 resource ids: the type's prefix, `-`, and 8 (older resources) or 17 lower-case
+/// hexadecimal digits (EC2 User Guide, "Resource IDs"); EC2 answers anything else with
+/// `InvalidVpcID.Malformed` / `InvalidSubnetID.Malformed` at apply time.
+pub(super) fn is_resource_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|digits| {
+            matches!(digits.len(), 8 | 17)
+                && digits
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        })
+}
+
+fn check_id(check: &mut Checker, field: &str, what: &str, prefix: &str, id: &str) {
+    if !is_resource_id(id, prefix) {
+        check.error(
+            &[],
+            field,
+            format!(
+                "`{}` is not {what} id: `{prefix}-` and 8 or 17 lower-case hexadecimal digits, \
+                 e.g. `{prefix}-0a1b2c3d4e5f67890`",
+                super::cut(&id.escape_debug().to_string())
+            ),
+        );
     }
 }

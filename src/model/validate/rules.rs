@@ -12,7 +12,7 @@ use crate::model::traffic::{Route, RuleMatch, Traffic};
 
 pub(super) const CATALOGUE: &[Constraint] = &[
     row("aws_lb_listener_rule", "priority", "1–50000, unique per listener", "ELBv2 API CreateRule; provider validation", Checked("traffic.route.priority")),
-    row("aws_lb_listener_rule", "condition", "host-header and path-pattern values 1–128 characters, at most 5 per rule; hosts of A-Za-z0-9 and `-.*?`; paths start with `/`, of A-Za-z0-9 and `_-.$/~\"'@:+&*?`; no rule that a higher-priority rule always wins over", "ELBv2 API RuleCondition; ELB User Guide, Listener rules for your Application Load Balancer (condition types); ELB quotas", Checked("traffic.route")),
+    row("aws_lb_listener_rule", "condition", "host-header and path-pattern values 1–128 characters, at most 5 per rule; hosts of A-Za-z0-9 and `-.*?`, labels joined by single dots; paths start with `/`, of A-Za-z0-9 and `_-.$/~\"'@:+&*?`; no rule that a higher-priority rule always wins over", "ELBv2 API RuleCondition; ELB User Guide, Listener rules for your Application Load Balancer (condition types); ELB quotas", Checked("traffic.route")),
     row("aws_lb_listener_rule", "action", "forward to a target group", "ELBv2 API", ByConstruction("lowering writes it")),
     row("aws_lb_listener_rule", "listener_arn", "ARN", "ELBv2 API", ByConstruction("reference")),
 ];
@@ -92,6 +92,18 @@ pub(super) fn check_rule(
                      and the wildcards `*` and `?`",
                     cut(host),
                     shown(bad)
+                ),
+            );
+        } else if host.starts_with('.') || host.contains("..") {
+            // A Host header is a DNS name: labels joined by single dots (RFC 1035 §2.3.1);
+            // a rule for `..` could never match a request.
+            check.error(
+                path,
+                field,
+                format!(
+                    "host `{}` has an empty label; a host is labels joined by single dots, \
+                     e.g. `shop.example.com` or `*.example.com`",
+                    cut(host)
                 ),
             );
         }

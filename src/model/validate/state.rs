@@ -2,26 +2,83 @@
 //! the logs and file systems, and the S3 buckets access logs go to.
 
 use super::Coverage::{ByConstruction, Checked};
+use super::KNOWN_REGIONS;
 use super::{row, Checker, Constraint};
 use crate::model::stack::{Backend, Stack};
 
-/// S3 bucket names: 3 to 63 lower-case letters, digits, `.` and `-`, starting and ending
-/// with a letter or digit (S3 bucket naming rules).
-pub(super) fn bucket_problem(bucket: &str) -> Option<&'static str> {
+/// S3 bucket names (S3 User Guide, "General purpose bucket naming rules"): 3 to 63 lower-case
+/// letters, digits, `.` and `-`, starting and ending with a letter or digit, no `..`, not an
+/// IP address, and none of the prefixes and suffixes S3 reserves for its own names.
+pub(super) fn bucket_problem(bucket: &str) -> Option<String> {
     if !(3..=63).contains(&bucket.len()) {
-        return Some("S3 bucket names have 3 to 63 characters");
+        return Some("S3 bucket names have 3 to 63 characters".into());
     }
     if !bucket
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
     {
-        return Some("S3 bucket names allow only a-z, 0-9, `.` and `-`");
+        return Some("S3 bucket names allow only a-z, 0-9, `.` and `-`".into());
     }
     let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     if !edge_ok(bucket.chars().next()) || !edge_ok(bucket.chars().last()) {
-        return Some("S3 bucket names start and end with a letter or digit");
+        return Some("S3 bucket names start and end with a letter or digit".into());
+    }
+    if bucket.contains("..") {
+        return Some("S3 bucket names have no two adjacent periods".into());
+    }
+    if bucket.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Some("S3 bucket names are not formatted as an IP address".into());
+    }
+    if let Some(prefix) = RESERVED_BUCKET_PREFIXES
+        .iter()
+        .find(|prefix| bucket.starts_with(*prefix))
+    {
+        return Some(format!("S3 reserves names starting with `{prefix}`"));
+    }
+    if let Some(suffix) = RESERVED_BUCKET_SUFFIXES
+        .iter()
+        .find(|suffix| bucket.ends_with(*suffix))
+    {
+        return Some(format!("S3 reserves names ending with `{suffix}`"));
     }
     None
+}
+
+/// Bucket name prefixes and suffixes S3 reserves (access points, Object Lambda, directory and
+/// table buckets, Multi-Region Access Points, documentation examples).
+const RESERVED_BUCKET_PREFIXES: &[&str] = &["xn--", "sthree-", "amzn-s3-demo-"];
+const RESERVED_BUCKET_SUFFIXES: &[&str] = &["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+
+/// An S3 object key holds at most 1024 bytes of UTF-8 (S3 User Guide, "Naming Amazon S3
+/// objects").
+const MAX_OBJECT_KEY: usize = 1024;
+
+/// A key or key prefix made of S3's "safe characters" (S3 User Guide, "Naming Amazon S3
+/// objects": letters, digits, `!-_.*'()`, and `/` between segments), with no `.` or `..`
+/// segment, which tools read as relative paths. S3 stores other characters, but its guide
+/// says to avoid them or handle them specially; ecsynth refuses them.
+fn key_problem(key: &str) -> Option<String> {
+    if let Some(bad) = key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "!-_.*'()/".contains(*c)))
+    {
+        return Some(format!(
+            "contains {}; S3's safe key characters are letters, digits, `!-_.*'()` and `/`",
+            super::provider::shown(bad)
+        ));
+    }
+    if key
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return Some("has a `.` or `..` segment, which tools read as a relative path".into());
+    }
+    None
+}
+
+/// A value as a message quotes it: control characters escaped (`\n`), cut when long.
+fn quoted(value: &str) -> String {
+    super::cut(&value.escape_debug().to_string()).into_owned()
 }
 
 pub(super) fn check(check: &mut Checker, stack: &Stack) {
@@ -43,17 +100,63 @@ pub(super) fn check(check: &mut Checker, stack: &Stack) {
                 check.error(
                     &[],
                     "backend.bucket",
-                    format!("`{}` is not an S3 bucket name: {problem}", s3.bucket),
+                    format!(
+                        "`{}` is not an S3 bucket name: {problem}",
+                        quoted(&s3.bucket)
+                    ),
                 );
             }
-            if s3.region.is_empty() {
-                check.error(
-                    &[],
-                    "backend.region",
-                    "the state bucket's region is empty, e.g. `eu-west-1`".into(),
-                );
+            check_backend_region(check, &s3.region);
+            if let Some(key) = &s3.key {
+                check_state_key(check, key);
             }
         }
+    }
+}
+
+/// The state bucket's region: one the S3 backend can reach, i.e. a region of the `aws`
+/// partition, which is the one ecsynth writes ARNs for.
+fn check_backend_region(check: &mut Checker, region: &str) {
+    if KNOWN_REGIONS.contains(&region) {
+        return;
+    }
+    let closest = super::provider::closest_region(region)
+        .map(|known| format!("did you mean `{known}`? "))
+        .unwrap_or_default();
+    check.error(
+        &[],
+        "backend.region",
+        format!(
+            "`{}` is not a region of the `aws` partition, where the state bucket must live; \
+             {closest}regions: {}",
+            quoted(region),
+            KNOWN_REGIONS.join(", ")
+        ),
+    );
+}
+
+/// `S3Backend::key`: an S3 object key (1 to 1024 bytes) that Terraform's S3 backend takes
+/// (no leading or trailing `/`), of S3's safe characters.
+fn check_state_key(check: &mut Checker, key: &str) {
+    let problem = if key.is_empty() || key.len() > MAX_OBJECT_KEY {
+        Some(format!(
+            "is {} bytes; an S3 object key has 1 to {MAX_OBJECT_KEY}",
+            key.len()
+        ))
+    } else if key.starts_with('/') || key.ends_with('/') {
+        Some("starts or ends with `/`, which Terraform's S3 backend refuses".into())
+    } else {
+        key_problem(key)
+    };
+    if let Some(problem) = problem {
+        check.error(
+            &[],
+            "backend.key",
+            format!(
+                "`{}` {problem}; e.g. `<stack>/terraform.tfstate`",
+                quoted(key)
+            ),
+        );
     }
 }
 
@@ -100,37 +203,76 @@ pub(super) fn check_access_logs(
         check.error(
             path,
             "access_logs.bucket",
-            format!("`{}` is not an S3 bucket name: {problem}", logs.bucket),
+            format!(
+                "`{}` is not an S3 bucket name: {problem}",
+                quoted(&logs.bucket)
+            ),
         );
     }
-    if logs.prefix.starts_with('/') || logs.prefix.ends_with('/') || logs.prefix.contains("AWSLogs")
-    {
+    let prefix = &logs.prefix;
+    if prefix.starts_with('/') || prefix.ends_with('/') || prefix.contains("AWSLogs") {
         check.error(
             path,
             "access_logs.prefix",
             format!(
                 "`{}` must not start or end with `/` nor contain `AWSLogs`, which ELB adds \
                  itself",
-                logs.prefix
+                quoted(prefix)
+            ),
+        );
+    }
+    if prefix.len() > MAX_LOG_PREFIX {
+        check.error(
+            path,
+            "access_logs.prefix",
+            format!(
+                "`{}` is {} bytes; ELB takes a prefix of at most {MAX_LOG_PREFIX}",
+                quoted(prefix),
+                prefix.len()
+            ),
+        );
+    }
+    if let Some(problem) = key_problem(prefix) {
+        check.error(
+            path,
+            "access_logs.prefix",
+            format!(
+                "`{}` {problem}; the prefix starts each log's S3 object key",
+                quoted(prefix)
             ),
         );
     }
 }
 
+/// ELB's attribute values (`access_logs.s3.prefix`) hold at most 1024 characters (botocore
+/// 1.44.8 `elbv2/2015-12-01/service-2.json`, `LoadBalancerAttributeValue`).
+const MAX_LOG_PREFIX: usize = 1024;
+
 pub(super) const CATALOGUE: &[Constraint] = &[
     row(
         "terraform.backend.s3",
         "bucket",
-        "S3 bucket name: 3–63 of a-z0-9.-, letter or digit at each end",
-        "S3 User Guide, bucket naming rules",
+        "S3 bucket name: 3–63 of a-z0-9.-, letter or digit at each end, no `..`, not an IPv4 \
+         address, not `xn--…`, `sthree-…`, `amzn-s3-demo-…`, `…-s3alias`, `…--ol-s3`, `….mrap`, \
+         `…--x-s3`, `…--table-s3`",
+        "S3 User Guide, General purpose bucket naming rules",
         Checked("backend.bucket"),
     ),
     row(
         "terraform.backend.s3",
+        "region",
+        "a region the backend reaches; the `aws` partition's (ecsynth's only)",
+        "AWS General Reference, Regions and endpoints",
+        Checked("backend.region"),
+    ),
+    row(
+        "terraform.backend.s3",
         "key",
-        "object key",
-        "S3 API",
-        ByConstruction("`<stack>/terraform.tfstate` from a checked stack name"),
+        "object key of 1–1024 bytes; no leading or trailing `/` (Terraform); S3's safe \
+         characters (letters, digits, `!-_.*'()`, `/`), no `.` or `..` segment",
+        "S3 User Guide, Naming Amazon S3 objects; Terraform `internal/backend/remote-state/s3` \
+         `validateStringS3Path`",
+        Checked("backend.key (default `<stack>/terraform.tfstate` from a checked stack name)"),
     ),
     row(
         "aws_cloudwatch_log_group",
@@ -177,8 +319,12 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(
         "aws_lb",
         "access_logs",
-        "an existing S3 bucket name; prefix without leading or trailing `/` and without `AWSLogs`",
-        "ELB User Guide, access logs",
+        "an existing S3 bucket name (rules as for the backend bucket); prefix without leading \
+         or trailing `/`, without `AWSLogs`, ≤ 1024 characters; S3's safe key characters \
+         (letters, digits, `!-_.*'()`, `/`), no `.` or `..` segment",
+        "ELB User Guide, Enable access logs for your Application Load Balancer; botocore \
+         1.44.8 elbv2/2015-12-01 `LoadBalancerAttributeValue` (max 1024); S3 User Guide, \
+         Naming Amazon S3 objects",
         Checked("access_logs.bucket, access_logs.prefix"),
     ),
     row(

@@ -3,7 +3,7 @@
 
 use super::provider::{closest_region, region_partition, shown, KNOWN_REGIONS};
 use super::Coverage::{ByConstruction, Checked};
-use super::{container_path, plain_list, row, service_path, Checker, Constraint};
+use super::{container_path, cut, plain_list, row, service_path, Checker, Constraint};
 use crate::model::compute::Compute;
 use crate::model::service::{Container, ContainerHealthCheck, Service};
 
@@ -20,18 +20,18 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(TD, "runtime_platform", "LINUX; X86_64 or ARM64", REGISTER, ByConstruction("from `Architecture`")),
     row(TD, "execution_role_arn", "IAM role ARN", REGISTER, ByConstruction("reference to the role lowering creates")),
     row(TD, "task_role_arn", "IAM role ARN", REGISTER, ByConstruction("reference to the role lowering creates")),
-    row(TD, "volume", "name 1–255 of A-Za-z0-9-_; EFS access point and transit encryption", "ECS API Volume (botocore `ecs` service model)", Checked("volumes (names; EFS and host settings are written by lowering)")),
+    row(TD, "volume", "name 1–255 of A-Za-z0-9-_; host_path absolute (Docker bind mount); EFS access point and transit encryption", "ECS API Volume, HostVolumeProperties (botocore `ecs` service model)", Checked("volumes (names; host paths absolute without control characters; EFS settings are written by lowering)")),
     row(TD, "container_definitions", "at most 10 containers; whole task definition at most 64 KiB", "ECS service quotas: containers per task definition, task definition size", Checked("containers (the size estimated from the model: names, images, environment, secrets, commands)")),
     row(TD, "container_definitions.name", "1–255 of A-Za-z0-9-_, unique in the task", CD, Checked("containers.name")),
-    row(TD, "container_definitions.image", "1–255 of letters, digits, `-_:./#` and `@` (digests)", CD, Checked("containers.image")),
+    row(TD, "container_definitions.image", "1–255 of letters, digits, `-_:./#` and `@` (digests); a reference the agent can pull: `[registry[:port]/]path[:tag][@algorithm:hex]`, lower-case path parts", "ECS API ContainerDefinition; distribution/reference `reference.go` (Docker's grammar)", Checked("containers.image")),
     row(TD, "container_definitions.cpu", "sum within the task's CPU", CD, Checked("containers.cpu")),
     row(TD, "container_definitions.memory", "≥ 6 MiB (Docker's minimum); ≤ task memory; ≥ reservation", CD, Checked("containers.memory")),
     row(TD, "container_definitions.memoryReservation", "sum within task memory; ≤ hard limit", CD, Checked("containers.memory_reservation")),
     row(TD, "container_definitions.essential", "at least one essential container", CD, Checked("containers")),
     row(TD, "container_definitions.portMappings", "containerPort 1–65535, each port/protocol once per awsvpc task; protocol tcp or udp", CD, Checked("containers.ports")),
-    row(TD, "container_definitions.environment", "names non-empty, without `=`, whitespace or control characters (Docker's `NAME=value` form); ecsynth's rule: Jenkins' `-Djenkins.install.runSetupWizard=false` only with `CASC_JENKINS_CONFIG` and a secret", "ECS API KeyValuePair; Docker run --env; Jenkins handbook, Managing Security", Checked("containers.environment")),
+    row(TD, "container_definitions.environment", "names non-empty, without `=`, whitespace or control characters (Docker's `NAME=value` form); values any text but NUL (execve(2)); ecsynth's rule: Jenkins' `-Djenkins.install.runSetupWizard=false` only with `CASC_JENKINS_CONFIG` and a secret", "ECS API KeyValuePair; Docker run --env; Jenkins handbook, Managing Security", Checked("containers.environment")),
     row(TD, "container_definitions.secrets", "name as an environment variable; valueFrom `arn:aws:ssm:<region>:<account>:parameter/<name>` or `arn:aws:secretsmanager:<region>:<account>:secret:<name>[:json-key:stage:version]`, the region one of the `aws` partition", "ECS API Secret; ECS Developer Guide, Pass sensitive data", Checked("containers.secrets")),
-    row(TD, "container_definitions.healthCheck", "command starting CMD or CMD-SHELL; interval 5–300 s, timeout 2–120 s, retries 1–10, startPeriod 0–300 s", "ECS API HealthCheck", Checked("containers.health_check")),
+    row(TD, "container_definitions.healthCheck", "command starting CMD or CMD-SHELL, then non-blank arguments without NUL (execve(2)); interval 5–300 s, timeout 2–120 s, retries 1–10, startPeriod 0–300 s", "ECS API HealthCheck", Checked("containers.health_check")),
     row(TD, "container_definitions.ulimits", "name ∈ core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack; soft ≤ hard; Fargate nofile ≤ 1048576", "ECS API Ulimit; ECS Developer Guide, Fargate task resource limits", Checked("containers.ulimits")),
     row(TD, "container_definitions.mountPoints", "sourceVolume a volume of the task; containerPath absolute", CD, Checked("containers.mount_points")),
     row(TD, "container_definitions.readonlyRootFilesystem", "boolean", CD, ByConstruction("a bool")),
@@ -163,6 +163,20 @@ fn check_containers(check: &mut Checker, service: &Service) {
                 );
             }
         }
+        for (name, value) in &container.environment {
+            if value.contains('\0') {
+                check.error(
+                    &path,
+                    &format!("environment.{name}"),
+                    format!(
+                        "`{}` contains U+0000; a process environment cannot hold NUL (execve(2) \
+                         ends each string there) and the container runtime refuses to start \
+                         the container",
+                        cut(&value.escape_debug().to_string())
+                    ),
+                );
+            }
+        }
         if let Some(memory) = container.memory.filter(|m| *m < MIN_CONTAINER_MEMORY) {
             check.error(
                 &path,
@@ -209,7 +223,105 @@ fn check_image(check: &mut Checker, path: &[String], image: &str) {
                 shown(bad)
             ),
         );
+    } else if let Some(problem) = reference_problem(image) {
+        check.error(
+            path,
+            "image",
+            format!(
+                "`{}` is not an image reference Docker can pull: {problem}; write \
+                 `[registry/]repository[:tag][@digest]`, e.g. `nginx:1.27`",
+                cut(image)
+            ),
+        );
     }
+}
+
+/// What breaks Docker's reference grammar (distribution/reference `reference.go`):
+/// `[domain[:port]/]path[:tag][@algorithm:hex]`, path components of lower-case letters and
+/// digits joined by `.`, `_`, `__` or dashes, a tag of at most 128 word characters, `.` and
+/// `-` not starting with `.` or `-`, a digest of at least 32 hex digits.
+fn reference_problem(image: &str) -> Option<&'static str> {
+    let (name_tag, digest) = match image.split_once('@') {
+        Some((name_tag, digest)) => (name_tag, Some(digest)),
+        None => (image, None),
+    };
+    if let Some(digest) = digest {
+        let valid = digest.split_once(':').is_some_and(|(algorithm, hex)| {
+            algorithm.starts_with(|c: char| c.is_ascii_alphabetic())
+                && algorithm
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-_".contains(c))
+                && hex.len() >= 32
+                && hex.chars().all(|c| c.is_ascii_hexdigit())
+        });
+        if !valid {
+            return Some("the digest after `@` is not `<algorithm>:<at least 32 hex digits>`");
+        }
+    }
+    let (name, tag) = match name_tag.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, Some(tag)),
+        _ => (name_tag, None),
+    };
+    if let Some(tag) = tag {
+        let valid = (1..=128).contains(&tag.len())
+            && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !valid {
+            return Some(
+                "the tag after `:` is 1 to 128 of A-Z, a-z, 0-9, `_`, `.`, `-`, not starting \
+                 with `.` or `-`",
+            );
+        }
+    }
+    let components: Vec<&str> = name.split('/').collect();
+    let first = components[0];
+    let path = if components.len() > 1
+        && (first.contains('.') || first.contains(':') || first == "localhost")
+    {
+        let (host, port) = match first.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (first, None),
+        };
+        let host_ok = host.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        let port_ok =
+            port.is_none_or(|port| !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()));
+        if !host_ok || !port_ok {
+            return Some("the registry is not a host name with an optional `:port`");
+        }
+        &components[1..]
+    } else {
+        &components[..]
+    };
+    let component_ok = |component: &str| {
+        let alphanumeric = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+        component.starts_with(alphanumeric)
+            && component.ends_with(alphanumeric)
+            && component
+                .chars()
+                .all(|c| alphanumeric(c) || "._-".contains(c))
+            && !component.contains("..")
+            && !component.contains("___")
+            && !component.contains("._")
+            && !component.contains("_.")
+            && !component.contains(".-")
+            && !component.contains("-.")
+            && !component.contains("_-")
+            && !component.contains("-_")
+    };
+    if !path.iter().all(|component| component_ok(component)) {
+        return Some(
+            "repository path parts are lower-case letters and digits joined by `.`, `_`, `__` \
+             or `-`, separated by `/`",
+        );
+    }
+    None
 }
 
 /// Docker passes variables as `NAME=value`: a name holds no `=`, and a name with spaces or
@@ -294,6 +406,24 @@ fn check_health_check(check: &mut Checker, path: &[String], health: &ContainerHe
                 health.command
             ),
         ),
+    }
+    // Docker runs the command with execve(2): an argument cannot hold NUL; and a blank
+    // argument after `CMD-SHELL` runs `sh -c ""`, which always passes and checks nothing.
+    if let Some(bad) = health
+        .command
+        .iter()
+        .skip(1)
+        .find(|argument| argument.trim().is_empty() || argument.contains('\0'))
+    {
+        check.error(
+            path,
+            &field("command"),
+            format!(
+                "`{}` is blank or contains U+0000; each part of a health check command is \
+                 non-blank text without NUL, which Docker passes to the program as an argument",
+                cut(&bad.escape_debug().to_string())
+            ),
+        );
     }
     for (name, value, range, unit) in [
         ("interval", health.interval, 5..=300, " seconds"),
