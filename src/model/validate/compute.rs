@@ -157,12 +157,7 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
     check_dynamic_host_ports(check, &path, capacity);
     if let Input::Value(image_id) = &capacity.ami {
         // EC2 image ids: `ami-` and 8 or 17 hexadecimal digits (EC2 API, Image.ImageId).
-        let digits = image_id.strip_prefix("ami-").unwrap_or_default();
-        let valid = matches!(digits.len(), 8 | 17)
-            && digits
-                .chars()
-                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
-        if !valid {
+        if !super::network::is_resource_id(image_id, "ami") {
             check.error(
                 &path,
                 "ami",
