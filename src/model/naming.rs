@@ -246,6 +246,65 @@ impl Names {
     }
 }
 
+impl Names {
+    /// Every AWS name in the table. A superset of what lowering emits: the rollback alarms of
+    /// every metric (a network load balancer publishes fewer), the tasks' own security group
+    /// (only awsvpc tasks have one).
+    pub fn aws_names(&self) -> Vec<&str> {
+        let mut names = vec![self.log_groups.as_str()];
+        for lb in self
+            .load_balancers
+            .iter()
+            .chain(&self.classic_load_balancers)
+        {
+            names.extend([lb.aws.as_str(), &lb.security_group.aws]);
+        }
+        for capacity in &self.capacity_providers {
+            names.extend([
+                capacity.aws.as_str(),
+                &capacity.instance_role.aws,
+                &capacity.instances_group.aws,
+            ]);
+        }
+        for service in &self.services {
+            names.extend([
+                service.family.as_str(),
+                &service.log_group,
+                &service.tasks_group.aws,
+            ]);
+            names.extend(service.roles.iter().map(|role| role.named.aws.as_str()));
+            names.extend(
+                service
+                    .target_groups
+                    .iter()
+                    .map(|group| group.named.aws.as_str()),
+            );
+            for source in &service.rollback_alarms {
+                names.extend(source.alarms.iter().map(|alarm| alarm.aws.as_str()));
+            }
+            if let Some(scaling) = &service.scaling {
+                names.extend(
+                    [
+                        &scaling.scale_out,
+                        &scaling.scale_in,
+                        &scaling.cpu_high,
+                        &scaling.cpu_low,
+                    ]
+                    .map(|named| named.aws.as_str()),
+                );
+            }
+            for volume in service.volumes.iter().flatten() {
+                names.extend([
+                    volume.token.as_str(),
+                    &volume.security_group.aws,
+                    &volume.mount_policy,
+                ]);
+            }
+        }
+        names
+    }
+}
+
 impl ServiceNames {
     fn of(stack: &str, service: &Service) -> ServiceNames {
         let label = label(&service.name);

@@ -283,6 +283,13 @@ impl<'a> Validated<'a> {
     pub(crate) fn names(&self) -> &Names {
         &self.names
     }
+
+    /// Every AWS name the stack's naming table holds, which lowering takes its names from
+    /// (a superset: the rollback alarm of every metric, the tasks' own security group, which
+    /// only some load balancers and network modes make).
+    pub fn aws_names(&self) -> Vec<&str> {
+        self.names.aws_names()
+    }
 }
 
 impl Stack {
