@@ -33,8 +33,7 @@ use crate::aws::{
     EcsService, EcsTaskDefinition, Elb, IamRole, IamServiceLinkedRole, Lb, LbListener,
     SecurityGroup, ServiceDiscoveryPrivateDnsNamespace,
 };
-use crate::model::naming::suffixed;
-use crate::model::naming::{Names, ServiceNames};
+use crate::model::naming::{suffixed, Names, ServiceNames};
 use crate::model::templates;
 use crate::model::{
     Backend, CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, Stack, Validated,
