@@ -131,7 +131,9 @@ pub struct CapacityNames {
     pub instances_group: Named,
 }
 
-/// A service and what it owns, each `<stack>-<service>[-<suffix>]`.
+/// A service and what it owns, each `<stack>-<service>[-<suffix>]`; the blocks of the
+/// service itself (log group, task definition, ECS service, CodeDeploy application) share
+/// `label`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceNames {
     pub label: String,
@@ -140,12 +142,14 @@ pub struct ServiceNames {
     pub log_group: String,
     /// `-execution`, `-task` and, blue/green, `-codedeploy`: in that order.
     pub roles: Vec<Suffixed>,
-    /// The tasks' own security group (`-tasks`), when they have one.
+    /// The tasks' own security group (`-tasks`); lowering adds it only for awsvpc tasks
+    /// (bridge and host tasks use their instances' group).
     pub tasks_group: Named,
     /// Blue and green, or one `main` group, or none: [`target_group_suffixes`] order.
     pub target_groups: Vec<Suffixed>,
     /// Per target group (or the classic ELB), the rollback alarms of every metric
-    /// ([`ROLLBACK_ALARM_METRICS`] order), `-<source>-<metric>`.
+    /// ([`ROLLBACK_ALARM_METRICS`] order), `-<source>-<metric>`. Lowering adds those the
+    /// load balancer publishes (an NLB has no `5xx` nor `p99`); validation checks the longest.
     pub rollback_alarms: Vec<AlarmSourceNames>,
     /// Step scaling: policies `-scale-out`, `-scale-in`, alarms `-cpu-high`, `-cpu-low`.
     pub scaling: Option<ScalingNames>,
