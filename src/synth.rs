@@ -23,14 +23,12 @@ pub struct Synthesized {
 /// Validates and lowers a stack; the diagnostics are everything validation found, warnings
 /// included. A stack with errors is not lowered.
 pub fn synthesize(stack: &Stack) -> (Option<Synthesized>, Vec<Diagnostic>) {
-    let diagnostics = stack.validate();
-    let has_errors = diagnostics
-        .iter()
-        .any(|d| d.severity == crate::model::Severity::Error);
-    if has_errors {
-        return (None, diagnostics);
-    }
-    let document = lower(stack);
+    let validated = match stack.validated() {
+        Ok(validated) => validated,
+        Err(diagnostics) => return (None, diagnostics),
+    };
+    let document = lower(&validated);
+    let diagnostics = validated.warnings().to_vec();
     // A valid stack's document can only be wrong through the escape hatch (an override of a
     // resource or attribute the document does not have), or through a bug in lowering.
     if !document.problems().is_empty() {

@@ -454,11 +454,14 @@ fn a_stack_name_that_is_a_path_is_refused_at_registration_and_nothing_is_written
 #[test]
 fn writing_refuses_a_directory_outside_out_even_past_validation() {
     let dir = support::scratch_dir("write-outside");
-    let stack = escaping_up();
-    // Lowered without validation: the write itself still refuses the path.
+    // A valid stack's document under a name validation refuses: the write itself still
+    // refuses the path.
+    let mut stack = escaping_up();
+    stack.name = "fine".into();
+    let validated = stack.validated().expect("a valid stack");
     let synthesized = ecsynth::synth::Synthesized {
-        stack: stack.name.clone(),
-        document: ecsynth::lower::lower(&stack),
+        stack: escaping_up().name,
+        document: ecsynth::lower::lower(&validated),
     };
     let error = synthesized
         .write_to(&dir.join("out"))

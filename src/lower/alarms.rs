@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use super::targets::{Attached, Attachment};
 use super::Context;
 use crate::aws::{CloudwatchMetricAlarm, Elb, Lb, LbTargetGroup, Tags};
-use crate::model::naming::{self, aws_name, label, suffixed};
+use crate::model::naming::ServiceNames;
 use crate::model::{ClassicProtocol, LoadBalancerKind, RollbackAlarms, Service};
 use crate::tf::{Expr, Ref};
 
@@ -40,12 +40,13 @@ struct Metric {
 pub fn lower(
     context: &mut Context,
     service: &Service,
+    names: &ServiceNames,
     attached: &Attached,
 ) -> Vec<Ref<CloudwatchMetricAlarm>> {
     let Some(settings) = service.deployment.rollback_alarms() else {
         return Vec::new();
     };
-    let sources = naming::rollback_alarm_sources(service);
+    let sources = &names.rollback_alarms;
     let watched: Vec<(Vec<Metric>, IndexMap<String, Expr>)> = match &attached.attachment {
         Attachment::None => return Vec::new(),
         Attachment::Classic(elb) => vec![classic(context, service, settings, elb)],
@@ -63,20 +64,20 @@ pub fn lower(
                 .target_groups()
                 .into_iter()
                 .zip(sources)
-                .map(|(group, source)| target_group(service, settings, kind, &lb, group, source))
+                .map(|(group, source)| {
+                    target_group(service, settings, kind, &lb, group, source.source)
+                })
                 .collect()
         }
     };
-    let stack = context.stack;
-    let name = label(&service.name);
     let mut alarms = Vec::new();
     for ((metrics, dimensions), source) in watched.into_iter().zip(sources) {
         for metric in metrics {
+            let named = source.alarm(metric.suffix);
             alarms.push(context.doc.add(
-                &suffixed(&name, &[source, "_", metric.suffix].concat()),
+                &named.label,
                 CloudwatchMetricAlarm {
-                    alarm_name:
-                        aws_name(&stack.name, &[&service.name, source, metric.suffix]).into(),
+                    alarm_name: (&named.aws).into(),
                     alarm_description: metric.description.into(),
                     namespace: metric.namespace.into(),
                     metric_name: metric.metric_name.into(),

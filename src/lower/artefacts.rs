@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use super::{templates, Context, LoweredService};
 use crate::aws::{ContainerDefinition, RuntimePlatformFile};
-use crate::model::naming::label;
 use crate::model::{BlueGreen, Compute, Service};
 use crate::tf::{Expr, List};
 
@@ -165,7 +164,7 @@ pub fn lower(
     lowered: &LoweredService,
 ) {
     let stack = context.stack;
-    let name = label(&service.name);
+    let name = &lowered.names.label;
     let target = &blue_green.traffic.target;
 
     let hooks: Vec<minijinja::Value> = blue_green
@@ -210,7 +209,7 @@ pub fn lower(
     let task = &lowered.task;
     let taskdef = render_with_holes(|holes| {
         let file = TaskDefinitionFile {
-            family: &lowered.family,
+            family: &lowered.names.family,
             execution_role_arn: holes.hole(lowered.execution_role.arn()),
             task_role_arn: holes.hole(lowered.task_role.arn()),
             network_mode: task.network_mode,
@@ -238,13 +237,13 @@ pub fn lower(
     });
 
     context.output(
-        &name,
+        name,
         "appspec_yaml",
         "appspec.yaml for CodeDeploy/CodePipeline: terraform output -raw".into(),
         appspec,
     );
     context.output(
-        &name,
+        name,
         "taskdef_json",
         format!(
             "taskdef.json for CodePipeline's ECS blue/green action, image as {IMAGE_PLACEHOLDER}"

@@ -12,7 +12,7 @@ use crate::aws::{
     MetadataOptions, Monitoring, SecurityGroup, TagSpecification, Tags, VpcSecurityGroupEgressRule,
     VpcSecurityGroupIngressRule,
 };
-use crate::model::naming::{aws_name, label, suffixed};
+use crate::model::naming::{suffixed, CapacityNames};
 use crate::model::{Ec2Capacity, Input};
 use crate::tf::{Expr, List, Meta, Ref, Variable};
 
@@ -45,8 +45,12 @@ pub fn lower_all(context: &mut Context) {
         return;
     }
     let mut names = Vec::new();
-    for (id, capacity) in stack.capacity_providers_with_ids() {
-        let lowered = lower(context, capacity);
+    let table = context.names;
+    for ((id, capacity), named) in stack
+        .capacity_providers_with_ids()
+        .zip(&table.capacity_providers)
+    {
+        let lowered = lower(context, capacity, named);
         names.push(lowered.provider.name());
         context.capacity.insert(id, lowered);
     }
@@ -119,19 +123,19 @@ fn is_arm64(instance_type: &str) -> bool {
         .is_some_and(|family| family.ends_with('g') || family.ends_with("gd"))
 }
 
-fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
+fn lower(context: &mut Context, capacity: &Ec2Capacity, named: &CapacityNames) -> LoweredCapacity {
     let stack = context.stack;
-    let name = label(&capacity.name);
-    let aws = aws_name(&stack.name, &[&capacity.name]);
+    let name = &named.label;
+    let aws = &named.aws;
     let image_id = match &capacity.ami {
         Input::Value(image_id) => Expr::from(image_id),
         Input::Variable => ami_variable(context, is_arm64(&capacity.instance_type)),
     };
 
     let role = context.doc.add(
-        &suffixed(&name, "instance"),
+        &named.instance_role.label,
         IamRole {
-            name: aws_name(&stack.name, &[&capacity.name, "instance"]).into(),
+            name: (&named.instance_role.aws).into(),
             description: format!(
                 "EC2 instances of capacity provider {}: the ECS agent and Session Manager",
                 capacity.name
@@ -154,17 +158,17 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
         );
     }
     let profile = context.doc.add(
-        &name,
+        name,
         IamInstanceProfile {
-            name: aws_name(&stack.name, &[&capacity.name, "instance"]).into(),
+            name: (&named.instance_role.aws).into(),
             role: role.name(),
             tags: Tags::new(),
         },
     );
     let security_group = context.doc.add(
-        &suffixed(&name, "instances"),
+        &named.instances_group.label,
         SecurityGroup {
-            name: aws_name(&stack.name, &[&capacity.name, "instances"]).into(),
+            name: (&named.instances_group.aws).into(),
             description: format!(
                 "EC2 instances of capacity provider {} in stack {}",
                 capacity.name, stack.name
@@ -175,7 +179,7 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
         },
     );
     context.doc.add(
-        &suffixed(&name, "instances_egress"),
+        &suffixed(name, "instances_egress"),
         VpcSecurityGroupEgressRule(VpcSecurityGroupIngressRule {
             security_group_id: security_group.id(),
             description: "ECS agent, image pulls, logs and the tasks' own calls".into(),
@@ -192,15 +196,15 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
     // literal is escaped, so the shell's own `${VAR}` reaches the instance unchanged.
     let user_data = context
         .doc
-        .local(&suffixed(&name, "user_data"), Expr::from(user_data));
+        .local(&suffixed(name, "user_data"), Expr::from(user_data));
     // Auto Scaling launches the instances and their volumes and interfaces: the provider's
     // `default_tags` never reach them, the launch template's tag specifications do.
     let mut launched_tags = super::stack_tags(stack);
-    launched_tags.insert("Name".into(), Expr::from(&aws));
+    launched_tags.insert("Name".into(), Expr::from(aws));
     let template = context.doc.add(
-        &name,
+        name,
         LaunchTemplate {
-            name: (&aws).into(),
+            name: aws.into(),
             description: format!("ECS instances of capacity provider {}", capacity.name).into(),
             image_id,
             instance_type: (&capacity.instance_type).into(),
@@ -238,9 +242,9 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
 
     let (lifecycle, comment) = lifecycle::derive::<AutoscalingGroup>(&Facts::ecs_managed_scaling());
     let group = context.doc.add_with(
-        &name,
+        name,
         AutoscalingGroup {
-            name: (&aws).into(),
+            name: aws.into(),
             min_size: capacity.min_size,
             max_size: capacity.max_size,
             desired_capacity: capacity.min_size,
@@ -285,9 +289,9 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity) -> LoweredCapacity {
         .chain(context.service_linked_role.as_ref().map(Ref::dependency))
         .collect();
     let provider = context.doc.add_with(
-        &name,
+        name,
         EcsCapacityProvider {
-            name: (&aws).into(),
+            name: aws.into(),
             auto_scaling_group_provider: AutoScalingGroupProvider {
                 auto_scaling_group_arn: group.arn(),
                 managed_termination_protection: on_off(capacity.managed_termination_protection),

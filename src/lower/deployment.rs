@@ -17,7 +17,6 @@ use crate::aws::{
     EcsServiceRef, IamRole, IamRolePolicyAttachment, LoadBalancerInfo, Tags, TargetGroupName,
     TargetGroupPairInfo, TerminateBlueInstances, TrafficRoute,
 };
-use crate::model::naming::{aws_name, label, suffixed};
 use crate::model::{BlueGreenController, Deployment, Service};
 use crate::tf::{List, Meta, Ref};
 
@@ -100,28 +99,31 @@ fn code_deploy(
 ) {
     let blue_green = targets.settings;
     let green = &targets.green;
-    let stack = context.stack;
-    let name = label(&service.name);
+    let names = lowered.names;
+    let name = &names.label;
+    let role_names = names
+        .codedeploy_role()
+        .expect("the naming table names CodeDeploy's role of a blue/green service");
     let role = context.doc.add(
-        &suffixed(&name, "codedeploy"),
+        &role_names.label,
         IamRole {
-            name: aws_name(&stack.name, &[&service.name, "codedeploy"]).into(),
+            name: (&role_names.aws).into(),
             description: format!("CodeDeploy shifts traffic for {}", service.name).into(),
             assume_role_policy: policy::trust("codedeploy.amazonaws.com").into(),
             tags: Tags::new(),
         },
     );
     let attachment = context.doc.add(
-        &suffixed(&name, "codedeploy"),
+        &role_names.label,
         IamRolePolicyAttachment {
             role: role.name(),
             policy_arn: CODEDEPLOY_FOR_ECS_POLICY.into(),
         },
     );
     let app = context.doc.add(
-        &name,
+        name,
         CodedeployApp {
-            name: aws_name(&stack.name, &[&service.name]).into(),
+            name: (&names.family).into(),
             compute_platform: "ECS".into(),
             tags: Tags::new(),
         },
@@ -138,10 +140,10 @@ fn code_deploy(
     };
     let has_alarms = !lowered.rollback_alarms.is_empty();
     let group = context.doc.add_with(
-        &name,
+        name,
         CodedeployDeploymentGroup {
             app_name: app.name(),
-            deployment_group_name: aws_name(&stack.name, &[&service.name]).into(),
+            deployment_group_name: (&names.family).into(),
             service_role_arn: role.arn(),
             deployment_config_name: blue_green.config.name().to_owned().into(),
             deployment_style: DeploymentStyle {
@@ -206,13 +208,13 @@ fn code_deploy(
         },
     );
     context.output(
-        &name,
+        name,
         "codedeploy_app",
         "CodeDeploy application".into(),
         app.name(),
     );
     context.output(
-        &name,
+        name,
         "codedeploy_deployment_group",
         "CodeDeploy deployment group".into(),
         group.deployment_group_name(),

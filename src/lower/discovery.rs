@@ -7,7 +7,7 @@ use crate::aws::{
     ServiceDiscoveryPrivateDnsNamespace, ServiceDiscoveryService, ServiceRegistries, Tags,
     VpcSecurityGroupIngressRule,
 };
-use crate::model::naming::label;
+use crate::model::naming::ServiceNames;
 use crate::model::{NetworkMode, Service};
 use crate::tf::Ref;
 
@@ -37,7 +37,11 @@ pub fn lower_namespace(context: &mut Context) {
 }
 
 /// The ECS service's `service_registries`, after adding its discovery service.
-pub fn lower_service(context: &mut Context, service: &Service) -> Option<ServiceRegistries> {
+pub fn lower_service(
+    context: &mut Context,
+    service: &Service,
+    names: &ServiceNames,
+) -> Option<ServiceRegistries> {
     if !service.discoverable {
         return None;
     }
@@ -53,7 +57,7 @@ pub fn lower_service(context: &mut Context, service: &Service) -> Option<Service
     };
     let record_type = if srv_target.is_some() { "SRV" } else { "A" };
     let registry = context.doc.add(
-        &label(&service.name),
+        &names.label,
         ServiceDiscoveryService {
             name: (&service.name).into(),
             description: format!("Tasks of service {}", service.name).into(),
@@ -81,15 +85,18 @@ pub fn lower_service(context: &mut Context, service: &Service) -> Option<Service
 /// Lets every other awsvpc service of the stack reach each discoverable awsvpc service on its
 /// port: what Cloud Map names, the security groups allow. Added after all services, because
 /// any of them may come before the service it calls.
-pub fn lower_access(context: &mut Context, services: &[(&Service, Option<Ref<SecurityGroup>>)]) {
-    for (service, group) in services {
+pub fn lower_access(
+    context: &mut Context,
+    services: &[(&Service, &ServiceNames, Option<Ref<SecurityGroup>>)],
+) {
+    for (service, names, group) in services {
         let (Some(group), Some((_, port))) = (group, service.discovery_port()) else {
             continue;
         };
         if !service.discoverable {
             continue;
         }
-        for (caller, caller_group) in services {
+        for (caller, caller_names, caller_group) in services {
             let Some(caller_group) = caller_group else {
                 continue;
             };
@@ -97,7 +104,7 @@ pub fn lower_access(context: &mut Context, services: &[(&Service, Option<Ref<Sec
                 continue;
             }
             context.doc.add(
-                &format!("{}_to_{}", label(&caller.name), label(&service.name)),
+                &format!("{}_to_{}", caller_names.label, names.label),
                 VpcSecurityGroupIngressRule {
                     security_group_id: group.id(),
                     description: format!(

@@ -10,20 +10,21 @@ use crate::aws::{
     ListenerAction, ListenerRedirect, LoadBalancerListenerPolicy, LoadBalancerPolicy,
     PolicyAttribute, SecurityGroup, Tags, VpcSecurityGroupIngressRule,
 };
-use crate::model::naming::{aws_name, label, suffixed};
+use crate::model::naming::{suffixed, LoadBalancerNames};
 use crate::model::{LoadBalancer, LoadBalancerKind, Protocol, Route, Scheme, CLASSIC_SSL_POLICY};
 use crate::tf::{Dependency, Expr, List, Meta, Ref};
 
 pub fn lower_all(context: &mut Context) {
     let stack = context.stack;
-    for (id, model) in stack.load_balancers_with_ids() {
-        let lb_label = label(&model.name);
-        let security_group = security_group(context, &model.name, "Load balancer");
+    let names = context.names;
+    for ((id, model), named) in stack.load_balancers_with_ids().zip(&names.load_balancers) {
+        let lb_label = &named.label;
+        let security_group = security_group(context, named, &model.name, "Load balancer");
         for (listener, cidrs) in model.listeners() {
             ingress(
                 context,
                 &security_group,
-                &lb_label,
+                lb_label,
                 listener.port,
                 ip_protocol(listener.protocol),
                 &format!("{} listener", listener.protocol.name()),
@@ -34,7 +35,7 @@ pub fn lower_all(context: &mut Context) {
             ingress(
                 context,
                 &security_group,
-                &lb_label,
+                lb_label,
                 port,
                 "tcp",
                 "HTTP listener redirecting to HTTPS",
@@ -42,9 +43,9 @@ pub fn lower_all(context: &mut Context) {
             );
         }
         let lb = context.doc.add(
-            &lb_label,
+            lb_label,
             Lb {
-                name: aws_name(&stack.name, &[&model.name]).into(),
+                name: (&named.aws).into(),
                 load_balancer_type: model.kind.name().into(),
                 internal: model.scheme == Scheme::Internal,
                 subnets: context.load_balancer_subnet_ids.clone(),
@@ -65,9 +66,9 @@ pub fn lower_all(context: &mut Context) {
         let shared = stack
             .services_behind(id)
             .any(|service| matches!(service.traffic().map(|t| &t.route), Some(Route::Rule(_))))
-            .then(|| shared_listeners(context, model, &lb_label, &lb));
+            .then(|| shared_listeners(context, model, lb_label, &lb));
         if let Some(port) = model.http_redirect_port {
-            redirect_listener(context, model, &lb_label, &lb, port);
+            redirect_listener(context, model, lb_label, &lb, port);
         }
         context.load_balancers.insert(
             id,
@@ -78,14 +79,17 @@ pub fn lower_all(context: &mut Context) {
             },
         );
     }
-    for (id, model) in stack.classic_load_balancers_with_ids() {
-        let elb_label = label(&model.name);
-        let security_group = security_group(context, &model.name, "Classic load balancer");
+    for ((id, model), named) in stack
+        .classic_load_balancers_with_ids()
+        .zip(&names.classic_load_balancers)
+    {
+        let elb_label = &named.label;
+        let security_group = security_group(context, named, &model.name, "Classic load balancer");
         for listener in &model.listeners {
             ingress(
                 context,
                 &security_group,
-                &elb_label,
+                elb_label,
                 listener.port,
                 "tcp",
                 &format!("{} listener", listener.protocol.name()),
@@ -94,9 +98,9 @@ pub fn lower_all(context: &mut Context) {
         }
         let check = &model.health_check;
         let elb = context.doc.add(
-            &elb_label,
+            elb_label,
             Elb {
-                name: aws_name(&stack.name, &[&model.name]).into(),
+                name: (&named.aws).into(),
                 internal: model.scheme == Scheme::Internal,
                 subnets: context.load_balancer_subnet_ids.clone(),
                 security_groups: List::Items(vec![security_group.id()]),
@@ -131,7 +135,7 @@ pub fn lower_all(context: &mut Context) {
                 tags: Tags::new(),
             },
         );
-        classic_tls_policy(context, &elb, &elb_label, model);
+        classic_tls_policy(context, &elb, elb_label, model);
         context.classic_load_balancers.insert(
             id,
             LoweredClassic {
@@ -188,12 +192,17 @@ fn classic_tls_policy(
     }
 }
 
-fn security_group(context: &mut Context, name: &str, what: &str) -> Ref<SecurityGroup> {
+fn security_group(
+    context: &mut Context,
+    named: &LoadBalancerNames,
+    name: &str,
+    what: &str,
+) -> Ref<SecurityGroup> {
     let stack = context.stack;
     context.doc.add(
-        &format!("{}_lb", label(name)),
+        &named.security_group.label,
         SecurityGroup {
-            name: aws_name(&stack.name, &[name, "lb"]).into(),
+            name: (&named.security_group.aws).into(),
             description: format!("{what} {name} of stack {}", stack.name).into(),
             vpc_id: context.vpc_id.clone(),
             tags: Tags::new(),

@@ -5,7 +5,6 @@ use serde_json::json;
 
 use super::Context;
 use crate::aws::{CallerIdentity, KmsKey, Tags};
-use crate::model::naming::log_group;
 use crate::tf::{Expr, Meta};
 
 /// Stands for the account id while the policy is JSON text; replaced by a reference.
@@ -51,7 +50,7 @@ pub fn lower_key(context: &mut Context) -> Option<Expr> {
                     "ArnLike": {
                         "kms:EncryptionContext:aws:logs:arn": format!(
                             "arn:aws:logs:{region}:{ACCOUNT}:log-group:{}",
-                            log_group(&stack.name, "*")
+                            context.names.log_groups
                         ),
                     },
                 },

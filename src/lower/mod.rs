@@ -4,8 +4,10 @@
 //! provider and inputs, cluster and its EC2 capacity, load balancers, then per service its
 //! logs, roles, target groups and listeners, task definition and service
 //! ([`service`]), its blue/green controller's resources and artefacts when it deploys
-//! blue/green ([`deployment`]: CodeDeploy's deployment group), and its scaling. Lowering cannot fail on a model that [`Stack::validate`] accepted; checks
-//! belong there.
+//! blue/green ([`deployment`]: CodeDeploy's deployment group), and its scaling. Lowering takes
+//! a [`Validated`] stack, which only [`Stack::validated`] makes, and cannot fail on it; checks
+//! belong there. Every AWS name and Terraform label of a part comes from the stack's naming
+//! table ([`Validated`] holds it, validation checked it); lowering derives none.
 
 mod alarms;
 mod artefacts;
@@ -31,10 +33,10 @@ use crate::aws::{
     EcsService, EcsTaskDefinition, Elb, IamRole, IamServiceLinkedRole, Lb, LbListener,
     SecurityGroup, ServiceDiscoveryPrivateDnsNamespace,
 };
-use crate::model::naming::suffixed;
+use crate::model::naming::{suffixed, Names, ServiceNames};
 use crate::model::templates;
 use crate::model::{
-    Backend, CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, Stack,
+    Backend, CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, Stack, Validated,
 };
 use crate::tf::{Document, Expr, List, Output, Ref, TerraformSettings, Variable};
 
@@ -49,6 +51,8 @@ const REQUIRED_AWS_PROVIDER: &str = ">= 5.36, < 6.0";
 /// Everything lowering needs to refer back to while it adds a stack's resources.
 pub(crate) struct Context<'a> {
     pub stack: &'a Stack,
+    /// Every AWS name and Terraform label, decided by validation.
+    pub names: &'a Names,
     pub doc: Document,
     pub vpc_id: Expr,
     pub subnet_ids: List,
@@ -98,10 +102,9 @@ pub(crate) struct LoweredClassic {
 
 /// What the deployment group, scaling and artefacts refer back to.
 pub(crate) struct LoweredService<'s> {
+    pub names: &'s ServiceNames,
     pub service: Ref<EcsService>,
     pub task_definition: Ref<EcsTaskDefinition>,
-    /// The task definition family (AWS name).
-    pub family: String,
     pub execution_role: Ref<IamRole>,
     pub task_role: Ref<IamRole>,
     /// The alarms its deployments roll back on; empty without a load balancer or alarms.
@@ -137,8 +140,10 @@ impl Context<'_> {
     }
 }
 
-/// The Terraform document of a stack. Call [`Stack::validate`] first.
-pub fn lower(stack: &Stack) -> Document {
+/// The Terraform document of a validated stack.
+pub fn lower(validated: &Validated) -> Document {
+    let stack = validated.stack();
+    let names = validated.names();
     let mut doc = Document::new(terraform_settings(stack));
     // Blocks are rendered as they are added, so the escape hatch is declared before any.
     for escape in stack.overrides() {
@@ -179,6 +184,7 @@ pub fn lower(stack: &Stack) -> Document {
     let (cluster, service_linked_role) = cluster::lower(&mut doc, stack);
     let mut context = Context {
         stack,
+        names,
         doc,
         vpc_id,
         subnet_ids,
@@ -200,16 +206,16 @@ pub fn lower(stack: &Stack) -> Document {
     load_balancer::lower_all(&mut context);
     outputs(&mut context);
     let mut task_groups = Vec::new();
-    for service in stack.services() {
-        let lowered = service::lower(&mut context, service);
-        task_groups.push((service, lowered.task_security_group.clone()));
+    for (service, service_names) in stack.services().iter().zip(&names.services) {
+        let lowered = service::lower(&mut context, service, service_names);
+        task_groups.push((service, service_names, lowered.task_security_group.clone()));
         if let targets::Attachment::BlueGreen(targets) = &lowered.attached.attachment {
             deployment::lower(&mut context, service, targets, &lowered);
         }
         if let Some(step_scaling) = &service.scaling {
-            scaling::lower(&mut context, service, step_scaling, &lowered.service);
+            scaling::lower(&mut context, service, step_scaling, &lowered);
         }
-        service::outputs(&mut context, service, &lowered);
+        service::outputs(&mut context, &lowered);
     }
     discovery::lower_access(&mut context, &task_groups);
     context.doc.check_overrides();
@@ -302,34 +308,23 @@ fn outputs(context: &mut Context) {
             sensitive: false,
         },
     );
-    let mut dns_names: Vec<(String, Expr)> = context
-        .stack
-        .load_balancers()
+    let names = context.names;
+    let mut dns_names: Vec<(&str, Expr)> = names
+        .load_balancers
         .iter()
         .zip(context.load_balancers.values())
-        .map(|(model, lowered)| {
-            (
-                crate::model::naming::label(&model.name),
-                lowered.lb.dns_name(),
-            )
-        })
+        .map(|(named, lowered)| (named.label.as_str(), lowered.lb.dns_name()))
         .collect();
     dns_names.extend(
-        context
-            .stack
-            .classic_load_balancers()
+        names
+            .classic_load_balancers
             .iter()
             .zip(context.classic_load_balancers.values())
-            .map(|(model, lowered)| {
-                (
-                    crate::model::naming::label(&model.name),
-                    lowered.elb.dns_name(),
-                )
-            }),
+            .map(|(named, lowered)| (named.label.as_str(), lowered.elb.dns_name())),
     );
     for (label, dns_name) in dns_names {
         context.doc.output(
-            &suffixed(&label, "dns_name"),
+            &suffixed(label, "dns_name"),
             Output {
                 description: "DNS name of the load balancer; point your DNS record here".into(),
                 value: dns_name,

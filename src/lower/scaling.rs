@@ -3,26 +3,29 @@
 
 use indexmap::IndexMap;
 
-use super::Context;
+use super::{Context, LoweredService};
 use crate::aws::{
-    AppautoscalingPolicy, AppautoscalingTarget, CloudwatchMetricAlarm, EcsService, StepAdjustment,
+    AppautoscalingPolicy, AppautoscalingTarget, CloudwatchMetricAlarm, StepAdjustment,
     StepScalingPolicyConfiguration, Tags,
 };
-use crate::model::naming::{aws_name, label};
 use crate::model::{Service, Step, StepScaling};
-use crate::tf::{Expr, Ref};
+use crate::tf::Expr;
 
 pub fn lower(
     context: &mut Context,
     service: &Service,
     scaling: &StepScaling,
-    ecs_service: &Ref<EcsService>,
+    lowered: &LoweredService,
 ) {
-    let stack = context.stack;
-    let name = label(&service.name);
+    let ecs_service = &lowered.service;
+    let names = lowered
+        .names
+        .scaling
+        .as_ref()
+        .expect("the naming table names the scaling of a service that scales");
     let cluster_name = context.cluster.name();
     let target = context.doc.add(
-        &name,
+        &lowered.names.label,
         AppautoscalingTarget {
             service_namespace: "ecs".into(),
             resource_id: Expr::concat([
@@ -39,6 +42,8 @@ pub fn lower(
     let directions = [
         (
             "out",
+            &names.scale_out,
+            &names.cpu_high,
             &scaling.scale_out,
             scaling.high_cpu_percent,
             "GreaterThanOrEqualToThreshold",
@@ -46,17 +51,19 @@ pub fn lower(
         ),
         (
             "in",
+            &names.scale_in,
+            &names.cpu_low,
             &scaling.scale_in,
             scaling.low_cpu_percent,
             "LessThanOrEqualToThreshold",
             "low",
         ),
     ];
-    for (direction, steps, threshold, comparison, level) in directions {
+    for (direction, policy_name, alarm_name, steps, threshold, comparison, level) in directions {
         let policy = context.doc.add(
-            &[name.as_str(), "_scale_", direction].concat(),
+            &policy_name.label,
             AppautoscalingPolicy {
-                name: aws_name(&stack.name, &[&service.name, "scale", direction]).into(),
+                name: (&policy_name.aws).into(),
                 policy_type: "StepScaling".into(),
                 // Referencing the target, not repeating its values, orders creation after it.
                 service_namespace: target.service_namespace(),
@@ -77,9 +84,9 @@ pub fn lower(
         .into_iter()
         .collect();
         context.doc.add(
-            &[name.as_str(), "_cpu_", level].concat(),
+            &alarm_name.label,
             CloudwatchMetricAlarm {
-                alarm_name: aws_name(&stack.name, &[&service.name, "cpu", level]).into(),
+                alarm_name: (&alarm_name.aws).into(),
                 alarm_description: format!(
                     "Scale {} {direction} when average CPU is {} {threshold}%",
                     service.name,

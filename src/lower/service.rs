@@ -11,41 +11,44 @@ use crate::aws::{
     RuntimePlatformFile, SecretRef, SecurityGroup, Tags, Ulimit, VpcSecurityGroupEgressRule,
     VpcSecurityGroupIngressRule,
 };
-use crate::model::naming::{self, aws_name, label, suffixed};
+use crate::model::naming::{suffixed, ServiceNames};
 use crate::model::{Compute, Container, NetworkMode, Secret, Service};
 use crate::tf::{Dependency, List, Meta, Ref};
 
 const TASK_EXECUTION_POLICY: &str =
     "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
-pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<'s> {
+pub fn lower<'s>(
+    context: &mut Context,
+    service: &'s Service,
+    names: &'s ServiceNames,
+) -> LoweredService<'s> {
     let stack = context.stack;
-    let name = label(&service.name);
-    let log_group_name = naming::log_group(&stack.name, &service.name);
+    let name = &names.label;
+    let log_group_name = &names.log_group;
     let log_group = context.doc.add(
-        &name,
+        name,
         CloudwatchLogGroup {
-            name: (&log_group_name).into(),
+            name: log_group_name.into(),
             retention_in_days: service.log_retention_days,
             kms_key_id: context.log_kms_key.clone(),
             tags: Tags::new(),
         },
     );
-    let (execution_role, task_role, role_policies) = roles(context, service, &name);
-    let attached = targets::lower(context, service);
-    let rollback_alarms = alarms::lower(context, service, &attached);
-    let tasks = task_network(context, service, &name, &attached);
+    let (execution_role, task_role, role_policies) = roles(context, service, names);
+    let attached = targets::lower(context, service, names);
+    let rollback_alarms = alarms::lower(context, service, names, &attached);
+    let tasks = task_network(context, service, names, &attached);
     let task_security_group = tasks.own.then(|| tasks.group.clone());
 
     let network_mode = service.compute.network_mode();
     let containers: Vec<ContainerDefinition> = service
         .containers
         .iter()
-        .map(|container| container_definition(container, &stack.region, service, &log_group_name))
+        .map(|container| container_definition(container, &stack.region, service, log_group_name))
         .collect();
     let container_definitions = serde_json::to_string(&containers)
         .expect("container definitions are plain data and always serialise");
-    let family = aws_name(&stack.name, &[&service.name]);
     let task = TaskShape {
         compatibility: if service.compute.is_fargate() {
             "FARGATE"
@@ -64,11 +67,11 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
             Compute::Ec2(_) => None,
         },
     };
-    let (volume, mount_targets) = volumes::lower(context, service, &task_role, &tasks.group);
+    let (volume, mount_targets) = volumes::lower(context, service, names, &task_role, &tasks.group);
     let task_definition = context.doc.add(
-        &name,
+        name,
         EcsTaskDefinition {
-            family: (&family).into(),
+            family: (&names.family).into(),
             requires_compatibilities: vec![task.compatibility.into()],
             network_mode: task.network_mode.into(),
             cpu: (&task.cpu).into(),
@@ -88,7 +91,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
         },
     );
 
-    let service_registries = discovery::lower_service(context, service);
+    let service_registries = discovery::lower_service(context, service, names);
     let (lifecycle, comment) = lifecycle::derive::<EcsService>(&Facts::service(service));
     // Container definitions name the log group as text, so the dependency is spelled out: it
     // must exist before the first task logs. The listeners attach the target groups to the
@@ -145,7 +148,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
         Compute::Ec2(_) => false,
     };
     let ecs_service = context.doc.add_with(
-        &name,
+        name,
         EcsService {
             name: (&service.name).into(),
             cluster: context.cluster.id(),
@@ -184,9 +187,9 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
         },
     );
     LoweredService {
+        names,
         service: ecs_service,
         task_definition,
-        family,
         execution_role,
         task_role,
         rollback_alarms,
@@ -203,14 +206,14 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> LoweredService<
 fn roles(
     context: &mut Context,
     service: &Service,
-    name: &str,
+    names: &ServiceNames,
 ) -> (Ref<IamRole>, Ref<IamRole>, Vec<Dependency>) {
-    let stack = context.stack;
+    let name = names.label.as_str();
     let trust = policy::trust("ecs-tasks.amazonaws.com");
     let execution_role = context.doc.add(
-        &suffixed(name, "execution"),
+        &names.execution_role().label,
         IamRole {
-            name: aws_name(&stack.name, &[&service.name, "execution"]).into(),
+            name: (&names.execution_role().aws).into(),
             description: format!(
                 "ECS pulls images, writes logs and reads secrets for {}",
                 service.name
@@ -221,7 +224,7 @@ fn roles(
         },
     );
     let attachment = context.doc.add(
-        &suffixed(name, "execution"),
+        &names.execution_role().label,
         IamRolePolicyAttachment {
             role: execution_role.name(),
             policy_arn: TASK_EXECUTION_POLICY.into(),
@@ -271,9 +274,9 @@ fn roles(
         policies.push(secrets_policy.dependency());
     }
     let task_role = context.doc.add(
-        &suffixed(name, "task"),
+        &names.task_role().label,
         IamRole {
-            name: aws_name(&stack.name, &[&service.name, "task"]).into(),
+            name: (&names.task_role().aws).into(),
             description: format!("Application identity of {}", service.name).into(),
             assume_role_policy: trust.into(),
             tags: Tags::new(),
@@ -294,9 +297,10 @@ pub(crate) struct TaskGroup {
 fn task_network(
     context: &mut Context,
     service: &Service,
-    name: &str,
+    names: &ServiceNames,
     attached: &Attached,
 ) -> TaskGroup {
+    let name = names.label.as_str();
     let stack = context.stack;
     let network_mode = service.compute.network_mode();
     if let (Compute::Ec2(ec2), NetworkMode::Bridge | NetworkMode::Host) =
@@ -350,9 +354,9 @@ fn task_network(
         };
     }
     let group = context.doc.add(
-        &suffixed(name, "tasks"),
+        &names.tasks_group.label,
         SecurityGroup {
-            name: aws_name(&stack.name, &[&service.name, "tasks"]).into(),
+            name: (&names.tasks_group.aws).into(),
             description: format!("Tasks of service {} in stack {}", service.name, stack.name)
                 .into(),
             vpc_id: context.vpc_id.clone(),
@@ -532,16 +536,16 @@ fn host_port(service: &Service, container_port: u16) -> u16 {
     }
 }
 
-pub fn outputs(context: &mut Context, service: &Service, lowered: &LoweredService) {
-    let name = label(&service.name);
+pub fn outputs(context: &mut Context, lowered: &LoweredService) {
+    let name = &lowered.names.label;
     context.output(
-        &name,
+        name,
         "service_name",
         "ECS service".into(),
         lowered.service.name(),
     );
     context.output(
-        &name,
+        name,
         "task_definition_family",
         "Task definition family; register new revisions into it".into(),
         lowered.task_definition.family(),
@@ -565,6 +569,6 @@ pub fn outputs(context: &mut Context, service: &Service, lowered: &LoweredServic
         [("target_group", "Target group of the service")].as_slice()
     };
     for (group, (suffix, description)) in groups.iter().zip(descriptions) {
-        context.output(&name, suffix, (*description).into(), group.name());
+        context.output(name, suffix, (*description).into(), group.name());
     }
 }

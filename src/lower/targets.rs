@@ -7,7 +7,7 @@ use crate::aws::{
     ConditionValues, Elb, LbListener, LbListenerRule, LbTargetGroup, ListenerAction, RuleCondition,
     SecurityGroup, ServiceLoadBalancer, Tags, TargetGroupHealthCheck,
 };
-use crate::model::naming::{self, aws_name, label, suffixed};
+use crate::model::naming::{suffixed, ServiceNames};
 use crate::model::validate::rules;
 use crate::model::{BlueGreen, LoadBalancerKind, NetworkMode, Route, RuleMatch, Service, Traffic};
 use crate::tf::{Dependency, Expr, Meta, Ref};
@@ -70,7 +70,11 @@ impl Attached<'_> {
     }
 }
 
-pub fn lower<'s>(context: &mut Context, service: &'s Service) -> Attached<'s> {
+pub fn lower<'s>(
+    context: &mut Context,
+    service: &'s Service,
+    names: &ServiceNames,
+) -> Attached<'s> {
     if let Some(classic) = service.classic_traffic() {
         let lowered = &context.classic_load_balancers[&classic.load_balancer];
         return Attached {
@@ -88,15 +92,15 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> Attached<'s> {
             port: None,
         };
     };
-    let service_label = label(&service.name);
-    let groups: Vec<Ref<LbTargetGroup>> = naming::target_group_suffixes(service)
+    let groups: Vec<Ref<LbTargetGroup>> = names
+        .target_groups
         .iter()
-        .map(|suffix| {
-            let group = target_group(context, service, traffic, suffix);
-            context.doc.add(&suffixed(&service_label, suffix), group)
+        .map(|group| {
+            let model = target_group(context, service, traffic, &group.named.aws);
+            context.doc.add(&group.named.label, model)
         })
         .collect();
-    let (prod, test, dependencies) = route(context, service, traffic, &groups);
+    let (prod, test, dependencies) = route(context, service, names, traffic, &groups);
     let load_balancer_security_group = Some(
         context.load_balancers[&traffic.load_balancer]
             .security_group
@@ -130,6 +134,7 @@ pub fn lower<'s>(context: &mut Context, service: &'s Service) -> Attached<'s> {
 fn route(
     context: &mut Context,
     service: &Service,
+    names: &ServiceNames,
     traffic: &Traffic,
     groups: &[Ref<LbTargetGroup>],
 ) -> (Ref<LbListener>, Option<Ref<LbListener>>, Vec<Dependency>) {
@@ -143,7 +148,7 @@ fn route(
     let model = stack
         .load_balancer(traffic.load_balancer)
         .expect("validation: traffic goes through a load balancer of this stack");
-    let lb_label = label(&model.name);
+    let lb_label = &context.names.load_balancers[traffic.load_balancer.index].label;
     let facts = Facts::traffic(
         service
             .blue_green_controller()
@@ -155,7 +160,7 @@ fn route(
             let SharedListeners { prod, test } = load_balancer::listeners(
                 context,
                 model,
-                &lb_label,
+                lb_label,
                 &lb,
                 || forward(group),
                 &facts,
@@ -173,10 +178,9 @@ fn route(
                 .expect("lowering gives every load balancer with rules shared listeners");
             let (lifecycle, comment) = lifecycle::derive::<LbListenerRule>(&facts);
             let priority = rules::priority(service, rule);
-            let service_label = label(&service.name);
             let mut add_rule = |role: &str, listener: &Ref<LbListener>| {
                 context.doc.add_with(
-                    &suffixed(&service_label, role),
+                    &suffixed(&names.label, role),
                     LbListenerRule {
                         listener_arn: listener.arn(),
                         priority,
@@ -235,7 +239,7 @@ fn target_group(
     context: &Context,
     service: &Service,
     traffic: &Traffic,
-    suffix: &str,
+    name: &str,
 ) -> LbTargetGroup {
     let model = context
         .stack
@@ -254,7 +258,7 @@ fn target_group(
         NetworkMode::Bridge | NetworkMode::Host => "instance",
     };
     LbTargetGroup {
-        name: aws_name(&context.stack.name, &[&service.name, suffix]).into(),
+        name: name.to_owned().into(),
         port: traffic.target.port(),
         protocol: protocol.into(),
         target_type: target_type.into(),

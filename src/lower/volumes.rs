@@ -11,7 +11,7 @@ use crate::aws::{
     IamRolePolicy, PosixUser, RootDirectory, SecurityGroup, Tags, TaskVolume,
     VpcSecurityGroupIngressRule,
 };
-use crate::model::naming::{aws_name, label, suffixed};
+use crate::model::naming::{suffixed, ServiceNames, VolumeNames};
 use crate::model::{EfsVolume, Service, Volume, VolumeSource};
 use crate::tf::{Dependency, Expr, List, Meta, Ref};
 
@@ -22,6 +22,7 @@ const NFS_PORT: u16 = 2049;
 pub fn lower(
     context: &mut Context,
     service: &Service,
+    names: &ServiceNames,
     task_role: &Ref<IamRole>,
     tasks: &Ref<SecurityGroup>,
 ) -> (Vec<TaskVolume>, Vec<Dependency>) {
@@ -29,20 +30,21 @@ pub fn lower(
     let volumes = service
         .volumes
         .iter()
-        .map(|volume| match &volume.source {
-            VolumeSource::HostPath(path) => TaskVolume {
+        .zip(&names.volumes)
+        .map(|(volume, named)| match (&volume.source, named) {
+            (VolumeSource::HostPath(path), _) => TaskVolume {
                 name: (&volume.name).into(),
                 host_path: Some(path.into()),
                 efs_volume_configuration: None,
             },
-            VolumeSource::Scratch => TaskVolume {
+            (VolumeSource::Scratch, _) | (VolumeSource::Efs(_), None) => TaskVolume {
                 name: (&volume.name).into(),
                 host_path: None,
                 efs_volume_configuration: None,
             },
-            VolumeSource::Efs(efs) => {
+            (VolumeSource::Efs(efs), Some(named)) => {
                 let (configuration, mount_targets) =
-                    file_system(context, service, volume, efs, task_role, tasks);
+                    file_system(context, service, volume, named, efs, task_role, tasks);
                 dependencies.extend(mount_targets);
                 TaskVolume {
                     name: (&volume.name).into(),
@@ -59,19 +61,19 @@ fn file_system(
     context: &mut Context,
     service: &Service,
     volume: &Volume,
+    named: &VolumeNames,
     efs: &EfsVolume,
     task_role: &Ref<IamRole>,
     clients: &Ref<SecurityGroup>,
 ) -> (EfsVolumeConfiguration, Vec<Dependency>) {
-    let stack = context.stack;
-    let name = format!("{}_{}", label(&service.name), label(&volume.name));
-    let aws = aws_name(&stack.name, &[&service.name, &volume.name]);
+    let name = &named.label;
+    let aws = &named.token;
     let mut tags = Tags::new();
-    tags.insert("Name".into(), Expr::from(&aws));
+    tags.insert("Name".into(), Expr::from(aws));
     let file_system = context.doc.add(
-        &name,
+        name,
         EfsFileSystem {
-            creation_token: (&aws).into(),
+            creation_token: aws.into(),
             encrypted: true,
             // The stack's own key, as for its logs: auditable and revocable.
             kms_key_id: context.log_kms_key.clone(),
@@ -82,7 +84,7 @@ fn file_system(
     );
     // Automatic daily backups into the account's default AWS Backup vault (35 days).
     context.doc.add(
-        &name,
+        name,
         EfsBackupPolicy {
             file_system_id: file_system.id(),
             backup_policy: BackupPolicy {
@@ -93,7 +95,7 @@ fn file_system(
     // The task definition mounts with TLS; the file system itself refuses any client that
     // does not (EFS user guide, "Enforcing encryption in transit": `aws:SecureTransport`).
     context.doc.add(
-        &name,
+        name,
         EfsFileSystemPolicy {
             file_system_id: file_system.id(),
             policy: Expr::concat([
@@ -112,9 +114,9 @@ fn file_system(
     // `clients`: the tasks' own group under awsvpc; the instances' for bridge and host tasks,
     // which mount through the instance.
     let group = context.doc.add(
-        &suffixed(&name, "efs"),
+        &named.security_group.label,
         SecurityGroup {
-            name: aws_name(&stack.name, &[&service.name, &volume.name, "efs"]).into(),
+            name: (&named.security_group.aws).into(),
             description: format!(
                 "Mount targets of volume {} of service {}",
                 volume.name, service.name
@@ -125,7 +127,7 @@ fn file_system(
         },
     );
     context.doc.add(
-        &suffixed(&name, "efs_from_tasks"),
+        &suffixed(name, "efs_from_tasks"),
         VpcSecurityGroupIngressRule {
             security_group_id: group.id(),
             description: format!("NFS from the tasks of {}", service.name).into(),
@@ -148,7 +150,7 @@ fn file_system(
             vec![context
                 .doc
                 .add_with(
-                    &name,
+                    name,
                     target,
                     Meta {
                         for_each: Some(Expr::call("toset", [subnets])),
@@ -169,7 +171,7 @@ fn file_system(
             .collect(),
     };
     let access_point = context.doc.add(
-        &name,
+        name,
         EfsAccessPoint {
             file_system_id: file_system.id(),
             posix_user: PosixUser {
@@ -203,9 +205,9 @@ fn file_system(
     // The task mounts with IAM authorisation as soon as it starts: the policy must be on the
     // task role before the service launches a task.
     let mount_policy = context.doc.add(
-        &suffixed(&name, "efs"),
+        &suffixed(name, "efs"),
         IamRolePolicy {
-            name: format!("mount-{}", volume.name).into(),
+            name: (&named.mount_policy).into(),
             role: task_role.id(),
             policy,
         },

@@ -37,4 +37,4 @@ pub use service::{
 };
 pub use stack::{AttributeOverride, Backend, Cluster, Input, Network, S3Backend, Stack};
 pub use traffic::{ClassicTraffic, ContainerPort, Exposure, Route, RuleMatch, Traffic};
-pub use validate::{cut, Diagnostic, Severity};
+pub use validate::{cut, Diagnostic, Severity, Validated};

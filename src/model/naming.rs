@@ -1,10 +1,16 @@
-//! Terraform labels and AWS names derived from model names: the one definition that lowering,
-//! which emits them, and validation, which checks them, both use.
+//! Terraform labels and AWS names derived from model names, decided once per stack.
+//!
+//! [`Names::of`] builds a stack's naming table: for each part of the stack (load balancer,
+//! classic ELB, capacity provider, service and what it owns) the AWS names it gets and the
+//! Terraform labels of their blocks. Validation builds it once, checks the AWS names in it
+//! against AWS's rules, and hands it to lowering inside [`super::Validated`]; lowering only
+//! reads it. A naming rule is a change here and nowhere else.
 
-use super::service::Service;
+use super::service::{Service, VolumeSource};
+use super::stack::Stack;
 
 /// A Terraform label for a model name: characters outside `[A-Za-z0-9_]` become `_`.
-pub(crate) fn label(name: &str) -> String {
+fn label(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' {
@@ -23,7 +29,7 @@ pub(crate) fn suffixed(base: &str, suffix: &str) -> String {
 }
 
 /// `<stack>-<part>-<part>…`, the AWS name of a stack's resource.
-pub(crate) fn aws_name(stack: &str, parts: &[&str]) -> String {
+fn aws_name(stack: &str, parts: &[&str]) -> String {
     let mut name =
         String::with_capacity(stack.len() + parts.iter().map(|part| 1 + part.len()).sum::<usize>());
     name.push_str(stack);
@@ -37,7 +43,7 @@ pub(crate) fn aws_name(stack: &str, parts: &[&str]) -> String {
 /// The suffixes of a service's target groups (`<stack>-<service>-<suffix>`): a blue/green
 /// pair, one group for a rolling service behind an ALB or NLB, none otherwise. The first is
 /// the one the service is registered in at creation.
-pub(crate) fn target_group_suffixes(service: &Service) -> &'static [&'static str] {
+fn target_group_suffixes(service: &Service) -> &'static [&'static str] {
     if service.is_blue_green() {
         &["blue", "green"]
     } else if service.traffic().is_some() {
@@ -49,7 +55,7 @@ pub(crate) fn target_group_suffixes(service: &Service) -> &'static [&'static str
 
 /// What a service's rollback alarms watch (`<stack>-<service>-<source>-<metric>`): each of its
 /// target groups, or its classic ELB (`elb`); nothing without a load balancer or alarms.
-pub(crate) fn rollback_alarm_sources(service: &Service) -> &'static [&'static str] {
+fn rollback_alarm_sources(service: &Service) -> &'static [&'static str] {
     if service.deployment.rollback_alarms().is_none() {
         &[]
     } else if service.classic_traffic().is_some() {
@@ -63,7 +69,7 @@ pub(crate) fn rollback_alarm_sources(service: &Service) -> &'static [&'static st
 pub(crate) const ROLLBACK_ALARM_METRICS: &[&str] = &["unhealthy", "5xx", "p99"];
 
 /// The suffixes of a service's IAM roles (`<stack>-<service>-<suffix>`).
-pub(crate) fn role_suffixes(service: &Service) -> &'static [&'static str] {
+fn role_suffixes(service: &Service) -> &'static [&'static str] {
     if service.is_blue_green() {
         &["execution", "task", "codedeploy"]
     } else {
@@ -72,8 +78,328 @@ pub(crate) fn role_suffixes(service: &Service) -> &'static [&'static str] {
 }
 
 /// The CloudWatch Logs group of a service's containers.
-pub(crate) fn log_group(stack: &str, service: &str) -> String {
+fn log_group(stack: &str, service: &str) -> String {
     format!("/ecs/{stack}/{service}")
+}
+
+/// One resource's Terraform label and the name AWS receives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Named {
+    pub label: String,
+    pub aws: String,
+}
+
+impl Named {
+    /// Label `<base>_<suffix>`, AWS name `<aws base>-<suffix>`.
+    fn suffixed(label_base: &str, aws_base: &str, suffix: &str) -> Named {
+        Named {
+            label: suffixed(label_base, suffix),
+            aws: [aws_base, "-", suffix].concat(),
+        }
+    }
+}
+
+/// The naming table of one stack: every AWS name and Terraform label its parts get, in model
+/// order (`load_balancers[i]` names the stack's `i`-th load balancer, and so on).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Names {
+    /// The log groups of every service of the stack (`/ecs/<stack>/*`), as the log key's
+    /// policy grants them.
+    pub log_groups: String,
+    pub load_balancers: Vec<LoadBalancerNames>,
+    pub classic_load_balancers: Vec<LoadBalancerNames>,
+    pub capacity_providers: Vec<CapacityNames>,
+    pub services: Vec<ServiceNames>,
+}
+
+/// An ALB, NLB or classic ELB: `<stack>-<name>`, and its security group `<stack>-<name>-lb`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadBalancerNames {
+    pub label: String,
+    pub aws: String,
+    pub security_group: Named,
+}
+
+/// An EC2 capacity provider: `<stack>-<name>` names the provider, its Auto Scaling group and
+/// launch template; the instance role and profile are `<stack>-<name>-instance`, the
+/// instances' security group `<stack>-<name>-instances`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CapacityNames {
+    pub label: String,
+    pub aws: String,
+    pub instance_role: Named,
+    pub instances_group: Named,
+}
+
+/// A service and what it owns, each `<stack>-<service>[-<suffix>]`; the blocks of the
+/// service itself (log group, task definition, ECS service, CodeDeploy application) share
+/// `label`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceNames {
+    pub label: String,
+    /// The task definition family; also the CodeDeploy application and deployment group.
+    pub family: String,
+    pub log_group: String,
+    /// `-execution`, `-task` and, blue/green, `-codedeploy`: in that order.
+    pub roles: Vec<Suffixed>,
+    /// The tasks' own security group (`-tasks`); lowering adds it only for awsvpc tasks
+    /// (bridge and host tasks use their instances' group).
+    pub tasks_group: Named,
+    /// Blue and green, or one `main` group, or none: [`target_group_suffixes`] order.
+    pub target_groups: Vec<Suffixed>,
+    /// Per target group (or the classic ELB), the rollback alarms of every metric
+    /// ([`ROLLBACK_ALARM_METRICS`] order), `-<source>-<metric>`. Lowering adds those the
+    /// load balancer publishes (an NLB has no `5xx` nor `p99`); validation checks the longest.
+    pub rollback_alarms: Vec<AlarmSourceNames>,
+    /// Step scaling: policies `-scale-out`, `-scale-in`, alarms `-cpu-high`, `-cpu-low`.
+    pub scaling: Option<ScalingNames>,
+    /// One entry per volume of the service, `Some` for an EFS volume.
+    pub volumes: Vec<Option<VolumeNames>>,
+}
+
+/// A name derived with a fixed suffix (`blue`, `execution`), the suffix kept for messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suffixed {
+    pub suffix: &'static str,
+    pub named: Named,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlarmSourceNames {
+    /// `blue`, `green`, `main` or `elb`.
+    pub source: &'static str,
+    /// One per [`ROLLBACK_ALARM_METRICS`] entry, in that order.
+    pub alarms: Vec<Named>,
+}
+
+impl AlarmSourceNames {
+    /// The alarm of `metric` (one of [`ROLLBACK_ALARM_METRICS`]).
+    pub fn alarm(&self, metric: &str) -> &Named {
+        let index = ROLLBACK_ALARM_METRICS
+            .iter()
+            .position(|known| *known == metric)
+            .expect("rollback alarm metrics are those of ROLLBACK_ALARM_METRICS");
+        &self.alarms[index]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScalingNames {
+    pub scale_out: Named,
+    pub scale_in: Named,
+    pub cpu_high: Named,
+    pub cpu_low: Named,
+}
+
+/// An EFS volume: the file system (`<stack>-<service>-<volume>`, its creation token), the
+/// mount targets' security group (`-efs`) and the task role's mount policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VolumeNames {
+    pub label: String,
+    pub token: String,
+    pub security_group: Named,
+    pub mount_policy: String,
+}
+
+impl Names {
+    /// The table of `stack`. Pure string building: any stack has one, valid or not, so
+    /// validation can check the names it holds.
+    pub fn of(stack: &Stack) -> Names {
+        let prefix = |name: &str| aws_name(&stack.name, &[name]);
+        let load_balancer = |name: &str| {
+            let label = label(name);
+            let aws = prefix(name);
+            LoadBalancerNames {
+                security_group: Named::suffixed(&label, &aws, "lb"),
+                label,
+                aws,
+            }
+        };
+        Names {
+            log_groups: log_group(&stack.name, "*"),
+            load_balancers: stack
+                .load_balancers()
+                .iter()
+                .map(|model| load_balancer(&model.name))
+                .collect(),
+            classic_load_balancers: stack
+                .classic_load_balancers()
+                .iter()
+                .map(|model| load_balancer(&model.name))
+                .collect(),
+            capacity_providers: stack
+                .capacity_providers()
+                .iter()
+                .map(|capacity| {
+                    let label = label(&capacity.name);
+                    let aws = prefix(&capacity.name);
+                    CapacityNames {
+                        instance_role: Named::suffixed(&label, &aws, "instance"),
+                        instances_group: Named::suffixed(&label, &aws, "instances"),
+                        label,
+                        aws,
+                    }
+                })
+                .collect(),
+            services: stack
+                .services()
+                .iter()
+                .map(|service| ServiceNames::of(&stack.name, service))
+                .collect(),
+        }
+    }
+}
+
+impl Names {
+    /// Every AWS name in the table. A superset of what lowering emits: the rollback alarms of
+    /// every metric (a network load balancer publishes fewer), the tasks' own security group
+    /// (only awsvpc tasks have one).
+    pub fn aws_names(&self) -> Vec<&str> {
+        let mut names = vec![self.log_groups.as_str()];
+        for lb in self
+            .load_balancers
+            .iter()
+            .chain(&self.classic_load_balancers)
+        {
+            names.extend([lb.aws.as_str(), &lb.security_group.aws]);
+        }
+        for capacity in &self.capacity_providers {
+            names.extend([
+                capacity.aws.as_str(),
+                &capacity.instance_role.aws,
+                &capacity.instances_group.aws,
+            ]);
+        }
+        for service in &self.services {
+            names.extend([
+                service.family.as_str(),
+                &service.log_group,
+                &service.tasks_group.aws,
+            ]);
+            names.extend(service.roles.iter().map(|role| role.named.aws.as_str()));
+            names.extend(
+                service
+                    .target_groups
+                    .iter()
+                    .map(|group| group.named.aws.as_str()),
+            );
+            for source in &service.rollback_alarms {
+                names.extend(source.alarms.iter().map(|alarm| alarm.aws.as_str()));
+            }
+            if let Some(scaling) = &service.scaling {
+                names.extend(
+                    [
+                        &scaling.scale_out,
+                        &scaling.scale_in,
+                        &scaling.cpu_high,
+                        &scaling.cpu_low,
+                    ]
+                    .map(|named| named.aws.as_str()),
+                );
+            }
+            for volume in service.volumes.iter().flatten() {
+                names.extend([
+                    volume.token.as_str(),
+                    &volume.security_group.aws,
+                    &volume.mount_policy,
+                ]);
+            }
+        }
+        names
+    }
+}
+
+impl ServiceNames {
+    fn of(stack: &str, service: &Service) -> ServiceNames {
+        let label = label(&service.name);
+        let family = aws_name(stack, &[&service.name]);
+        let named = |suffix: &str| Named::suffixed(&label, &family, suffix);
+        let scaling = service.scaling.as_ref().map(|_| ScalingNames {
+            scale_out: Named {
+                label: [label.as_str(), "_scale_out"].concat(),
+                aws: [family.as_str(), "-scale-out"].concat(),
+            },
+            scale_in: Named {
+                label: [label.as_str(), "_scale_in"].concat(),
+                aws: [family.as_str(), "-scale-in"].concat(),
+            },
+            cpu_high: Named {
+                label: [label.as_str(), "_cpu_high"].concat(),
+                aws: [family.as_str(), "-cpu-high"].concat(),
+            },
+            cpu_low: Named {
+                label: [label.as_str(), "_cpu_low"].concat(),
+                aws: [family.as_str(), "-cpu-low"].concat(),
+            },
+        });
+        let volumes = service
+            .volumes
+            .iter()
+            .map(|volume| match &volume.source {
+                VolumeSource::Efs(_) => {
+                    let volume_label = [label.as_str(), "_", &self::label(&volume.name)].concat();
+                    let token = [family.as_str(), "-", &volume.name].concat();
+                    Some(VolumeNames {
+                        security_group: Named::suffixed(&volume_label, &token, "efs"),
+                        mount_policy: format!("mount-{}", volume.name),
+                        label: volume_label,
+                        token,
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        ServiceNames {
+            log_group: log_group(stack, &service.name),
+            roles: role_suffixes(service)
+                .iter()
+                .map(|suffix| Suffixed {
+                    suffix,
+                    named: named(suffix),
+                })
+                .collect(),
+            tasks_group: named("tasks"),
+            target_groups: target_group_suffixes(service)
+                .iter()
+                .map(|suffix| Suffixed {
+                    suffix,
+                    named: named(suffix),
+                })
+                .collect(),
+            rollback_alarms: rollback_alarm_sources(service)
+                .iter()
+                .map(|source| AlarmSourceNames {
+                    source,
+                    alarms: ROLLBACK_ALARM_METRICS
+                        .iter()
+                        .map(|metric| Named {
+                            label: [label.as_str(), "_", source, "_", metric].concat(),
+                            aws: [family.as_str(), "-", source, "-", metric].concat(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            scaling,
+            volumes,
+            label,
+            family,
+        }
+    }
+
+    /// The execution role (`-execution`).
+    pub fn execution_role(&self) -> &Named {
+        &self.roles[0].named
+    }
+
+    /// The task role (`-task`).
+    pub fn task_role(&self) -> &Named {
+        &self.roles[1].named
+    }
+
+    /// CodeDeploy's role (`-codedeploy`), for a blue/green service.
+    pub fn codedeploy_role(&self) -> Option<&Named> {
+        self.roles.get(2).map(|role| &role.named)
+    }
 }
 
 /// The priority of a service's listener rule when the stack does not pin one: derived from

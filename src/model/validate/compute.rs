@@ -7,7 +7,7 @@ use super::{row, Constraint};
 use crate::model::compute::{
     Compute, Ec2Capacity, AGENT_DYNAMIC_HOST_PORT_RANGE, KERNEL_LOCAL_PORT_RANGE,
 };
-use crate::model::naming::aws_name;
+use crate::model::naming::ServiceNames;
 use crate::model::service::{Service, VolumeSource};
 use crate::model::stack::Input;
 use crate::model::stack::Stack;
@@ -329,7 +329,12 @@ fn is_go_duration(text: &str) -> bool {
     true
 }
 
-pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Service) {
+pub(super) fn check_service(
+    check: &mut Checker,
+    stack: &Stack,
+    service: &Service,
+    names: &ServiceNames,
+) {
     let path = service_path(service);
     match &service.compute {
         Compute::Fargate(_) => {
@@ -416,10 +421,10 @@ pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Servic
             }
         }
     }
-    for volume in &service.volumes {
+    for (volume, named) in service.volumes.iter().zip(&names.volumes) {
         check_volume_name(check, &path, &volume.name);
-        if let VolumeSource::Efs(efs) = &volume.source {
-            let token = aws_name(&stack.name, &[&service.name, &volume.name]);
+        if let (VolumeSource::Efs(efs), Some(named)) = (&volume.source, named) {
+            let token = &named.token;
             let length = token.chars().count();
             if length > MAX_CREATION_TOKEN {
                 check.error(
@@ -429,7 +434,7 @@ pub(super) fn check_service(check: &mut Checker, stack: &Stack, service: &Servic
                         "the EFS creation token `{}` (`<stack>-<service>-<volume>`) is {length} \
                          characters; EFS allows at most {MAX_CREATION_TOKEN}: shorten the volume \
                          or service name",
-                        cut(&token)
+                        cut(token)
                     ),
                 );
             }

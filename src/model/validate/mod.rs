@@ -42,6 +42,7 @@ use std::fmt;
 pub use provider::{region_partition, KNOWN_REGIONS};
 
 use super::load_balancer::LoadBalancer;
+use super::naming::Names;
 use super::service::{Container, Service};
 use super::stack::Stack;
 
@@ -260,15 +261,67 @@ fn plain_list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
         .join(", ")
 }
 
+/// A stack validation accepted: the stack, its naming table and its warnings. Only
+/// [`Stack::validated`] makes one, and lowering ([`crate::lower::lower`]) takes nothing else.
+pub struct Validated<'a> {
+    stack: &'a Stack,
+    names: Names,
+    warnings: Vec<Diagnostic>,
+}
+
+impl<'a> Validated<'a> {
+    pub fn stack(&self) -> &'a Stack {
+        self.stack
+    }
+
+    /// The warnings validation found (a validated stack has no errors).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// Every AWS name and Terraform label of the stack, as validation checked them.
+    pub(crate) fn names(&self) -> &Names {
+        &self.names
+    }
+
+    /// Every AWS name the stack's naming table holds, which lowering takes its names from
+    /// (a superset: the rollback alarm of every metric, the tasks' own security group, which
+    /// only some load balancers and network modes make).
+    pub fn aws_names(&self) -> Vec<&str> {
+        self.names.aws_names()
+    }
+}
+
 impl Stack {
     /// Every problem of this stack, errors first in model order, then warnings.
     pub fn validate(&self) -> Vec<Diagnostic> {
+        self.check(&Names::of(self))
+    }
+
+    /// The stack ready to lower, with its warnings; every problem when it has an error.
+    pub fn validated(&self) -> Result<Validated<'_>, Vec<Diagnostic>> {
+        let names = Names::of(self);
+        let diagnostics = self.check(&names);
+        if diagnostics
+            .iter()
+            .any(|diagnostic| diagnostic.severity == Severity::Error)
+        {
+            return Err(diagnostics);
+        }
+        Ok(Validated {
+            stack: self,
+            names,
+            warnings: diagnostics,
+        })
+    }
+
+    fn check(&self, names: &Names) -> Vec<Diagnostic> {
         let mut check = Checker::new(&self.name);
         for error in &self.undescribed {
             check.error(&[], "services", error.to_string());
         }
         provider::check(&mut check, self);
-        names::check_stack(&mut check, self);
+        names::check_stack(&mut check, self, names);
         check_overrides(&mut check, self);
         network::check(&mut check, self);
         state::check(&mut check, self);
@@ -283,8 +336,8 @@ impl Stack {
         for load_balancer in self.classic_load_balancers() {
             load_balancer::check_classic(&mut check, &self.region, load_balancer);
         }
-        for service in self.services() {
-            compute::check_service(&mut check, self, service);
+        for (service, named) in self.services().iter().zip(&names.services) {
+            compute::check_service(&mut check, self, service, named);
             discovery::check_service(&mut check, service);
             task::check(&mut check, service);
             traffic::check(&mut check, self, service);

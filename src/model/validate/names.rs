@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use super::Coverage::{ByConstruction, Checked};
 use super::{container_path, load_balancer_path, quoted_list, service_path, Checker};
 use super::{row, Constraint};
-use crate::model::naming;
-use crate::model::service::Service;
+use crate::model::naming::{self, Names};
 use crate::model::stack::Stack;
 
 pub(super) const CATALOGUE: &[Constraint] = &[
@@ -292,8 +291,21 @@ impl NameRule {
             })
             .collect::<Vec<_>>()
             .join("-");
-        for problem in self.problems(&name) {
-            let message = self.message(&name, parts, &problem);
+        self.check_named(check, path, field, &name, parts);
+    }
+
+    /// Reports every problem of `name`, a name from the stack's naming table ([`Names`]);
+    /// `parts` are what it is made of, for the message.
+    fn check_named(
+        &self,
+        check: &mut Checker,
+        path: &[String],
+        field: &str,
+        name: &str,
+        parts: &[Part],
+    ) {
+        for problem in self.problems(name) {
+            let message = self.message(name, parts, &problem);
             check.error(path, field, message);
         }
     }
@@ -333,8 +345,9 @@ fn name_list(models: &[(&str, &str)], joiner: &str) -> String {
         .join(joiner)
 }
 
-/// A model name that becomes a Terraform label must start with a letter or `_`.
-fn check_label(check: &mut Checker, path: &[String], what: &str, name: &str) {
+/// A model name that becomes a Terraform label (`label`, from the naming table) must start
+/// with a letter or `_`.
+fn check_label(check: &mut Checker, path: &[String], what: &str, name: &str, label: &str) {
     if let Some(first) = name.chars().next() {
         if !(first.is_ascii_alphabetic() || first == '_') {
             check.error(
@@ -342,15 +355,14 @@ fn check_label(check: &mut Checker, path: &[String], what: &str, name: &str) {
                 "name",
                 format!(
                     "{what} name `{name}` starts with `{first}`; it becomes the Terraform label \
-                     `{}`, which must start with a letter or `_`",
-                    naming::label(name)
+                     `{label}`, which must start with a letter or `_`"
                 ),
             );
         }
     }
 }
 
-pub(super) fn check_stack(check: &mut Checker, stack: &Stack) {
+pub(super) fn check_stack(check: &mut Checker, stack: &Stack, names: &Names) {
     check_stack_name(check, &stack.name);
     let stack_part = Part::Model {
         what: "stack name",
@@ -366,49 +378,93 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack) {
         }],
     );
     let mut labels = HashMap::new();
-    for load_balancer in stack.load_balancers() {
+    for (load_balancer, named) in stack.load_balancers().iter().zip(&names.load_balancers) {
         let path = load_balancer_path(load_balancer);
         let lb_part = Part::Model {
             what: "load balancer name",
             value: &load_balancer.name,
         };
-        LOAD_BALANCER.check(check, &path, "name", &[stack_part, lb_part]);
-        check_label(check, &path, "load balancer", &load_balancer.name);
+        LOAD_BALANCER.check_named(check, &path, "name", &named.aws, &[stack_part, lb_part]);
+        check_label(
+            check,
+            &path,
+            "load balancer",
+            &load_balancer.name,
+            &named.label,
+        );
         check_unique(
             check,
             &path,
             &mut labels,
             "load balancer",
             &load_balancer.name,
+            &named.label,
         );
     }
-    for elb in stack.classic_load_balancers() {
+    for (elb, named) in stack
+        .classic_load_balancers()
+        .iter()
+        .zip(&names.classic_load_balancers)
+    {
         let path = vec![format!("classic load balancer `{}`", elb.name)];
         let elb_part = Part::Model {
             what: "classic load balancer name",
             value: &elb.name,
         };
-        CLASSIC_LOAD_BALANCER.check(check, &path, "name", &[stack_part, elb_part]);
-        check_label(check, &path, "classic load balancer", &elb.name);
-        check_unique(check, &path, &mut labels, "load balancer", &elb.name);
+        CLASSIC_LOAD_BALANCER.check_named(
+            check,
+            &path,
+            "name",
+            &named.aws,
+            &[stack_part, elb_part],
+        );
+        check_label(
+            check,
+            &path,
+            "classic load balancer",
+            &elb.name,
+            &named.label,
+        );
+        check_unique(
+            check,
+            &path,
+            &mut labels,
+            "load balancer",
+            &elb.name,
+            &named.label,
+        );
     }
     let mut labels = HashMap::new();
-    for capacity in stack.capacity_providers() {
+    for (capacity, named) in stack
+        .capacity_providers()
+        .iter()
+        .zip(&names.capacity_providers)
+    {
         let path = vec![format!("capacity provider `{}`", capacity.name)];
         let capacity_part = Part::Model {
             what: "capacity provider name",
             value: &capacity.name,
         };
-        CAPACITY_PROVIDER.check(check, &path, "name", &[stack_part, capacity_part]);
-        check_label(check, &path, "capacity provider", &capacity.name);
-        if CAPACITY_PROVIDER
-            .problems(&naming::aws_name(&stack.name, &[&capacity.name]))
-            .is_empty()
-        {
-            IAM_ROLE.check(
+        CAPACITY_PROVIDER.check_named(
+            check,
+            &path,
+            "name",
+            &named.aws,
+            &[stack_part, capacity_part],
+        );
+        check_label(
+            check,
+            &path,
+            "capacity provider",
+            &capacity.name,
+            &named.label,
+        );
+        if CAPACITY_PROVIDER.problems(&named.aws).is_empty() {
+            IAM_ROLE.check_named(
                 check,
                 &path,
                 "name",
+                &named.instance_role.aws,
                 &[stack_part, capacity_part, Part::Fixed("instance")],
             );
         }
@@ -418,23 +474,31 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack) {
             &mut labels,
             "capacity provider",
             &capacity.name,
+            &named.label,
         );
     }
     let mut labels = HashMap::new();
-    for service in stack.services() {
+    for (service, named) in stack.services().iter().zip(&names.services) {
         let path = service_path(service);
         let service_part = Part::Model {
             what: "service name",
             value: &service.name,
         };
         SERVICE.check(check, &path, "name", &[service_part]);
-        check_label(check, &path, "service", &service.name);
+        check_label(check, &path, "service", &service.name, &named.label);
         // Derived names repeat the service name's own problems; report only what they add
         // (`_` in a target group name, length).
         if SERVICE.problems(&service.name).is_empty() {
-            check_derived_service_names(check, &path, stack_part, service_part, service);
+            check_derived_service_names(check, &path, stack_part, service_part, named);
         }
-        check_unique(check, &path, &mut labels, "service", &service.name);
+        check_unique(
+            check,
+            &path,
+            &mut labels,
+            "service",
+            &service.name,
+            &named.label,
+        );
         let mut containers: Vec<&str> = Vec::new();
         for container in &service.containers {
             let path = container_path(service, container);
@@ -463,40 +527,55 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack) {
     }
 }
 
-/// Target groups, IAM roles and rollback alarms are named `<stack>-<service>-<suffix>` with the suffixes
-/// lowering uses ([`naming`]); the longest suffix stands for its siblings, so a name too long is
-/// reported once.
+/// Target groups, IAM roles and rollback alarms are named `<stack>-<service>-<suffix>` in the
+/// naming table; the longest of siblings stands for them, so a name too long is reported once.
 fn check_derived_service_names(
     check: &mut Checker,
     path: &[String],
     stack: Part,
     service_part: Part,
-    service: &Service,
+    names: &naming::ServiceNames,
 ) {
-    for (rule, suffixes) in [
-        (&TARGET_GROUP, naming::target_group_suffixes(service)),
-        (&IAM_ROLE, naming::role_suffixes(service)),
+    // The last of the longest, as `max_by_key` picks it.
+    let target_groups = names
+        .target_groups
+        .iter()
+        .map(|group| (group.suffix, &group.named.aws));
+    let roles = names
+        .roles
+        .iter()
+        .map(|role| (role.suffix, &role.named.aws));
+    for (rule, longest) in [
+        (
+            &TARGET_GROUP,
+            target_groups.max_by_key(|(suffix, _)| suffix.len()),
+        ),
+        (&IAM_ROLE, roles.max_by_key(|(suffix, _)| suffix.len())),
     ] {
-        if let Some(longest) = suffixes.iter().max_by_key(|suffix| suffix.len()) {
-            rule.check(
+        if let Some((suffix, name)) = longest {
+            rule.check_named(
                 check,
                 path,
                 "name",
-                &[stack, service_part, Part::Fixed(longest)],
+                name,
+                &[stack, service_part, Part::Fixed(suffix)],
             );
         }
     }
-    let sources = naming::rollback_alarm_sources(service);
-    let metrics = naming::ROLLBACK_ALARM_METRICS;
-    if let (Some(source), Some(metric)) = (
-        sources.iter().max_by_key(|source| source.len()),
-        metrics.iter().max_by_key(|metric| metric.len()),
-    ) {
-        let suffix = format!("{source}-{metric}");
-        ALARM.check(
+    let source = names
+        .rollback_alarms
+        .iter()
+        .max_by_key(|source| source.source.len());
+    let metric = naming::ROLLBACK_ALARM_METRICS
+        .iter()
+        .max_by_key(|metric| metric.len());
+    if let (Some(source), Some(metric)) = (source, metric) {
+        let suffix = format!("{}-{metric}", source.source);
+        ALARM.check_named(
             check,
             path,
             "name",
+            &source.alarm(metric).aws,
             &[stack, service_part, Part::Fixed(&suffix)],
         );
     }
@@ -511,9 +590,9 @@ fn check_unique<'n>(
     seen: &mut HashMap<String, &'n str>,
     what: &str,
     name: &'n str,
+    label: &str,
 ) {
-    let label = naming::label(name);
-    match seen.get(&label) {
+    match seen.get(label) {
         Some(other) if *other == name => check.error(
             path,
             "name",
@@ -531,7 +610,7 @@ fn check_unique<'n>(
             ),
         ),
         None => {
-            seen.insert(label, name);
+            seen.insert(label.to_owned(), name);
         }
     }
 }
