@@ -20,8 +20,8 @@
 //!
 //! Then it measures the edit-and-synth loop: append a comment to `stacks/web.rs`, time
 //! `cargo run -q --message-format=json -- synth prod --out <tmp>` (debug profile), check from
-//! cargo's `fresh` flags that only the binary was rebuilt, and restore the file's bytes (also
-//! on panic, through a guard). `--no-edit-loop` skips it; `ECSYNTH_BENCH_REPS=<n>` sets the
+//! cargo's `fresh` flags that the library was not rebuilt (only the stacks crate and the
+//! binary), and restore the file's bytes (also on panic, through a guard). `--no-edit-loop` skips it; `ECSYNTH_BENCH_REPS=<n>` sets the
 //! repetitions per size.
 
 use std::fs;
@@ -38,7 +38,6 @@ use ecsynth::model::{
 };
 use ecsynth::synth::{each_in_parallel, synthesize};
 
-#[path = "synth/floor.rs"]
 mod floor;
 
 /// `--json`: one JSON object per size on stdout; the human-readable tables go to stderr.
@@ -848,7 +847,7 @@ fn edit_loop() {
         "edit-and-synth loop",
         ok,
         format!(
-            "{} ≤ {}, only the binary rebuilt",
+            "{} ≤ {}, only the stacks crate and the binary rebuilt",
             ms(median),
             ms(TARGET_EDIT_LOOP)
         ),
