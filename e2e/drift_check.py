@@ -77,8 +77,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 # Exit status of a run that failed after the provider resent a request (see the docstring).
 EXIT_TRANSIENT = 3
@@ -92,10 +93,33 @@ DEFAULT_REGION = "us-east-1"
 
 # Every endpoint key a generated stack may plausibly touch; all point at moto.
 ENDPOINT_KEYS = [
-    "acm", "apigateway", "appautoscaling", "autoscaling", "cloudformation",
-    "cloudwatch", "codedeploy", "ec2", "ecr", "ecs", "efs", "elb", "elbv2",
-    "events", "iam", "kms", "lambda", "logs", "route53", "s3",
-    "secretsmanager", "servicediscovery", "sns", "sqs", "ssm", "sts", "wafv2",
+    "acm",
+    "apigateway",
+    "appautoscaling",
+    "autoscaling",
+    "cloudformation",
+    "cloudwatch",
+    "codedeploy",
+    "ec2",
+    "ecr",
+    "ecs",
+    "efs",
+    "elb",
+    "elbv2",
+    "events",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "route53",
+    "s3",
+    "secretsmanager",
+    "servicediscovery",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
+    "wafv2",
 ]
 
 NLB_PROTOCOLS = {"TCP", "UDP", "TCP_UDP", "TLS"}
@@ -169,9 +193,7 @@ class MotoServer:
         sel.close()
         if not line.startswith("MOTO_LISTENING "):
             self.stop()
-            raise CheckFailed(
-                f"moto server did not start (output {line!r}); log:\n" + self.log_tail()
-            )
+            raise CheckFailed(f"moto server did not start (output {line!r}); log:\n" + self.log_tail())
         self.url = line.split()[1]
         return self.url
 
@@ -183,7 +205,7 @@ class MotoServer:
         except OSError:
             return ""
         ok = re.compile(r'" 2\d\d -\s*$')
-        return "".join([l for l in lines if not ok.search(l)][-n:])
+        return "".join([line for line in lines if not ok.search(line)][-n:])
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -220,8 +242,9 @@ class Terraform:
         with open(self.provider_log, errors="replace") as log:
             return sum(line.count("http.resend_count") for line in log)
 
-    def run(self, *args: str, ok: tuple[int, ...] = (0,), timeout: float = 900,
-            stdout_only: bool = False) -> tuple[int, str]:
+    def run(
+        self, *args: str, ok: tuple[int, ...] = (0,), timeout: float = 900, stdout_only: bool = False
+    ) -> tuple[int, str]:
         """Runs terraform; returns (exit code, output). stdout_only keeps stderr
         out of the output (for -json commands); it is still logged."""
         self.n += 1
@@ -232,21 +255,26 @@ class Terraform:
         env = {**self.env, "TF_LOG_PROVIDER": "DEBUG", "TF_LOG_PATH": str(self.provider_log)}
         try:
             res = subprocess.run(
-                cmd, cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE if stdout_only else subprocess.STDOUT,
-                text=True, timeout=timeout,
+                cmd,
+                cwd=self.workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE if stdout_only else subprocess.STDOUT,
+                text=True,
+                timeout=timeout,
             )
             out, code = res.stdout, res.returncode
             if stdout_only and code not in ok:
                 out += res.stderr
         except subprocess.TimeoutExpired as e:
             out = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
-            raise CheckFailed(f"`{' '.join(cmd)}` timed out after {timeout}s:\n{out[-6000:]}")
+            raise CheckFailed(f"`{' '.join(cmd)}` timed out after {timeout}s:\n{out[-6000:]}") from None
         (self.logdir / f"{self.n:02d}-{args[0]}.log").write_text(out)
         if code not in ok:
             text = _clean(out)
             at = text.find("\nError:")
-            excerpt = text[at + 1:] if at >= 0 else text
+            excerpt = text[at + 1 :] if at >= 0 else text
             raise CheckFailed(f"`{' '.join(cmd)}` exited {code}:\n{excerpt[-8000:]}")
         return code, out
 
@@ -258,8 +286,12 @@ class Terraform:
         try:
             self.run(*args)
         except CheckFailed as e:
-            hint = ("" if mirror else "\nhint: without network access set TF_PLUGIN_MIRROR to a "
-                    "provider filesystem mirror (e.g. /opt/tf-plugins)")
+            hint = (
+                ""
+                if mirror
+                else "\nhint: without network access set TF_PLUGIN_MIRROR to a "
+                "provider filesystem mirror (e.g. /opt/tf-plugins)"
+            )
             raise CheckFailed(f"{e}{hint}") from None
 
     def apply(self) -> None:
@@ -272,7 +304,12 @@ class Terraform:
         `terraform show -json PLAN`: every terraform command pays a few seconds
         of aws provider schema loading, and the text carries what we need."""
         code, out = self.run(
-            "plan", "-detailed-exitcode", "-input=false", "-no-color", *self.var_args, ok=(0, 2),
+            "plan",
+            "-detailed-exitcode",
+            "-input=false",
+            "-no-color",
+            *self.var_args,
+            ok=(0, 2),
         )
         changes = []
         matches = list(PLAN_CHANGE_RE.finditer(out))
@@ -280,7 +317,7 @@ class Terraform:
             if m.group(2) == "read during apply":
                 continue
             end = matches[i + 1].start() if i + 1 < len(matches) else len(out)
-            attrs = sorted(set(PLAN_ATTR_RE.findall(out[m.end():end])))
+            attrs = sorted(set(PLAN_ATTR_RE.findall(out[m.end() : end])))
             changes.append((m.group(1), m.group(2) + (f": {', '.join(attrs)}" if attrs else "")))
         if code == 2 and not changes:
             changes = [("(could not parse plan text)", "?")]
@@ -293,8 +330,7 @@ class Terraform:
     def destroy(self) -> None:
         # The negative-control plan has just refreshed everything; skipping the
         # refresh saves one provider start (~10 s) and destroys by ID anyway.
-        self.run("destroy", "-auto-approve", "-input=false", "-no-color", "-refresh=false",
-                 *self.var_args)
+        self.run("destroy", "-auto-approve", "-input=false", "-no-color", "-refresh=false", *self.var_args)
 
     def state_list(self) -> list[str]:
         _, out = self.run("state", "list", stdout_only=True)
@@ -435,7 +471,7 @@ def iter_state_resources(state: dict[str, Any]) -> Iterator[dict[str, Any]]:
 # --------------------------------------------------------------------------
 # AWS side (boto3 against moto)
 # --------------------------------------------------------------------------
-def check_artefacts(aws: "Aws", state: dict[str, Any]) -> list[str]:
+def check_artefacts(aws: Aws, state: dict[str, Any]) -> list[str]:
     """The AppSpec and taskdef.json outputs, as Terraform rendered them after apply, agree with
     the service ECS actually runs, and taskdef.json registers as CodePipeline would register it."""
     import yaml
@@ -463,7 +499,10 @@ def check_artefacts(aws: "Aws", state: dict[str, Any]) -> list[str]:
         props = yaml.safe_load(appspec_text)["Resources"][0]["TargetService"]["Properties"]
         mapping = described["loadBalancers"][0]
         lb_info = props["LoadBalancerInfo"]
-        if (lb_info["ContainerName"], lb_info["ContainerPort"]) != (mapping["containerName"], mapping["containerPort"]):
+        if (lb_info["ContainerName"], lb_info["ContainerPort"]) != (
+            mapping["containerName"],
+            mapping["containerPort"],
+        ):
             raise CheckFailed(f"AppSpec LoadBalancerInfo {lb_info} differs from the service's {mapping}")
         # awsvpc tasks: the AppSpec must repeat the service's network configuration (a deployment
         # replaces it). bridge/host tasks (EC2) have none, and the AppSpec must not invent one.
@@ -473,10 +512,12 @@ def check_artefacts(aws: "Aws", state: dict[str, Any]) -> list[str]:
             raise CheckFailed(
                 f"AppSpec NetworkConfiguration {awsvpc} but the service's awsvpcConfiguration is {network}"
             )
-        if network is not None:
+        if network is not None and awsvpc is not None:
             for key, api_key in (("Subnets", "subnets"), ("SecurityGroups", "securityGroups")):
                 if sorted(awsvpc[key]) != sorted(network[api_key]):
-                    raise CheckFailed(f"AppSpec {key} {awsvpc[key]} differs from the service's {network[api_key]}")
+                    raise CheckFailed(
+                        f"AppSpec {key} {awsvpc[key]} differs from the service's {network[api_key]}"
+                    )
             if awsvpc["AssignPublicIp"] != network.get("assignPublicIp", "DISABLED"):
                 raise CheckFailed(f"AppSpec AssignPublicIp differs from the service's {network}")
         # A deployment places the replacement tasks with the AppSpec's capacity provider strategy;
@@ -495,13 +536,19 @@ def check_artefacts(aws: "Aws", state: dict[str, Any]) -> list[str]:
             )
 
         taskdef = json.loads(taskdef_text)
-        registered = aws("ecs").describe_task_definition(taskDefinition=described["taskDefinition"])["taskDefinition"]
+        registered = aws("ecs").describe_task_definition(taskDefinition=described["taskDefinition"])[
+            "taskDefinition"
+        ]
         for key in ("family", "executionRoleArn", "taskRoleArn", "cpu", "memory", "networkMode"):
             if taskdef.get(key) != registered.get(key):
-                raise CheckFailed(f"taskdef.json {key}={taskdef.get(key)!r}, registered {registered.get(key)!r}")
+                raise CheckFailed(
+                    f"taskdef.json {key}={taskdef.get(key)!r}, registered {registered.get(key)!r}"
+                )
         images = {c["name"]: c["image"] for c in taskdef["containerDefinitions"]}
         if images.get(mapping["containerName"]) != "<IMAGE1_NAME>":
-            raise CheckFailed(f"taskdef.json has no <IMAGE1_NAME> for container {mapping['containerName']}: {images}")
+            raise CheckFailed(
+                f"taskdef.json has no <IMAGE1_NAME> for container {mapping['containerName']}: {images}"
+            )
         # What CodePipeline does with it: fill the image, register a revision.
         for container in taskdef["containerDefinitions"]:
             if container["image"] == "<IMAGE1_NAME>":
@@ -526,8 +573,9 @@ class Aws:
             aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY, region_name=region
         )
         self.endpoint = endpoint
-        self.config = Config(retries={"max_attempts": 2, "mode": "standard"},
-                             connect_timeout=5, read_timeout=120)
+        self.config = Config(
+            retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=120
+        )
         self._clients: dict[str, Any] = {}
 
     def __call__(self, service: str) -> Any:
@@ -545,7 +593,7 @@ class Aws:
                 return
             except Exception as e:  # noqa: BLE001
                 if time.monotonic() > deadline:
-                    raise CheckFailed(f"moto server at {self.endpoint} does not answer: {e}")
+                    raise CheckFailed(f"moto server at {self.endpoint} does not answer: {e}") from e
                 time.sleep(0.2)
 
     def create_network(self) -> tuple[str, list[str]]:
@@ -554,9 +602,11 @@ class Aws:
         zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
         subnets = []
         for i, az in enumerate(zones):
-            subnets.append(ec2.create_subnet(
-                VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=az
-            )["Subnet"]["SubnetId"])
+            subnets.append(
+                ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=az)["Subnet"][
+                    "SubnetId"
+                ]
+            )
         return vpc, subnets
 
     def ecs_ami(self, arm64: bool) -> str:
@@ -568,7 +618,7 @@ class Aws:
         except Exception:  # noqa: BLE001 - any image the emulator knows will launch
             images = self("ec2").describe_images(Owners=["amazon"])["Images"]
             if not images:
-                raise CheckFailed(f"the emulator has neither {name} nor any Amazon image")
+                raise CheckFailed(f"the emulator has neither {name} nor any Amazon image") from None
             return images[0]["ImageId"]
 
 
@@ -588,9 +638,7 @@ def _traffic_routes(elb: Any, listener_arn: str, pair: list[str]) -> list[tuple[
 
     def forward_to_pair(actions: list[dict[str, Any]]) -> dict[str, Any] | None:
         for action in actions:
-            if action["Type"] == "forward" and any(
-                arn in pair for arn, _ in _listener_target_groups(action)
-            ):
+            if action["Type"] == "forward" and any(arn in pair for arn, _ in _listener_target_groups(action)):
                 return action
         return None
 
@@ -621,7 +669,10 @@ def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any]) -> list[
     for r in resources:
         if r["type"] == "aws_appautoscaling_target":
             v = r["values"]
-            if v.get("service_namespace") == "ecs" and v.get("scalable_dimension") == "ecs:service:DesiredCount":
+            if (
+                v.get("service_namespace") == "ecs"
+                and v.get("scalable_dimension") == "ecs:service:DesiredCount"
+            ):
                 scalable[v["resource_id"]] = v
 
     groups = [r for r in resources if r["type"] == "aws_codedeploy_deployment_group"]
@@ -672,16 +723,18 @@ def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any]) -> list[
                 # NLB listeners take a single forward target; CodeDeploy swaps it.
                 actions = [{"Type": "forward", "TargetGroupArn": new}]
             else:
-                actions = [{
-                    "Type": "forward",
-                    "ForwardConfig": {
-                        "TargetGroups": [
-                            {"TargetGroupArn": new, "Weight": 100},
-                            {"TargetGroupArn": old, "Weight": 0},
-                        ],
-                        "TargetGroupStickinessConfig": {"Enabled": False},
-                    },
-                }]
+                actions = [
+                    {
+                        "Type": "forward",
+                        "ForwardConfig": {
+                            "TargetGroups": [
+                                {"TargetGroupArn": new, "Weight": 100},
+                                {"TargetGroupArn": old, "Weight": 0},
+                            ],
+                            "TargetGroupStickinessConfig": {"Enabled": False},
+                        },
+                    }
+                ]
             how = "weighted 100/0" if "ForwardConfig" in actions[0] else "forward"
             for kind, arn, _ in routes[larn]:
                 if kind == "listener":
@@ -731,11 +784,15 @@ def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any]) -> list[
             if [(s["capacityProvider"], s.get("weight")) for s in after] != [
                 (s["capacityProvider"], s["weight"]) for s in strategy
             ]:
-                raise CheckFailed(f"service {service}: UpdateService left the capacity provider "
-                                  f"strategy at {after}, wanted {strategy}")
-        notes.append(f"service {service}: task definition -> {new_td.split('/')[-1]}, "
-                     f"load balancer -> {_tg_name(new)}"
-                     + (f", capacity provider strategy -> {strategy}" if strategy else ""))
+                raise CheckFailed(
+                    f"service {service}: UpdateService left the capacity provider "
+                    f"strategy at {after}, wanted {strategy}"
+                )
+        notes.append(
+            f"service {service}: task definition -> {new_td.split('/')[-1]}, "
+            f"load balancer -> {_tg_name(new)}"
+            + (f", capacity provider strategy -> {strategy}" if strategy else "")
+        )
         deployed.add(f"service/{cluster}/{service}")
 
     # 3. autoscaler: change desired count of every autoscaled ECS service
@@ -752,9 +809,7 @@ def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any]) -> list[
     # 4. ECS managed scaling: a capacity provider with managed scaling sets the desired capacity
     #    of its Auto Scaling group to fit the tasks placed on the cluster.
     asg = aws("autoscaling")
-    groups_by_arn = {
-        r["values"]["arn"]: r for r in resources if r["type"] == "aws_autoscaling_group"
-    }
+    groups_by_arn = {r["values"]["arn"]: r for r in resources if r["type"] == "aws_autoscaling_group"}
     capacity_providers = [r for r in resources if r["type"] == "aws_ecs_capacity_provider"]
     for r in capacity_providers:
         provider = (r["values"].get("auto_scaling_group_provider") or [None])[0] or {}
@@ -774,12 +829,16 @@ def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any]) -> list[
         after = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
         if after["DesiredCapacity"] != want:
             raise CheckFailed(f"{name}: SetDesiredCapacity {want} left it at {after['DesiredCapacity']}")
-        notes.append(f"auto scaling group {name}: desired capacity {cur} -> {want} "
-                     f"(managed scaling of {r['values']['name']})")
+        notes.append(
+            f"auto scaling group {name}: desired capacity {cur} -> {want} "
+            f"(managed scaling of {r['values']['name']})"
+        )
 
     if not groups and not scalable and not capacity_providers:
-        notes.append("no aws_codedeploy_deployment_group, ECS aws_appautoscaling_target or "
-                     "aws_ecs_capacity_provider: nothing to simulate")
+        notes.append(
+            "no aws_codedeploy_deployment_group, ECS aws_appautoscaling_target or "
+            "aws_ecs_capacity_provider: nothing to simulate"
+        )
     return notes
 
 
@@ -788,10 +847,22 @@ def _tg_name(arn: str) -> str:
 
 
 REGISTER_KEYS = [
-    "family", "taskRoleArn", "executionRoleArn", "networkMode", "containerDefinitions",
-    "volumes", "placementConstraints", "requiresCompatibilities", "cpu", "memory",
-    "pidMode", "ipcMode", "proxyConfiguration", "inferenceAccelerators",
-    "ephemeralStorage", "runtimePlatform",
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "containerDefinitions",
+    "volumes",
+    "placementConstraints",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "inferenceAccelerators",
+    "ephemeralStorage",
+    "runtimePlatform",
 ]
 
 
@@ -822,7 +893,9 @@ def check(args: argparse.Namespace, log: Log) -> None:
     workdir = Path(tempfile.mkdtemp(prefix=f"ecsynth-e2e-{stack_dir.name}-"))
     args._workdir = workdir
     shutil.copytree(
-        stack_dir, workdir, dirs_exist_ok=True,
+        stack_dir,
+        workdir,
+        dirs_exist_ok=True,
         ignore=shutil.ignore_patterns(".terraform", "terraform.tfstate*", "*.plan", OVERRIDE_FILE),
     )
     files = tf_json_files(workdir)
@@ -870,9 +943,11 @@ def check(args: argparse.Namespace, log: Log) -> None:
     if tfvars:
         (workdir / VARS_FILE).write_text(json.dumps(tfvars, indent=2))
         var_args = [f"-var-file={VARS_FILE}"]
-    explicit_region = None if any(
-        isinstance(p.get("region"), str) and "${" not in p["region"] for p in stack_providers(docs)
-    ) else region
+    explicit_region = (
+        None
+        if any(isinstance(p.get("region"), str) and "${" not in p["region"] for p in stack_providers(docs))
+        else region
+    )
     (workdir / OVERRIDE_FILE).write_text(
         json.dumps(provider_override(stack_providers(docs), endpoint, explicit_region), indent=2)
     )
@@ -882,20 +957,30 @@ def check(args: argparse.Namespace, log: Log) -> None:
         json.dumps({"terraform": {"backend": {"local": {}}}}, indent=2)
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({
-        "AWS_ACCESS_KEY_ID": FAKE_KEY, "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1",
-    })
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": FAKE_KEY,
+            "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+        }
+    )
     env.pop("TF_WORKSPACE", None)
     tf = Terraform(args.terraform, workdir, env, var_args)
     args._tf = tf
-    log.done(f"vars {sorted(tfvars) or 'none'}, override for {len(stack_providers(docs)) or 1} provider block(s)")
+    log.done(
+        f"vars {sorted(tfvars) or 'none'}, override for {len(stack_providers(docs)) or 1} provider block(s)"
+    )
 
     # 3 ------------------------------------------------------------------
     log.step("3a init")
     tf.init()
-    log.done("ok" + (f" (plugin dir {os.environ['TF_PLUGIN_MIRROR']})" if os.environ.get("TF_PLUGIN_MIRROR") else ""))
+    log.done(
+        "ok"
+        + (f" (plugin dir {os.environ['TF_PLUGIN_MIRROR']})" if os.environ.get("TF_PLUGIN_MIRROR") else "")
+    )
     log.step("3b apply")
     tf.apply()
     state = tf.show_state()
@@ -904,7 +989,9 @@ def check(args: argparse.Namespace, log: Log) -> None:
     log.step("3c plan after apply")
     code, out, changes = tf.plan()
     if code != 0:
-        raise CheckFailed(f"plan right after apply is not clean; changing: {_changed_summary(changes)}\n{_clean(out)}")
+        raise CheckFailed(
+            f"plan right after apply is not clean; changing: {_changed_summary(changes)}\n{_clean(out)}"
+        )
     log.done("clean (exit 0)")
 
     log.step("3d deployment artefacts")
@@ -934,16 +1021,16 @@ def check(args: argparse.Namespace, log: Log) -> None:
     log.step("6 negative control")
     stripped: list[str] = []
     try:
-        for p, text in originals.items():
+        for file, text in originals.items():
             doc = json.loads(text)
             strip_ignore_changes(doc, stripped)
-            p.write_text(json.dumps(doc, indent=2))
+            file.write_text(json.dumps(doc, indent=2))
         if not stripped:
             raise CheckFailed("negative control impossible: the stack has no lifecycle.ignore_changes")
         code, out, changes = tf.plan()
     finally:
-        for p, text in originals.items():
-            p.write_text(text)
+        for file, text in originals.items():
+            file.write_text(text)
     if code != 2:
         raise CheckFailed(
             "negative control failed: with ignore_changes stripped the plan is still clean, "
@@ -986,16 +1073,27 @@ def check(args: argparse.Namespace, log: Log) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="ecsynth end-to-end drift check against moto")
     ap.add_argument("stack_dir", help="directory holding the generated main.tf.json")
-    ap.add_argument("--python", default=sys.executable,
-                    help="interpreter that runs the moto wrapper (default: this one)")
-    ap.add_argument("--moto-server", default=str(HERE / "moto_server.py"),
-                    help="moto wrapper script (default: moto_server.py beside this file)")
-    ap.add_argument("--terraform", default=os.environ.get("TERRAFORM", "terraform"),
-                    help="terraform binary (default: $TERRAFORM or terraform on PATH)")
-    ap.add_argument("--region", default=DEFAULT_REGION,
-                    help=f"region when the stack's provider has none literal (default {DEFAULT_REGION})")
-    ap.add_argument("--keep-workdir", action="store_true",
-                    help="keep the temp work dir (it is always kept on failure)")
+    ap.add_argument(
+        "--python", default=sys.executable, help="interpreter that runs the moto wrapper (default: this one)"
+    )
+    ap.add_argument(
+        "--moto-server",
+        default=str(HERE / "moto_server.py"),
+        help="moto wrapper script (default: moto_server.py beside this file)",
+    )
+    ap.add_argument(
+        "--terraform",
+        default=os.environ.get("TERRAFORM", "terraform"),
+        help="terraform binary (default: $TERRAFORM or terraform on PATH)",
+    )
+    ap.add_argument(
+        "--region",
+        default=DEFAULT_REGION,
+        help=f"region when the stack's provider has none literal (default {DEFAULT_REGION})",
+    )
+    ap.add_argument(
+        "--keep-workdir", action="store_true", help="keep the temp work dir (it is always kept on failure)"
+    )
     args = ap.parse_args(argv)
     args._workdir = None
     args._moto = None
@@ -1012,28 +1110,39 @@ def main(argv: list[str] | None = None) -> int:
         check(args, log)
         ok = True
     except (CheckFailed, KeyboardInterrupt) as e:
-        print(f"[drift-check {log.name}] FAILED in step {log.step_label}: {e or type(e).__name__}",
-              file=sys.stderr, flush=True)
+        print(
+            f"[drift-check {log.name}] FAILED in step {log.step_label}: {e or type(e).__name__}",
+            file=sys.stderr,
+            flush=True,
+        )
         resent = args._tf.resent_requests() if args._tf is not None else 0
         if resent and isinstance(e, CheckFailed):
             transient = True
-            print(f"[drift-check {log.name}] TRANSIENT: in that step the provider resent "
-                  f"{resent} request(s) to the emulator after losing the answer "
-                  f"({args._tf.provider_log.name}); a rerun from scratch is worth one try",
-                  file=sys.stderr, flush=True)
+            print(
+                f"[drift-check {log.name}] TRANSIENT: in that step the provider resent "
+                f"{resent} request(s) to the emulator after losing the answer "
+                f"({args._tf.provider_log.name}); a rerun from scratch is worth one try",
+                file=sys.stderr,
+                flush=True,
+            )
     except Exception as e:  # noqa: BLE001 - report anything unexpected as a failure
         import traceback
 
         traceback.print_exc()
-        print(f"[drift-check {log.name}] FAILED in step {log.step_label}: {type(e).__name__}: {e}",
-              file=sys.stderr, flush=True)
+        print(
+            f"[drift-check {log.name}] FAILED in step {log.step_label}: {type(e).__name__}: {e}",
+            file=sys.stderr,
+            flush=True,
+        )
     finally:
         if args._moto is not None:
             if not ok:
                 tail = args._moto.log_tail(30)
                 if tail.strip():
-                    print(f"[drift-check {log.name}] moto log (errors, non-2xx requests):\n{tail}",
-                          file=sys.stderr)
+                    print(
+                        f"[drift-check {log.name}] moto log (errors, non-2xx requests):\n{tail}",
+                        file=sys.stderr,
+                    )
             args._moto.stop()
         if args._workdir is not None:
             if ok and not args.keep_workdir:

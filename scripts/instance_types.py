@@ -22,7 +22,7 @@ if os.path.exists(path):
 else:
     model = json.load(gzip.open(path + ".gz", "rt", encoding="utf-8"))
 
-families = {}
+families: dict[str, list[str]] = {}
 for name in model["shapes"]["InstanceType"]["enum"]:
     family, size = name.split(".", 1)
     families.setdefault(family, []).append(size)

@@ -74,9 +74,9 @@ def from_terraform_block(block, top=False):
 
 def from_terraform(path):
     full = json.loads(pathlib.Path(path).read_text())
-    (address, provider), = full["provider_schemas"].items()
+    ((address, provider),) = full["provider_schemas"].items()
     wanted = emitted_types()
-    out = {"resources": {}, "data": {}}
+    out: dict[str, dict[str, object]] = {"resources": {}, "data": {}}
     for kind, key in (("resources", "resource_schemas"), ("data", "data_source_schemas")):
         for name, schema in sorted(provider[key].items()):
             if name in wanted[kind]:
@@ -91,9 +91,7 @@ ARGUMENT = re.compile(
     r'\s*storageClassType: "[^"]*",\s*\}',
     re.S,
 )
-PROPERTY = re.compile(
-    r"#([a-z0-9_]+) \w+#[a-z0-9_]+\}\s*\*/\s*readonly (\w+)(\?)?: ([^;]+);", re.S
-)
+PROPERTY = re.compile(r"#([a-z0-9_]+) \w+#[a-z0-9_]+\}\s*\*/\s*readonly (\w+)(\?)?: ([^;]+);", re.S)
 INTERFACE = re.compile(r"export interface (\w+)(?: extends [\w.]+)? \{(.*?)\n\}", re.S)
 NESTED_CALL = re.compile(r"(\w+)ToHclTerraform\b")
 GETTER = re.compile(r"get\w*Attribute\('([a-z0-9_]+)'\)")
@@ -166,10 +164,13 @@ def from_cdktn_type(directory, class_name):
 def from_cdktn(package):
     package = pathlib.Path(package)
     readme = (package / "README.md").read_text()
-    version = re.search(r"hashicorp/aws provider version ([0-9.]+)", readme).group(1)
+    stated = re.search(r"hashicorp/aws provider version ([0-9.]+)", readme)
+    if not stated:
+        sys.exit(f"{package}/README.md does not state the hashicorp/aws provider version")
+    version = stated.group(1)
     binding = json.loads((package / "package.json").read_text())["version"]
     wanted = emitted_types()
-    out = {"resources": {}, "data": {}}
+    out: dict[str, dict[str, object]] = {"resources": {}, "data": {}}
     for directory in sorted((package / "lib").iterdir()):
         if not (directory / "index.js").exists():
             continue

@@ -1,10 +1,7 @@
 //! The ecsynth binary: the library's CLI over the stacks in `stacks/`.
 //!
-//! The stacks are compiled into the binary, not the library, so editing a stack rebuilds only
-//! this small crate.
-
-#[path = "../stacks/mod.rs"]
-mod stacks;
+//! The stacks are a crate of their own (`ecsynth-stacks`) on top of the library, so editing a
+//! stack rebuilds only that small crate and relinks this binary.
 
 /// mimalloc instead of the system allocator: synth allocates many small blocks (expressions,
 /// labels, resource structs) and frees them all at exit; see README, "Performance".

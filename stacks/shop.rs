@@ -71,7 +71,7 @@ pub fn shop() -> Stack {
     stack.add_described_service(
         ServiceDescriptor::load(Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/stacks/services/catalogue.json"
+            "/services/catalogue.json"
         ))),
         edge,
     );

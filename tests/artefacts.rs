@@ -2,9 +2,6 @@
 //! to, for every blue/green service of every registered stack (the checks are in
 //! `tests/support/artefacts.rs`, shared with `tests/new_stack.rs`).
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use support::artefacts::{blue_green_services, check_stack};

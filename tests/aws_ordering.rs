@@ -15,9 +15,6 @@
 //!   providers wait for the cluster, and for the `aws_iam_service_linked_role` when the stack
 //!   creates it (IAM API CreateServiceLinkedRole).
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use ecsynth::model::{Compute, Container, Ec2Capacity, Rolling, Service, Stack, TaskSize};

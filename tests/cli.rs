@@ -1,8 +1,5 @@
 //! The command line as a user runs it: exit codes, what is written, what is left alone.
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use std::fs;

@@ -3,9 +3,6 @@
 //! configuration never names. ELB refuses to delete a target group a listener or rule still
 //! uses, so everything forwarding to a pair's blue group must be destroyed before its green one.
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use serde_json::Value;

@@ -6,9 +6,6 @@
 //! this test synthesizes the stacks, prepares the Python environment under `target/` once, and
 //! runs the stacks side by side, at most [`DEFAULT_JOBS`] at a time (`ECSYNTH_E2E_JOBS`).
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use std::collections::VecDeque;

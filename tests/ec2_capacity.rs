@@ -1,9 +1,6 @@
 //! EC2 capacity: the user data Terraform hands the instances is the rendered script with the
 //! shell's own `${VAR}` intact, and the launch template base64-encodes exactly that.
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use std::io::Write;

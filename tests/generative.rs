@@ -138,6 +138,24 @@ fn build(g: &mut Gen) -> Stack {
         );
         stack.tag(&key, &value);
     }
+    let (load_balancer, network_lb) = load_balancer(g, &region);
+    let lb = stack.add_load_balancer(load_balancer);
+
+    let service_name = g.string(
+        "service name",
+        &strings(&["api", "a", "checkout-v2"]),
+        &strings(&["api.v2", "", "2api", "checkout_v2"]),
+    );
+    let (app, container_port) = container(g);
+    let traffic = traffic(g, lb, app.target(container_port), network_lb);
+    let service = service(g, &service_name, app, traffic, network_lb);
+    stack.add_service(service);
+    stack
+}
+
+/// The stack's one load balancer (an NLB one time in three) with a prod and a test listener;
+/// returns it and whether it is an NLB.
+fn load_balancer(g: &mut Gen, region: &str) -> (LoadBalancer, bool) {
     let network_lb = g.rng.chance(3);
     let tls = g.rng.chance(2);
     let acm_certificate = format!("arn:aws:acm:{region}:{ACCOUNT}:certificate/0b6f8e1c-2f4d");
@@ -203,13 +221,11 @@ fn build(g: &mut Gen) -> Stack {
         .internal()
         .test_listener(listener(test_port, tls))
         .allowed_cidrs(&[&cidr]);
-    let lb = stack.add_load_balancer(load_balancer);
+    (load_balancer, network_lb)
+}
 
-    let service_name = g.string(
-        "service name",
-        &strings(&["api", "a", "checkout-v2"]),
-        &strings(&["api.v2", "", "2api", "checkout_v2"]),
-    );
+/// The service's container and its port: image, environment, secret, ulimit, health check.
+fn container(g: &mut Gen) -> (Container, u16) {
     let container_name = g.string(
         "container name",
         &strings(&["app", "a-b_c", &"c".repeat(255)]),
@@ -312,8 +328,11 @@ fn build(g: &mut Gen) -> Stack {
         app = app.health_check(health);
     }
     app.memory = g.pick("container memory", &[None, Some(6), Some(512)], &[Some(5)]);
-    let target = app.target(container_port);
+    (app, container_port)
+}
 
+/// The listeners' traffic to `target`, with the target group's health check.
+fn traffic(g: &mut Gen, lb: LoadBalancerId, target: ContainerPort, network_lb: bool) -> Traffic {
     let mut health = if network_lb && g.rng.chance(2) {
         TargetHealthCheck::tcp()
     } else {
@@ -336,8 +355,11 @@ fn build(g: &mut Gen) -> Stack {
         );
     }
     let delay = g.pick("deregistration delay", &[0, 30, 3600], &[3601]);
-    let traffic = Traffic::listeners(lb, target, health).deregistration_delay(delay);
+    Traffic::listeners(lb, target, health).deregistration_delay(delay)
+}
 
+/// The service: task size, grace period, log retention, rolling or blue/green, scaling.
+fn service(g: &mut Gen, name: &str, app: Container, traffic: Traffic, network_lb: bool) -> Service {
     let sizes = [
         (256, 512),
         (256, 2048),
@@ -350,7 +372,7 @@ fn build(g: &mut Gen) -> Stack {
         &sizes,
         &[(300, 512), (1024, 1024), (256, 4096)],
     );
-    let mut service = Service::new(&service_name, TaskSize::new(cpu, memory)).container(app);
+    let mut service = Service::new(name, TaskSize::new(cpu, memory)).container(app);
     service.health_check_grace_period_seconds = g.pick(
         "grace period",
         &[0, 60, i32::MAX as u32],
@@ -391,8 +413,7 @@ fn build(g: &mut Gen) -> Stack {
             .desired_count(min)
             .scaling(StepScaling::cpu(min, max));
     }
-    stack.add_service(service);
-    stack
+    service
 }
 
 struct Accepted {

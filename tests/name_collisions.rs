@@ -8,9 +8,6 @@
 //! whatever family has the name). `terraform validate` and a one-stack emulator run see none
 //! of it; the registry refuses it.
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use ecsynth::model::{

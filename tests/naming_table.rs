@@ -3,10 +3,6 @@
 //! validation, which checks the table, checked the names AWS receives, and no lowering module
 //! derives a name of its own.
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
-
 use std::collections::HashSet;
 
 use ecsynth::synth::Synthesized;

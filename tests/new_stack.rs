@@ -4,9 +4,6 @@
 //! `synth --all`, `synth --check`, `graph`) — with no test naming it. (The end-to-end drift test
 //! iterates the same registry; it is left out here because it takes minutes.)
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use std::fs;

@@ -1,9 +1,6 @@
 //! The escape hatch: a stack sets or removes an attribute of an emitted resource by address;
 //! an address or attribute the document does not have refuses the stack at synth.
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use ecsynth::synth::{synthesize, MAIN_FILE};

@@ -7,10 +7,6 @@
 //! The schemas are `schema/aws-<version>.json`, made by `scripts/provider_schema.py` (see its header for
 //! the two commands that regenerate them).
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
-
 use ecsynth::synth::synthesize;
 use ecsynth::tf::schema::ProviderSchema;
 

@@ -2,10 +2,6 @@
 //! emulator sees them. Each test names the rule and where AWS writes it down, and fails on
 //! the output ecsynth wrote before the issue.
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
-
 use ecsynth::model::{
     Backend, BlueGreen, Container, Fargate, Listener, LoadBalancer, Service, Stack,
     TargetHealthCheck, TaskSize, Traffic,

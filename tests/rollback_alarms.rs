@@ -17,9 +17,6 @@
 //! - hashicorp/aws provider source, `internal/service/elbv2/load_balancer.go` and
 //!   `target_group.go`: `arn_suffix` is exactly that end of the ARN (`SuffixFromARN`).
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use ecsynth::model::{

@@ -22,9 +22,6 @@
 //! anything else; a new `data` source that needs another service fails here fast
 //! (`max_retries = 1`) instead of hanging.
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};

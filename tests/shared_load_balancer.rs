@@ -1,10 +1,6 @@
 //! Many services on one shared ALB: each service's rules and target groups are its own, so
 //! adding a service only adds resources, and CodeDeploy's ownership is exactly the rules.
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
-
 use ecsynth::model::{
     BlueGreen, Container, RuleMatch, Service, Stack, TargetHealthCheck, TaskSize, Traffic,
 };

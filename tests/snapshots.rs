@@ -7,9 +7,6 @@
 //! and leaves `synth@<stack>.snap.new` and `graph@<stack>.snap.new` to review. Every stack is
 //! compared before a test fails, so one broken stack does not hide another.
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use ecsynth::review::{self, Json};

@@ -1,9 +1,6 @@
 //! Every registered stack's output passes the real `terraform validate` with the real AWS
 //! provider. Provider install is offline through `TF_PLUGIN_MIRROR` when set (see README).
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 #[test]

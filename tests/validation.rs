@@ -1,9 +1,6 @@
 //! Validation: one negative test per rule with its exact message, many problems in one run,
 //! and the CLI around it (exit codes, `--deny-warnings`, `--check`, untouched output).
 
-#[path = "../stacks/mod.rs"]
-#[allow(dead_code)]
-mod stacks;
 mod support;
 
 use std::fs;

@@ -1,3 +1,5 @@
+//! CodeDeploy: the application and the ECS blue/green deployment group that shifts traffic.
+
 use serde::Serialize;
 
 use super::{resource, Tags};

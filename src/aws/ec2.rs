@@ -1,3 +1,5 @@
+//! EC2 capacity: instance profile, launch template and Auto Scaling group (with instance refresh).
+
 use serde::Serialize;
 
 use super::{resource, Tags};

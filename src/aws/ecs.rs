@@ -1,3 +1,5 @@
+//! ECS: cluster, task definition and container definitions, service, capacity providers.
+
 use serde::Serialize;
 
 use super::{resource, Tags};

@@ -1,3 +1,5 @@
+//! EFS: file system, backup and resource policy, mount targets, access points.
+
 use serde::Serialize;
 
 use super::{resource, Tags};

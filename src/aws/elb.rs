@@ -1,3 +1,5 @@
+//! Load balancers: ALB/NLB (`aws_lb`, target groups, listeners, rules) and the classic ELB.
+
 use serde::Serialize;
 
 use super::{resource, Tags};

@@ -1,3 +1,5 @@
+//! IAM: roles, their inline policies and managed-policy attachments, service-linked roles.
+
 use serde::Serialize;
 
 use super::{resource, Tags};

@@ -1,3 +1,5 @@
+//! Security groups and their ingress and egress rules, one resource per rule.
+
 use serde::Serialize;
 
 use super::{resource, Tags};

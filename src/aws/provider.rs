@@ -1,3 +1,5 @@
+//! The `aws` provider block: region and the default tags every resource carries.
+
 use indexmap::IndexMap;
 use serde::Serialize;
 

@@ -1,3 +1,6 @@
+//! Load balancers in the model: ALB/NLB with their listeners, access logs and target health
+//! checks, and the classic ELB; ids that services use to refer to them.
+
 /// Refers to a load balancer of the stack that handed it out by
 /// [`super::Stack::add_load_balancer`]; an id from another stack finds nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -7,7 +7,6 @@
 //! page touched for the first time is a fault of several microseconds.
 
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Write};
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -346,41 +345,9 @@ fn write_block<T: Serialize>(
 /// Blocks of one kind (`resource` or `data`), grouped by type in first-insertion order.
 type Blocks = IndexMap<&'static str, Rendered, Fx>;
 
-/// FxHash, rustc's hasher: a rotate, xor and multiply per 8 bytes. Labels and type names are
-/// short and chosen by the stack's author, so SipHash's flooding resistance buys nothing here
-/// and costs 2 % of a synth.
-#[derive(Default)]
-struct FxHasher(u64);
-
-type Fx = BuildHasherDefault<FxHasher>;
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.add(value as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// FxHash, rustc's hasher (`rustc-hash`): labels and type names are short and chosen by the
+/// stack's author, so SipHash's flooding resistance buys nothing here and costs 2 % of a synth.
+type Fx = rustc_hash::FxBuildHasher;
 
 /// A problem in how the document was built, found before anything is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
