@@ -33,11 +33,11 @@ pub fn dev_ec2() -> Stack {
         .cluster_name("storefront-dev-ec2");
     let general = stack.add_capacity_provider(
         Ec2Capacity::new("general", "t3.large")
-            .size(1, 3)
+            .size(1..=3)
             // The seed's tuning for many short-lived connections: the kernel's ephemeral
             // ports, which bridge tasks also get their host ports from, so the load balancer
             // reaches the instances on all of them.
-            .dynamic_host_ports(1024, 65000)
+            .dynamic_host_ports(1024..=65000)
             .kernel_setting("net.core.somaxconn", "4096")
             .agent_setting("ECS_IMAGE_PULL_BEHAVIOR", "prefer-cached"),
     );
@@ -52,24 +52,32 @@ pub fn dev_ec2() -> Stack {
             // Recreated at will.
             .deletion_protection(false),
     );
-    let app = web("dev", "latest-dev").reserve(256, 384);
+    let app = web("dev", "latest-dev")
+        .cpu_units(256)
+        .memory_reservation(384);
     let traffic = Traffic::listeners(
         load_balancer,
         app.target(APP_PORT),
         TargetHealthCheck::http("/healthz"),
     );
     stack.add_service(
-        Service::new("web", TaskSize::new(512, 768))
-            .compute(Compute::ec2(general))
-            .container(app)
-            .blue_green(BlueGreen::new(traffic).termination_wait_minutes(0))
-            .scaling(
-                StepScaling::cpu(1, 4)
-                    .scale_out_above(70.0)
-                    .scale_in_below(30.0),
-            )
-            .desired_count(1)
-            .log_retention_days(7),
+        Service::new(
+            "web",
+            TaskSize {
+                cpu: 512,
+                memory: 768,
+            },
+        )
+        .compute(Compute::ec2(general))
+        .container(app)
+        .blue_green(BlueGreen::new(traffic).termination_wait_minutes(0))
+        .scaling(
+            StepScaling::cpu(1..=4)
+                .scale_out_above(70.0)
+                .scale_in_below(30.0),
+        )
+        .desired_count(1)
+        .log_retention_days(7),
     );
     stack
 }
@@ -88,52 +96,68 @@ pub fn prod_ec2() -> Stack {
         .cluster_name("storefront-prod-ec2");
     let general = stack.add_capacity_provider(
         Ec2Capacity::new("general", "m6i.xlarge")
-            .size(2, 10)
+            .size(2..=10)
             .kernel_setting("net.core.somaxconn", "4096"),
     );
-    let compute = stack.add_capacity_provider(Ec2Capacity::new("compute", "c6i.xlarge").size(1, 6));
+    let compute =
+        stack.add_capacity_provider(Ec2Capacity::new("compute", "c6i.xlarge").size(1..=6));
     let load_balancer = stack.add_load_balancer(
         LoadBalancer::application("web", Listener::https(443, certificate))
             .test_listener(Listener::https(8443, certificate))
             .test_listener_cidrs(&["10.0.0.0/8"])
             .access_logs(super::ACCESS_LOG_BUCKET, "prod-ec2/web"),
     );
-    let app = web("prod", "1.3.2").reserve(1024, 2048);
+    let app = web("prod", "1.3.2")
+        .cpu_units(1024)
+        .memory_reservation(2048);
     let traffic = Traffic::listeners(
         load_balancer,
         app.target(APP_PORT),
         TargetHealthCheck::http("/healthz"),
     );
     stack.add_service(
-        Service::new("web", TaskSize::new(1024, 2048))
-            .compute(Ec2Placement::new(general).network_mode(NetworkMode::Awsvpc))
-            .container(app)
-            .blue_green(
-                BlueGreen::new(traffic)
-                    .config(DeploymentConfig::Canary10Percent5Minutes)
-                    .termination_wait_minutes(30),
-            )
-            .scaling(
-                StepScaling::cpu(3, 12)
-                    .scale_out_above(70.0)
-                    .scale_in_below(30.0),
-            )
-            .desired_count(3)
-            .log_retention_days(365),
+        Service::new(
+            "web",
+            TaskSize {
+                cpu: 1024,
+                memory: 2048,
+            },
+        )
+        .compute(Ec2Placement::new(general).network_mode(NetworkMode::Awsvpc))
+        .container(app)
+        .blue_green(
+            BlueGreen::new(traffic)
+                .config(DeploymentConfig::Canary10Percent5Minutes)
+                .termination_wait_minutes(30),
+        )
+        .scaling(
+            StepScaling::cpu(3..=12)
+                .scale_out_above(70.0)
+                .scale_in_below(30.0),
+        )
+        .desired_count(3)
+        .log_retention_days(365),
     );
     let worker = Container::new(
         "worker",
         "123456789012.dkr.ecr.eu-west-1.amazonaws.com/storefront-worker:1.3.2",
     )
     .env("QUEUE", "orders")
-    .reserve(1024, 1536);
+    .cpu_units(1024)
+    .memory_reservation(1536);
     stack.add_service(
-        Service::new("worker", TaskSize::new(1024, 1536))
-            .compute(Compute::ec2(compute))
-            .container(worker)
-            .rolling(Rolling::default())
-            .desired_count(2)
-            .log_retention_days(365),
+        Service::new(
+            "worker",
+            TaskSize {
+                cpu: 1024,
+                memory: 1536,
+            },
+        )
+        .compute(Compute::ec2(compute))
+        .container(worker)
+        .rolling(Rolling::default())
+        .desired_count(2)
+        .log_retention_days(365),
     );
     stack
 }

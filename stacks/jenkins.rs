@@ -38,7 +38,7 @@ pub fn jenkins() -> Stack {
         // creates ECS's service-linked role before its capacity provider needs it.
         .create_ecs_service_linked_role();
     let controllers =
-        stack.add_capacity_provider(Ec2Capacity::new("controller", "m6i.large").size(1, 2));
+        stack.add_capacity_provider(Ec2Capacity::new("controller", "m6i.large").size(1..=2));
     let elb = stack.add_classic_load_balancer(
         ClassicLoadBalancer::new(
             "controller",
@@ -59,7 +59,8 @@ pub fn jenkins() -> Stack {
     let controller = Container::new("jenkins", IMAGE)
         .port(WEB_PORT)
         .port(AGENT_PORT)
-        .reserve(1024, 3072)
+        .cpu_units(1024)
+        .memory_reservation(3072)
         // The wizard's admin user comes from configuration-as-code instead.
         .env("JAVA_OPTS", "-Djenkins.install.runSetupWizard=false")
         .env("CASC_JENKINS_CONFIG", CASC_FILE)
@@ -68,19 +69,24 @@ pub fn jenkins() -> Stack {
         .mount("tmp", "/tmp");
     let web = controller.target(WEB_PORT);
     stack.add_service(
-        Service::new("controller", TaskSize::new(2048, 4096))
-            .compute(Compute::ec2(controllers))
-            .container(controller)
-            .volume(Volume::efs("jenkins_home", JENKINS_UID, JENKINS_UID))
-            .volume(Volume::scratch("tmp"))
-            .rolling(
-                Rolling::behind(Exposure::Classic(ClassicTraffic::new(elb, web)))
-                    .stop_before_start(),
-            )
-            .desired_count(1)
-            // Jenkins loads its plugins before /login answers.
-            .health_check_grace_period_seconds(300)
-            .log_retention_days(90),
+        Service::new(
+            "controller",
+            TaskSize {
+                cpu: 2048,
+                memory: 4096,
+            },
+        )
+        .compute(Compute::ec2(controllers))
+        .container(controller)
+        .volume(Volume::efs("jenkins_home", JENKINS_UID, JENKINS_UID))
+        .volume(Volume::scratch("tmp"))
+        .rolling(
+            Rolling::behind(Exposure::Classic(ClassicTraffic::new(elb, web))).stop_before_start(),
+        )
+        .desired_count(1)
+        // Jenkins loads its plugins before /login answers.
+        .health_check_grace_period_seconds(300)
+        .log_retention_days(90),
     );
     stack
 }

@@ -47,7 +47,10 @@ pub fn shop() -> Stack {
             name: "orders",
             image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders:2.7.1",
             port: 8080,
-            size: TaskSize::new(512, 1024),
+            size: TaskSize {
+                cpu: 512,
+                memory: 1024,
+            },
             instances: (2, 8),
             route: RuleMatch::host("api.shop.example.com").and_path("/orders/*"),
             health_path: "/healthz",
@@ -56,7 +59,10 @@ pub fn shop() -> Stack {
             name: "users",
             image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/users:1.12.0",
             port: 8080,
-            size: TaskSize::new(256, 512),
+            size: TaskSize {
+                cpu: 256,
+                memory: 512,
+            },
             instances: (2, 4),
             route: RuleMatch::host("api.shop.example.com").and_path("/users/*"),
             health_path: "/healthz",
@@ -77,17 +83,23 @@ pub fn shop() -> Stack {
     );
     // Prices are internal: no load balancer, found by the others as `pricing.shop.internal`.
     stack.add_service(
-        Service::new("pricing", TaskSize::new(256, 512))
-            .container(
-                Container::new(
-                    "pricing",
-                    "123456789012.dkr.ecr.eu-west-1.amazonaws.com/pricing:0.9.2",
-                )
-                .port(9000),
+        Service::new(
+            "pricing",
+            TaskSize {
+                cpu: 256,
+                memory: 512,
+            },
+        )
+        .container(
+            Container::new(
+                "pricing",
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/pricing:0.9.2",
             )
-            .rolling(Rolling::default())
-            .discoverable()
-            .log_retention_days(90),
+            .port(9000),
+        )
+        .rolling(Rolling::default())
+        .discoverable()
+        .log_retention_days(90),
     );
     stack
 }
@@ -114,7 +126,7 @@ fn service(load_balancer: LoadBalancerId, descriptor: Descriptor) -> Service {
                 .config(DeploymentConfig::Canary10Percent5Minutes)
                 .termination_wait_minutes(15),
         )
-        .scaling(StepScaling::cpu(min, max))
+        .scaling(StepScaling::cpu(min..=max))
         .desired_count(min)
         .log_retention_days(90)
 }

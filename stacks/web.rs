@@ -75,7 +75,7 @@ pub fn stack(settings: Settings) -> Stack {
                     .termination_wait_minutes(settings.termination_wait_minutes),
             )
             .scaling(
-                StepScaling::cpu(settings.min_tasks, settings.max_tasks)
+                StepScaling::cpu(settings.min_tasks..=settings.max_tasks)
                     .scale_out_above(70.0)
                     .scale_in_below(30.0),
             )

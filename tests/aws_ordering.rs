@@ -166,10 +166,20 @@ fn the_service_linked_role_is_created_only_when_the_stack_asks() {
         }
         let capacity = stack.add_capacity_provider(Ec2Capacity::new("nodes", "m6i.large"));
         stack.add_service(
-            Service::new("worker", TaskSize::new(256, 512))
-                .compute(Compute::ec2(capacity))
-                .container(Container::new("worker", "busybox:1.36").reserve(256, 512))
-                .rolling(Rolling::default()),
+            Service::new(
+                "worker",
+                TaskSize {
+                    cpu: 256,
+                    memory: 512,
+                },
+            )
+            .compute(Compute::ec2(capacity))
+            .container(
+                Container::new("worker", "busybox:1.36")
+                    .cpu_units(256)
+                    .memory_reservation(512),
+            )
+            .rolling(Rolling::default()),
         );
         let (synthesized, diagnostics) = ecsynth::synth::synthesize(&stack);
         let synthesized = synthesized.unwrap_or_else(|| panic!("invalid: {diagnostics:?}"));

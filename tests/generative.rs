@@ -372,7 +372,7 @@ fn service(g: &mut Gen, name: &str, app: Container, traffic: Traffic, network_lb
         &sizes,
         &[(300, 512), (1024, 1024), (256, 4096)],
     );
-    let mut service = Service::new(name, TaskSize::new(cpu, memory)).container(app);
+    let mut service = Service::new(name, TaskSize { cpu, memory }).container(app);
     service.health_check_grace_period_seconds = g.pick(
         "grace period",
         &[0, 60, i32::MAX as u32],
@@ -411,7 +411,7 @@ fn service(g: &mut Gen, name: &str, app: Container, traffic: Traffic, network_lb
         let (min, max) = g.pick("scaling bounds", &[(1u32, 1u32), (2, 4)], &[(3, 2), (0, 0)]);
         service = service
             .desired_count(min)
-            .scaling(StepScaling::cpu(min, max));
+            .scaling(StepScaling::cpu(min..=max));
     }
     service
 }

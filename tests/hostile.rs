@@ -308,7 +308,7 @@ fn build(h: &Hostile) -> Stack {
             &h.s("capacity.name", "general"),
             &h.s("capacity.instance_type", "m6i.large"),
         )
-        .size(h.u32("capacity.min_size", 1), h.u32("capacity.max_size", 3))
+        .size(h.u32("capacity.min_size", 1)..=h.u32("capacity.max_size", 3))
         .target_capacity_percent(h.u32("capacity.target_capacity_percent", 100))
         .root_volume_gib(h.u32("capacity.root_volume_gib", 30))
         .agent_setting(
@@ -376,10 +376,8 @@ fn build(h: &Hostile) -> Stack {
         &h.s("container.mount_points.volume", "data"),
         &h.s("container.mount_points.path", "/data"),
     )
-    .reserve(
-        h.u32("container.cpu", 256),
-        h.u32("container.memory_reservation", 512),
-    );
+    .cpu_units(h.u32("container.cpu", 256))
+    .memory_reservation(h.u32("container.memory_reservation", 512));
     let mut target_health = TargetHealthCheck::http(&h.s("traffic.health_check.path", "/healthz"));
     target_health.matcher = h.s("traffic.health_check.matcher", "200");
     target_health.interval = h.u32("traffic.health_check.interval", 15);
@@ -397,7 +395,7 @@ fn build(h: &Hostile) -> Stack {
         efs.root_directory = h.s("volumes.efs.root_directory", "/shared");
     }
     let mut scaling =
-        StepScaling::cpu(h.u32("scaling.min_tasks", 2), h.u32("scaling.max_tasks", 4))
+        StepScaling::cpu(h.u32("scaling.min_tasks", 2)..=h.u32("scaling.max_tasks", 4))
             .scale_out_above(h.f64("scaling.high_cpu_percent", 70.0))
             .scale_in_below(h.f64("scaling.low_cpu_percent", 30.0));
     scaling.scale_out = vec![Step::new(
@@ -416,7 +414,10 @@ fn build(h: &Hostile) -> Stack {
     stack.add_service(
         Service::new(
             &h.s("service.name", "web"),
-            TaskSize::new(h.u32("task_size.cpu", 512), h.u32("task_size.memory", 1024)),
+            TaskSize {
+                cpu: h.u32("task_size.cpu", 512),
+                memory: h.u32("task_size.memory", 1024),
+            },
         )
         .compute(
             Ec2Placement::new(general)
@@ -437,10 +438,8 @@ fn build(h: &Hostile) -> Stack {
                 ),
             )
             .essential(false)
-            .reserve(
-                h.u32("sidecar.cpu", 128),
-                h.u32("sidecar.memory_reservation", 128),
-            ),
+            .cpu_units(h.u32("sidecar.cpu", 128))
+            .memory_reservation(h.u32("sidecar.memory_reservation", 128)),
         )
         .volume(Volume::host_path(
             &h.s("volumes.host.name", "data"),
@@ -492,21 +491,27 @@ fn build(h: &Hostile) -> Stack {
     let legacy = Container::new("legacy", &h.s("legacy.image", "legacy/app:1"))
         .port(9000)
         .port(50000)
-        .reserve(256, 512)
+        .cpu_units(256)
+        .memory_reservation(512)
         .env("JAVA_OPTS", &h.s("legacy.environment.value", "-Xmx256m"));
     let web = legacy.target(9000);
     stack.add_service(
-        Service::new(&h.s("legacy.name", "legacy"), TaskSize::new(512, 1024))
-            .compute(Compute::ec2(general))
-            .container(legacy)
-            .rolling(
-                Rolling::behind(Exposure::Classic(ClassicTraffic::new(elb, web))).percentages(
-                    h.u32("rolling.minimum_healthy_percent", 0),
-                    h.u32("rolling.maximum_percent", 100),
-                ),
-            )
-            .discoverable()
-            .desired_count(1),
+        Service::new(
+            &h.s("legacy.name", "legacy"),
+            TaskSize {
+                cpu: 512,
+                memory: 1024,
+            },
+        )
+        .compute(Compute::ec2(general))
+        .container(legacy)
+        .rolling(
+            Rolling::behind(Exposure::Classic(ClassicTraffic::new(elb, web)))
+                .minimum_healthy_percent(h.u32("rolling.minimum_healthy_percent", 0))
+                .maximum_percent(h.u32("rolling.maximum_percent", 100)),
+        )
+        .discoverable()
+        .desired_count(1),
     );
     stack
 }

@@ -29,10 +29,16 @@ fn stack(stack: &str, service: &str, lb: &str) -> Stack {
     let app = Container::new("app", "app:1.0").port(8080);
     let traffic = Traffic::listeners(id, app.target(8080), TargetHealthCheck::http("/health"));
     built.add_service(
-        Service::new(service, TaskSize::new(256, 512))
-            .compute(Fargate::default())
-            .container(app)
-            .blue_green(BlueGreen::new(traffic)),
+        Service::new(
+            service,
+            TaskSize {
+                cpu: 256,
+                memory: 512,
+            },
+        )
+        .compute(Fargate::default())
+        .container(app)
+        .blue_green(BlueGreen::new(traffic)),
     );
     built
 }
@@ -129,14 +135,21 @@ fn on_ec2(stack: &str, prefix: &str) -> Stack {
     );
     let app = Container::new("app", "app:1.0")
         .port(8080)
-        .reserve(256, 256);
+        .cpu_units(256)
+        .memory_reservation(256);
     let traffic = Traffic::listeners(id, app.target(8080), TargetHealthCheck::http("/health"));
     built.add_service(
-        Service::new(&format!("{prefix}web"), TaskSize::new(256, 512))
-            .compute(Compute::ec2(general))
-            .container(app)
-            .blue_green(BlueGreen::new(traffic))
-            .scaling(StepScaling::cpu(1, 2)),
+        Service::new(
+            &format!("{prefix}web"),
+            TaskSize {
+                cpu: 256,
+                memory: 512,
+            },
+        )
+        .compute(Compute::ec2(general))
+        .container(app)
+        .blue_green(BlueGreen::new(traffic))
+        .scaling(StepScaling::cpu(1..=2)),
     );
     built
 }

@@ -40,10 +40,16 @@ fn stack_with(app: Container) -> Stack {
     );
     let traffic = Traffic::listeners(lb, app.target(8080), TargetHealthCheck::http("/health"));
     stack.add_service(
-        Service::new("app", TaskSize::new(256, 512))
-            .compute(Fargate::default())
-            .container(app)
-            .blue_green(BlueGreen::new(traffic)),
+        Service::new(
+            "app",
+            TaskSize {
+                cpu: 256,
+                memory: 512,
+            },
+        )
+        .compute(Fargate::default())
+        .container(app)
+        .blue_green(BlueGreen::new(traffic)),
     );
     stack
 }

@@ -347,9 +347,15 @@ fn web_stack(load_balancer: LoadBalancer, edit: impl FnOnce(BlueGreen) -> BlueGr
     let app = Container::new("app", "nginx:1.27").port(8080);
     let traffic = Traffic::listeners(lb, app.target(8080), TargetHealthCheck::http("/health"));
     stack.add_service(
-        Service::new("web", TaskSize::new(256, 512))
-            .container(app)
-            .blue_green(edit(BlueGreen::new(traffic))),
+        Service::new(
+            "web",
+            TaskSize {
+                cpu: 256,
+                memory: 512,
+            },
+        )
+        .container(app)
+        .blue_green(edit(BlueGreen::new(traffic))),
     );
     let (synthesized, diagnostics) = ecsynth::synth::synthesize(&stack);
     let synthesized = synthesized.unwrap_or_else(|| panic!("invalid: {diagnostics:?}"));

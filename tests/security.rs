@@ -553,11 +553,17 @@ fn test_only_stack(insecure: bool) -> ecsynth::model::Stack {
     }
     let traffic = Traffic::listeners(lb, app.target(8080), TargetHealthCheck::http("/health"));
     stack.add_service(
-        Service::new("app", TaskSize::new(256, 512))
-            .compute(Fargate::default().assign_public_ip(insecure))
-            .container(app)
-            .blue_green(BlueGreen::new(traffic))
-            .log_retention_days(365),
+        Service::new(
+            "app",
+            TaskSize {
+                cpu: 256,
+                memory: 512,
+            },
+        )
+        .compute(Fargate::default().assign_public_ip(insecure))
+        .container(app)
+        .blue_green(BlueGreen::new(traffic))
+        .log_retention_days(365),
     );
     stack
 }

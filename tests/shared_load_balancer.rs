@@ -44,9 +44,15 @@ fn with_fourth_service() -> Stack {
         TargetHealthCheck::http("/health"),
     );
     stack.add_service(
-        Service::new("search", TaskSize::new(256, 512))
-            .container(app)
-            .blue_green(BlueGreen::new(traffic)),
+        Service::new(
+            "search",
+            TaskSize {
+                cpu: 256,
+                memory: 512,
+            },
+        )
+        .container(app)
+        .blue_green(BlueGreen::new(traffic)),
     );
     stack
 }
@@ -220,10 +226,16 @@ fn a_blue_green_service_cannot_be_discoverable() {
         TargetHealthCheck::http("/health"),
     );
     stack.add_service(
-        Service::new("search", TaskSize::new(256, 512))
-            .container(app)
-            .blue_green(BlueGreen::new(traffic))
-            .discoverable(),
+        Service::new(
+            "search",
+            TaskSize {
+                cpu: 256,
+                memory: 512,
+            },
+        )
+        .container(app)
+        .blue_green(BlueGreen::new(traffic))
+        .discoverable(),
     );
     let messages: Vec<String> = stack.validate().iter().map(ToString::to_string).collect();
     assert_eq!(

@@ -27,30 +27,48 @@ fn other_shapes() -> ecsynth::model::Stack {
     let hosts = stack.add_capacity_provider(Ec2Capacity::new("hosts", "m6i.large"));
     let proxy = Container::new("proxy", "pgbouncer:1.23").port(5432);
     stack.add_service(
-        Service::new("proxy", TaskSize::new(256, 512))
-            .rolling(Rolling::behind(Exposure::LoadBalancer(Traffic::listeners(
-                nlb,
-                proxy.target(5432),
-                TargetHealthCheck::tcp(),
-            ))))
-            .container(proxy),
+        Service::new(
+            "proxy",
+            TaskSize {
+                cpu: 256,
+                memory: 512,
+            },
+        )
+        .rolling(Rolling::behind(Exposure::LoadBalancer(Traffic::listeners(
+            nlb,
+            proxy.target(5432),
+            TargetHealthCheck::tcp(),
+        ))))
+        .container(proxy),
     );
     stack.add_service(
-        Service::new("worker", TaskSize::new(256, 512))
-            .compute(Compute::fargate())
-            .container(Container::new("worker", "worker:1.0")),
+        Service::new(
+            "worker",
+            TaskSize {
+                cpu: 256,
+                memory: 512,
+            },
+        )
+        .compute(Compute::fargate())
+        .container(Container::new("worker", "worker:1.0")),
     );
     let api = Container::new("api", "api:1.0").port(8080);
     stack.add_service(
-        Service::new("api", TaskSize::new(512, 1024))
-            .compute(Ec2Placement::new(hosts).network_mode(NetworkMode::Host))
-            .rolling(Rolling::behind(Exposure::LoadBalancer(Traffic::rule(
-                alb,
-                RuleMatch::path("/api/*"),
-                api.target(8080),
-                TargetHealthCheck::http("/health"),
-            ))))
-            .container(api),
+        Service::new(
+            "api",
+            TaskSize {
+                cpu: 512,
+                memory: 1024,
+            },
+        )
+        .compute(Ec2Placement::new(hosts).network_mode(NetworkMode::Host))
+        .rolling(Rolling::behind(Exposure::LoadBalancer(Traffic::rule(
+            alb,
+            RuleMatch::path("/api/*"),
+            api.target(8080),
+            TargetHealthCheck::http("/health"),
+        ))))
+        .container(api),
     );
     stack
 }

@@ -446,9 +446,11 @@ fn container_cpu_must_fit_the_task() {
     assert_eq!(
         problems(|_, service| {
             service.containers[0].cpu = 384;
-            service
-                .containers
-                .push(Container::new("sidecar", "busybox").reserve(256, 64));
+            service.containers.push(
+                Container::new("sidecar", "busybox")
+                    .cpu_units(256)
+                    .memory_reservation(64),
+            );
         }),
         [
             "error: stack `shop` › service `api` › `containers.cpu`: containers reserve 640 CPU \
@@ -463,9 +465,11 @@ fn container_memory_must_fit_the_task() {
     assert_eq!(
         problems(|_, service| {
             service.containers[0].memory = Some(768);
-            service
-                .containers
-                .push(Container::new("sidecar", "busybox").reserve(0, 512));
+            service.containers.push(
+                Container::new("sidecar", "busybox")
+                    .cpu_units(0)
+                    .memory_reservation(512),
+            );
         }),
         [
             "error: stack `shop` › service `api` › `containers.memory_reservation`: containers \
@@ -861,7 +865,7 @@ fn rollback_alarm_settings_are_checked() {
 
 fn scaled(edit: impl FnOnce(&mut StepScaling)) -> Vec<String> {
     problems(|_, service| {
-        let mut scaling = StepScaling::cpu(2, 4);
+        let mut scaling = StepScaling::cpu(2..=4);
         edit(&mut scaling);
         service.scaling = Some(scaling);
     })
@@ -888,7 +892,7 @@ fn scaling_bounds() {
 fn desired_count_outside_the_scaling_range_is_a_warning() {
     assert_eq!(
         problems(|_, service| {
-            service.scaling = Some(StepScaling::cpu(3, 6));
+            service.scaling = Some(StepScaling::cpu(3..=6));
             service.desired_count = 2;
         }),
         [
@@ -1347,10 +1351,16 @@ fn on_ec2(
     let mut stack = Stack::new("shop", "eu-west-1");
     stack.backend(Backend::Local);
     let general = stack.add_capacity_provider(capacity(Ec2Capacity::new("general", "m6i.large")));
-    let mut worker = Service::new("worker", TaskSize::new(1024, 2048))
-        .compute(Compute::ec2(general))
-        .container(Container::new("worker", "busybox:1.36"))
-        .deployment(Deployment::rolling());
+    let mut worker = Service::new(
+        "worker",
+        TaskSize {
+            cpu: 1024,
+            memory: 2048,
+        },
+    )
+    .compute(Compute::ec2(general))
+    .container(Container::new("worker", "busybox:1.36"))
+    .deployment(Deployment::rolling());
     edit(general, &mut worker);
     stack.add_service(worker);
     messages(&stack)
@@ -1370,16 +1380,18 @@ fn the_ec2_worker_is_valid() {
 }
 
 #[test]
+// A reversed range is what the stack author might write; the model must refuse it.
+#[allow(clippy::reversed_empty_ranges)]
 fn capacity_provider_size() {
     assert_eq!(
-        capacity(|c| c.size(3, 2)),
+        capacity(|c| c.size(3..=2)),
         [
             "error: stack `shop` › capacity provider `general` › `size`: min 3 and max 2 \
           instances: max must be at least 1 and at least min"
         ]
     );
     assert_eq!(
-        capacity(|c| c.size(0, 0)),
+        capacity(|c| c.size(0..=0)),
         [
             "error: stack `shop` › capacity provider `general` › `size`: min 0 and max 0 \
           instances: max must be at least 1 and at least min"
@@ -1481,6 +1493,8 @@ fn agent_timeouts_are_go_durations() {
 /// hand that says otherwise would put tasks on ports the rule does not open: their health
 /// checks fail on real AWS.
 #[test]
+// A reversed range is what the stack author might write; the model must refuse it.
+#[allow(clippy::reversed_empty_ranges)]
 fn dynamic_host_ports_written_by_hand_must_agree_with_the_capacity() {
     assert_eq!(
         capacity(|c| c.kernel_setting("net.ipv4.ip_local_port_range", "1024 65000")),
@@ -1488,7 +1502,7 @@ fn dynamic_host_ports_written_by_hand_must_agree_with_the_capacity() {
              `kernel_settings.net.ipv4.ip_local_port_range`: `1024 65000` disagrees with the \
              dynamic host ports 32768–65535 that the load balancer's security group rule opens, \
              and tasks given a port outside them fail their health checks; set the range once \
-             with `Ec2Capacity::dynamic_host_ports(1024, 65000)`, and ecsynth writes \
+             with `Ec2Capacity::dynamic_host_ports(1024..=65000)`, and ecsynth writes \
              `ECS_DYNAMIC_HOST_PORT_RANGE`, `net.ipv4.ip_local_port_range` and the rule from it"]
     );
     assert_eq!(
@@ -1497,19 +1511,19 @@ fn dynamic_host_ports_written_by_hand_must_agree_with_the_capacity() {
              `agent_settings.ECS_DYNAMIC_HOST_PORT_RANGE`: `40000-50000` disagrees with the \
              dynamic host ports 32768–65535 that the load balancer's security group rule opens, \
              and tasks given a port outside them fail their health checks; set the range once \
-             with `Ec2Capacity::dynamic_host_ports(40000, 50000)`, and ecsynth writes \
+             with `Ec2Capacity::dynamic_host_ports(40000..=50000)`, and ecsynth writes \
              `ECS_DYNAMIC_HOST_PORT_RANGE`, `net.ipv4.ip_local_port_range` and the rule from it"]
     );
     // Saying the same as the capacity is allowed; sysctl takes any whitespace.
     assert_eq!(
         capacity(|c| c
-            .dynamic_host_ports(1024, 65000)
+            .dynamic_host_ports(1024..=65000)
             .kernel_setting("net.ipv4.ip_local_port_range", "1024   65000")
             .agent_setting("ECS_DYNAMIC_HOST_PORT_RANGE", "1024-65000")),
         Vec::<String>::new()
     );
     assert_eq!(
-        capacity(|c| c.dynamic_host_ports(80, 8080)),
+        capacity(|c| c.dynamic_host_ports(80..=8080)),
         [
             "error: stack `shop` › capacity provider `general` › `dynamic_host_ports`: 80–8080 is \
              not a port range the agent can use: the first port must be at least 1024 (below are \
@@ -1517,7 +1531,7 @@ fn dynamic_host_ports_written_by_hand_must_agree_with_the_capacity() {
         ]
     );
     assert_eq!(
-        capacity(|c| c.dynamic_host_ports(50000, 40000)).len(),
+        capacity(|c| c.dynamic_host_ports(50000..=40000)).len(),
         1,
         "a reversed range is refused"
     );
@@ -1588,19 +1602,22 @@ fn a_capacity_provider_of_another_stack_is_refused() {
 #[test]
 fn the_task_must_fit_the_instance_type() {
     assert_eq!(
-        worker(|_, service| service.task_size = TaskSize::new(4096, 2048)),
+        worker(|_, service| service.task_size = TaskSize { cpu: 4096, memory: 2048 }),
         ["error: stack `shop` › service `worker` › `task_size.cpu`: 4096 CPU units do not fit a \
           `m6i.large` of capacity provider `general` (2 vCPU = 2048 units); lower it or choose a \
           larger instance type"]
     );
     assert_eq!(
-        worker(|_, service| service.task_size = TaskSize::new(1024, 16384)),
+        worker(|_, service| service.task_size = TaskSize { cpu: 1024, memory: 16384 }),
         ["error: stack `shop` › service `worker` › `task_size.memory`: 16384 MiB does not fit a \
           `m6i.large` of capacity provider `general` (8192 MiB); lower it or choose a larger \
           instance type"]
     );
     assert_eq!(
-        worker(|_, service| service.task_size = TaskSize::new(2048, 7372)),
+        worker(|_, service| service.task_size = TaskSize {
+            cpu: 2048,
+            memory: 7372
+        }),
         Vec::<String>::new(),
         "a whole instance's CPU and 90% of its memory fit"
     );
@@ -1609,7 +1626,10 @@ fn the_task_must_fit_the_instance_type() {
 #[test]
 fn a_task_near_the_instance_memory_is_a_warning() {
     assert_eq!(
-        worker(|_, service| service.task_size = TaskSize::new(1024, 7680)),
+        worker(|_, service| service.task_size = TaskSize {
+            cpu: 1024,
+            memory: 7680
+        }),
         [
             "warning: stack `shop` › service `worker` › `task_size.memory`: 7680 MiB is over 90% \
           of a `m6i.large`'s 8192 MiB; the OS and the ECS agent keep part of it, so the task \
@@ -1841,11 +1861,17 @@ fn jenkins(edit: impl FnOnce(&mut ClassicLoadBalancer, &mut Service)) -> Stack {
         ClassicLoadBalancerId::default_for_tests(),
         controller.target(8080),
     );
-    let mut service = Service::new("jenkins", TaskSize::new(2048, 4096))
-        .compute(Compute::ec2(general))
-        .container(controller)
-        .rolling(Rolling::behind(Exposure::Classic(traffic)).stop_before_start())
-        .desired_count(1);
+    let mut service = Service::new(
+        "jenkins",
+        TaskSize {
+            cpu: 2048,
+            memory: 4096,
+        },
+    )
+    .compute(Compute::ec2(general))
+    .container(controller)
+    .rolling(Rolling::behind(Exposure::Classic(traffic)).stop_before_start())
+    .desired_count(1);
     edit(&mut elb, &mut service);
     let id = stack.add_classic_load_balancer(elb);
     if let Deployment::Rolling(Rolling {
@@ -3144,14 +3170,14 @@ fn steps_with_a_positive_upper_bound_need_one_unbounded_above() {
 /// `cloudwatch/2010-08-01/service-2.json`, `PutMetricAlarmInput.Period`).
 #[test]
 fn alarm_period_times_evaluation_periods_is_at_most_a_day_or_a_week() {
-    assert_eq!(scaled(|s| *s = s.clone().alarm_window(1441, 60)), ["error: stack `shop` › service `api` › `scaling.evaluation_periods`: 1441 periods of 60 s evaluate 86460 s; CloudWatch allows at most 86400 s (1 day for periods under an hour): at most 1440 periods"]);
+    assert_eq!(scaled(|s| *s = s.clone().evaluation_periods(1441).period_seconds(60)), ["error: stack `shop` › service `api` › `scaling.evaluation_periods`: 1441 periods of 60 s evaluate 86460 s; CloudWatch allows at most 86400 s (1 day for periods under an hour): at most 1440 periods"]);
     assert_eq!(
-        scaled(|s| *s = s.clone().alarm_window(1440, 60)),
+        scaled(|s| *s = s.clone().evaluation_periods(1440).period_seconds(60)),
         Vec::<String>::new()
     );
-    assert_eq!(scaled(|s| *s = s.clone().alarm_window(169, 3600)), ["error: stack `shop` › service `api` › `scaling.evaluation_periods`: 169 periods of 3600 s evaluate 608400 s; CloudWatch allows at most 604800 s (7 days): at most 168 periods"]);
+    assert_eq!(scaled(|s| *s = s.clone().evaluation_periods(169).period_seconds(3600)), ["error: stack `shop` › service `api` › `scaling.evaluation_periods`: 169 periods of 3600 s evaluate 608400 s; CloudWatch allows at most 604800 s (7 days): at most 168 periods"]);
     assert_eq!(
-        scaled(|s| *s = s.clone().alarm_window(168, 3600)),
+        scaled(|s| *s = s.clone().evaluation_periods(168).period_seconds(3600)),
         Vec::<String>::new()
     );
 }

@@ -113,7 +113,7 @@ pub(crate) fn stack(environment: &str, services: usize) -> Stack {
                         .termination_wait_minutes(wait),
                 )
                 .scaling(
-                    StepScaling::cpu(min, max)
+                    StepScaling::cpu(min..=max)
                         .scale_out_above(70.0)
                         .scale_in_below(30.0),
                 )

@@ -230,7 +230,14 @@ mod tests {
         let lb = stack.add_load_balancer(LoadBalancer::network("web", Listener::tcp(80)));
         let app = Container::new("web", "nginx").port(80);
         let traffic = Traffic::listeners(lb, app.target(80), TargetHealthCheck::tcp());
-        let mut service = Service::new("web", TaskSize::new(256, 512)).container(app);
+        let mut service = Service::new(
+            "web",
+            TaskSize {
+                cpu: 256,
+                memory: 512,
+            },
+        )
+        .container(app);
         if blue_green {
             service = service.blue_green(BlueGreen::new(traffic));
         } else {
@@ -282,9 +289,9 @@ mod tests {
 
     #[test]
     fn autoscaled_service_leaves_desired_count_to_the_autoscaler() {
-        let rolling = service(false, Some(StepScaling::cpu(1, 4)));
+        let rolling = service(false, Some(StepScaling::cpu(1..=4)));
         assert_eq!(ignored(&rolling), ["desired_count"]);
-        let both = service(true, Some(StepScaling::cpu(1, 4)));
+        let both = service(true, Some(StepScaling::cpu(1..=4)));
         assert_eq!(
             ignored(&both),
             [

@@ -5,6 +5,8 @@
 //! setting (a public IP, the CPU architecture) cannot be written for an EC2 service, nor an
 //! EC2-only one (network mode, placement) for a Fargate service.
 
+use std::ops::RangeInclusive;
+
 use indexmap::IndexMap;
 use minijinja::context;
 
@@ -295,9 +297,13 @@ impl Ec2Capacity {
         }
     }
 
-    /// Ports `first`–`last` for bridge containers' dynamic host ports (see the field).
-    pub fn dynamic_host_ports(mut self, first: u16, last: u16) -> Ec2Capacity {
-        self.dynamic_host_ports = PortRange { first, last };
+    /// Ports for bridge containers' dynamic host ports, `dynamic_host_ports(40000..=50000)`
+    /// (see the field).
+    pub fn dynamic_host_ports(mut self, ports: RangeInclusive<u16>) -> Ec2Capacity {
+        self.dynamic_host_ports = PortRange {
+            first: *ports.start(),
+            last: *ports.end(),
+        };
         self
     }
 
@@ -307,9 +313,10 @@ impl Ec2Capacity {
         self
     }
 
-    pub fn size(mut self, min_size: u32, max_size: u32) -> Ec2Capacity {
-        self.min_size = min_size;
-        self.max_size = max_size;
+    /// The Auto Scaling group's minimum and maximum instances, `size(1..=3)`.
+    pub fn size(mut self, instances: RangeInclusive<u32>) -> Ec2Capacity {
+        self.min_size = *instances.start();
+        self.max_size = *instances.end();
         self
     }
 

@@ -89,9 +89,15 @@ impl Rolling {
         self
     }
 
-    pub fn percentages(mut self, minimum_healthy: u32, maximum: u32) -> Rolling {
-        self.minimum_healthy_percent = minimum_healthy;
-        self.maximum_percent = maximum;
+    /// Percent of the desired count that stays running during a deployment. Default: 100.
+    pub fn minimum_healthy_percent(mut self, percent: u32) -> Rolling {
+        self.minimum_healthy_percent = percent;
+        self
+    }
+
+    /// Percent of the desired count that may run during a deployment. Default: 200.
+    pub fn maximum_percent(mut self, percent: u32) -> Rolling {
+        self.maximum_percent = percent;
         self
     }
 

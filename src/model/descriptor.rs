@@ -199,12 +199,18 @@ impl ServiceDescriptor {
             app.target(self.port),
             TargetHealthCheck::http(&self.health_path),
         );
-        Service::new(&self.name, TaskSize::new(self.cpu, self.memory))
-            .compute(Compute::fargate())
-            .container(app)
-            .blue_green(BlueGreen::new(traffic).config(DeploymentConfig::AllAtOnce))
-            .scaling(StepScaling::cpu(self.instances.min, self.instances.max))
-            .desired_count(self.instances.min)
+        Service::new(
+            &self.name,
+            TaskSize {
+                cpu: self.cpu,
+                memory: self.memory,
+            },
+        )
+        .compute(Compute::fargate())
+        .container(app)
+        .blue_green(BlueGreen::new(traffic).config(DeploymentConfig::AllAtOnce))
+        .scaling(StepScaling::cpu(self.instances.min..=self.instances.max))
+        .desired_count(self.instances.min)
     }
 }
 

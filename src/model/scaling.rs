@@ -1,5 +1,7 @@
 //! Step scaling on CPU, as named thresholds and steps.
 
+use std::ops::RangeInclusive;
+
 /// Step scaling on the service's average CPU: one alarm above `high_cpu_percent` adds tasks,
 /// one below `low_cpu_percent` removes them.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,11 +25,12 @@ pub struct StepScaling {
 }
 
 impl StepScaling {
-    /// Between `min_tasks` and `max_tasks`, out above 70 % and in below 30 % by one task.
-    pub fn cpu(min_tasks: u32, max_tasks: u32) -> StepScaling {
+    /// Between `tasks.start()` and `tasks.end()` tasks (`StepScaling::cpu(2..=6)`), out above
+    /// 70 % and in below 30 % by one task.
+    pub fn cpu(tasks: RangeInclusive<u32>) -> StepScaling {
         StepScaling {
-            min_tasks,
-            max_tasks,
+            min_tasks: *tasks.start(),
+            max_tasks: *tasks.end(),
             high_cpu_percent: 70.0,
             low_cpu_percent: 30.0,
             scale_out: vec![Step::new(Some(0.0), None, 1)],
@@ -65,10 +68,15 @@ impl StepScaling {
         self
     }
 
-    /// The alarms fire after `evaluation_periods` periods of `period_seconds` each.
-    pub fn alarm_window(mut self, evaluation_periods: u32, period_seconds: u32) -> StepScaling {
-        self.evaluation_periods = evaluation_periods;
-        self.period_seconds = period_seconds;
+    /// The alarms fire after this many periods in a row. Default: 2.
+    pub fn evaluation_periods(mut self, periods: u32) -> StepScaling {
+        self.evaluation_periods = periods;
+        self
+    }
+
+    /// Seconds per alarm period, a multiple of 60. Default: 60.
+    pub fn period_seconds(mut self, seconds: u32) -> StepScaling {
+        self.period_seconds = seconds;
         self
     }
 }

@@ -201,12 +201,6 @@ pub struct TaskSize {
     pub memory: u32,
 }
 
-impl TaskSize {
-    pub fn new(cpu: u32, memory: u32) -> TaskSize {
-        TaskSize { cpu, memory }
-    }
-}
-
 /// A container of the task: image, ports, environment, secrets, health check, limits.
 /// Defaults on each field below.
 #[derive(Clone, Debug, PartialEq)]
@@ -289,9 +283,15 @@ impl Container {
         self
     }
 
-    pub fn reserve(mut self, cpu: u32, memory_reservation: u32) -> Container {
-        self.cpu = cpu;
-        self.memory_reservation = Some(memory_reservation);
+    /// CPU units reserved for the container (1024 = one vCPU).
+    pub fn cpu_units(mut self, units: u32) -> Container {
+        self.cpu = units;
+        self
+    }
+
+    /// Memory (MiB) reserved for the container; it may use more up to its limit.
+    pub fn memory_reservation(mut self, mib: u32) -> Container {
+        self.memory_reservation = Some(mib);
         self
     }
 

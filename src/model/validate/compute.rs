@@ -279,8 +279,8 @@ fn check_dynamic_host_ports(check: &mut Checker, path: &[String], capacity: &Ec2
                 .collect::<Result<_, _>>()
                 .unwrap_or_default();
             let fix = match numbers[..] {
-                [first, last] => format!("`Ec2Capacity::dynamic_host_ports({first}, {last})`"),
-                _ => "`Ec2Capacity::dynamic_host_ports(first, last)`".to_owned(),
+                [first, last] => format!("`Ec2Capacity::dynamic_host_ports({first}..={last})`"),
+                _ => "`Ec2Capacity::dynamic_host_ports(first..=last)`".to_owned(),
             };
             check.error(
                 path,
