@@ -1,3 +1,6 @@
+//! The ECS cluster of a stack, with Container Insights as the model says, and the service-linked
+//! role ECS needs before a first capacity provider, when the stack asks ecsynth to create it.
+
 use crate::aws::{ClusterSetting, EcsCluster, IamServiceLinkedRole, Tags};
 use crate::model::Stack;
 use crate::tf::{Document, Meta, Ref};
