@@ -25,6 +25,13 @@ pub const SERVICE_RULES: &[IgnoreRule<Service>] = &[
         applies: Service::is_blue_green,
     },
     IgnoreRule {
+        attribute: "task_definition",
+        owner: "ecsynth deploy",
+        why: "each deploy registers a revision with the new image and moves the service to it \
+              (UpdateService); Terraform would move it back to the revision it registered",
+        applies: |service| !service.is_blue_green(),
+    },
+    IgnoreRule {
         attribute: "load_balancer",
         owner: "CodeDeploy",
         why: "after a deployment the service is registered in the other target group; \
@@ -160,10 +167,18 @@ mod tests {
         assert_eq!(ignored(&bridge), ["task_definition", "load_balancer"]);
     }
 
+    /// `ecsynth deploy` moves a rolling service to a new revision with UpdateService; without
+    /// the rule the next `terraform plan` would move it back (the provider diffs
+    /// `task_definition` against DescribeServices; `tests/deploy_e2e.rs` plans after a deploy).
+    #[test]
+    fn rolling_service_leaves_task_definition_to_ecsynth_deploy() {
+        assert_eq!(ignored(&service(false, None)), ["task_definition"]);
+    }
+
     #[test]
     fn autoscaled_service_leaves_desired_count_to_the_autoscaler() {
         let rolling = service(false, Some(StepScaling::cpu(1, 4)));
-        assert_eq!(ignored(&rolling), ["desired_count"]);
+        assert_eq!(ignored(&rolling), ["task_definition", "desired_count"]);
         let both = service(true, Some(StepScaling::cpu(1, 4)));
         assert_eq!(
             ignored(&both),
@@ -177,11 +192,12 @@ mod tests {
     }
 
     #[test]
-    fn a_service_neither_blue_green_nor_autoscaled_ignores_nothing_and_has_no_comment() {
+    fn a_rolling_service_comment_names_ecsynth_deploy_as_the_owner() {
         let plain = service(false, None);
-        let (lifecycle, comment) = derive(SERVICE_RULES, &plain);
-        assert!(lifecycle.is_empty());
-        assert_eq!(comment, None);
+        let (_, comment) = derive(SERVICE_RULES, &plain);
+        assert!(comment
+            .expect("a comment")
+            .contains("task_definition — ecsynth deploy: each deploy registers a revision"));
     }
 
     #[test]
