@@ -83,7 +83,7 @@ enum Outcome {
 
 fn minutes(duration: Duration) -> String {
     let seconds = duration.as_secs();
-    if seconds % 60 == 0 {
+    if seconds.is_multiple_of(60) {
         format!("{} min", seconds / 60)
     } else {
         format!("{seconds} s")
