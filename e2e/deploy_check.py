@@ -17,7 +17,8 @@ STACK_DIR holds the stack's synthesized `main.tf.json`; BIN is an ecsynth built 
   6. terraform plan clean
   7. a deployment that fails (a fault planted in the emulator at AfterAllowTestTraffic, as a
      failing hook): exit 1 naming the hook and the rollback; the service still runs v2
-  8. rollback: `deploy --no-wait` then `rollback` stops it with rollback (exit 0, still v2);
+  8. rollback: `deploy --no-wait`; a second deploy meanwhile exits 2 (one in flight); then
+     `rollback` stops it with rollback (exit 0, still v2);
      deploy v3, then `rollback` with nothing in flight redeploys v2 (exit 0)
   9. terraform plan clean
  10. a service that is not ACTIVE (deleted): deploy exits 2 before registering anything
@@ -269,6 +270,11 @@ def check(args: argparse.Namespace, log: Log) -> None:
     log.step("8 rollback")
     out, _ = ecsynth.run("deploy", stack, bg, "--image", refs["v3"], "--no-wait", expect=0)
     expect_in(out, "deployment ", " started", what="deploy --no-wait")
+    before = registered(aws)
+    _, err = ecsynth.run("deploy", stack, bg, "--image", refs["v3"], expect=2)
+    expect_in(err, "is still in progress", what="deploy while another is in flight")
+    if registered(aws) != before:
+        raise CheckFailed("a deploy refused for a deployment in flight registered a task definition")
     out, _ = ecsynth.run("rollback", stack, bg, "--poll-seconds", "1", expect=0)
     expect_in(out, "stopping deployment", "rolled back", what="rollback in flight")
     if live(aws, cluster, bg)[0]["taskDefinition"] != v2_task:

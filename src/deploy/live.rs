@@ -87,6 +87,14 @@ impl Aws {
         streams.say(format_args!("image: {pinned}"));
         // (2) The cluster and service exist, are ACTIVE, and are the ones the stack describes.
         let service = self.live_service(plan).await?;
+        // CodeDeploy runs one deployment per group at a time; refuse before registering.
+        if let Some(running) = self.in_flight(plan).await? {
+            return Err(Stop::Invalid(format!(
+                "deployment {running} of this service is still in progress; wait for it, or \
+                 stop it with `ecsynth rollback {} {}`",
+                plan.stack, plan.service
+            )));
+        }
         // (3) The task definition from the model, with live values filled in.
         let live_task = self
             .task_definition(service.task_definition().unwrap_or_default())

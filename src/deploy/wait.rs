@@ -22,7 +22,7 @@ pub async fn follow(
     streams: &mut Streams<'_>,
 ) -> Result<(), Stop> {
     streams.say(format_args!(
-        "waiting up to {} for the new version to serve all traffic",
+        "waiting up to {} (--timeout)",
         minutes(timeout)
     ));
     let begin = Instant::now();
