@@ -23,7 +23,9 @@ Steps (each prints one timed log line):
      several services, default e.g. a fixed 404) every listener rule that
      forwards to the pair; register a new task definition revision and move
      the service to it and to the other target group (and, on EC2 capacity, to
-     another capacity provider strategy, as the AppSpec's sets it); change desired_count of
+     another capacity provider strategy, as the AppSpec's sets it); move every rolling
+     service (ECS deployment controller) to a new revision, as `ecsynth deploy` does;
+     change desired_count of
      every ECS service that has an aws_appautoscaling_target; change the
      desired capacity (within min/max) of the Auto Scaling group of every
      aws_ecs_capacity_provider, as ECS managed scaling does
@@ -794,6 +796,21 @@ def simulate_codedeploy_and_autoscaler(aws: Aws, state: dict[str, Any]) -> list[
             + (f", capacity provider strategy -> {strategy}" if strategy else "")
         )
         deployed.add(f"service/{cluster}/{service}")
+
+    # 2b. `ecsynth deploy` of a rolling service (ECS deployment controller): a new revision,
+    #     moved to with UpdateService
+    for r in resources:
+        if r["type"] != "aws_ecs_service":
+            continue
+        v = r["values"]
+        if ((v.get("deployment_controller") or [{}])[0].get("type") or "ECS") != "ECS":
+            continue
+        cluster, service = v["cluster"].split("/")[-1], v["name"]
+        svc = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+        td = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"], include=["TAGS"])
+        new_td = register_new_revision(ecs, td)
+        ecs.update_service(cluster=cluster, service=service, taskDefinition=new_td)
+        notes.append(f"service {service}: task definition -> {new_td.split('/')[-1]} (rolling deploy)")
 
     # 3. autoscaler: change desired count of every autoscaled ECS service
     for rid, tgt in scalable.items():

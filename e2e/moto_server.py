@@ -34,6 +34,8 @@ def apply_patches() -> None:
     _patch_classic_elb_draining_timeout()
     _patch_autoscaling_instance_refresh()
     _patch_efs_backup_and_file_system_policy()
+    _patch_codedeploy_ecs_deployments()
+    _patch_ecs_update_service_deployment()
 
 
 def _patch_applicationautoscaling_tags() -> None:
@@ -101,15 +103,19 @@ def _patch_applicationautoscaling_not_found() -> None:
             service_namespace, resource_id, scalable_dimension, policy_name
         )
         if key not in self.policies:
-            raise not_found(f"No scaling policy found for service namespace: {service_namespace}, "
-                            f"resource ID: {resource_id}, scalable dimension: "
-                            f"{scalable_dimension}, policy name: {policy_name}")
+            raise not_found(
+                f"No scaling policy found for service namespace: {service_namespace}, "
+                f"resource ID: {resource_id}, scalable dimension: "
+                f"{scalable_dimension}, policy name: {policy_name}"
+            )
         original_delete_policy(self, policy_name, service_namespace, resource_id, scalable_dimension)
 
     def deregister_scalable_target(self, namespace, r_id, dimension):  # type: ignore[no-untyped-def]
         if not self._scalable_target_exists(r_id, dimension):
-            raise not_found(f"No scalable target found for service namespace: {namespace}, "
-                            f"resource ID: {r_id}, scalable dimension: {dimension}")
+            raise not_found(
+                f"No scalable target found for service namespace: {namespace}, "
+                f"resource ID: {r_id}, scalable dimension: {dimension}"
+            )
         original_deregister(self, namespace, r_id, dimension)
 
     B.delete_scaling_policy = delete_scaling_policy
@@ -362,7 +368,6 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-
 def _patch_classic_elb_certificates_are_inputs() -> None:
     # Gap: as for ALB/NLB listeners above, a classic ELB (aws_elb) HTTPS/SSL
     # listener's ssl_certificate_id must exist in moto's ACM, else
@@ -515,9 +520,7 @@ def _patch_efs_backup_and_file_system_policy() -> None:
         file_system = self.efs_backend.file_systems_by_id[file_system_id]
         file_system._backup = status == "ENABLED"
         file_system.e2e_backup_status = status
-        return json.dumps({"BackupPolicy": {"Status": status}}), {
-            "Content-Type": "application/json"
-        }
+        return json.dumps({"BackupPolicy": {"Status": status}}), {"Content-Type": "application/json"}
 
     def describe_backup_policy(self):  # type: ignore[no-untyped-def]
         file_system_id = self._get_param("FileSystemId")
@@ -525,9 +528,7 @@ def _patch_efs_backup_and_file_system_policy() -> None:
         status = getattr(file_system, "e2e_backup_status", None)
         if status is None:
             return original_describe(self)
-        return json.dumps({"BackupPolicy": {"Status": status}}), {
-            "Content-Type": "application/json"
-        }
+        return json.dumps({"BackupPolicy": {"Status": status}}), {"Content-Type": "application/json"}
 
     def delete_file_system_policy(self):  # type: ignore[no-untyped-def]
         file_system_id = self._get_param("FileSystemId")
@@ -537,6 +538,368 @@ def _patch_efs_backup_and_file_system_policy() -> None:
     R.put_backup_policy = put_backup_policy
     R.describe_backup_policy = describe_backup_policy
     R.delete_file_system_policy = delete_file_system_policy
+
+
+# The ECS lifecycle events of a CodeDeploy blue/green deployment, in order, and those that run
+# a hook when the AppSpec names one (AWS CodeDeploy user guide, "AppSpec 'hooks' section for an
+# Amazon ECS deployment").
+_ECS_EVENTS = [
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "AllowTestTraffic",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+]
+_ECS_HOOKS = {
+    "BeforeInstall",
+    "AfterInstall",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AfterAllowTraffic",
+}
+# Faults planted through POST /_ecsynth/codedeploy/fault, taken by the next CreateDeployment.
+_CODEDEPLOY_FAULTS: list = []
+
+
+def _patch_codedeploy_ecs_deployments() -> None:
+    # Gap: codedeploy stores an ECS deployment as `Created` forever: it never runs, has no
+    # targets (no ListDeploymentTargets / BatchGetDeploymentTargets), cannot be stopped (no
+    # StopDeployment), and GetDeployment answers errorInformation and rollbackInfo `{}`; so
+    # `ecsynth deploy` could not follow one to its end. Here an ECS deployment runs through the
+    # lifecycle events, one every ECSYNTH_MOTO_STEP_SECONDS (default 1, evaluated when asked),
+    # hook events `Skipped` unless the AppSpec names a hook; at AllowTraffic the service moves to
+    # the AppSpec's task definition and to the other target group of the pair, and the prod
+    # listeners forward there, as CodeDeploy does. A planted fault fails the deployment at its
+    # event with its message; with auto-rollback on DEPLOYMENT_FAILURE (or a StopDeployment with
+    # autoRollbackEnabled) the service goes back to where it was and a rollback deployment
+    # (creator `codeDeployRollback`) records it in rollbackInfo.
+    import threading
+    import time
+
+    import yaml
+    from moto.codedeploy import responses
+    from moto.codedeploy.models import DeploymentInfo
+    from moto.codedeploy.responses import CodeDeployResponse as R
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+    from moto.ecs.models import ecs_backends
+    from moto.elbv2.models import FakeAction, elbv2_backends
+
+    step = float(os.environ.get("ECSYNTH_MOTO_STEP_SECONDS", "1"))
+    lock = threading.Lock()
+
+    def appspec(deployment):
+        content = ((deployment.revision or {}).get("appSpecContent") or {}).get("content") or ""
+        try:
+            return yaml.safe_load(content) or {}
+        except yaml.YAMLError:
+            return {}
+
+    def service_of(backend, deployment):
+        ecs = (deployment.deployment_group.ecs_services or [{}])[0]
+        cluster, name = ecs.get("clusterName"), ecs.get("serviceName")
+        services = ecs_backends[backend.account_id][backend.region_name].services
+        return cluster, name, services.get(f"{cluster}:{name}")
+
+    def move(backend, deployment, task_definition, target_group_arn):
+        """The service onto `task_definition` in `target_group_arn`; prod listeners forward there."""
+        _, _, service = service_of(backend, deployment)
+        if service is None:
+            return
+        service.task_definition = task_definition
+        service.load_balancers = [dict(lb, targetGroupArn=target_group_arn) for lb in service.load_balancers]
+        elbv2 = elbv2_backends[backend.account_id][backend.region_name]
+        pairs = deployment.deployment_group.load_balancer_info.get("targetGroupPairInfoList") or [{}]
+        for arn in (pairs[0].get("prodTrafficRoute") or {}).get("listenerArns", []):
+            # As ModifyListener with only DefaultActions (moto's modify_listener also re-checks
+            # an HTTPS listener's certificates, which it cannot be given here).
+            actions = [FakeAction({"Type": "forward", "TargetGroupArn": target_group_arn})]
+            listener = elbv2.describe_listeners(None, [arn])[0]
+            listener.default_actions = actions
+            listener._default_rule[0].actions = actions
+
+    def other_target_group(backend, deployment, current_arn):
+        pairs = deployment.deployment_group.load_balancer_info.get("targetGroupPairInfoList") or [{}]
+        names = [tg.get("name") for tg in pairs[0].get("targetGroups", [])]
+        elbv2 = elbv2_backends[backend.account_id][backend.region_name]
+        arns = [tg.arn for tg in elbv2.describe_target_groups(None, [], names)]
+        others = [arn for arn in arns if arn != current_arn]
+        return others[0] if others else current_arn
+
+    def start(backend, deployment):
+        spec = appspec(deployment)
+        hooks = {name for hook in spec.get("Hooks") or [] for name in hook}
+        resources = spec.get("Resources") or [{}]
+        target = (resources[0].get("TargetService") or {}).get("Properties") or {}
+        _, _, service = service_of(backend, deployment)
+        before = (
+            (service.task_definition, service.load_balancers[0]["targetGroupArn"])
+            if service and service.load_balancers
+            else None
+        )
+        deployment._ecsynth = {
+            "started": time.monotonic(),
+            "hooks": hooks,
+            "task_definition": target.get("TaskDefinition"),
+            "before": before,
+            "switched": False,
+            "fault": _CODEDEPLOY_FAULTS.pop(0) if _CODEDEPLOY_FAULTS else None,
+            "events": {event: "Pending" for event in _ECS_EVENTS},
+            "diagnostics": {},
+        }
+        deployment.status = "InProgress"
+        deployment.start_time = utcnow()
+
+    def roll_back(backend, deployment, message):
+        state = deployment._ecsynth
+        if state["switched"] and state["before"]:
+            move(backend, deployment, *state["before"])
+        rollback = DeploymentInfo(
+            deployment.application,
+            deployment.deployment_group,
+            {},
+            deployment.deployment_config_name,
+            f"Rollback of {deployment.deployment_id}",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "codeDeployRollback",
+        )
+        rollback.status = "Succeeded"
+        rollback.start_time = rollback.complete_time = utcnow()
+        backend.deployments[rollback.deployment_id] = rollback
+        deployment._ecsynth["rollback"] = {
+            "rollbackDeploymentId": rollback.deployment_id,
+            "rollbackMessage": message,
+        }
+
+    def auto_rollback_on_failure(deployment):
+        config = deployment.deployment_group.auto_rollback_configuration or {}
+        return bool(config.get("enabled")) and "DEPLOYMENT_FAILURE" in (config.get("events") or [])
+
+    def advance(backend, deployment):
+        if deployment.application.compute_platform != "ECS" or deployment.status in (
+            "Succeeded",
+            "Failed",
+            "Stopped",
+        ):
+            return
+        if deployment.creator == "codeDeployRollback":
+            return
+        if not hasattr(deployment, "_ecsynth"):
+            start(backend, deployment)
+        state = deployment._ecsynth
+        done = int((time.monotonic() - state["started"]) / step) if step > 0 else len(_ECS_EVENTS)
+        fault = state["fault"]
+        for index, event in enumerate(_ECS_EVENTS):
+            if state["events"][event] in ("Succeeded", "Skipped"):
+                continue
+            if index > done:
+                break
+            if index == done:
+                state["events"][event] = "InProgress"
+                break
+            if fault and fault.get("event") == event:
+                state["events"][event] = "Failed"
+                state["diagnostics"][event] = {
+                    "errorCode": fault.get("lifecycleErrorCode", "ScriptFailed"),
+                    "message": fault.get("message", "failed"),
+                }
+                deployment.status = "Failed"
+                deployment.complete_time = utcnow()
+                state["error"] = {
+                    "code": fault.get("code", "ECS_UPDATE_ERROR"),
+                    "message": fault.get("message", "failed"),
+                }
+                if auto_rollback_on_failure(deployment):
+                    roll_back(backend, deployment, "Deployment failed: rolled back to the previous version")
+                return
+            skipped = event in _ECS_HOOKS and event not in state["hooks"]
+            state["events"][event] = "Skipped" if skipped else "Succeeded"
+            if event == "AllowTraffic" and state["before"] and not state["switched"]:
+                move(
+                    backend,
+                    deployment,
+                    state["task_definition"],
+                    other_target_group(backend, deployment, state["before"][1]),
+                )
+                state["switched"] = True
+        if all(status in ("Succeeded", "Skipped") for status in state["events"].values()):
+            deployment.status = "Succeeded"
+            deployment.complete_time = utcnow()
+
+    def advance_all(backend):
+        with lock:
+            for deployment in list(backend.deployments.values()):
+                advance(backend, deployment)
+
+    original_info = responses._deployment_info
+
+    def deployment_info(deployment):
+        info = original_info(deployment)
+        state = getattr(deployment, "_ecsynth", None)
+        if state:
+            if state.get("error"):
+                info["errorInformation"] = state["error"]
+            if state.get("rollback"):
+                info["rollbackInfo"] = state["rollback"]
+        return info
+
+    responses._deployment_info = deployment_info
+
+    def wrap(name):
+        original = getattr(R, name)
+
+        def wrapped(self):
+            advance_all(self.codedeploy_backend)
+            return original(self)
+
+        setattr(R, name, wrapped)
+
+    for name in ("get_deployment", "batch_get_deployments", "list_deployments"):
+        wrap(name)
+
+    def ecs_target(backend, deployment):
+        cluster, name, _ = service_of(backend, deployment)
+        state = getattr(deployment, "_ecsynth", None) or {"events": {}, "diagnostics": {}, "switched": False}
+        events = []
+        for event in _ECS_EVENTS:
+            entry = {"lifecycleEventName": event, "status": state["events"].get(event, "Pending")}
+            if event in state["diagnostics"]:
+                entry["diagnostics"] = state["diagnostics"][event]
+            events.append(entry)
+        green = 100.0 if state["switched"] and not state.get("rollback") else 0.0
+        status = {
+            "InProgress": "InProgress",
+            "Succeeded": "Succeeded",
+            "Failed": "Failed",
+            "Stopped": "Failed",
+        }
+        return {
+            "deploymentId": deployment.deployment_id,
+            "targetId": f"{cluster}:{name}",
+            "targetArn": f"arn:aws:ecs:{backend.region_name}:{backend.account_id}:service/{cluster}/{name}",
+            "lastUpdatedAt": utcnow(),
+            "lifecycleEvents": events,
+            "status": status.get(deployment.status, "Pending"),
+            "taskSetsInfo": [
+                {
+                    "identifer": "ecs-svc/blue",
+                    "taskSetLabel": "Blue",
+                    "trafficWeight": 100.0 - green,
+                    "status": "PRIMARY" if green == 0 else "ACTIVE",
+                },
+                {
+                    "identifer": "ecs-svc/green",
+                    "taskSetLabel": "Green",
+                    "trafficWeight": green,
+                    "status": "ACTIVE" if green == 0 else "PRIMARY",
+                },
+            ],
+        }
+
+    def list_deployment_targets(self):
+        backend = self.codedeploy_backend
+        advance_all(backend)
+        deployment = backend.get_deployment(self._get_param("deploymentId"))
+        cluster, name, _ = service_of(backend, deployment)
+        ids = [f"{cluster}:{name}"] if deployment.application.compute_platform == "ECS" else []
+        return ActionResult({"targetIds": ids})
+
+    def batch_get_deployment_targets(self):
+        backend = self.codedeploy_backend
+        advance_all(backend)
+        deployment = backend.get_deployment(self._get_param("deploymentId"))
+        targets = [{"deploymentTargetType": "ECSTarget", "ecsTarget": ecs_target(backend, deployment)}]
+        return ActionResult({"deploymentTargets": targets})
+
+    def stop_deployment(self):
+        backend = self.codedeploy_backend
+        advance_all(backend)
+        deployment = backend.get_deployment(self._get_param("deploymentId"))
+        if deployment.status in ("Succeeded", "Failed", "Stopped"):
+            return ActionResult(
+                {"status": "Succeeded", "statusMessage": "The deployment has already completed"}
+            )
+        with lock:
+            if not hasattr(deployment, "_ecsynth"):
+                start(backend, deployment)
+            deployment.status = "Stopped"
+            deployment.complete_time = utcnow()
+            deployment._ecsynth["error"] = {
+                "code": "DEPLOYMENT_STOPPED",
+                "message": "The deployment was stopped by a user",
+            }
+            if self._get_bool_param("autoRollbackEnabled"):
+                roll_back(
+                    backend, deployment, "Deployment stopped by a user: rolled back to the previous version"
+                )
+        return ActionResult({"status": "Pending", "statusMessage": "Stopping the deployment"})
+
+    R.list_deployment_targets = list_deployment_targets
+    R.batch_get_deployment_targets = batch_get_deployment_targets
+    R.stop_deployment = stop_deployment
+
+
+def _codedeploy_faults(app):  # type: ignore[no-untyped-def]
+    """POST /_ecsynth/codedeploy/fault with a JSON body {"event": "...", "message": "...",
+    "code": "...", "lifecycleErrorCode": "..."}: the next CodeDeploy deployment fails at that
+    lifecycle event (see _patch_codedeploy_ecs_deployments). Not an AWS API: the deploy e2e's
+    way to make a deployment fail, as a failing hook or unhealthy targets would."""
+    import json
+
+    def routed(environ, start_response):  # type: ignore[no-untyped-def]
+        if (
+            environ.get("PATH_INFO") == "/_ecsynth/codedeploy/fault"
+            and environ.get("REQUEST_METHOD") == "POST"
+        ):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            _CODEDEPLOY_FAULTS.append(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b"{}"]
+        return app(environ, start_response)
+
+    return routed
+
+
+def _patch_ecs_update_service_deployment() -> None:
+    # Gap: ecs UpdateService with a new task definition changes the service's taskDefinition
+    # but keeps the old PRIMARY deployment (still naming the old revision), where ECS starts a
+    # new PRIMARY deployment for the new revision; a rolling `ecsynth deploy` follows that
+    # deployment. Here the new deployment replaces the old one, completed at once (moto runs no
+    # tasks to wait for).
+    from moto.core.utils import utcnow
+    from moto.ecs.models import EC2ContainerServiceBackend as B
+    from moto.moto_api._internal import mock_random
+
+    original = B.update_service
+
+    def update_service(self, service_properties):
+        new = service_properties.get("task_definition")
+        service = original(self, service_properties)
+        if new and service.deployment_controller.get("type", "ECS") == "ECS" and service.deployments:
+            deployment = dict(service.deployments[0])
+            deployment_id = f"ecs-svc/{mock_random.randint(0, 32**12)}"
+            deployment.update(
+                {
+                    "id": deployment_id,
+                    "taskDefinition": service.task_definition,
+                    "createdAt": utcnow(),
+                    "updatedAt": utcnow(),
+                    "rolloutState": "COMPLETED",
+                    "rolloutStateReason": f"ECS deployment {deployment_id} completed.",
+                }
+            )
+            service.deployments = [deployment]
+        return service
+
+    B.update_service = update_service
 
 
 def _access_log(app):  # type: ignore[no-untyped-def]
@@ -562,8 +925,10 @@ def _access_log(app):  # type: ignore[no-untyped-def]
         def start(status, headers, exc_info=None):  # type: ignore[no-untyped-def]
             stamp = time.strftime("%d/%b/%Y %H:%M:%S")
             path = environ.get("PATH_INFO", "")
-            line = (f'127.0.0.1 - - [{stamp}] "{environ.get("REQUEST_METHOD")} {path} {operation}" '
-                    f"{status.split()[0]} -\n")
+            line = (
+                f'127.0.0.1 - - [{stamp}] "{environ.get("REQUEST_METHOD")} {path} {operation}" '
+                f"{status.split()[0]} -\n"
+            )
             with lock:
                 sys.stderr.write(line)
                 sys.stderr.flush()
@@ -596,7 +961,7 @@ def main(argv=None) -> None:
     # ...: use of closed network connection" while it read a 200 response; it then retried a
     # delete that had happened. waitress is a production WSGI server with proper HTTP/1.1
     # keep-alive; the threads cover the provider's parallel requests (10 by default).
-    app = _access_log(DomainDispatcherApplication(create_backend_app))
+    app = _access_log(_codedeploy_faults(DomainDispatcherApplication(create_backend_app)))
     server = create_server(app, host=args.host, port=args.port, threads=16, ident="moto")
     port = server.effective_port
     os.environ["MOTO_PORT"] = str(port)  # moto builds some URLs from it

@@ -27,9 +27,12 @@ use crate::synth::{each_in_parallel, synthesize};
         cargo run -- synth --all\n  \
         cargo run -- synth --all --deny-warnings   # warnings fail the run too\n  \
         cargo run -- synth --all --check           # CI: is the committed out/ up to date?\n  \
-        cargo run -- graph prod                    # Mermaid flowchart of the stack\n\n\
-        Exit codes: 0 success, 1 I/O or internal error or (with --check) stale output,\n\
-        2 invalid stack or usage."
+        cargo run -- graph prod                    # Mermaid flowchart of the stack\n  \
+        ecsynth deploy prod web --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v42\n  \
+        ecsynth status prod\n\n\
+        Exit codes: 0 success, 1 I/O or internal error or (with --check) stale output, or a\n\
+        deployment that failed, stopped or rolled back, 2 invalid stack or usage, or a deploy\n\
+        precondition that failed before anything changed."
 )]
 struct Args {
     #[command(subcommand)]
@@ -58,6 +61,42 @@ enum Command {
     },
     /// List the registered stacks
     List,
+    /// Ship an image to one service of an applied stack and wait until it serves all traffic
+    /// (CodeDeploy blue/green, or an ECS rolling update); needs the `deploy` feature
+    Deploy {
+        /// The stack, by registered name
+        stack: String,
+        /// The service, by its name in the stack
+        service: String,
+        /// The image: `registry/repository:tag` or `registry/repository@sha256:…`; an ECR tag
+        /// is looked up and registered by digest
+        #[arg(long)]
+        image: String,
+        /// The container whose image is replaced, when the task has several (default: the one
+        /// behind the load balancer)
+        #[arg(long)]
+        container: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Per service: live revision, image, task counts, last deployment, and whether the live
+    /// task definition is what the model would register now; needs the `deploy` feature
+    Status {
+        /// The stack, by registered name
+        stack: String,
+        /// One service; all of the stack's when left out
+        service: Option<String>,
+    },
+    /// Stop an in-flight blue/green deployment with rollback, or redeploy the image of the
+    /// previous revision `ecsynth deploy` registered; needs the `deploy` feature
+    Rollback {
+        /// The stack, by registered name
+        stack: String,
+        /// The service, by its name in the stack
+        service: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
     /// Print a flowchart of what a stack creates and how traffic and control flow
     Graph {
         /// The stack, by registered name
@@ -66,6 +105,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
     },
+}
+
+#[derive(clap::Args, Debug)]
+struct WaitArgs {
+    /// Seconds to wait for the new version to serve all traffic (default: the traffic-shifting
+    /// time of the deployment config plus 15 minutes); a blue/green deployment still running
+    /// then is stopped with rollback
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<u64>,
+    /// Return once the deployment has started, printing its id
+    #[arg(long)]
+    no_wait: bool,
+    /// Seconds between two looks at the deployment
+    #[arg(long, default_value_t = 10, hide = true)]
+    poll_seconds: u64,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -167,7 +221,77 @@ pub fn run_styled(
             };
             graph_command(registry, &stack, format, &mut streams)
         }
+        command @ (Command::Deploy { .. } | Command::Status { .. } | Command::Rollback { .. }) => {
+            deploy_commands(registry, command, &mut streams)
+        }
     }
+}
+
+/// `deploy`, `status`, `rollback`, when the binary was built with the `deploy` feature.
+#[cfg(feature = "deploy")]
+fn deploy_commands(registry: &Registry, command: Command, streams: &mut Streams) -> u8 {
+    use crate::deploy;
+    use std::time::Duration;
+    let mut out = deploy::Streams {
+        out: &mut *streams.stdout,
+        err: &mut *streams.stderr,
+    };
+    match command {
+        Command::Deploy {
+            stack,
+            service,
+            image,
+            container,
+            wait,
+        } => deploy::deploy(
+            registry,
+            &deploy::DeployArgs {
+                stack,
+                service,
+                image,
+                container,
+                timeout: wait.timeout.map(Duration::from_secs),
+                wait: !wait.no_wait,
+                poll: Duration::from_secs(wait.poll_seconds.max(1)),
+            },
+            &mut out,
+        ),
+        Command::Status { stack, service } => {
+            deploy::status(registry, &stack, service.as_deref(), &mut out)
+        }
+        Command::Rollback {
+            stack,
+            service,
+            wait,
+        } => deploy::rollback(
+            registry,
+            &deploy::RollbackArgs {
+                stack,
+                service,
+                timeout: wait.timeout.map(Duration::from_secs),
+                wait: !wait.no_wait,
+                poll: Duration::from_secs(wait.poll_seconds.max(1)),
+            },
+            &mut out,
+        ),
+        _ => EXIT_INVALID,
+    }
+}
+
+/// Without the `deploy` feature the AWS SDK is not compiled in: say how to get it.
+#[cfg(not(feature = "deploy"))]
+fn deploy_commands(_registry: &Registry, command: Command, streams: &mut Streams) -> u8 {
+    let name = match command {
+        Command::Deploy { .. } => "deploy",
+        Command::Status { .. } => "status",
+        _ => "rollback",
+    };
+    streams.problem(format_args!(
+        "error: `ecsynth {name}` is not in this build: it needs the AWS SDK, which only the \
+         `deploy` feature compiles in; install with `cargo install --path . --features deploy`, \
+         or run `cargo run --features deploy -- {name} …`"
+    ));
+    EXIT_INVALID
 }
 
 struct Streams<'a> {
@@ -207,7 +331,7 @@ fn styled(line: &str, color: bool) -> std::borrow::Cow<'_, str> {
 /// The message for a name that is not registered, with the closest registered name when it is
 /// a typo away: at most one edit (insert, delete, replace, swap two neighbours) per three
 /// characters, at least one. (clap's Jaro measure misses swaps in short names: `edv` for `dev`.)
-fn unknown_stack(name: &str, known: &[&str]) -> String {
+pub(crate) fn unknown_stack(name: &str, known: &[&str]) -> String {
     let closest = known
         .iter()
         .map(|candidate| (strsim::damerau_levenshtein(name, candidate), *candidate))

@@ -322,6 +322,7 @@ mod tests {
                   "desired_count": {count},
                   "task_definition": "{image}",
                   "health_check_grace_period_seconds": {grace},
+                  "deployment_controller": {{"type": "CODE_DEPLOY"}},
                   "lifecycle": {{"ignore_changes": ["task_definition", "desired_count"]}}
                 }}}}}}}}"#
             )

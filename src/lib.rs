@@ -3,12 +3,16 @@
 //! Layers, each depending only on those before it:
 //! [`tf`] (generic Terraform JSON) ← [`aws`] (typed provider resources) ← [`model`] (what a
 //! platform engineer describes) ← [`lower`] (model → resources) ← [`synth`], [`drift`] and
-//! [`graph`] (the latter two read the written JSON back through [`review`]) ← [`cli`].
+//! [`graph`] (the latter two read the written JSON back through [`review`]) ← `deploy` (feature
+//! `deploy`: synthesizes in memory and talks to AWS) ← [`cli`].
 //! Stack definitions live outside the library, in `stacks/`, and use only [`model`] and
 //! [`registry`].
 
 pub mod aws;
 pub mod cli;
+/// `ecsynth deploy`, `status`, `rollback`: only with the `deploy` feature (the AWS SDK).
+#[cfg(feature = "deploy")]
+pub mod deploy;
 pub mod drift;
 pub mod graph;
 pub mod lower;

@@ -163,13 +163,18 @@ pub fn ignored_after_creation(address: &str, block: &Json) -> Vec<(String, Vec<&
     else {
         return Vec::new();
     };
+    // Tells apart the owners that hold under one deployment controller only.
+    let controller = block
+        .get("deployment_controller")
+        .and_then(|controller| controller.get("type"))
+        .and_then(Json::as_str);
     ignored
         .iter()
         .filter_map(Json::as_str)
         .map(|attribute| {
             (
                 attribute.to_owned(),
-                crate::lower::lifecycle::owners(resource_type, attribute),
+                crate::lower::lifecycle::owners(resource_type, attribute, controller),
             )
         })
         .collect()

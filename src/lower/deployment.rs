@@ -37,6 +37,17 @@ pub struct ServiceFields {
     pub alarms: Option<DeploymentAlarms>,
 }
 
+/// `aws_ecs_service.deployment_controller.type` of a rolling service: ECS itself.
+pub const ROLLING_CONTROLLER_TYPE: &str = "ECS";
+
+/// `aws_ecs_service.deployment_controller.type` of a service that `controller` deploys
+/// blue/green.
+pub fn deployment_controller_type(controller: BlueGreenController) -> &'static str {
+    match controller {
+        BlueGreenController::CodeDeploy => "CODE_DEPLOY",
+    }
+}
+
 /// The ECS service's deployment fields: ECS's own rolling settings and alarms for a rolling
 /// update; for blue/green, the controller type and nothing ECS would act on itself (CodeDeploy
 /// watches the rollback alarms through its deployment group).
@@ -47,7 +58,7 @@ pub fn service_fields(
     match deployment {
         Deployment::Rolling(rolling) => ServiceFields {
             deployment_controller: DeploymentController {
-                controller_type: "ECS".into(),
+                controller_type: ROLLING_CONTROLLER_TYPE.into(),
             },
             deployment_minimum_healthy_percent: Some(rolling.minimum_healthy_percent),
             deployment_maximum_percent: Some(rolling.maximum_percent),
@@ -64,7 +75,8 @@ pub fn service_fields(
         Deployment::BlueGreen(blue_green) => match blue_green.controller {
             BlueGreenController::CodeDeploy => ServiceFields {
                 deployment_controller: DeploymentController {
-                    controller_type: "CODE_DEPLOY".into(),
+                    controller_type: deployment_controller_type(BlueGreenController::CodeDeploy)
+                        .into(),
                 },
                 deployment_minimum_healthy_percent: None,
                 deployment_maximum_percent: None,

@@ -37,6 +37,8 @@ pub enum When {
     /// As `BlueGreen`, for a service on EC2 capacity: it names a capacity provider strategy,
     /// where a Fargate one gives a launch type.
     BlueGreenOnEc2(BlueGreenController),
+    /// The service deploys rolling, through ECS (`ecsynth deploy` moves it to new revisions).
+    Rolling,
     /// The service has step scaling policies.
     Autoscaled,
     /// An ECS capacity provider with managed scaling drives the Auto Scaling group.
@@ -44,6 +46,20 @@ pub enum When {
 }
 
 impl When {
+    /// The `deployment_controller.type` an ECS service has when the rule holds for it, where
+    /// the rule holds under one controller only.
+    pub fn deployment_controller(self) -> Option<&'static str> {
+        match self {
+            When::BlueGreen(controller)
+            | When::BlueGreenAwsvpc(controller)
+            | When::BlueGreenOnEc2(controller) => {
+                Some(super::deployment::deployment_controller_type(controller))
+            }
+            When::Rolling => Some(super::deployment::ROLLING_CONTROLLER_TYPE),
+            When::Autoscaled | When::EcsManagedScaling => None,
+        }
+    }
+
     pub fn holds(self, facts: &Facts) -> bool {
         match self {
             When::BlueGreen(controller) => facts.blue_green == Some(controller),
@@ -53,6 +69,7 @@ impl When {
             When::BlueGreenOnEc2(controller) => {
                 facts.blue_green == Some(controller) && facts.on_ec2
             }
+            When::Rolling => facts.rolling,
             When::Autoscaled => facts.autoscaled,
             When::EcsManagedScaling => facts.ecs_managed_scaling,
         }
@@ -66,6 +83,8 @@ pub struct Facts {
     pub blue_green: Option<BlueGreenController>,
     pub awsvpc: bool,
     pub on_ec2: bool,
+    /// An ECS service that deploys rolling.
+    pub rolling: bool,
     pub autoscaled: bool,
     pub ecs_managed_scaling: bool,
 }
@@ -77,6 +96,7 @@ impl Facts {
             blue_green: service.blue_green_controller(),
             awsvpc: service.compute.network_mode() == NetworkMode::Awsvpc,
             on_ec2: !service.compute.is_fargate(),
+            rolling: service.blue_green_controller().is_none(),
             autoscaled: service.is_autoscaled(),
             ecs_managed_scaling: false,
         }
@@ -112,6 +132,14 @@ pub const RULES: &[Rule] = &[
         why: "every deployment registers a new revision and moves the service to it; \
               Terraform cannot update it on a CODE_DEPLOY service",
         when: When::BlueGreen(CODE_DEPLOY),
+    },
+    Rule {
+        resource_type: EcsService::TYPE,
+        attribute: "task_definition",
+        owner: "ecsynth deploy",
+        why: "each deploy registers a revision with the new image and moves the service to it \
+              (UpdateService); Terraform would move it back to the revision it registered",
+        when: When::Rolling,
     },
     Rule {
         resource_type: EcsService::TYPE,
@@ -202,13 +230,24 @@ pub fn derive<R: Resource>(facts: &Facts) -> (Lifecycle, Option<String>) {
 
 /// Who may own `attribute` of a `resource_type` block, in table order without repeats; empty
 /// when no rule names it. For readers of the written JSON (the graph, `synth --check`), which
-/// see the block's `ignore_changes` but not the facts that put the attribute there: with two
-/// controllers owning the same attribute both are named.
-pub fn owners(resource_type: &str, attribute: &str) -> Vec<&'static str> {
+/// see the block's `ignore_changes` but not the facts that put the attribute there. A service
+/// block's `deployment_controller.type` (`deployment_controller`) tells apart the rules that
+/// hold only under one controller (CodeDeploy or `ecsynth deploy` owning `task_definition`);
+/// without it, every owner of the attribute is named.
+pub fn owners(
+    resource_type: &str,
+    attribute: &str,
+    deployment_controller: Option<&str>,
+) -> Vec<&'static str> {
     let mut owners: Vec<&'static str> = Vec::new();
     for rule in RULES {
+        let controller_fits = match (rule.when.deployment_controller(), deployment_controller) {
+            (Some(needed), Some(written)) => needed == written,
+            _ => true,
+        };
         if rule.resource_type == resource_type
             && rule.attribute == attribute
+            && controller_fits
             && !owners.contains(&rule.owner)
         {
             owners.push(rule.owner);
@@ -282,15 +321,25 @@ mod tests {
                 "capacity_provider_strategy"
             ]
         );
+        // A rolling service on the same capacity keeps its strategy: ECS does not change it;
+        // only its task definition is `ecsynth deploy`'s.
         let mut rolling = service(false, None);
         rolling.compute = bridge.compute.clone();
-        assert!(ignored(&rolling).is_empty(), "{:?}", ignored(&rolling));
+        assert_eq!(ignored(&rolling), ["task_definition"]);
+    }
+
+    /// `ecsynth deploy` moves a rolling service to a new revision with UpdateService; without
+    /// the rule the next `terraform plan` would move it back (the provider diffs
+    /// `task_definition` against DescribeServices; `tests/deploy_e2e.rs` plans after a deploy).
+    #[test]
+    fn rolling_service_leaves_task_definition_to_ecsynth_deploy() {
+        assert_eq!(ignored(&service(false, None)), ["task_definition"]);
     }
 
     #[test]
     fn autoscaled_service_leaves_desired_count_to_the_autoscaler() {
         let rolling = service(false, Some(StepScaling::cpu(1..=4)));
-        assert_eq!(ignored(&rolling), ["desired_count"]);
+        assert_eq!(ignored(&rolling), ["task_definition", "desired_count"]);
         let both = service(true, Some(StepScaling::cpu(1..=4)));
         assert_eq!(
             ignored(&both),
@@ -304,11 +353,12 @@ mod tests {
     }
 
     #[test]
-    fn a_service_neither_blue_green_nor_autoscaled_ignores_nothing_and_has_no_comment() {
+    fn a_rolling_service_comment_names_ecsynth_deploy_as_the_owner() {
         let plain = service(false, None);
-        let (lifecycle, comment) = derive::<EcsService>(&Facts::service(&plain));
-        assert!(lifecycle.is_empty());
-        assert_eq!(comment, None);
+        let (_, comment) = derive::<EcsService>(&Facts::service(&plain));
+        assert!(comment
+            .expect("a comment")
+            .contains("task_definition — ecsynth deploy: each deploy registers a revision"));
     }
 
     #[test]
@@ -355,6 +405,8 @@ mod tests {
             blue_green: Some(BlueGreenController::CodeDeploy),
             awsvpc: true,
             on_ec2: true,
+            // Blue/green above: a service is one or the other.
+            rolling: false,
             autoscaled: true,
             ecs_managed_scaling: true,
         };
@@ -379,18 +431,30 @@ mod tests {
 
     #[test]
     fn owners_are_looked_up_by_resource_type_and_attribute() {
-        assert_eq!(owners("aws_ecs_service", "task_definition"), ["CodeDeploy"]);
         assert_eq!(
-            owners("aws_ecs_service", "desired_count"),
+            owners("aws_ecs_service", "task_definition", Some("CODE_DEPLOY")),
+            ["CodeDeploy"]
+        );
+        assert_eq!(
+            owners("aws_ecs_service", "task_definition", Some("ECS")),
+            ["ecsynth deploy"]
+        );
+        // Without the controller both owners are named.
+        assert_eq!(
+            owners("aws_ecs_service", "task_definition", None),
+            ["CodeDeploy", "ecsynth deploy"]
+        );
+        assert_eq!(
+            owners("aws_ecs_service", "desired_count", None),
             ["Application Auto Scaling"]
         );
         assert_eq!(
-            owners("aws_autoscaling_group", "desired_capacity"),
+            owners("aws_autoscaling_group", "desired_capacity", None),
             ["ECS managed scaling"]
         );
         // `action` is owned on a listener rule, not on a listener.
-        assert!(owners("aws_lb_listener", "action").is_empty());
-        assert!(owners("aws_ecs_service", "tags").is_empty());
+        assert!(owners("aws_lb_listener", "action", None).is_empty());
+        assert!(owners("aws_ecs_service", "tags", None).is_empty());
     }
 
     /// Every row names an argument or block of its resource type in both provider schemas
