@@ -57,6 +57,7 @@ from drift_check import (  # noqa: E402
     _clean,
     provider_override,
     stack_providers,
+    stack_tfvars,
     stack_variables,
     tf_json_files,
 )
@@ -85,15 +86,7 @@ def apply_stack(args: argparse.Namespace, log: Log) -> tuple[Aws, Terraform, str
     )
     aws = Aws(endpoint, region)
     aws.wait_ready()
-    variables = stack_variables(docs)
-    tfvars: dict[str, Any] = {}
-    subnet_variables = [n for n in variables if n.endswith("subnet_ids")]
-    if "vpc_id" in variables or subnet_variables:
-        vpc, subnets = aws.create_network()
-        if "vpc_id" in variables:
-            tfvars["vpc_id"] = vpc
-        for name in subnet_variables:
-            tfvars[name] = subnets
+    tfvars = stack_tfvars(aws, stack_variables(docs))
     var_args = []
     if tfvars:
         (workdir / VARS_FILE).write_text(json.dumps(tfvars))

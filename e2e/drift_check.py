@@ -396,6 +396,28 @@ def stack_providers(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def stack_tfvars(aws: Aws, variables: dict[str, Any]) -> dict[str, Any]:
+    """Values for the stack's variables, as an operator fills them: a network made on the
+    emulator, and the ECS-optimised AMI it publishes. Fails on a variable it cannot fill."""
+    tfvars: dict[str, Any] = {}
+    # `subnet_ids`, `load_balancer_subnet_ids`, …: every subnet list gets the same two subnets.
+    subnet_variables = [n for n in variables if n.endswith("subnet_ids")]
+    if "vpc_id" in variables or subnet_variables:
+        vpc, subnets = aws.create_network()
+        if "vpc_id" in variables:
+            tfvars["vpc_id"] = vpc
+        for name in subnet_variables:
+            tfvars[name] = subnets
+    # `ecs_ami_id`, `ecs_ami_id_arm64`: the AMI is an input of the stack, like the network.
+    for name in variables:
+        if name.startswith("ecs_ami_id") and "default" not in variables[name]:
+            tfvars[name] = aws.ecs_ami(arm64=name.endswith("_arm64"))
+    missing = [n for n, b in variables.items() if n not in tfvars and "default" not in b]
+    if missing:
+        raise CheckFailed(f"stack declares variables without defaults the harness cannot fill: {missing}")
+    return tfvars
+
+
 def stack_variables(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for doc in docs:
@@ -939,23 +961,7 @@ def check(args: argparse.Namespace, log: Log) -> None:
 
     # 2 ------------------------------------------------------------------
     log.step("2 network+override")
-    variables = stack_variables(docs)
-    tfvars: dict[str, Any] = {}
-    # `subnet_ids`, `load_balancer_subnet_ids`, …: every subnet list gets the same two subnets.
-    subnet_variables = [n for n in variables if n.endswith("subnet_ids")]
-    if "vpc_id" in variables or subnet_variables:
-        vpc, subnets = aws.create_network()
-        if "vpc_id" in variables:
-            tfvars["vpc_id"] = vpc
-        for name in subnet_variables:
-            tfvars[name] = subnets
-    # `ecs_ami_id`, `ecs_ami_id_arm64`: the AMI is an input of the stack, like the network.
-    for name in variables:
-        if name.startswith("ecs_ami_id") and "default" not in variables[name]:
-            tfvars[name] = aws.ecs_ami(arm64=name.endswith("_arm64"))
-    missing = [n for n, b in variables.items() if n not in tfvars and "default" not in b]
-    if missing:
-        raise CheckFailed(f"stack declares variables without defaults the harness cannot fill: {missing}")
+    tfvars = stack_tfvars(aws, stack_variables(docs))
     var_args: list[str] = []
     if tfvars:
         (workdir / VARS_FILE).write_text(json.dumps(tfvars, indent=2))
