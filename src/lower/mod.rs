@@ -36,7 +36,8 @@ use crate::aws::{
 use crate::model::naming::{suffixed, Names, ServiceNames};
 use crate::model::templates;
 use crate::model::{
-    Backend, CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, Stack, Validated,
+    Backend, CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, ProviderMajor,
+    Stack, Validated,
 };
 use crate::tf::{Document, Expr, List, Output, Ref, TerraformSettings, Variable};
 
@@ -44,9 +45,15 @@ use crate::tf::{Document, Expr, List, Output, Ref, TerraformSettings, Variable};
 const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
 /// The S3 backend's `use_lockfile` locks state without DynamoDB from Terraform 1.10 on.
 const REQUIRED_TERRAFORM_S3_LOCKFILE: &str = ">= 1.10.0";
-/// 5.35.0 broke `ignore_changes` on listener default actions; 5.36.0 fixed it. The tests
-/// validate and apply against 5.x only, so an online `init` must not pick 6.x.
-const REQUIRED_AWS_PROVIDER: &str = ">= 5.36, < 6.0";
+/// The hashicorp/aws versions the output accepts, bounded to the stack's major so an online
+/// `init` never crosses one.
+fn required_aws_provider(major: ProviderMajor) -> &'static str {
+    match major {
+        // 5.35.0 broke `ignore_changes` on listener default actions; 5.36.0 fixed it.
+        ProviderMajor::V5 => ">= 5.36, < 6.0",
+        ProviderMajor::V6 => ">= 6.0, < 7.0",
+    }
+}
 
 /// Everything lowering needs to refer back to while it adds a stack's resources.
 pub(crate) struct Context<'a> {
@@ -228,7 +235,11 @@ fn terraform_settings(stack: &Stack) -> TerraformSettings {
         _ => REQUIRED_TERRAFORM,
     };
     let mut settings = TerraformSettings::new(required);
-    settings.require_provider("aws", "hashicorp/aws", REQUIRED_AWS_PROVIDER);
+    settings.require_provider(
+        "aws",
+        "hashicorp/aws",
+        required_aws_provider(stack.provider_major),
+    );
     settings.backend = match &stack.backend {
         None | Some(Backend::Local) => None,
         Some(Backend::S3(s3)) => {

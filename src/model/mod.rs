@@ -35,6 +35,8 @@ pub use service::{
     Container, ContainerHealthCheck, EfsVolume, MountPoint, Port, PortProtocol, Secret, Service,
     TaskSize, Ulimit, Volume, VolumeSource,
 };
-pub use stack::{AttributeOverride, Backend, Cluster, Input, Network, S3Backend, Stack};
+pub use stack::{
+    AttributeOverride, Backend, Cluster, Input, Network, ProviderMajor, S3Backend, Stack,
+};
 pub use traffic::{ClassicTraffic, ContainerPort, Exposure, Route, RuleMatch, Traffic};
 pub use validate::{cut, Diagnostic, Severity, Validated};

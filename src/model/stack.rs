@@ -10,6 +10,29 @@ use super::load_balancer::{
 };
 use super::service::Service;
 
+/// The major version of the hashicorp/aws provider a stack's output is written for. A root
+/// module can hold only one version of a provider, so a stack follows the major the rest of
+/// the team's configuration uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProviderMajor {
+    /// 5.x: security fixes only since 6.0 (June 2025); the provider installed on this
+    /// project's test machines, so `terraform validate` and the emulator run against it.
+    #[default]
+    V5,
+    /// 6.x: the current major.
+    V6,
+}
+
+impl ProviderMajor {
+    /// The number people write: `5`, `6`.
+    pub fn number(self) -> u32 {
+        match self {
+            ProviderMajor::V5 => 5,
+            ProviderMajor::V6 => 6,
+        }
+    }
+}
+
 /// One Terraform root module: a cluster, its load balancers and services, in one region.
 #[derive(Clone, Debug)]
 pub struct Stack {
@@ -29,6 +52,8 @@ pub struct Stack {
     /// creates one key for its log groups, with yearly rotation and a key policy that lets
     /// CloudWatch Logs of this region use it for this stack's log groups only.
     pub log_kms_key: Option<String>,
+    /// The hashicorp/aws major the output is written for; see [`ProviderMajor`].
+    pub provider_major: ProviderMajor,
     id: StackId,
     capacity_providers: Vec<Ec2Capacity>,
     load_balancers: Vec<LoadBalancer>,
@@ -64,6 +89,7 @@ impl Stack {
             cluster: Cluster::new(name),
             backend: None,
             log_kms_key: None,
+            provider_major: ProviderMajor::default(),
             id: StackId::fresh(),
             capacity_providers: Vec::new(),
             load_balancers: Vec::new(),
@@ -108,6 +134,12 @@ impl Stack {
 
     pub fn overrides(&self) -> &[AttributeOverride] {
         &self.overrides
+    }
+
+    /// Writes the output for this hashicorp/aws major (the constraint is bounded to it).
+    pub fn aws_provider(&mut self, major: ProviderMajor) -> &mut Stack {
+        self.provider_major = major;
+        self
     }
 
     /// Where Terraform keeps this stack's state.
