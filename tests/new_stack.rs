@@ -1,7 +1,8 @@
-//! Adding a stack is one edit: a stack registered only in this test's registry goes through
-//! every check the repository's stacks go through — validation and synth, the snapshot checks
-//! (review form and graph), the artefact checks, `terraform validate`, and the CLI (`list`,
-//! `synth --all`, `synth --check`, `graph`) — with no test naming it. (The end-to-end drift test
+//! Adding a stack is one registration and one command: a stack registered only in this test's
+//! registry goes through every check the repository's stacks go through — validation and
+//! synth, the snapshot checks (review form and graph, written for a new stack outside CI), the
+//! artefact checks, `terraform validate`, and the CLI (`list`, `synth --all`, `synth --check`,
+//! `graph`) — with no test naming it. (The end-to-end drift test
 //! iterates the same registry; it is left out here because it takes minutes.)
 
 mod support;
@@ -10,7 +11,7 @@ use std::fs;
 
 use ecsynth::model::Stack;
 use ecsynth::registry::Registry;
-use support::snapshots::{self, Kind};
+use support::snapshots::{self, Kind, Missing};
 use support::{out_arg, run};
 
 const NAME: &str = "newcomer";
@@ -72,48 +73,74 @@ fn the_cli_lists_writes_checks_and_graphs_the_new_stack() {
     assert_eq!(stdout, Kind::Graph.render(&registry, NAME));
 }
 
-/// The snapshot checks ask for the new stack's snapshots, and pass once they are accepted.
+/// A new stack costs no red test: outside CI the snapshot checks write its two snapshots and
+/// pass; in CI the same missing snapshots fail with the command that writes them; once written
+/// they are checked like any other, and a changed one is never overwritten.
 #[test]
-fn the_snapshot_checks_ask_for_the_new_stacks_snapshots() {
+fn the_snapshot_checks_write_a_new_stacks_snapshots_outside_ci_and_fail_in_ci() {
     let registry = newcomer_only();
     let dir = support::scratch_dir("new-stack-snapshots");
-    let forced = ["INSTA_FORCE_PASS", "INSTA_UPDATE"]
-        .iter()
-        .any(|variable| std::env::var_os(variable).is_some());
     for kind in Kind::ALL {
-        let snapshot = dir.join(format!("{}@{NAME}.snap", kind.prefix()));
-        if !forced {
-            // insta fails on a snapshot it has never seen (and leaves `.snap.new` to review).
-            assert_eq!(
-                snapshots::failures(&registry, &dir, kind),
-                [format!(
-                    "stack `{NAME}`: {} does not match (see the diff above; review with `cargo \
-                     insta review`)",
-                    snapshot.display()
-                )]
-            );
-        }
-        // Accepting it, as `cargo insta review` would, makes the check pass.
-        let text = kind.render(&registry, NAME);
-        fs::write(
-            &snapshot,
-            format!("---\nsource: tests/new_stack.rs\n---\n{text}"),
-        )
-        .expect("write snapshot");
+        let snapshot = kind.path(&dir, NAME);
+        let in_ci = snapshots::check(&registry, &dir, kind, Missing::Fail);
         assert_eq!(
-            snapshots::failures(&registry, &dir, kind),
-            Vec::<String>::new()
+            in_ci.failures,
+            [format!(
+                "stack `{NAME}`: no snapshot {}; run `cargo test --test snapshots` outside CI to \
+                 write it, read it and commit it with the stack",
+                snapshot.display()
+            )]
         );
+        assert!(in_ci.written.is_empty() && !snapshot.exists());
+
+        let locally = snapshots::check(&registry, &dir, kind, Missing::Write);
+        assert_eq!(locally.failures, Vec::<String>::new());
+        assert_eq!(locally.written, std::slice::from_ref(&snapshot));
+        let written = fs::read_to_string(&snapshot).expect("snapshot written");
+        assert!(
+            written.ends_with(&kind.render(&registry, NAME)),
+            "{} holds the stack's {kind:?} text",
+            snapshot.display()
+        );
+
+        // Committed, it passes in CI and is written no more.
+        let committed = snapshots::check(&registry, &dir, kind, Missing::Fail);
+        assert_eq!(committed.failures, Vec::<String>::new());
+        assert!(committed.written.is_empty());
     }
     // Without the stack, its snapshots are reported as left behind.
-    let mut expected = Kind::ALL.map(|kind| {
-        dir.join(format!("{}@{NAME}.snap", kind.prefix()))
-            .display()
-            .to_string()
-    });
+    let mut expected = Kind::ALL.map(|kind| kind.path(&dir, NAME).display().to_string());
     expected.sort();
     assert_eq!(snapshots::orphans(&Registry::new(), &dir), expected);
     assert_eq!(snapshots::orphans(&registry, &dir), Vec::<String>::new());
+}
+
+/// Writing is for missing snapshots only: one that differs fails outside CI too, and keeps its
+/// bytes for `cargo insta review`.
+#[test]
+fn a_changed_snapshot_fails_and_is_not_overwritten() {
+    let forced = ["INSTA_FORCE_PASS", "INSTA_UPDATE"]
+        .iter()
+        .any(|variable| std::env::var_os(variable).is_some());
+    if forced {
+        return; // insta was told to accept whatever it sees
+    }
+    let registry = newcomer_only();
+    let dir = support::scratch_dir("new-stack-changed-snapshot");
+    let snapshot = Kind::Graph.path(&dir, NAME);
+    let stale = "---\nsource: tests/new_stack.rs\n---\nflowchart LR\n";
+    fs::write(&snapshot, stale).expect("write snapshot");
+    let checked = snapshots::check(&registry, &dir, Kind::Graph, Missing::Write);
+    assert_eq!(
+        checked.failures,
+        [format!(
+            "stack `{NAME}`: {} does not match (see the diff above; review with `cargo insta \
+             review`)",
+            snapshot.display()
+        )]
+    );
+    assert!(checked.written.is_empty());
+    assert_eq!(fs::read_to_string(&snapshot).expect("kept"), stale);
 }
 
 #[test]

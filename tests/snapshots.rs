@@ -3,22 +3,28 @@
 //! in review form (strings that are JSON text expanded, multi-line strings split into lines),
 //! and `graph@<stack>.snap`, the Mermaid graph of `ecsynth graph <stack>`.
 //!
-//! The stacks come from the registry, so a new stack needs no edit here: its first run fails
-//! and leaves `synth@<stack>.snap.new` and `graph@<stack>.snap.new` to review. Every stack is
-//! compared before a test fails, so one broken stack does not hide another.
+//! The stacks come from the registry, so a new stack needs no edit here: outside CI its first
+//! run writes `synth@<stack>.snap` and `graph@<stack>.snap` (and passes); in CI a stack without
+//! them fails (`support::snapshots::Missing`). Every stack is compared before a test fails, so
+//! one broken stack does not hide another.
 
 mod support;
 
 use ecsynth::review::{self, Json};
-use support::snapshots::{self, Kind};
+use support::snapshots::{self, Kind, Missing};
 
 fn assert_snapshots(kind: Kind) {
-    let failures = snapshots::failures(&stacks::registry(), &snapshots::repository_dir(), kind);
+    let checked = snapshots::check(
+        &stacks::registry(),
+        &snapshots::repository_dir(),
+        kind,
+        Missing::from_env(),
+    );
     assert!(
-        failures.is_empty(),
+        checked.failures.is_empty(),
         "{} of the registered stacks do not match their snapshot:\n{}",
-        failures.len(),
-        failures.join("\n")
+        checked.failures.len(),
+        checked.failures.join("\n")
     );
 }
 
@@ -44,13 +50,18 @@ fn every_snapshot_file_belongs_to_a_registered_stack() {
 
 /// The snapshot differs from the file synth writes only in presentation: collapsing the
 /// expanded strings of the committed snapshot gives back the exact bytes of `main.tf.json`.
+/// A stack without a snapshot is left to `every_registered_stack_matches_its_synth_snapshot`,
+/// which writes it or reports it.
 #[test]
 fn synth_snapshots_collapse_to_exactly_the_bytes_synth_writes() {
     let registry = stacks::registry();
     for name in registry.names() {
-        let path = snapshots::repository_dir().join(format!("synth@{name}.snap"));
-        let committed = std::fs::read_to_string(&path)
-            .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+        let path = Kind::Synth.path(&snapshots::repository_dir(), name);
+        let committed = match std::fs::read_to_string(&path) {
+            Ok(committed) => committed,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => panic!("cannot read {}: {error}", path.display()),
+        };
         // insta's header is `---`, metadata lines, `---`; the snapshot follows.
         let body = committed
             .splitn(3, "---\n")
