@@ -28,6 +28,7 @@ use crate::synth::{each_in_parallel, synthesize};
         cargo run -- synth --all --deny-warnings   # warnings fail the run too\n  \
         cargo run -- synth --all --check           # CI: is the committed out/ up to date?\n  \
         cargo run -- graph prod                    # Mermaid flowchart of the stack\n  \
+        cargo run -- try dev                       # plan and apply on a local AWS emulator\n  \
         ecsynth deploy prod web --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v42\n  \
         ecsynth status prod\n\n\
         Exit codes: 0 success, 1 I/O or internal error or (with --check) stale output, or a\n\
@@ -96,6 +97,12 @@ enum Command {
         service: String,
         #[command(flatten)]
         wait: WaitArgs,
+    },
+    /// Try a stack with no AWS account: synth, then a real `terraform plan` and `apply` on the
+    /// local AWS emulator (started and stopped for you), list what was created, destroy it
+    Try {
+        /// The stack, by registered name
+        stack: String,
     },
     /// Print a flowchart of what a stack creates and how traffic and control flow
     Graph {
@@ -220,6 +227,9 @@ pub fn run_styled(
                 GraphFormat::Dot => graph::Format::Dot,
             };
             graph_command(registry, &stack, format, &mut streams)
+        }
+        Command::Try { stack } => {
+            crate::try_it::try_stack(registry, &stack, streams.stdout, streams.stderr)
         }
         command @ (Command::Deploy { .. } | Command::Status { .. } | Command::Rollback { .. }) => {
             deploy_commands(registry, command, &mut streams)

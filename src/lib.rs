@@ -4,7 +4,8 @@
 //! [`tf`] (generic Terraform JSON) ← [`aws`] (typed provider resources) ← [`model`] (what a
 //! platform engineer describes) ← [`lower`] (model → resources) ← [`synth`], [`drift`] and
 //! [`graph`] (the latter two read the written JSON back through [`review`]) ← `deploy` (feature
-//! `deploy`: synthesizes in memory and talks to AWS) ← [`cli`].
+//! `deploy`: synthesizes in memory and talks to AWS) and [`try_it`] (synth, then Terraform on
+//! the local emulator) ← [`cli`].
 //! Stack definitions live outside the library, in `stacks/`, and use only [`model`] and
 //! [`registry`].
 
@@ -21,3 +22,4 @@ pub mod registry;
 pub mod review;
 pub mod synth;
 pub mod tf;
+pub mod try_it;

@@ -34,7 +34,7 @@ pub fn require_terraform() {
         ),
         Err(error) => panic!(
             "Terraform is not installed or not on PATH ({error}). These tests run the real \
-             Terraform CLI: install Terraform >= 1.5 (see README, `Running the tests`)."
+             Terraform CLI: install Terraform >= 1.10 (see README, `Running the tests`)."
         ),
     }
 }
@@ -51,12 +51,10 @@ pub fn terraform(dir: &Path, args: &[&str]) -> Output {
 }
 
 /// Where `terraform init` takes providers from: `$TF_PLUGIN_MIRROR` when set; else the
-/// machine-wide mirror at `/opt/tf-plugins` when it exists; else `None`, the registry.
+/// machine-wide mirror at `/opt/tf-plugins` when it exists; else `None`, the registry. The
+/// same rule as `ecsynth try`'s.
 pub fn plugin_mirror() -> Option<PathBuf> {
-    match std::env::var_os("TF_PLUGIN_MIRROR") {
-        Some(mirror) if !mirror.is_empty() => Some(PathBuf::from(mirror)),
-        _ => Some(PathBuf::from("/opt/tf-plugins")).filter(|default| default.is_dir()),
-    }
+    ecsynth::try_it::plugin_mirror()
 }
 
 /// `terraform init`, offline from [`plugin_mirror`] when there is one, from the registry
@@ -101,51 +99,15 @@ fn init(dir: &Path, backend: &str) {
     );
 }
 
-/// A virtual environment under `target/` named `name`, with the packages of the pinned
+/// A virtual environment under `target/tmp/` named `name`, with the packages of the pinned
 /// requirements file `requirements` (relative to the repository), created once per version of
-/// that file. Returns the environment's `bin` directory.
+/// that file; the bootstrap `ecsynth try` uses too, so the two share `e2e-venv`. Returns the
+/// environment's `bin` directory.
 pub fn python_environment(name: &str, requirements: &str) -> PathBuf {
     let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join(requirements);
-    let wanted = std::fs::read_to_string(&requirements)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", requirements.display()));
     let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let bin = venv.join("bin");
-    let python = bin.join("python");
-    let marker = venv.join("installed-requirements.txt");
-    if python.is_file() && std::fs::read_to_string(&marker).ok().as_deref() == Some(&wanted) {
-        return bin;
-    }
-    let run = |command: &mut Command, what: &str| {
-        let output = command.output().unwrap_or_else(|error| {
-            panic!("{what}: cannot start ({error}); is python3 installed?")
-        });
-        assert!(
-            output.status.success(),
-            "{what} failed:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    let _ = std::fs::remove_dir_all(&venv);
-    run(
-        Command::new("python3").args(["-m", "venv"]).arg(&venv),
-        "python3 -m venv",
-    );
-    run(
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(&requirements),
-        &format!("pip install -r {}", requirements.display()),
-    );
-    std::fs::write(&marker, wanted).expect("write venv marker");
-    bin
+    ecsynth::try_it::python_environment(&venv, &requirements)
+        .unwrap_or_else(|problem| panic!("{problem}"))
 }
 
 /// Runs the CLI in-process against `registry`; returns (exit code, stdout, stderr).
