@@ -155,6 +155,7 @@ fn the_artefact_checks_cover_the_new_stacks_services() {
 }
 
 #[test]
+#[ignore = "full suite: runs Terraform; see README, Running the tests"]
 fn the_new_stack_passes_terraform_validate() {
     let failures = support::terraform_validate(&registry(), &[NAME]);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -156,6 +156,7 @@ fn install_checkov() -> PathBuf {
 }
 
 #[test]
+#[ignore = "full suite: checkov and Terraform; see README, The scanner"]
 fn every_stack_passes_checkov_on_its_plan() {
     support::require_terraform();
     let checkov = checkov_environment();
@@ -197,6 +198,7 @@ fn scan(name: &str, stack: ecsynth::model::Stack, checkov: &Path) -> Result<Stri
 /// terraform_json` on `main.tf.json`, where checks see exactly the keys written (CKV_AWS_127
 /// failed here on Jenkins' plain HTTP listener while the plan passed it).
 #[test]
+#[ignore = "full suite: checkov and Terraform; see README, The scanner"]
 fn every_stack_passes_checkov_on_its_tf_json() {
     let checkov = checkov_environment();
     let registry = stacks::registry();
@@ -571,6 +573,7 @@ fn test_only_stack(insecure: bool) -> ecsynth::model::Stack {
 /// The scanner can fail: the same stack with a public IP and a writable root filesystem fails
 /// exactly the two checks for them, and nothing else.
 #[test]
+#[ignore = "full suite: checkov and Terraform; see README, The scanner"]
 fn turning_a_default_off_fails_the_scan() {
     support::require_terraform();
     let checkov = checkov_environment();
