@@ -4,7 +4,7 @@
 //! stack rebuilds only that small crate and relinks this binary.
 
 /// mimalloc instead of the system allocator: synth allocates many small blocks (expressions,
-/// labels, resource structs) and frees them all at exit; see README, "Performance".
+/// labels, resource structs) and frees them all at exit; see BENCHMARKS.md.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

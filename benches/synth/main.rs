@@ -1,6 +1,6 @@
 //! Synth speed and memory at scale, and the edit-and-synth loop.
 //!
-//! Run with `cargo bench --bench synth` (README, "Performance"). Not part of `cargo test`.
+//! Run with `cargo bench --bench synth` (BENCHMARKS.md). Not part of `cargo test`.
 //!
 //! For 1, 10, 100 and 1000 services in each of three environments (dev behind NLBs, staging
 //! behind internal ALBs, prod behind internet-facing HTTPS ALBs), the benchmark re-executes
