@@ -759,7 +759,8 @@ fn deployment_waits() {
         problems(|_, service| blue_green(service).manual_approval_minutes = Some(0)),
         [
             "error: stack `shop` › service `api` › `deployment.manual_approval_minutes`: 0 is \
-          outside 1 to 2880 minutes (2 days); use `None` to shift traffic without waiting"
+          outside 1 to 2880 minutes (2 days); leave out `manual_approval_minutes` to shift \
+          traffic without waiting"
         ]
     );
 }
@@ -932,11 +933,11 @@ fn floats_are_finite_numbers() {
         }),
         [
             "error: stack `shop` › service `api` › `scaling.scale_out[0].lower`: NaN is not a \
-             number Application Auto Scaling takes; an unbounded side is `None`, a bound is a \
-             finite number",
+             number Application Auto Scaling takes; a bound is a finite number, and a side \
+             without one is unbounded",
             "error: stack `shop` › service `api` › `scaling.scale_in[0].lower`: -inf is not a \
-             number Application Auto Scaling takes; an unbounded side is `None`, a bound is a \
-             finite number",
+             number Application Auto Scaling takes; a bound is a finite number, and a side \
+             without one is unbounded",
         ]
     );
     for percent in [f64::NAN, f64::INFINITY] {

@@ -116,6 +116,44 @@ fn default_health_path() -> String {
     "/health".into()
 }
 
+/// serde's message with the Rust type names it uses for what it expected (`u16`, `struct
+/// Instances`) in the words of a JSON file's author.
+fn plain_words(message: &str) -> String {
+    const WORDS: [(&str, &str); 6] = [
+        ("invalid type: sequence", "invalid type: array"),
+        ("invalid type: map", "invalid type: object"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        (
+            "expected struct ServiceDescriptor",
+            "expected an object of descriptor fields",
+        ),
+        (
+            "expected struct Instances",
+            "expected an object with `min` and `max`",
+        ),
+    ];
+    // An array where an object belongs: serde reads a struct from a sequence too, and says
+    // "invalid length 0, expected struct X with 12 elements".
+    let message = match (
+        message.strip_prefix("invalid length "),
+        message.find("expected struct "),
+    ) {
+        (Some(_), Some(at)) => {
+            let expected = &message[at..];
+            let expected = expected.split(" with ").next().unwrap_or(expected);
+            format!("invalid type: array, {expected}")
+        }
+        _ => message.to_owned(),
+    };
+    WORDS.iter().fold(message, |message, (rust, plain)| {
+        message.replace(rust, plain)
+    })
+}
+
 /// A descriptor that could not be read: the file, and where in it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DescriptorError {
@@ -161,8 +199,8 @@ impl ServiceDescriptor {
             let message = error.to_string();
             // serde_json appends " at line L column C"; the location is reported apart.
             let message = match message.rfind(" at line ") {
-                Some(at) => message[..at].to_owned(),
-                None => message,
+                Some(at) => plain_words(&message[..at]),
+                None => plain_words(&message),
             };
             DescriptorError {
                 file: file.into(),
@@ -239,8 +277,27 @@ mod tests {
         .expect_err("port is a number");
         assert_eq!(
             wrong_type.to_string(),
-            "orders.json:1:57: invalid type: string \"80\", expected u16"
+            "orders.json:1:57: invalid type: string \"80\", expected a whole number from 0 to \
+             65535"
         );
+        // serde's Rust type names never reach the descriptor's author.
+        for (text, expected) in [
+            (
+                "[]",
+                "invalid type: array, expected an object of descriptor fields",
+            ),
+            (
+                r#"{"name": "a", "instances": 3}"#,
+                "invalid type: integer `3`, expected an object with `min` and `max`",
+            ),
+            (
+                r#"{"name": "a", "cpu": {}}"#,
+                "invalid type: object, expected a whole number from 0 to 4294967295",
+            ),
+        ] {
+            let error = ServiceDescriptor::from_json("a.json", text).expect_err(text);
+            assert_eq!(error.message, expected);
+        }
         let malformed =
             ServiceDescriptor::from_json("orders.json", "{\"name\": ").expect_err("malformed");
         assert_eq!(
@@ -284,7 +341,9 @@ mod tests {
             error.message
         );
         assert!(
-            error.message.ends_with("yyy\", expected u16"),
+            error
+                .message
+                .ends_with("yyy\", expected a whole number from 0 to 65535"),
             "{}",
             error.message
         );

@@ -112,8 +112,8 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
                 &path,
                 "deployment.manual_approval_minutes",
                 format!(
-                    "{minutes} is outside 1 to {MAX_WAIT_MINUTES} minutes (2 days); use `None` \
-                     to shift traffic without waiting"
+                    "{minutes} is outside 1 to {MAX_WAIT_MINUTES} minutes (2 days); leave out \
+                     `manual_approval_minutes` to shift traffic without waiting"
                 ),
             );
         }

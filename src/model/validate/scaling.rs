@@ -179,8 +179,8 @@ fn check_steps(check: &mut Checker, path: &[String], field: &str, steps: &[Step]
                     path,
                     &format!("{field}[{index}].{side}"),
                     format!(
-                        "{bound} is not a number Application Auto Scaling takes; an unbounded \
-                         side is `None`, a bound is a finite number"
+                        "{bound} is not a number Application Auto Scaling takes; a bound is a \
+                         finite number, and a side without one is unbounded"
                     ),
                 );
             }
