@@ -7,6 +7,8 @@ mod support;
 
 use std::fs;
 
+use support::snapshots::Missing;
+
 #[path = "../examples/first_stack.rs"]
 #[allow(dead_code)] // its `main` is the example's
 mod first_stack;
@@ -91,6 +93,9 @@ fn services_column(name: &str) -> String {
     services.join(", ")
 }
 
+/// Every row names a registered stack with its services, in registration order. A registered
+/// stack without a row fails in CI only (`CI` set, as for a missing snapshot): adding a stack
+/// costs no red test on a developer's machine, and is not merged undocumented.
 #[test]
 fn the_stack_table_lists_every_registered_stack_with_its_services() {
     let readme = readme();
@@ -107,16 +112,21 @@ fn the_stack_table_lists_every_registered_stack_with_its_services() {
             (name.to_owned(), cells[1].to_owned())
         })
         .collect();
-    let expected: Vec<(String, String)> = stacks::registry()
+    let all: Vec<(String, String)> = stacks::registry()
         .names()
         .map(|name| (name.to_owned(), services_column(name)))
         .collect();
+    let expected: Vec<&(String, String)> = all
+        .iter()
+        .filter(|(name, _)| {
+            Missing::from_env() == Missing::Fail || rows.iter().any(|(row, _)| row == name)
+        })
+        .collect();
     assert_eq!(
-        rows,
+        rows.iter().collect::<Vec<_>>(),
         expected,
         "rows for README.md:\n{}",
-        expected
-            .iter()
+        all.iter()
             .map(|(name, services)| format!("| `{name}` | {services} | … |"))
             .collect::<Vec<_>>()
             .join("\n")
