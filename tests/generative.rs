@@ -13,7 +13,7 @@
 //!
 //! Reproducible: `ECSYNTH_SEED` (default below) and `ECSYNTH_CASES` (default 200) choose the
 //! cases; a failure prints each failing case's own seed, replayed alone with
-//! `ECSYNTH_SEED=<seed> ECSYNTH_CASES=1 cargo test --test generative`.
+//! `ECSYNTH_SEED=<seed> ECSYNTH_CASES=1 cargo test --test generative -- --include-ignored`.
 
 mod support;
 
