@@ -264,3 +264,31 @@ fn every_link_to_a_heading_finds_it() {
         assert_eq!(broken, Vec::<&str>::new(), "{file}: links to no heading");
     }
 }
+
+/// Every ignored test says why, as the README's "Running the tests" puts it: it is part of the
+/// full suite, which `.ci/run` runs with `--include-ignored`. No test is ignored for good.
+#[test]
+fn every_ignored_test_belongs_to_the_full_suite() {
+    let mut checked = 0;
+    for entry in fs::read_dir(format!("{REPO}/tests")).expect("tests/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|extension| extension != "rs") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).expect("read test file");
+        for line in text
+            .lines()
+            .filter(|line| line.trim_start().starts_with("#[ignore"))
+        {
+            assert!(
+                line.trim_start().starts_with("#[ignore = \"full suite: "),
+                "{}: `{}` is not `#[ignore = \"full suite: …\"]`",
+                path.display(),
+                line.trim()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "the slow tests are ignored in the fast suite");
+    assert!(read(".ci/run").contains("-- --include-ignored"));
+}
