@@ -309,7 +309,7 @@ fn container(g: &mut Gen) -> (Container, u16) {
             ],
             &[(2048, 1024)],
         );
-        app = app.ulimit(&name, soft, hard);
+        app = app.ulimit(Ulimit::new(&name, hard).soft_limit(soft));
     }
     if g.rng.chance(2) {
         let mut health = ContainerHealthCheck::shell("curl -f http://localhost/ || exit 1");

@@ -368,9 +368,11 @@ fn build(h: &Hostile) -> Stack {
     )
     .health_check(health)
     .ulimit(
-        &h.s("container.ulimits.name", "nofile"),
-        h.u32("container.ulimits.soft_limit", 1024),
-        h.u32("container.ulimits.hard_limit", 4096),
+        Ulimit::new(
+            &h.s("container.ulimits.name", "nofile"),
+            h.u32("container.ulimits.hard_limit", 4096),
+        )
+        .soft_limit(h.u32("container.ulimits.soft_limit", 1024)),
     )
     .mount(
         &h.s("container.mount_points.volume", "data"),
@@ -388,8 +390,10 @@ fn build(h: &Hostile) -> Stack {
         .deregistration_delay(h.u32("traffic.deregistration_delay", 30));
     let mut shared = Volume::efs(
         &h.s("volumes.efs.name", "shared"),
-        h.u32("volumes.efs.uid", 1000),
-        h.u32("volumes.efs.gid", 1000),
+        PosixUser {
+            uid: h.u32("volumes.efs.uid", 1000),
+            gid: h.u32("volumes.efs.gid", 1000),
+        },
     );
     if let VolumeSource::Efs(efs) = &mut shared.source {
         efs.root_directory = h.s("volumes.efs.root_directory", "/shared");
@@ -398,16 +402,10 @@ fn build(h: &Hostile) -> Stack {
         StepScaling::cpu(h.u32("scaling.min_tasks", 2)..=h.u32("scaling.max_tasks", 4))
             .scale_out_above(h.f64("scaling.high_cpu_percent", 70.0))
             .scale_in_below(h.f64("scaling.low_cpu_percent", 30.0));
-    scaling.scale_out = vec![Step::new(
-        Some(h.f64("scaling.scale_out.lower", 0.0)),
-        None,
-        h.i32("scaling.scale_out.adjustment", 1),
-    )];
-    scaling.scale_in = vec![Step::new(
-        None,
-        Some(h.f64("scaling.scale_in.upper", 0.0)),
-        h.i32("scaling.scale_in.adjustment", -1),
-    )];
+    scaling.scale_out = vec![Step::adjustment(h.i32("scaling.scale_out.adjustment", 1))
+        .lower_bound(h.f64("scaling.scale_out.lower", 0.0))];
+    scaling.scale_in = vec![Step::adjustment(h.i32("scaling.scale_in.adjustment", -1))
+        .upper_bound(h.f64("scaling.scale_in.upper", 0.0))];
     scaling.cooldown_seconds = h.u32("scaling.cooldown_seconds", 60);
     scaling.evaluation_periods = h.u32("scaling.evaluation_periods", 2);
     scaling.period_seconds = h.u32("scaling.period_seconds", 60);
@@ -470,10 +468,10 @@ fn build(h: &Hostile) -> Stack {
             vec![
                 ClassicListener::https(
                     h.u16("classic.listeners.port", 443),
-                    h.u16("classic.listeners.instance_port", 9000),
                     &h.s("classic.listeners.certificate_arn", CERTIFICATE),
-                ),
-                ClassicListener::tcp(50000, 50000),
+                )
+                .instance_port(h.u16("classic.listeners.instance_port", 9000)),
+                ClassicListener::tcp(50000),
             ],
             ClassicHealthCheck::http(
                 h.u16("classic.health_check.port", 9000),

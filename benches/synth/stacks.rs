@@ -4,6 +4,7 @@
 use ecsynth::model::{
     Backend, BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener,
     LoadBalancer, Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
+    Ulimit,
 };
 
 pub(crate) const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
@@ -98,7 +99,7 @@ pub(crate) fn stack(environment: &str, services: usize) -> Stack {
         .health_check(ContainerHealthCheck::shell(&format!(
             "wget -q -O /dev/null http://localhost:{APP_PORT}/healthz || exit 1"
         )))
-        .ulimit("nofile", 65536, 65536);
+        .ulimit(Ulimit::new("nofile", 65536));
         let traffic = Traffic::listeners(
             load_balancer,
             app.target(APP_PORT),

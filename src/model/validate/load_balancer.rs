@@ -417,8 +417,9 @@ pub(super) fn check_classic(check: &mut Checker, region: &str, elb: &ClassicLoad
                 format!(
                     "an HTTP listener sends every request, logins and session cookies \
                      included, in clear text, and a classic ELB cannot redirect HTTP to \
-                     HTTPS; use `ClassicListener::https({port}, {}, certificate_arn)`, or \
-                     opt in with `.plain_http_because(\"<why>\")` on the load balancer",
+                     HTTPS; use `ClassicListener::https({port}, certificate_arn)\
+                     .instance_port({})`, or opt in with `.plain_http_because(\"<why>\")` on \
+                     the load balancer",
                     listener.instance_port
                 ),
             );
@@ -432,8 +433,8 @@ pub(super) fn check_classic(check: &mut Checker, region: &str, elb: &ClassicLoad
                 &path,
                 &format!("listeners.{port}.certificate_arn"),
                 format!(
-                    "{} listeners need a certificate; use `ClassicListener::{constructor}(port, \
-                     instance_port, certificate_arn)`",
+                    "{} listeners need a certificate; use \
+                     `ClassicListener::{constructor}(port, certificate_arn)`",
                     listener.protocol.name()
                 ),
             );
