@@ -269,6 +269,16 @@ const CERTIFICATE: &str = "arn:aws:acm:eu-west-1:123456789012:certificate/0b6f8e
 /// settings (user data), a blue/green service with a hook on awsvpc (AppSpec with subnets,
 /// security group and capacity provider holes; taskdef.json), overrides, tags, volumes.
 fn build(h: &Hostile) -> Stack {
+    let mut stack = stack_settings(h);
+    let general = stack.add_capacity_provider(capacity(h));
+    let lb = stack.add_load_balancer(load_balancer(h));
+    add_web_service(h, &mut stack, general, lb);
+    add_legacy_service(h, &mut stack, general);
+    stack
+}
+
+/// The stack's own settings: state, tags, overrides, network, discovery namespace.
+fn stack_settings(h: &Hostile) -> Stack {
     let mut stack = Stack::new(
         &h.s("stack.name", "hostile"),
         &h.s("stack.region", "eu-west-1"),
@@ -303,112 +313,63 @@ fn build(h: &Hostile) -> Stack {
     });
     stack.cluster.discovery_namespace =
         Some(h.s("cluster.discovery_namespace", "hostile.internal"));
-    let general = stack.add_capacity_provider(
-        Ec2Capacity::new(
-            &h.s("capacity.name", "general"),
-            &h.s("capacity.instance_type", "m6i.large"),
-        )
-        .size(h.u32("capacity.min_size", 1)..=h.u32("capacity.max_size", 3))
-        .target_capacity_percent(h.u32("capacity.target_capacity_percent", 100))
-        .root_volume_gib(h.u32("capacity.root_volume_gib", 30))
-        .agent_setting(
-            &h.s("capacity.agent_settings.name", "ECS_IMAGE_PULL_BEHAVIOR"),
-            &h.s("capacity.agent_settings.value", "prefer-cached"),
-        )
-        .kernel_setting(
-            &h.s("capacity.kernel_settings.name", "net.core.somaxconn"),
-            &h.s("capacity.kernel_settings.value", "4096"),
-        )
-        .task_cleanup_wait(&h.s("capacity.task_cleanup_wait", "1h"))
-        .container_stop_timeout(&h.s("capacity.container_stop_timeout", "30s")),
-    );
+    stack
+}
+
+/// EC2 capacity whose agent and kernel settings go into the user data.
+fn capacity(h: &Hostile) -> Ec2Capacity {
+    Ec2Capacity::new(
+        &h.s("capacity.name", "general"),
+        &h.s("capacity.instance_type", "m6i.large"),
+    )
+    .size(h.u32("capacity.min_size", 1)..=h.u32("capacity.max_size", 3))
+    .target_capacity_percent(h.u32("capacity.target_capacity_percent", 100))
+    .root_volume_gib(h.u32("capacity.root_volume_gib", 30))
+    .agent_setting(
+        &h.s("capacity.agent_settings.name", "ECS_IMAGE_PULL_BEHAVIOR"),
+        &h.s("capacity.agent_settings.value", "prefer-cached"),
+    )
+    .kernel_setting(
+        &h.s("capacity.kernel_settings.name", "net.core.somaxconn"),
+        &h.s("capacity.kernel_settings.value", "4096"),
+    )
+    .task_cleanup_wait(&h.s("capacity.task_cleanup_wait", "1h"))
+    .container_stop_timeout(&h.s("capacity.container_stop_timeout", "30s"))
+}
+
+/// An ALB with a test listener and access logs.
+fn load_balancer(h: &Hostile) -> LoadBalancer {
     let mut prod = Listener::https(
         h.u16("listener.port", 443),
         &h.s("listener.certificate_arn", CERTIFICATE),
     );
     prod.ssl_policy = h.s("listener.ssl_policy", "ELBSecurityPolicy-TLS13-1-2-2021-06");
-    let lb = stack.add_load_balancer(
-        LoadBalancer::application(&h.s("load_balancer.name", "web"), prod)
-            .test_listener(Listener::https(
-                h.u16("test_listener.port", 8443),
-                CERTIFICATE,
-            ))
-            .allowed_cidrs(&[&h.s("load_balancer.allowed_cidrs", "10.0.0.0/8")])
-            .test_listener_cidrs(&[&h.s("load_balancer.test_listener_cidrs", "10.0.0.0/8")])
-            .access_logs(
-                &h.s("access_logs.bucket", "hostile-logs-123456789012"),
-                &h.s("access_logs.prefix", "hostile/web"),
-            ),
-    );
-
-    let port = h.u16("container.port", 8080);
-    let mut health = ContainerHealthCheck::shell(&h.s(
-        "container.health_check.command",
-        "curl -f http://localhost:8080/ || exit 1",
-    ));
-    health.interval = h.u32("container.health_check.interval", 30);
-    health.timeout = h.u32("container.health_check.timeout", 5);
-    health.retries = h.u32("container.health_check.retries", 3);
-    health.start_period = h.u32("container.health_check.start_period", 0);
-    let app = Container::new(
-        &h.s("container.name", "app"),
-        &h.s("container.image", "nginx:1.27"),
-    )
-    .port(port)
-    .env(
-        &h.s("container.environment.name", "MODE"),
-        &h.s("container.environment.value", "safe"),
-    )
-    .secret(
-        &h.s("container.secrets.name", "DB_URL"),
-        &h.s(
-            "container.secrets.value_from",
-            "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/db",
-        ),
-    )
-    .health_check(health)
-    .ulimit(
-        Ulimit::new(
-            &h.s("container.ulimits.name", "nofile"),
-            h.u32("container.ulimits.hard_limit", 4096),
+    LoadBalancer::application(&h.s("load_balancer.name", "web"), prod)
+        .test_listener(Listener::https(
+            h.u16("test_listener.port", 8443),
+            CERTIFICATE,
+        ))
+        .allowed_cidrs(&[&h.s("load_balancer.allowed_cidrs", "10.0.0.0/8")])
+        .test_listener_cidrs(&[&h.s("load_balancer.test_listener_cidrs", "10.0.0.0/8")])
+        .access_logs(
+            &h.s("access_logs.bucket", "hostile-logs-123456789012"),
+            &h.s("access_logs.prefix", "hostile/web"),
         )
-        .soft_limit(h.u32("container.ulimits.soft_limit", 1024)),
-    )
-    .mount(
-        &h.s("container.mount_points.volume", "data"),
-        &h.s("container.mount_points.path", "/data"),
-    )
-    .cpu_units(h.u32("container.cpu", 256))
-    .memory_reservation(h.u32("container.memory_reservation", 512));
-    let mut target_health = TargetHealthCheck::http(&h.s("traffic.health_check.path", "/healthz"));
-    target_health.matcher = h.s("traffic.health_check.matcher", "200");
-    target_health.interval = h.u32("traffic.health_check.interval", 15);
-    target_health.timeout = h.u32("traffic.health_check.timeout", 5);
-    target_health.healthy_threshold = h.u32("traffic.health_check.healthy_threshold", 3);
-    target_health.unhealthy_threshold = h.u32("traffic.health_check.unhealthy_threshold", 3);
-    let traffic = Traffic::listeners(lb, app.target(port), target_health)
-        .deregistration_delay(h.u32("traffic.deregistration_delay", 30));
-    let mut shared = Volume::efs(
-        &h.s("volumes.efs.name", "shared"),
-        PosixUser {
-            uid: h.u32("volumes.efs.uid", 1000),
-            gid: h.u32("volumes.efs.gid", 1000),
-        },
-    );
-    if let VolumeSource::Efs(efs) = &mut shared.source {
-        efs.root_directory = h.s("volumes.efs.root_directory", "/shared");
-    }
-    let mut scaling =
-        StepScaling::cpu(h.u32("scaling.min_tasks", 2)..=h.u32("scaling.max_tasks", 4))
-            .scale_out_above(h.f64("scaling.high_cpu_percent", 70.0))
-            .scale_in_below(h.f64("scaling.low_cpu_percent", 30.0));
-    scaling.scale_out = vec![Step::adjustment(h.i32("scaling.scale_out.adjustment", 1))
-        .lower_bound(h.f64("scaling.scale_out.lower", 0.0))];
-    scaling.scale_in = vec![Step::adjustment(h.i32("scaling.scale_in.adjustment", -1))
-        .upper_bound(h.f64("scaling.scale_in.upper", 0.0))];
-    scaling.cooldown_seconds = h.u32("scaling.cooldown_seconds", 60);
-    scaling.evaluation_periods = h.u32("scaling.evaluation_periods", 2);
-    scaling.period_seconds = h.u32("scaling.period_seconds", 60);
+}
+
+/// The blue/green service on awsvpc with a hook, a sidecar, both kinds of volume and step
+/// scaling.
+fn add_web_service(
+    h: &Hostile,
+    stack: &mut Stack,
+    general: CapacityProviderId,
+    lb: LoadBalancerId,
+) {
+    let port = h.u16("container.port", 8080);
+    let app = app_container(h, port);
+    let traffic = traffic(h, lb, app.target(port));
+    let shared = shared_volume(h);
+    let scaling = scaling(h);
     stack.add_service(
         Service::new(
             &h.s("service.name", "web"),
@@ -460,8 +421,95 @@ fn build(h: &Hostile) -> Stack {
         .log_retention_days(h.u32("service.log_retention_days", 30))
         .health_check_grace_period_seconds(h.u32("service.health_check_grace_period_seconds", 60)),
     );
+}
 
-    // A second service: rolling behind a classic ELB, found through Cloud Map.
+/// The load-balanced container: environment, a secret, a health check, a ulimit, a mount.
+fn app_container(h: &Hostile, port: u16) -> Container {
+    let mut health = ContainerHealthCheck::shell(&h.s(
+        "container.health_check.command",
+        "curl -f http://localhost:8080/ || exit 1",
+    ));
+    health.interval = h.u32("container.health_check.interval", 30);
+    health.timeout = h.u32("container.health_check.timeout", 5);
+    health.retries = h.u32("container.health_check.retries", 3);
+    health.start_period = h.u32("container.health_check.start_period", 0);
+    Container::new(
+        &h.s("container.name", "app"),
+        &h.s("container.image", "nginx:1.27"),
+    )
+    .port(port)
+    .env(
+        &h.s("container.environment.name", "MODE"),
+        &h.s("container.environment.value", "safe"),
+    )
+    .secret(
+        &h.s("container.secrets.name", "DB_URL"),
+        &h.s(
+            "container.secrets.value_from",
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/db",
+        ),
+    )
+    .health_check(health)
+    .ulimit(
+        Ulimit::new(
+            &h.s("container.ulimits.name", "nofile"),
+            h.u32("container.ulimits.hard_limit", 4096),
+        )
+        .soft_limit(h.u32("container.ulimits.soft_limit", 1024)),
+    )
+    .mount(
+        &h.s("container.mount_points.volume", "data"),
+        &h.s("container.mount_points.path", "/data"),
+    )
+    .cpu_units(h.u32("container.cpu", 256))
+    .memory_reservation(h.u32("container.memory_reservation", 512))
+}
+
+/// The target groups' health check and draining.
+fn traffic(h: &Hostile, lb: LoadBalancerId, target: ContainerPort) -> Traffic {
+    let mut target_health = TargetHealthCheck::http(&h.s("traffic.health_check.path", "/healthz"));
+    target_health.matcher = h.s("traffic.health_check.matcher", "200");
+    target_health.interval = h.u32("traffic.health_check.interval", 15);
+    target_health.timeout = h.u32("traffic.health_check.timeout", 5);
+    target_health.healthy_threshold = h.u32("traffic.health_check.healthy_threshold", 3);
+    target_health.unhealthy_threshold = h.u32("traffic.health_check.unhealthy_threshold", 3);
+    Traffic::listeners(lb, target, target_health)
+        .deregistration_delay(h.u32("traffic.deregistration_delay", 30))
+}
+
+/// An EFS volume with its own owner and root directory.
+fn shared_volume(h: &Hostile) -> Volume {
+    let mut shared = Volume::efs(
+        &h.s("volumes.efs.name", "shared"),
+        PosixUser {
+            uid: h.u32("volumes.efs.uid", 1000),
+            gid: h.u32("volumes.efs.gid", 1000),
+        },
+    );
+    if let VolumeSource::Efs(efs) = &mut shared.source {
+        efs.root_directory = h.s("volumes.efs.root_directory", "/shared");
+    }
+    shared
+}
+
+/// Step scaling on CPU with one step each way.
+fn scaling(h: &Hostile) -> StepScaling {
+    let mut scaling =
+        StepScaling::cpu(h.u32("scaling.min_tasks", 2)..=h.u32("scaling.max_tasks", 4))
+            .scale_out_above(h.f64("scaling.high_cpu_percent", 70.0))
+            .scale_in_below(h.f64("scaling.low_cpu_percent", 30.0));
+    scaling.scale_out = vec![Step::adjustment(h.i32("scaling.scale_out.adjustment", 1))
+        .lower_bound(h.f64("scaling.scale_out.lower", 0.0))];
+    scaling.scale_in = vec![Step::adjustment(h.i32("scaling.scale_in.adjustment", -1))
+        .upper_bound(h.f64("scaling.scale_in.upper", 0.0))];
+    scaling.cooldown_seconds = h.u32("scaling.cooldown_seconds", 60);
+    scaling.evaluation_periods = h.u32("scaling.evaluation_periods", 2);
+    scaling.period_seconds = h.u32("scaling.period_seconds", 60);
+    scaling
+}
+
+/// A second service: rolling behind a classic ELB, found through Cloud Map.
+fn add_legacy_service(h: &Hostile, stack: &mut Stack, general: CapacityProviderId) {
     let elb = stack.add_classic_load_balancer(
         ClassicLoadBalancer::new(
             &h.s("classic.name", "legacy"),
@@ -511,7 +559,6 @@ fn build(h: &Hostile) -> Stack {
         .discoverable()
         .desired_count(1),
     );
-    stack
 }
 
 /// A stack whose one service comes from `descriptor` (JSON text), behind a shared ALB.

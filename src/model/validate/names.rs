@@ -11,6 +11,7 @@ use super::Coverage::{ByConstruction, Checked};
 use super::{container_path, load_balancer_path, quoted_list, service_path, Checker};
 use super::{row, Constraint};
 use crate::model::naming::{self, Names};
+use crate::model::service::Service;
 use crate::model::stack::Stack;
 
 pub(super) const CATALOGUE: &[Constraint] = &[
@@ -377,6 +378,13 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack, names: &Names) {
             value: &stack.cluster.name,
         }],
     );
+    check_load_balancer_names(check, stack, names, stack_part);
+    check_capacity_provider_names(check, stack, names, stack_part);
+    check_service_names(check, stack, names, stack_part);
+}
+
+/// Load balancers of both kinds: AWS names, and Terraform labels unique across the two.
+fn check_load_balancer_names(check: &mut Checker, stack: &Stack, names: &Names, stack_part: Part) {
     let mut labels = HashMap::new();
     for (load_balancer, named) in stack.load_balancers().iter().zip(&names.load_balancers) {
         let path = load_balancer_path(load_balancer);
@@ -434,6 +442,15 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack, names: &Names) {
             &named.label,
         );
     }
+}
+
+/// Capacity providers and their instance roles.
+fn check_capacity_provider_names(
+    check: &mut Checker,
+    stack: &Stack,
+    names: &Names,
+    stack_part: Part,
+) {
     let mut labels = HashMap::new();
     for (capacity, named) in stack
         .capacity_providers()
@@ -477,6 +494,10 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack, names: &Names) {
             &named.label,
         );
     }
+}
+
+/// Services, the names derived from them, and their containers.
+fn check_service_names(check: &mut Checker, stack: &Stack, names: &Names, stack_part: Part) {
     let mut labels = HashMap::new();
     for (service, named) in stack.services().iter().zip(&names.services) {
         let path = service_path(service);
@@ -499,31 +520,36 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack, names: &Names) {
             &service.name,
             &named.label,
         );
-        let mut containers: Vec<&str> = Vec::new();
-        for container in &service.containers {
-            let path = container_path(service, container);
-            CONTAINER.check(
-                check,
+        check_container_names(check, service);
+    }
+}
+
+/// Container names, unique within the service's task.
+fn check_container_names(check: &mut Checker, service: &Service) {
+    let mut containers: Vec<&str> = Vec::new();
+    for container in &service.containers {
+        let path = container_path(service, container);
+        CONTAINER.check(
+            check,
+            &path,
+            "name",
+            &[Part::Model {
+                what: "container name",
+                value: &container.name,
+            }],
+        );
+        if containers.contains(&container.name.as_str()) {
+            check.error(
                 &path,
                 "name",
-                &[Part::Model {
-                    what: "container name",
-                    value: &container.name,
-                }],
+                format!(
+                    "another container of this service is also named `{}`; container names \
+                     must be unique within a task",
+                    container.name
+                ),
             );
-            if containers.contains(&container.name.as_str()) {
-                check.error(
-                    &path,
-                    "name",
-                    format!(
-                        "another container of this service is also named `{}`; container names \
-                         must be unique within a task",
-                        container.name
-                    ),
-                );
-            }
-            containers.push(&container.name);
         }
+        containers.push(&container.name);
     }
 }
 
