@@ -35,7 +35,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use ecsynth::model::*;
-use ecsynth::synth::synthesize;
+use ecsynth::synth::{synthesize, Synthesized};
 use serde_json::Value;
 
 /// A number a numeric site can be given.
@@ -626,7 +626,50 @@ fn check_case(
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .collect();
-    for error in &errors {
+    check_error_lines(&errors, &mut fail);
+    let Some(synthesized) = synthesized else {
+        if errors.is_empty() {
+            fail("refused without an error".into());
+        }
+        return Outcome { accepted: false };
+    };
+    let Some(text) = write_alone(case, &synthesized, root, &mut fail) else {
+        return Outcome { accepted: true };
+    };
+    let json: Value = match serde_json::from_str(&text) {
+        Ok(json) => json,
+        Err(error) => {
+            fail(format!("main.tf.json does not parse: {error}"));
+            return Outcome { accepted: true };
+        }
+    };
+    // Every string and key, each layer decoded: Terraform templates, then JSON held in a
+    // string, then the AppSpec's quoted scalars.
+    let mut decoded = Vec::new();
+    collect(&json, &mut decoded);
+    for text in &decoded {
+        let lowered = text.to_ascii_lowercase();
+        if ["nan", "inf", "-inf", "infinity"].contains(&lowered.as_str()) {
+            fail(format!("a number became the string {text:?}"));
+        }
+    }
+    check_outputs(&json, value, baseline, &mut decoded, &mut fail);
+    check_user_data(&json, value, baseline, &mut fail);
+    if let Some(value) = value.filter(|value| !value.is_empty()) {
+        if !decoded.iter().any(|text| text.contains(value)) {
+            let shown: String = value.chars().take(80).collect();
+            fail(format!(
+                "accepted, but {shown:?} does not come back verbatim"
+            ));
+        }
+    }
+    Outcome { accepted: true }
+}
+
+/// Every error names a field and a message, is located as stack › part › field, and fits a
+/// line.
+fn check_error_lines(errors: &[&Diagnostic], fail: &mut impl FnMut(String)) {
+    for error in errors {
         let line = error.to_string();
         if error.field.is_empty() || error.message.is_empty() {
             fail(format!("an error without a field or message: {line}"));
@@ -640,14 +683,16 @@ fn check_case(
             fail(format!("an error line of {} bytes", line.len()));
         }
     }
-    let Some(synthesized) = synthesized else {
-        if errors.is_empty() {
-            fail("refused without an error".into());
-        }
-        return Outcome { accepted: false };
-    };
+}
 
-    // Written into a fresh directory of its own: nothing may appear beside `out`.
+/// Writes the output into a fresh directory of its own, where nothing may appear beside
+/// `out` nor resolve outside it, and returns main.tf.json's text.
+fn write_alone(
+    case: &str,
+    synthesized: &Synthesized,
+    root: &Path,
+    fail: &mut impl FnMut(String),
+) -> Option<String> {
     let dir = root.join(case_dir_name(case));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("mkdir");
@@ -656,7 +701,7 @@ fn check_case(
         Ok(written) => written,
         Err(error) => {
             fail(format!("accepted but not written: {error}"));
-            return Outcome { accepted: true };
+            return None;
         }
     };
     let out_resolved = std::fs::canonicalize(&out).expect("out exists");
@@ -675,27 +720,21 @@ fn check_case(
     if !beside.is_empty() {
         fail(format!("wrote {beside:?} beside --out"));
     }
-
     let text = std::fs::read_to_string(&written[0]).expect("main.tf.json");
     let _ = std::fs::remove_dir_all(&dir);
-    let json: Value = match serde_json::from_str(&text) {
-        Ok(json) => json,
-        Err(error) => {
-            fail(format!("main.tf.json does not parse: {error}"));
-            return Outcome { accepted: true };
-        }
-    };
-    // Every string and key, each layer decoded: Terraform templates, then JSON held in a
-    // string, then the AppSpec's quoted scalars.
-    let mut decoded = Vec::new();
-    collect(&json, &mut decoded);
-    for text in &decoded {
-        let lowered = text.to_ascii_lowercase();
-        if ["nan", "inf", "-inf", "infinity"].contains(&lowered.as_str()) {
-            fail(format!("a number became the string {text:?}"));
-        }
-    }
+    Some(text)
+}
 
+/// The AppSpec outputs keep the untouched stack's shape, the hostile value aside, and their
+/// scalars join `decoded`; the taskdef.json outputs describe the task definition's
+/// containers.
+fn check_outputs(
+    json: &Value,
+    value: Option<&str>,
+    baseline: Option<&Baseline>,
+    decoded: &mut Vec<String>,
+    fail: &mut impl FnMut(String),
+) {
     let outputs = json.get("output").and_then(Value::as_object);
     for (name, output) in outputs.into_iter().flatten() {
         let Some(template) = output.get("value").and_then(Value::as_str) else {
@@ -720,32 +759,46 @@ fn check_case(
             }
         }
         if name.ends_with("_taskdef_json") {
-            match serde_json::from_str::<Value>(&text) {
-                Ok(taskdef) => {
-                    // The same containers as the task definition, the image of the target
-                    // container aside (`<IMAGE1_NAME>`).
-                    let without_images = |containers: &Value| -> Value {
-                        let mut containers = containers.clone();
-                        for container in containers.as_array_mut().into_iter().flatten() {
-                            if let Some(fields) = container.as_object_mut() {
-                                fields.remove("image");
-                            }
-                        }
-                        containers
-                    };
-                    let registered = task_definition_containers(&json, &taskdef["family"]);
-                    if registered.as_ref().map(without_images)
-                        != Some(without_images(&taskdef["containerDefinitions"]))
-                    {
-                        fail(format!(
-                            "taskdef.json's containers differ from the task definition's:\n{text}"
-                        ));
-                    }
-                }
-                Err(error) => fail(format!("taskdef.json does not parse: {error}")),
-            }
+            check_taskdef(json, &text, fail);
         }
     }
+}
+
+/// taskdef.json has the same containers as the task definition, the image of the target
+/// container aside (`<IMAGE1_NAME>`).
+fn check_taskdef(json: &Value, text: &str, fail: &mut impl FnMut(String)) {
+    match serde_json::from_str::<Value>(text) {
+        Ok(taskdef) => {
+            let without_images = |containers: &Value| -> Value {
+                let mut containers = containers.clone();
+                for container in containers.as_array_mut().into_iter().flatten() {
+                    if let Some(fields) = container.as_object_mut() {
+                        fields.remove("image");
+                    }
+                }
+                containers
+            };
+            let registered = task_definition_containers(json, &taskdef["family"]);
+            if registered.as_ref().map(without_images)
+                != Some(without_images(&taskdef["containerDefinitions"]))
+            {
+                fail(format!(
+                    "taskdef.json's containers differ from the task definition's:\n{text}"
+                ));
+            }
+        }
+        Err(error) => fail(format!("taskdef.json does not parse: {error}")),
+    }
+}
+
+/// Every user data script passes `bash -n` and runs the untouched stack's commands, with
+/// only the hostile value changed.
+fn check_user_data(
+    json: &Value,
+    value: Option<&str>,
+    baseline: Option<&Baseline>,
+    fail: &mut impl FnMut(String),
+) {
     let locals = json.get("locals").and_then(Value::as_object);
     for (name, local) in locals.into_iter().flatten() {
         let (true, Some(template)) = (name.ends_with("_user_data"), local.as_str()) else {
@@ -771,15 +824,6 @@ fn check_case(
             }
         }
     }
-    if let Some(value) = value.filter(|value| !value.is_empty()) {
-        if !decoded.iter().any(|text| text.contains(value)) {
-            let shown: String = value.chars().take(80).collect();
-            fail(format!(
-                "accepted, but {shown:?} does not come back verbatim"
-            ));
-        }
-    }
-    Outcome { accepted: true }
 }
 
 fn case_dir_name(case: &str) -> String {
@@ -1206,17 +1250,12 @@ fn every_string_and_number_of_the_model_is_refused_or_inert() {
     );
 }
 
-#[test]
-fn every_descriptor_field_is_refused_or_inert() {
-    let root = support::scratch_dir("hostile-descriptor");
-    let legal = legal_descriptor();
-    let baseline = baseline(
-        &build_described(&Value::Object(legal.clone()).to_string()),
-        &root,
-    );
-    let mut failures = Vec::new();
-    let (mut accepted, mut refused) = (0, 0);
-    let mut cases: Vec<(String, Value, Option<String>)> = Vec::new();
+/// A descriptor case: its name, the descriptor, and the hostile string it carries.
+type DescriptorCase = (String, Value, Option<String>);
+
+/// Every hostile string in every text field of the descriptor.
+fn descriptor_string_cases(legal: &serde_json::Map<String, Value>) -> Vec<DescriptorCase> {
+    let mut cases = Vec::new();
     let fields = ["name", "image", "tag", "host", "path", "health_path"];
     for (narrow, _) in NARROW {
         if let Some(field) = narrow.strip_prefix("descriptor.") {
@@ -1234,6 +1273,12 @@ fn every_descriptor_field_is_refused_or_inert() {
             ));
         }
     }
+    cases
+}
+
+/// Every hostile string as an environment variable's name and as its value.
+fn descriptor_environment_cases(legal: &serde_json::Map<String, Value>) -> Vec<DescriptorCase> {
+    let mut cases = Vec::new();
     for (label, value) in hostile_strings() {
         for (what, environment) in [
             ("key", serde_json::json!({ value.clone(): "v" })),
@@ -1248,6 +1293,12 @@ fn every_descriptor_field_is_refused_or_inert() {
             ));
         }
     }
+    cases
+}
+
+/// Numbers out of every numeric field's range, and of its type.
+fn descriptor_number_cases(legal: &serde_json::Map<String, Value>) -> Vec<DescriptorCase> {
+    let mut cases = Vec::new();
     let numbers: &[(&str, Value)] = &[
         ("zero", serde_json::json!(0)),
         ("negative", serde_json::json!(-1)),
@@ -1281,6 +1332,25 @@ fn every_descriptor_field_is_refused_or_inert() {
             ));
         }
     }
+    cases
+}
+
+#[test]
+fn every_descriptor_field_is_refused_or_inert() {
+    let root = support::scratch_dir("hostile-descriptor");
+    let legal = legal_descriptor();
+    let baseline = baseline(
+        &build_described(&Value::Object(legal.clone()).to_string()),
+        &root,
+    );
+    let mut failures = Vec::new();
+    let (mut accepted, mut refused) = (0, 0);
+    let cases: Vec<DescriptorCase> = [
+        descriptor_string_cases(&legal),
+        descriptor_environment_cases(&legal),
+        descriptor_number_cases(&legal),
+    ]
+    .concat();
     for (case, descriptor, value) in &cases {
         let stack = build_described(&descriptor.to_string());
         let outcome = check_case(
