@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::Coverage::{ByConstruction, Checked};
 use super::{container_path, load_balancer_path, quoted_list, service_path, Checker};
 use super::{row, Constraint};
-use crate::model::naming::{self, Names};
+use crate::model::naming::{self, LoadBalancerNames, Names};
 use crate::model::service::Service;
 use crate::model::stack::Stack;
 
@@ -388,25 +388,17 @@ fn check_load_balancer_names(check: &mut Checker, stack: &Stack, names: &Names, 
     let mut labels = HashMap::new();
     for (load_balancer, named) in stack.load_balancers().iter().zip(&names.load_balancers) {
         let path = load_balancer_path(load_balancer);
-        let lb_part = Part::Model {
-            what: "load balancer name",
-            value: &load_balancer.name,
+        let kind = LoadBalancerKind {
+            what: "load balancer",
+            rule: &LOAD_BALANCER,
         };
-        LOAD_BALANCER.check_named(check, &path, "name", &named.aws, &[stack_part, lb_part]);
-        check_label(
-            check,
-            &path,
-            "load balancer",
-            &load_balancer.name,
-            &named.label,
-        );
-        check_unique(
+        kind.check(
             check,
             &path,
             &mut labels,
-            "load balancer",
+            stack_part,
             &load_balancer.name,
-            &named.label,
+            named,
         );
     }
     for (elb, named) in stack
@@ -415,32 +407,41 @@ fn check_load_balancer_names(check: &mut Checker, stack: &Stack, names: &Names, 
         .zip(&names.classic_load_balancers)
     {
         let path = vec![format!("classic load balancer `{}`", elb.name)];
-        let elb_part = Part::Model {
-            what: "classic load balancer name",
-            value: &elb.name,
+        let kind = LoadBalancerKind {
+            what: "classic load balancer",
+            rule: &CLASSIC_LOAD_BALANCER,
         };
-        CLASSIC_LOAD_BALANCER.check_named(
-            check,
-            &path,
-            "name",
-            &named.aws,
-            &[stack_part, elb_part],
-        );
-        check_label(
-            check,
-            &path,
-            "classic load balancer",
-            &elb.name,
-            &named.label,
-        );
-        check_unique(
-            check,
-            &path,
-            &mut labels,
-            "load balancer",
-            &elb.name,
-            &named.label,
-        );
+        kind.check(check, &path, &mut labels, stack_part, &elb.name, named);
+    }
+}
+
+/// What differs between the names of an ALB or NLB and those of a classic ELB.
+struct LoadBalancerKind {
+    what: &'static str,
+    rule: &'static NameRule,
+}
+
+impl LoadBalancerKind {
+    /// The AWS name `named.aws` made from the stack's and `name`, and the Terraform label,
+    /// unique among the `labels` of load balancers of both kinds.
+    fn check<'n>(
+        &self,
+        check: &mut Checker,
+        path: &[String],
+        labels: &mut HashMap<String, &'n str>,
+        stack_part: Part,
+        name: &'n str,
+        named: &LoadBalancerNames,
+    ) {
+        let what = format!("{} name", self.what);
+        let part = Part::Model {
+            what: &what,
+            value: name,
+        };
+        self.rule
+            .check_named(check, path, "name", &named.aws, &[stack_part, part]);
+        check_label(check, path, self.what, name, &named.label);
+        check_unique(check, path, labels, "load balancer", name, &named.label);
     }
 }
 
