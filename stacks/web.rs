@@ -3,7 +3,7 @@
 
 use ecsynth::model::{
     Backend, BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, LoadBalancer,
-    Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
+    Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic, Ulimit,
 };
 
 /// What changes between environments.
@@ -59,7 +59,7 @@ pub fn stack(settings: Settings) -> Stack {
     .health_check(ContainerHealthCheck::shell(&format!(
         "wget -q -O /dev/null http://localhost:{APP_PORT}/healthz || exit 1"
     )))
-    .ulimit("nofile", 65536, 65536);
+    .ulimit(Ulimit::new("nofile", 65536));
     let traffic = Traffic::listeners(
         load_balancer,
         app.target(APP_PORT),

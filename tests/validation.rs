@@ -10,8 +10,8 @@ use ecsynth::model::{
     Backend, BlueGreen, CapacityProviderId, ClassicHealthCheck, ClassicListener,
     ClassicLoadBalancer, ClassicLoadBalancerId, ClassicTraffic, Compute, Container, Deployment,
     DeploymentConfig, Ec2Capacity, Exposure, Input, Listener, LoadBalancer, LoadBalancerId,
-    Network, NetworkMode, Protocol, RollbackAlarms, Rolling, Route, RuleMatch, Service, Stack,
-    Step, StepScaling, TargetHealthCheck, TaskSize, Traffic, Volume, VolumeSource,
+    Network, NetworkMode, PosixUser, Protocol, RollbackAlarms, Rolling, Route, RuleMatch, Service,
+    Stack, Step, StepScaling, TargetHealthCheck, TaskSize, Traffic, Ulimit, Volume, VolumeSource,
 };
 use ecsynth::registry::Registry;
 use support::{out_arg, run};
@@ -927,8 +927,10 @@ fn scaling_thresholds() {
 fn floats_are_finite_numbers() {
     assert_eq!(
         scaled(|s| {
-            s.scale_out = vec![Step::new(Some(f64::NAN), None, 1)];
-            s.scale_in = vec![Step::new(Some(f64::NEG_INFINITY), Some(0.0), -1)];
+            s.scale_out = vec![Step::adjustment(1).lower_bound(f64::NAN)];
+            s.scale_in = vec![Step::adjustment(-1)
+                .lower_bound(f64::NEG_INFINITY)
+                .upper_bound(0.0)];
         }),
         [
             "error: stack `shop` › service `api` › `scaling.scale_out[0].lower`: NaN is not a \
@@ -972,8 +974,8 @@ fn alarm_periods() {
 fn step_adjustments_point_the_right_way() {
     assert_eq!(
         scaled(|s| {
-            s.scale_out = vec![Step::new(Some(0.0), None, -1)];
-            s.scale_in = vec![Step::new(None, Some(0.0), 0)];
+            s.scale_out = vec![Step::adjustment(-1).lower_bound(0.0)];
+            s.scale_in = vec![Step::adjustment(0).upper_bound(0.0)];
         }),
         [
             "error: stack `shop` › service `api` › `scaling.scale_out[0].adjustment`: -1 does \
@@ -987,7 +989,7 @@ fn step_adjustments_point_the_right_way() {
 #[test]
 fn steps_need_a_bound_and_at_most_one_open_end_per_side() {
     assert_eq!(
-        scaled(|s| s.scale_out = vec![Step::new(None, None, 1)]),
+        scaled(|s| s.scale_out = vec![Step::adjustment(1)]),
         [
             "error: stack `shop` › service `api` › `scaling.scale_out[0]`: both bounds are \
           unbounded; give a lower or an upper bound"
@@ -996,8 +998,8 @@ fn steps_need_a_bound_and_at_most_one_open_end_per_side() {
     assert_eq!(
         scaled(|s| {
             s.scale_out = vec![
-                Step::new(Some(0.0), None, 1),
-                Step::new(Some(20.0), None, 3),
+                Step::adjustment(1).lower_bound(0.0),
+                Step::adjustment(3).lower_bound(20.0),
             ];
         }),
         [
@@ -1006,7 +1008,7 @@ fn steps_need_a_bound_and_at_most_one_open_end_per_side() {
         ]
     );
     assert_eq!(
-        scaled(|s| s.scale_in = vec![Step::new(Some(0.0), Some(-10.0), -1)]),
+        scaled(|s| s.scale_in = vec![Step::adjustment(-1).lower_bound(0.0).upper_bound(-10.0)]),
         [
             "error: stack `shop` › service `api` › `scaling.scale_in[0]`: lower bound 0 is not \
           below upper bound -10"
@@ -1026,8 +1028,8 @@ fn steps_must_not_leave_gaps_or_overlap() {
     assert_eq!(
         scaled(|s| {
             s.scale_out = vec![
-                Step::new(Some(0.0), Some(10.0), 1),
-                Step::new(Some(15.0), None, 3),
+                Step::adjustment(1).lower_bound(0.0).upper_bound(10.0),
+                Step::adjustment(3).lower_bound(15.0),
             ];
         }),
         [
@@ -1038,8 +1040,8 @@ fn steps_must_not_leave_gaps_or_overlap() {
     assert_eq!(
         scaled(|s| {
             s.scale_out = vec![
-                Step::new(Some(0.0), Some(20.0), 1),
-                Step::new(Some(10.0), None, 3),
+                Step::adjustment(1).lower_bound(0.0).upper_bound(20.0),
+                Step::adjustment(3).lower_bound(10.0),
             ];
         }),
         [
@@ -1050,8 +1052,8 @@ fn steps_must_not_leave_gaps_or_overlap() {
     assert_eq!(
         scaled(|s| {
             s.scale_out = vec![
-                Step::new(Some(10.0), None, 3),
-                Step::new(Some(0.0), Some(10.0), 1),
+                Step::adjustment(3).lower_bound(10.0),
+                Step::adjustment(1).lower_bound(0.0).upper_bound(10.0),
             ];
         }),
         Vec::<String>::new(),
@@ -1746,7 +1748,13 @@ fn placement_constraint_expressions() {
 fn efs_root_directories_and_mount_paths() {
     assert_eq!(
         problems(|_, service| {
-            let mut volume = Volume::efs("data", 1000, 1000);
+            let mut volume = Volume::efs(
+                "data",
+                PosixUser {
+                    uid: 1000,
+                    gid: 1000,
+                },
+            );
             if let VolumeSource::Efs(efs) = &mut volume.source {
                 efs.root_directory = "/".into();
             }
@@ -1763,7 +1771,13 @@ fn efs_root_directories_and_mount_paths() {
     );
     assert_eq!(
         problems(|_, service| {
-            service.volumes.push(Volume::efs("data", 1000, 1000));
+            service.volumes.push(Volume::efs(
+                "data",
+                PosixUser {
+                    uid: 1000,
+                    gid: 1000,
+                },
+            ));
             service.volumes.push(Volume::scratch("tmp"));
             service.containers[0] = service.containers[0]
                 .clone()
@@ -1848,8 +1862,8 @@ fn jenkins(edit: impl FnOnce(&mut ClassicLoadBalancer, &mut Service)) -> Stack {
     let mut elb = ClassicLoadBalancer::new(
         "jenkins",
         vec![
-            ClassicListener::https(443, 8080, CLASSIC_CERTIFICATE),
-            ClassicListener::tcp(50000, 50000),
+            ClassicListener::https(443, CLASSIC_CERTIFICATE).instance_port(8080),
+            ClassicListener::tcp(50000),
         ],
         ClassicHealthCheck::http(8080, "/login"),
     )
@@ -1897,7 +1911,7 @@ impl ForTests for ClassicLoadBalancerId {
     fn default_for_tests() -> ClassicLoadBalancerId {
         Stack::new("scratch", "eu-west-1").add_classic_load_balancer(ClassicLoadBalancer::new(
             "x",
-            vec![ClassicListener::http(80, 80)],
+            vec![ClassicListener::http(80)],
             ClassicHealthCheck::http(80, "/"),
         ))
     }
@@ -1960,7 +1974,7 @@ fn a_classic_load_balancer_serves_one_service() {
 #[test]
 fn classic_listener_ports() {
     assert_eq!(
-        classic(|elb, _| elb.listeners.push(ClassicListener::tcp(22, 22))),
+        classic(|elb, _| elb.listeners.push(ClassicListener::tcp(22))),
         [
             "error: stack `shop` › classic load balancer `jenkins` › `listeners.22`: 22 is not a \
           port a classic ELB listens on; allowed: 25, 80, 443, 465, 587, 1024 to 65535"
@@ -1974,18 +1988,18 @@ fn classic_https_listeners_need_a_certificate() {
         classic(|elb, _| {
             elb.listeners.push(ClassicListener {
                 certificate_arn: None,
-                ..ClassicListener::https(8444, 8080, "unused")
+                ..ClassicListener::https(8444, "unused").instance_port(8080)
             });
         }),
         ["error: stack `shop` › classic load balancer `jenkins` › `listeners.8444.certificate_arn`: \
-          HTTPS listeners need a certificate; use `ClassicListener::https(port, instance_port, \
-          certificate_arn)`"]
+          HTTPS listeners need a certificate; use \
+          `ClassicListener::https(port, certificate_arn)`"]
     );
     assert_eq!(
-        classic(|elb, _| elb.listeners.push(ClassicListener::ssl(8443, 8080, ""))),
+        classic(|elb, _| elb.listeners.push(ClassicListener::ssl(8443, "").instance_port(8080))),
         ["error: stack `shop` › classic load balancer `jenkins` › `listeners.8443.certificate_arn`: \
-          SSL listeners need a certificate; use `ClassicListener::ssl(port, instance_port, \
-          certificate_arn)`"]
+          SSL listeners need a certificate; use \
+          `ClassicListener::ssl(port, certificate_arn)`"]
     );
 }
 
@@ -1995,18 +2009,21 @@ fn classic_https_listeners_need_a_certificate() {
 #[test]
 fn classic_plain_http_is_an_opt_in_with_a_reason() {
     assert_eq!(
-        classic(|elb, _| elb.listeners.push(ClassicListener::http(80, 8080))),
+        classic(|elb, _| elb
+            .listeners
+            .push(ClassicListener::http(80).instance_port(8080))),
         [
             "error: stack `shop` › classic load balancer `jenkins` › `listeners.80`: an HTTP \
           listener sends every request, logins and session cookies included, in clear text, and \
-          a classic ELB cannot redirect HTTP to HTTPS; use `ClassicListener::https(80, 8080, \
-          certificate_arn)`, or opt in with `.plain_http_because(\"<why>\")` on the load \
-          balancer"
+          a classic ELB cannot redirect HTTP to HTTPS; use `ClassicListener::https(80, \
+          certificate_arn).instance_port(8080)`, or opt in with \
+          `.plain_http_because(\"<why>\")` on the load balancer"
         ]
     );
     assert_eq!(
         classic(|elb, _| {
-            elb.listeners.push(ClassicListener::http(80, 8080));
+            elb.listeners
+                .push(ClassicListener::http(80).instance_port(8080));
             elb.plain_http_reason = Some(" ".into());
         })
         .len(),
@@ -2015,7 +2032,8 @@ fn classic_plain_http_is_an_opt_in_with_a_reason() {
     );
     assert_eq!(
         classic(|elb, _| {
-            elb.listeners.push(ClassicListener::http(80, 8080));
+            elb.listeners
+                .push(ClassicListener::http(80).instance_port(8080));
             *elb = elb
                 .clone()
                 .plain_http_because("the old monitoring speaks HTTP only");
@@ -2834,15 +2852,15 @@ fn ulimits_have_names_and_soft_below_hard() {
         edit_app(|app| {
             *app = app
                 .clone()
-                .ulimit("files", 1, 1)
-                .ulimit("nofile", 2048, 1024)
-                .ulimit("nproc", 1, 1)
-                .ulimit("nproc", 1, 1)
+                .ulimit(Ulimit::new("files", 1))
+                .ulimit(Ulimit::new("nofile", 1024).soft_limit(2048))
+                .ulimit(Ulimit::new("nproc", 1))
+                .ulimit(Ulimit::new("nproc", 1))
         }),
         ["error: stack `shop` › service `api` › container `app` › `ulimits`: `files` is not a ulimit name; allowed: core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack", "error: stack `shop` › service `api` › container `app` › `ulimits.nofile`: soft limit 2048 is above the hard limit 1024; the soft limit must not exceed the hard limit", "error: stack `shop` › service `api` › container `app` › `ulimits.nproc`: `nproc` is set twice; set each ulimit once"]
     );
     assert_eq!(
-        edit_app(|app| *app = app.clone().ulimit("nofile", 1_048_577, 1_048_577)),
+        edit_app(|app| *app = app.clone().ulimit(Ulimit::new("nofile", 1_048_577))),
         ["error: stack `shop` › service `api` › container `app` › `ulimits.nofile`: hard limit 1048577 is above Fargate's 1048576 open files"]
     );
 }
@@ -3152,14 +3170,14 @@ fn steps_with_a_positive_upper_bound_need_one_unbounded_above() {
     assert_eq!(
         scaled(|s| {
             s.scale_out = vec![
-                Step::new(Some(0.0), Some(10.0), 1),
-                Step::new(Some(10.0), Some(20.0), 3),
+                Step::adjustment(1).lower_bound(0.0).upper_bound(10.0),
+                Step::adjustment(3).lower_bound(10.0).upper_bound(20.0),
             ];
         }),
         ["error: stack `shop` › service `api` › `scaling.scale_out`: a step ends at 10 above the threshold, and no step is unbounded above; Application Auto Scaling needs one step with no upper bound when any upper bound is positive"]
     );
     assert_eq!(
-        scaled(|s| s.scale_in = vec![Step::new(Some(-10.0), Some(0.0), -1)]),
+        scaled(|s| s.scale_in = vec![Step::adjustment(-1).lower_bound(-10.0).upper_bound(0.0)]),
         ["error: stack `shop` › service `api` › `scaling.scale_in`: a step starts at -10 below the threshold, and no step is unbounded below; Application Auto Scaling needs one step with no lower bound when any lower bound is negative"]
     );
 }
@@ -3409,7 +3427,13 @@ fn volume_names_are_ecs_volume_names() {
 fn efs_creation_token_is_at_most_64() {
     let volume = |name: String| {
         problems(|_, service| {
-            service.volumes.push(Volume::efs(&name, 1000, 1000));
+            service.volumes.push(Volume::efs(
+                &name,
+                PosixUser {
+                    uid: 1000,
+                    gid: 1000,
+                },
+            ));
             service.containers[0] = service.containers[0].clone().mount(&name, "/data");
         })
     };

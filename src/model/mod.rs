@@ -32,8 +32,8 @@ pub use load_balancer::{
 };
 pub use scaling::{Step, StepScaling};
 pub use service::{
-    Container, ContainerHealthCheck, EfsVolume, MountPoint, Port, PortProtocol, Secret, Service,
-    TaskSize, Ulimit, Volume, VolumeSource,
+    Container, ContainerHealthCheck, EfsVolume, MountPoint, Port, PortProtocol, PosixUser, Secret,
+    Service, TaskSize, Ulimit, Volume, VolumeSource,
 };
 pub use stack::{
     AttributeOverride, Backend, Cluster, Input, Network, ProviderMajor, S3Backend, Stack,

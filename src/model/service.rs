@@ -344,12 +344,9 @@ impl Container {
         self
     }
 
-    pub fn ulimit(mut self, name: &str, soft_limit: u32, hard_limit: u32) -> Container {
-        self.ulimits.push(Ulimit {
-            name: name.into(),
-            soft_limit,
-            hard_limit,
-        });
+    /// A resource limit: `.ulimit(Ulimit::new("nofile", 65536))`.
+    pub fn ulimit(mut self, ulimit: Ulimit) -> Container {
+        self.ulimits.push(ulimit);
         self
     }
 }
@@ -460,6 +457,23 @@ pub struct Ulimit {
     pub hard_limit: u32,
 }
 
+impl Ulimit {
+    /// `name` limited to `limit`, soft and hard alike.
+    pub fn new(name: &str, limit: u32) -> Ulimit {
+        Ulimit {
+            name: name.into(),
+            soft_limit: limit,
+            hard_limit: limit,
+        }
+    }
+
+    /// A soft limit the container may raise itself up to the hard one.
+    pub fn soft_limit(mut self, limit: u32) -> Ulimit {
+        self.soft_limit = limit;
+        self
+    }
+}
+
 /// A task volume mounted into a container.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MountPoint {
@@ -479,14 +493,14 @@ pub struct Volume {
 
 impl Volume {
     /// An encrypted EFS file system of its own, reached through an access point that creates
-    /// files as `uid`:`gid`, encrypted in transit and authorised by the task role. Survives
-    /// the task and the instance.
-    pub fn efs(name: &str, uid: u32, gid: u32) -> Volume {
+    /// files as `owner`, encrypted in transit and authorised by the task role. Survives the
+    /// task and the instance: `Volume::efs("home", PosixUser { uid: 1000, gid: 1000 })`.
+    pub fn efs(name: &str, owner: PosixUser) -> Volume {
         Volume {
             name: name.into(),
             source: VolumeSource::Efs(EfsVolume {
-                uid,
-                gid,
+                uid: owner.uid,
+                gid: owner.gid,
                 root_directory: format!("/{name}"),
             }),
         }
@@ -518,6 +532,13 @@ pub enum VolumeSource {
     Scratch,
     /// A path on the instance (EC2 only).
     HostPath(String),
+}
+
+/// The POSIX user and group an EFS access point creates files as (EFS API `PosixUser`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PosixUser {
+    pub uid: u32,
+    pub gid: u32,
 }
 
 /// An EFS volume: a file system of its own, mounted through an access point.
