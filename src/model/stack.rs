@@ -304,6 +304,22 @@ impl Stack {
         }
     }
 
+    /// Adds a service for every descriptor file in `dir` (`*.json`, in file-name order; see
+    /// [`ServiceDescriptor::load_dir`]), each routed through `load_balancer` as
+    /// [`Stack::add_described_service`] does: a file dropped into the folder becomes a service
+    /// with no code change, and a broken one refuses the stack at synth with its file, line and
+    /// column.
+    pub fn add_described_services_from(
+        &mut self,
+        dir: impl AsRef<std::path::Path>,
+        load_balancer: LoadBalancerId,
+    ) -> &mut Stack {
+        for descriptor in ServiceDescriptor::load_dir(dir.as_ref()) {
+            self.add_described_service(descriptor, load_balancer);
+        }
+        self
+    }
+
     pub fn add_service(&mut self, service: Service) -> &mut Stack {
         self.services.push(service);
         self
