@@ -236,3 +236,20 @@ fn the_descriptor_doc_lists_every_field_with_the_parsers_default() {
         }
     }
 }
+
+/// Two files describing services of the same name: the stack is refused, naming the service,
+/// as two services of one name written in Rust are.
+#[test]
+fn two_files_describing_one_service_name_are_refused() {
+    let dir = support::scratch_dir("descriptors/twice");
+    fs::write(dir.join("a.json"), descriptor("orders", "/a/*")).expect("write");
+    fs::write(dir.join("b.json"), descriptor("orders", "/b/*")).expect("write");
+    let (synthesized, diagnostics) = synthesize(&described_stack(&dir));
+    assert!(synthesized.is_none());
+    assert_eq!(
+        diagnostics[0].to_string(),
+        "error: stack `described` › service `orders` › `name`: another service of this stack is \
+         also named `orders`; service names must be unique within a stack (they name AWS \
+         resources and Terraform addresses)"
+    );
+}

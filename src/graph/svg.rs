@@ -234,6 +234,41 @@ pub(super) fn render(graph: &Graph<'_>) -> String {
             escape(&cluster.title)
         );
     }
+    draw_edges(graph, &layout, &mut out);
+    for cluster in graph.clusters {
+        for &n in &cluster.nodes {
+            let (node, Some(rect)) = (&graph.nodes[n], layout.boxes[n]) else {
+                continue;
+            };
+            let dash = if node.owned.is_empty() {
+                ""
+            } else {
+                " stroke-dasharray=\"6 4\""
+            };
+            let _ = writeln!(
+                out,
+                "<rect class=\"node\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" \
+                 fill=\"white\" stroke=\"#333\"{dash}/>",
+                rect.x, rect.y, rect.width, rect.height
+            );
+            for (index, line) in lines(node).iter().enumerate() {
+                let index = i64::try_from(index).unwrap_or(0);
+                let _ = writeln!(
+                    out,
+                    "<text x=\"{}\" y=\"{}\">{}</text>",
+                    rect.x + PADDING,
+                    rect.y + PADDING + (index + 1) * LINE_HEIGHT - 4,
+                    escape(line)
+                );
+            }
+        }
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+/// The arrows, then their labels (over every arrow, under the boxes).
+fn draw_edges(graph: &Graph<'_>, layout: &Layout, out: &mut String) {
     let mut labels = String::new();
     for edge in graph.edges {
         let (Some(from), Some(to)) = (layout.boxes[edge.from], layout.boxes[edge.to]) else {
@@ -272,36 +307,6 @@ pub(super) fn render(graph: &Graph<'_>) -> String {
         );
     }
     out.push_str(&labels);
-    for cluster in graph.clusters {
-        for &n in &cluster.nodes {
-            let (node, Some(rect)) = (&graph.nodes[n], layout.boxes[n]) else {
-                continue;
-            };
-            let dash = if node.owned.is_empty() {
-                ""
-            } else {
-                " stroke-dasharray=\"6 4\""
-            };
-            let _ = writeln!(
-                out,
-                "<rect class=\"node\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" \
-                 fill=\"white\" stroke=\"#333\"{dash}/>",
-                rect.x, rect.y, rect.width, rect.height
-            );
-            for (index, line) in lines(node).iter().enumerate() {
-                let index = i64::try_from(index).unwrap_or(0);
-                let _ = writeln!(
-                    out,
-                    "<text x=\"{}\" y=\"{}\">{}</text>",
-                    rect.x + PADDING,
-                    rect.y + PADDING + (index + 1) * LINE_HEIGHT - 4,
-                    escape(line)
-                );
-            }
-        }
-    }
-    out.push_str("</svg>\n");
-    out
 }
 
 #[cfg(test)]
