@@ -28,6 +28,7 @@ use crate::synth::{each_in_parallel, synthesize};
         cargo run -- synth --all --deny-warnings   # warnings fail the run too\n  \
         cargo run -- synth --all --check           # CI: is the committed out/ up to date?\n  \
         cargo run -- graph prod                    # Mermaid flowchart of the stack\n  \
+        cargo run -- graph shop --service orders --format svg > orders.svg\n  \
         ecsynth deploy prod web --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v42\n  \
         ecsynth status prod\n\n\
         Exit codes: 0 success, 1 I/O or internal error or (with --check) stale output, or a\n\
@@ -101,9 +102,13 @@ enum Command {
     Graph {
         /// The stack, by registered name
         stack: String,
-        /// `mermaid` renders in pull requests as is; `dot` is for Graphviz
+        /// `mermaid` renders in pull requests as is; `dot` is for Graphviz; `svg` is a picture
+        /// laid out by ecsynth itself (no browser, no Graphviz)
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
+        /// Only this service (by its name in the stack) and the shared resources it uses
+        #[arg(long, value_name = "NAME")]
+        service: Option<String>,
     },
 }
 
@@ -126,6 +131,7 @@ struct WaitArgs {
 enum GraphFormat {
     Mermaid,
     Dot,
+    Svg,
 }
 
 /// Exit codes, as documented in `--help`.
@@ -214,12 +220,17 @@ pub fn run_styled(
             };
             synth(registry, &request, &mut streams)
         }
-        Command::Graph { stack, format } => {
+        Command::Graph {
+            stack,
+            format,
+            service,
+        } => {
             let format = match format {
                 GraphFormat::Mermaid => graph::Format::Mermaid,
                 GraphFormat::Dot => graph::Format::Dot,
+                GraphFormat::Svg => graph::Format::Svg,
             };
-            graph_command(registry, &stack, format, &mut streams)
+            graph_command(registry, &stack, format, service.as_deref(), &mut streams)
         }
         command @ (Command::Deploy { .. } | Command::Status { .. } | Command::Rollback { .. }) => {
             deploy_commands(registry, command, &mut streams)
@@ -332,14 +343,7 @@ fn styled(line: &str, color: bool) -> std::borrow::Cow<'_, str> {
 /// a typo away: at most one edit (insert, delete, replace, swap two neighbours) per three
 /// characters, at least one. (clap's Jaro measure misses swaps in short names: `edv` for `dev`.)
 pub(crate) fn unknown_stack(name: &str, known: &[&str]) -> String {
-    let closest = known
-        .iter()
-        .map(|candidate| (strsim::damerau_levenshtein(name, candidate), *candidate))
-        .filter(|(distance, candidate)| *distance <= (candidate.chars().count() / 3).max(1))
-        .min_by_key(|(distance, _)| *distance);
-    let suggestion = closest
-        .map(|(_, candidate)| format!("did you mean `{candidate}`? "))
-        .unwrap_or_default();
+    let suggestion = did_you_mean(name, known);
     format!(
         "error: unknown stack `{}`; {suggestion}known stacks: {}",
         crate::model::cut(name),
@@ -347,11 +351,25 @@ pub(crate) fn unknown_stack(name: &str, known: &[&str]) -> String {
     )
 }
 
-/// Prints the graph of one stack; validation problems go to stderr as for `synth`.
+/// `did you mean `<closest>`? ` when a known name is a typo away from `name` (see
+/// [`unknown_stack`]), else nothing.
+fn did_you_mean(name: &str, known: &[&str]) -> String {
+    known
+        .iter()
+        .map(|candidate| (strsim::damerau_levenshtein(name, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.chars().count() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| format!("did you mean `{candidate}`? "))
+        .unwrap_or_default()
+}
+
+/// Prints the graph of one stack, or of one of its services; validation problems go to stderr
+/// as for `synth`.
 fn graph_command(
     registry: &Registry,
     name: &str,
     format: graph::Format,
+    service: Option<&str>,
     streams: &mut Streams,
 ) -> u8 {
     let Some(build) = registry.get(name) else {
@@ -376,12 +394,22 @@ fn graph_command(
             })
         });
     match document {
-        Ok(document) => {
-            let _ = streams
-                .stdout
-                .write_all(graph::render(&document, format).as_bytes());
-            EXIT_OK
-        }
+        Ok(document) => match graph::render_service(&document, format, service) {
+            Ok(text) => {
+                let _ = streams.stdout.write_all(text.as_bytes());
+                EXIT_OK
+            }
+            Err(unknown) => {
+                let known: Vec<&str> = unknown.known.iter().map(String::as_str).collect();
+                streams.problem(format_args!(
+                    "error: stack `{name}` has no service `{}`; {}its services: {}",
+                    crate::model::cut(&unknown.name),
+                    did_you_mean(&unknown.name, &known),
+                    known.join(", ")
+                ));
+                EXIT_INVALID
+            }
+        },
         Err(error) => {
             streams.problem(format_args!("error: {error}"));
             EXIT_FAILED

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::lower::lower;
 use crate::model::{Diagnostic, Stack};
-use crate::tf::{Document, DocumentError, WriteError};
+use crate::tf::{Document, WriteError};
 
 /// The Terraform file written for every stack.
 pub const MAIN_FILE: &str = "main.tf.json";
@@ -34,11 +34,10 @@ pub fn synthesize(stack: &Stack) -> (Option<Synthesized>, Vec<Diagnostic>) {
     if !document.problems().is_empty() {
         let mut diagnostics = diagnostics;
         diagnostics.extend(document.problems().iter().map(|problem| {
-            let field = match problem {
-                DocumentError::UnknownBlock { .. }
-                | DocumentError::UnknownAttribute { .. }
-                | DocumentError::OverrideAfterBlock { .. } => "overrides",
-                _ => "document",
+            let field = if problem.is_override() {
+                "overrides"
+            } else {
+                "document"
             };
             Diagnostic::stack_error(&stack.name, field, problem.to_string())
         }));

@@ -2,12 +2,10 @@
 //! blue/green target group pair and its own listener rules, routed by host and path, and is
 //! described by the few fields an application team cares about.
 
-use std::path::Path;
-
 use ecsynth::model::{
     BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener, LoadBalancer,
-    LoadBalancerId, Network, Rolling, RuleMatch, Service, ServiceDescriptor, Stack, StepScaling,
-    TargetHealthCheck, TaskSize, Traffic,
+    LoadBalancerId, Network, Rolling, RuleMatch, Service, Stack, StepScaling, TargetHealthCheck,
+    TaskSize, Traffic,
 };
 
 const CERTIFICATE: &str =
@@ -72,15 +70,10 @@ pub fn shop() -> Stack {
         let service = service(edge, descriptor);
         stack.add_service(service);
     }
-    // The catalogue team keeps its descriptor in its own repository; a broken file refuses
-    // the stack at synth with the file, line and column.
-    stack.add_described_service(
-        ServiceDescriptor::load(Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/services/catalogue.json"
-        ))),
-        edge,
-    );
+    // Teams that describe their service in a JSON file (docs/descriptors.md) drop it into
+    // `stacks/services/shop/`: each file there becomes a service behind `edge`, in file-name
+    // order; a broken file refuses the stack at synth with the file, line and column.
+    stack.add_described_services_from(concat!(env!("CARGO_MANIFEST_DIR"), "/services/shop"), edge);
     // Prices are internal: no load balancer, found by the others as `pricing.shop.internal`.
     stack.add_service(
         Service::new(

@@ -40,3 +40,8 @@ pub use stack::{
 };
 pub use traffic::{ClassicTraffic, ContainerPort, Exposure, Route, RuleMatch, Traffic};
 pub use validate::{cut, Diagnostic, Severity, Validated};
+
+/// Builds the value of an escape-hatch override (`Stack::override_attribute`):
+/// `json!(120)`, `json!({"enabled": true})`. Re-exported so that a stack needs no dependency
+/// of its own.
+pub use serde_json::json;

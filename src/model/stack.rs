@@ -66,8 +66,10 @@ pub struct Stack {
 }
 
 /// The escape hatch: an attribute of an emitted resource set or removed by address, for
-/// what the model does not cover yet. Checked against the document; marked with a `//`
-/// comment in the output.
+/// what the model does not cover yet. Checked at synth against the document (the block
+/// exists), the provider schema of the stack's [`ProviderMajor`] (the argument exists and the
+/// value has its shape) and the security defaults (changing one needs a reason); marked with
+/// a `//` comment in the output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AttributeOverride {
     /// `aws_lb.web`, `data.aws_caller_identity.current`: as in the snapshot.
@@ -76,6 +78,9 @@ pub struct AttributeOverride {
     pub attribute: String,
     /// `None` removes it.
     pub value: Option<serde_json::Value>,
+    /// Why a security default is changed: only through [`Stack::override_security_default`]
+    /// and [`Stack::remove_security_default`]; written into the resource's `//` comment.
+    pub reason: Option<String>,
 }
 
 impl Stack {
@@ -106,28 +111,64 @@ impl Stack {
     }
 
     /// Sets `attribute` of the resource at `address` to `value` (strings are escaped like
-    /// every literal), over what lowering writes. For what the model does not cover yet;
-    /// the output says so in the resource's `//` comment.
+    /// every literal; [`json!`](crate::model::json) writes any value), over what lowering
+    /// writes. For what the model does not cover yet; the output says so in the resource's
+    /// `//` comment. At synth, `attribute` must be an argument or block of the resource's type
+    /// in the stack's provider schema, `value` of its shape (a block: an object, or a list of
+    /// them), given once per resource, and not a security default (see
+    /// [`Stack::override_security_default`]).
     pub fn override_attribute(
         &mut self,
         address: &str,
         attribute: &str,
         value: serde_json::Value,
     ) -> &mut Stack {
-        self.overrides.push(AttributeOverride {
-            address: address.into(),
-            attribute: attribute.into(),
-            value: Some(value),
-        });
-        self
+        self.push_override(address, attribute, Some(value), None)
     }
 
-    /// Removes `attribute` from the resource at `address`; it must be one lowering writes.
+    /// Removes `attribute` from the resource at `address`; it must be one lowering writes and
+    /// not one the provider requires.
     pub fn remove_attribute(&mut self, address: &str, attribute: &str) -> &mut Stack {
+        self.push_override(address, attribute, None, None)
+    }
+
+    /// As [`Stack::override_attribute`], for an argument that carries one of the security
+    /// defaults (`crate::lower::security_defaults::SECURITY_DEFAULTS`, README "Security
+    /// defaults"): `reason` says why, for the reviewer; it is written into the resource's `//`
+    /// comment, so it shows in the review form and in `synth --check`.
+    pub fn override_security_default(
+        &mut self,
+        address: &str,
+        attribute: &str,
+        value: serde_json::Value,
+        reason: &str,
+    ) -> &mut Stack {
+        self.push_override(address, attribute, Some(value), Some(reason))
+    }
+
+    /// As [`Stack::remove_attribute`], for an argument that carries a security default; see
+    /// [`Stack::override_security_default`].
+    pub fn remove_security_default(
+        &mut self,
+        address: &str,
+        attribute: &str,
+        reason: &str,
+    ) -> &mut Stack {
+        self.push_override(address, attribute, None, Some(reason))
+    }
+
+    fn push_override(
+        &mut self,
+        address: &str,
+        attribute: &str,
+        value: Option<serde_json::Value>,
+        reason: Option<&str>,
+    ) -> &mut Stack {
         self.overrides.push(AttributeOverride {
             address: address.into(),
             attribute: attribute.into(),
-            value: None,
+            value,
+            reason: reason.map(Into::into),
         });
         self
     }
@@ -261,6 +302,22 @@ impl Stack {
                 self
             }
         }
+    }
+
+    /// Adds a service for every descriptor file in `dir` (`*.json`, in file-name order; see
+    /// [`ServiceDescriptor::load_dir`]), each routed through `load_balancer` as
+    /// [`Stack::add_described_service`] does: a file dropped into the folder becomes a service
+    /// with no code change, and a broken one refuses the stack at synth with its file, line and
+    /// column.
+    pub fn add_described_services_from(
+        &mut self,
+        dir: impl AsRef<std::path::Path>,
+        load_balancer: LoadBalancerId,
+    ) -> &mut Stack {
+        for descriptor in ServiceDescriptor::load_dir(dir.as_ref()) {
+            self.add_described_service(descriptor, load_balancer);
+        }
+        self
     }
 
     pub fn add_service(&mut self, service: Service) -> &mut Stack {
