@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use ecsynth::model::{
-    BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener, LoadBalancer,
-    LoadBalancerId, Network, Rolling, RuleMatch, Service, ServiceDescriptor, Stack, StepScaling,
-    TargetHealthCheck, TaskSize, Traffic,
+    BlueGreen, CodeDeploy, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener,
+    LoadBalancer, LoadBalancerId, Network, Rolling, RuleMatch, Service, ServiceDescriptor, Stack,
+    StepScaling, TargetHealthCheck, TaskSize, Traffic,
 };
 
 const CERTIFICATE: &str =
@@ -122,9 +122,11 @@ fn service(load_balancer: LoadBalancerId, descriptor: Descriptor) -> Service {
     Service::new(descriptor.name, descriptor.size)
         .container(app)
         .blue_green(
-            BlueGreen::new(traffic)
-                .config(DeploymentConfig::Canary10Percent5Minutes)
-                .termination_wait_minutes(15),
+            BlueGreen::new(traffic).controller(
+                CodeDeploy::default()
+                    .config(DeploymentConfig::Canary10Percent5Minutes)
+                    .termination_wait_minutes(15),
+            ),
         )
         .scaling(StepScaling::cpu(min..=max))
         .desired_count(min)

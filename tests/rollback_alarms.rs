@@ -20,8 +20,8 @@
 mod support;
 
 use ecsynth::model::{
-    BlueGreen, Container, DeploymentConfig, Listener, LoadBalancer, RollbackAlarms, Service, Stack,
-    TargetHealthCheck, TaskSize, Traffic,
+    BlueGreen, CodeDeploy, Container, DeploymentConfig, Listener, LoadBalancer, RollbackAlarms,
+    Service, Stack, TargetHealthCheck, TaskSize, Traffic,
 };
 use serde_json::Value;
 
@@ -370,7 +370,7 @@ fn without_rollback_alarms_a_canary_is_accepted_and_watches_nothing() {
     let doc = web_stack(
         LoadBalancer::application("web", Listener::http(80)).internal(),
         |bg| {
-            bg.config(DeploymentConfig::Canary10Percent5Minutes)
+            bg.controller(CodeDeploy::default().config(DeploymentConfig::Canary10Percent5Minutes))
                 .without_rollback_alarms()
         },
     );

@@ -2,8 +2,9 @@
 //! the public model API the way `stacks/web.rs` builds its one service.
 
 use ecsynth::model::{
-    Backend, BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener,
-    LoadBalancer, Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
+    Backend, BlueGreen, CodeDeploy, Container, ContainerHealthCheck, DeploymentConfig, Input,
+    Listener, LoadBalancer, Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize,
+    Traffic,
 };
 
 pub(crate) const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
@@ -108,9 +109,11 @@ pub(crate) fn stack(environment: &str, services: usize) -> Stack {
             Service::new(&name, task_size)
                 .container(app)
                 .blue_green(
-                    BlueGreen::new(traffic)
-                        .config(config.clone())
-                        .termination_wait_minutes(wait),
+                    BlueGreen::new(traffic).controller(
+                        CodeDeploy::default()
+                            .config(config.clone())
+                            .termination_wait_minutes(wait),
+                    ),
                 )
                 .scaling(
                     StepScaling::cpu(min..=max)

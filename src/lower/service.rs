@@ -92,6 +92,7 @@ pub fn lower<'s>(
     );
 
     let service_registries = discovery::lower_service(context, service, names);
+    let controller = deployment::controller_resources(context, service, names, &attached);
     let (lifecycle, comment) = lifecycle::derive::<EcsService>(&Facts::service(service));
     // Container definitions name the log group as text, so the dependency is spelled out: it
     // must exist before the first task logs. The listeners attach the target groups to the
@@ -104,12 +105,13 @@ pub fn lower<'s>(
         .chain(role_policies)
         .chain(attached.dependencies.iter().cloned())
         .chain(mount_targets)
+        .chain(controller.dependencies.iter().cloned())
         .chain(match &service.compute {
             Compute::Ec2(_) => context.cluster_capacity.as_ref().map(Ref::dependency),
             Compute::Fargate(_) => None,
         })
         .collect();
-    let deployment = deployment::service_fields(&service.deployment, &rollback_alarms);
+    let deployment = deployment::service_fields(&service.deployment, &rollback_alarms, controller);
     let (
         launch_type,
         capacity_provider_strategy,
@@ -162,8 +164,9 @@ pub fn lower<'s>(
             deployment_minimum_healthy_percent: deployment.deployment_minimum_healthy_percent,
             deployment_maximum_percent: deployment.deployment_maximum_percent,
             deployment_circuit_breaker: deployment.deployment_circuit_breaker,
+            deployment_configuration: deployment.deployment_configuration,
             alarms: deployment.alarms,
-            load_balancer: attached.load_balancer_block(service),
+            load_balancer: attached.load_balancer_block(service, deployment.advanced_configuration),
             service_registries,
             network_configuration: task_security_group
                 .as_ref()
