@@ -442,6 +442,30 @@ mod tests {
         assert!(derive::<LbListener>(&rolling).0.is_empty());
     }
 
+    /// ECS-native blue/green: ECS moves the weights of the service's listener rules (ECS
+    /// Developer Guide, "Application Load Balancer resources for blue/green deployments"), and
+    /// the task definition stays Terraform's: a deployment is an apply that changes it, which
+    /// an ignore would silently swallow. Only the autoscaler's `desired_count` is ignored.
+    #[test]
+    fn an_ecs_blue_green_service_keeps_its_task_definition_and_gives_rule_actions_to_ecs() {
+        let mut ecs = service(true, None);
+        if let crate::model::Deployment::BlueGreen(blue_green) = &mut ecs.deployment {
+            blue_green.controller = crate::model::EcsBlueGreen::default().into();
+        }
+        assert!(ignored(&ecs).is_empty(), "{:?}", ignored(&ecs));
+        ecs.scaling = Some(StepScaling::cpu(1..=4));
+        assert_eq!(ignored(&ecs), ["desired_count"]);
+
+        let switched = Facts::traffic(Some(ControllerKind::Ecs));
+        let (lifecycle, comment) = derive::<LbListenerRule>(&switched);
+        assert_eq!(lifecycle.ignore_changes, ["action"]);
+        assert!(comment
+            .expect("a comment")
+            .contains("action — ECS: each deployment moves the forward weights"));
+        // ECS never touches a listener's default action: its rules carry the traffic.
+        assert!(derive::<LbListener>(&switched).0.is_empty());
+    }
+
     #[test]
     fn auto_scaling_groups_under_managed_scaling_leave_desired_capacity_to_ecs() {
         assert_eq!(

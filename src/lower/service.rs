@@ -12,7 +12,7 @@ use crate::aws::{
     VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{suffixed, ServiceNames};
-use crate::model::{Compute, Container, NetworkMode, Secret, Service};
+use crate::model::{Compute, Container, ControllerKind, NetworkMode, Secret, Service};
 use crate::tf::{Dependency, List, Meta, Ref};
 
 const TASK_EXECUTION_POLICY: &str =
@@ -560,16 +560,16 @@ pub fn outputs(context: &mut Context, lowered: &LoweredService) {
         .cloned()
         .collect();
     let descriptions = if groups.len() == 2 {
-        [
+        let green = match lowered.attached.controller() {
+            Some(ControllerKind::Ecs) => "Target group ECS starts the first deployment in",
+            _ => "Target group CodeDeploy starts the first deployment in",
+        };
+        &[
             ("blue_target_group", "Target group the service starts in"),
-            (
-                "green_target_group",
-                "Target group CodeDeploy starts the first deployment in",
-            ),
-        ]
-        .as_slice()
+            ("green_target_group", green),
+        ][..]
     } else {
-        [("target_group", "Target group of the service")].as_slice()
+        &[("target_group", "Target group of the service")][..]
     };
     for (group, (suffix, description)) in groups.iter().zip(descriptions) {
         context.output(name, suffix, (*description).into(), group.name());

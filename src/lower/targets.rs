@@ -81,6 +81,14 @@ impl Attached<'_> {
         }]
     }
 
+    /// Who switches the target groups, for a blue/green service.
+    pub fn controller(&self) -> Option<ControllerKind> {
+        match &self.attachment {
+            Attachment::BlueGreen(targets) => Some(targets.settings.controller.kind()),
+            _ => None,
+        }
+    }
+
     pub fn target_groups(&self) -> Vec<&Ref<LbTargetGroup>> {
         match &self.attachment {
             Attachment::BlueGreen(targets) => vec![&targets.blue, &targets.green],

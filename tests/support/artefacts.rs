@@ -1,7 +1,7 @@
 //! The deployment artefacts (AppSpec, taskdef.json) agree with the infrastructure they deploy
 //! to, for every blue/green service of a stack.
 
-use ecsynth::model::Deployment;
+use ecsynth::model::ControllerKind;
 use ecsynth::registry::Registry;
 use serde_json::Value;
 
@@ -116,12 +116,13 @@ pub fn check_stack(registry: &Registry, name: &str) -> usize {
     checked
 }
 
-/// How many services of stack `name` deploy blue/green, from the model.
+/// How many services of stack `name` deploy blue/green through CodeDeploy (the controller
+/// with pipeline artefacts), from the model.
 pub fn blue_green_services(registry: &Registry, name: &str) -> usize {
     let stack = registry.get(name).expect("registered")();
     stack
         .services()
         .iter()
-        .filter(|service| matches!(service.deployment, Deployment::BlueGreen(_)))
+        .filter(|service| service.blue_green_controller() == Some(ControllerKind::CodeDeploy))
         .count()
 }
