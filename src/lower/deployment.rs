@@ -69,6 +69,16 @@ pub fn deployment_controller_type(controller: ControllerKind) -> &'static str {
     }
 }
 
+/// Whether `controller` shifts traffic by moving the weights of a rule that forwards to both
+/// target groups (ECS: the rule starts blue 100 / green 0), rather than by rewriting a forward
+/// to one (CodeDeploy).
+pub fn moves_rule_weights(controller: ControllerKind) -> bool {
+    match controller {
+        ControllerKind::CodeDeploy => false,
+        ControllerKind::Ecs => true,
+    }
+}
+
 /// The controller's resources the ECS service names, and the service's edges to them.
 #[derive(Default)]
 pub struct ControllerResources {

@@ -2,7 +2,7 @@
 //! one), and the listeners or listener rules forwarding to them; or a classic ELB.
 
 use super::lifecycle::{self, Facts};
-use super::{load_balancer, Context, SharedListeners};
+use super::{deployment, load_balancer, Context, SharedListeners};
 use crate::aws::{
     AdvancedConfiguration, ConditionValues, Elb, LbListener, LbListenerRule, LbTargetGroup,
     ListenerAction, RuleCondition, SecurityGroup, ServiceLoadBalancer, Tags,
@@ -215,9 +215,7 @@ fn route(
                 .expect("lowering gives every load balancer with rules shared listeners");
             let (lifecycle, comment) = lifecycle::derive::<LbListenerRule>(&facts);
             let priority = rules::priority(service, rule);
-            // ECS moves weights between the two target groups of a rule; CodeDeploy rewrites a
-            // forward to one.
-            let weighted = facts.blue_green == Some(ControllerKind::Ecs);
+            let weighted = facts.blue_green.is_some_and(deployment::moves_rule_weights);
             let mut add_rule = |role: &str, listener: &Ref<LbListener>| {
                 context.doc.add_with(
                     &suffixed(&names.label, role),
