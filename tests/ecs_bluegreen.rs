@@ -242,10 +242,15 @@ fn every_problem_comes_back_in_one_run() {
 #[test]
 fn the_service_names_both_groups_both_rules_and_the_role_ecs_assumes() {
     let doc = synthesized(&stack_with(|_, _, _| {}));
-    assert_eq!(
-        doc["terraform"]["required_providers"]["aws"]["version"],
-        ">= 6.4, < 7.0"
-    );
+    // At least 6.4, where `strategy` and `advanced_configuration` arrived; within 6.x.
+    let constraint = doc["terraform"]["required_providers"]["aws"]["version"]
+        .as_str()
+        .expect("a constraint");
+    let floor = constraint
+        .strip_prefix(">= 6.")
+        .and_then(|rest| rest.strip_suffix(", < 7.0"))
+        .and_then(|minor| minor.parse::<u32>().ok());
+    assert!(floor.is_some_and(|minor| minor >= 4), "{constraint}");
     let resources = &doc["resource"];
     for codedeploy in ["aws_codedeploy_app", "aws_codedeploy_deployment_group"] {
         assert!(resources[codedeploy].is_null(), "{codedeploy}");
