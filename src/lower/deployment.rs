@@ -118,19 +118,22 @@ pub fn controller_resources(
             let lifecycle_hooks = match names.ecs_hooks_role() {
                 None => Vec::new(),
                 Some(hooks_role) => {
-                    let functions: Vec<String> = settings
-                        .hooks
-                        .iter()
-                        .map(|hook| hook.function_arn.clone())
-                        .collect();
-                    let role = hooks_role_with_policy(context, service, hooks_role, functions);
-                    dependencies.push(role.1);
+                    // Each function once, in the order the hooks name them.
+                    let mut functions: Vec<String> = Vec::new();
+                    for hook in &settings.hooks {
+                        if !functions.contains(&hook.function_arn) {
+                            functions.push(hook.function_arn.clone());
+                        }
+                    }
+                    let (invoker, invoke_policy) =
+                        hooks_role_with_policy(context, service, hooks_role, functions);
+                    dependencies.push(invoke_policy);
                     settings
                         .hooks
                         .iter()
                         .map(|hook| DeploymentLifecycleHook {
                             hook_target_arn: (&hook.function_arn).into(),
-                            role_arn: role.0.arn(),
+                            role_arn: invoker.arn(),
                             lifecycle_stages: hook
                                 .stages
                                 .iter()
@@ -203,8 +206,6 @@ fn hooks_role_with_policy(
             tags: Tags::new(),
         },
     );
-    let mut functions = functions;
-    functions.dedup();
     let invoke = context.doc.add(
         &role_names.label,
         IamRolePolicy {
