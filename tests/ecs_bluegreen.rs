@@ -353,3 +353,52 @@ fn hooks_run_with_a_role_that_may_invoke_exactly_their_functions() {
             .is_null()
     );
 }
+
+/// Readers of the written JSON (`ecsynth graph`, `synth --check`) name each ignored
+/// attribute's owner from the block alone: on one shared ALB, the rule of a CodeDeploy service
+/// and the rule of an ECS-native one both ignore `action`, and each names its own controller
+/// (told apart by how the rule forwards: one target group, or both by weight).
+#[test]
+fn readers_of_the_json_name_each_rules_own_controller() {
+    let mut stack = stack_with(|_, _, _| {});
+    let lb = stack.services()[0]
+        .traffic()
+        .expect("traffic")
+        .load_balancer;
+    let app = Container::new("app", "nginx:1.27").port(8080);
+    let traffic = Traffic::rule(
+        lb,
+        RuleMatch::path("/admin/*").priority(10),
+        app.target(8080),
+        TargetHealthCheck::http("/health"),
+    );
+    stack.add_service(
+        Service::new(
+            "admin",
+            TaskSize {
+                cpu: 512,
+                memory: 1024,
+            },
+        )
+        .container(app)
+        .blue_green(BlueGreen::new(traffic)),
+    );
+    let doc = synthesized(&stack);
+    let text = serde_json::to_vec(&doc).expect("JSON");
+    let json = ecsynth::review::Json::parse(&text).expect("JSON");
+    let rules = json
+        .get("resource")
+        .and_then(|resources| resources.get("aws_lb_listener_rule"))
+        .expect("listener rules");
+    for (label, owner) in [("api_prod", "ECS"), ("admin_prod", "CodeDeploy")] {
+        let block = rules.get(label).expect("the rule");
+        assert_eq!(
+            ecsynth::review::ignored_after_creation(
+                &format!("aws_lb_listener_rule.{label}"),
+                block
+            ),
+            [("action".to_owned(), vec![owner])],
+            "{label}"
+        );
+    }
+}
