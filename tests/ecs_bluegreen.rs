@@ -266,6 +266,16 @@ fn the_service_names_both_groups_both_rules_and_the_role_ecs_assumes() {
         service["deployment_configuration"]["bake_time_in_minutes"],
         5
     );
+    // The rollback alarms are ECS's own; the circuit breaker and the percentages are for
+    // rolling updates.
+    assert_eq!(service["alarms"]["rollback"], true);
+    for rolling_only in [
+        "deployment_circuit_breaker",
+        "deployment_minimum_healthy_percent",
+        "deployment_maximum_percent",
+    ] {
+        assert!(service[rolling_only].is_null(), "{rolling_only}");
+    }
     let load_balancer = &service["load_balancer"][0];
     assert_eq!(
         load_balancer["target_group_arn"],
