@@ -163,18 +163,27 @@ pub fn ignored_after_creation(address: &str, block: &Json) -> Vec<(String, Vec<&
     else {
         return Vec::new();
     };
-    // Tells apart the owners that hold under one deployment controller only.
-    let controller = block
-        .get("deployment_controller")
-        .and_then(|controller| controller.get("type"))
-        .and_then(Json::as_str);
+    // What the block shows tells apart the owners that hold under one controller only.
+    fn first(value: &Json) -> Option<&Json> {
+        match value {
+            Json::Array(items) => items.first(),
+            other => Some(other),
+        }
+    }
+    let written = |path: &[&str]| {
+        let mut at = block;
+        for key in path {
+            at = first(at)?.get(key)?;
+        }
+        Some(first(at)?.as_str().unwrap_or_default().to_owned())
+    };
     ignored
         .iter()
         .filter_map(Json::as_str)
         .map(|attribute| {
             (
                 attribute.to_owned(),
-                crate::lower::lifecycle::owners(resource_type, attribute, controller),
+                crate::lower::lifecycle::owners(resource_type, attribute, written),
             )
         })
         .collect()

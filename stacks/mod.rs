@@ -5,6 +5,7 @@ mod ec2;
 mod jenkins;
 pub mod shop;
 mod web;
+mod web_ecs;
 
 use ecsynth::model::{Backend, DeploymentConfig, Listener, LoadBalancer, Stack, TaskSize};
 use ecsynth::registry::Registry;
@@ -26,6 +27,7 @@ pub fn registry() -> Registry {
     registry
         .register("dev", dev)
         .register("staging", staging)
+        .register("staging-ecs", web_ecs::staging_ecs)
         .register("prod", prod)
         .register("dev-ec2", ec2::dev_ec2)
         .register("prod-ec2", ec2::prod_ec2)

@@ -3,9 +3,9 @@
 //! described by the few fields an application team cares about.
 
 use ecsynth::model::{
-    BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener, LoadBalancer,
-    LoadBalancerId, Network, Rolling, RuleMatch, Service, Stack, StepScaling, TargetHealthCheck,
-    TaskSize, Traffic,
+    BlueGreen, CodeDeploy, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener,
+    LoadBalancer, LoadBalancerId, Network, Rolling, RuleMatch, Service, Stack, StepScaling,
+    TargetHealthCheck, TaskSize, Traffic,
 };
 
 const CERTIFICATE: &str =
@@ -115,9 +115,11 @@ fn service(load_balancer: LoadBalancerId, descriptor: Descriptor) -> Service {
     Service::new(descriptor.name, descriptor.size)
         .container(app)
         .blue_green(
-            BlueGreen::new(traffic)
-                .config(DeploymentConfig::Canary10Percent5Minutes)
-                .termination_wait_minutes(15),
+            BlueGreen::new(traffic).controller(
+                CodeDeploy::default()
+                    .config(DeploymentConfig::Canary10Percent5Minutes)
+                    .termination_wait_minutes(15),
+            ),
         )
         .scaling(StepScaling::cpu(min..=max))
         .desired_count(min)

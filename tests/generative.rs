@@ -419,9 +419,11 @@ fn service(g: &mut Gen, name: &str, app: Container, traffic: Traffic, network_lb
         );
         let wait = g.pick("termination wait", &[0, 2880], &[2881]);
         service.blue_green(
-            BlueGreen::new(traffic)
-                .config(config)
-                .termination_wait_minutes(wait),
+            BlueGreen::new(traffic).controller(
+                CodeDeploy::default()
+                    .config(config)
+                    .termination_wait_minutes(wait),
+            ),
         )
     };
     if g.rng.chance(2) {

@@ -406,15 +406,17 @@ fn add_web_service(
         ))
         .volume(shared)
         .blue_green(
-            BlueGreen::new(traffic)
-                .config(DeploymentConfig::Custom(
-                    h.s("deployment.config", "hostile-canary"),
-                ))
-                .termination_wait_minutes(h.u32("deployment.termination_wait_minutes", 5))
-                .hook(
-                    HookEvent::AfterAllowTestTraffic,
-                    &h.s("deployment.hooks.function", "CodeDeployHook_smoke-test"),
-                ),
+            BlueGreen::new(traffic).controller(
+                CodeDeploy::default()
+                    .config(DeploymentConfig::Custom(
+                        h.s("deployment.config", "hostile-canary"),
+                    ))
+                    .termination_wait_minutes(h.u32("deployment.termination_wait_minutes", 5))
+                    .hook(
+                        HookEvent::AfterAllowTestTraffic,
+                        &h.s("deployment.hooks.function", "CodeDeployHook_smoke-test"),
+                    ),
+            ),
         )
         .scaling(scaling)
         .desired_count(h.u32("service.desired_count", 2))

@@ -7,11 +7,12 @@ use std::fs;
 use std::path::Path;
 
 use ecsynth::model::{
-    Backend, BlueGreen, CapacityProviderId, ClassicHealthCheck, ClassicListener,
-    ClassicLoadBalancer, ClassicLoadBalancerId, ClassicTraffic, Compute, Container, Deployment,
-    DeploymentConfig, Ec2Capacity, Exposure, Input, Listener, LoadBalancer, LoadBalancerId,
-    Network, NetworkMode, PosixUser, Protocol, RollbackAlarms, Rolling, Route, RuleMatch, Service,
-    Stack, Step, StepScaling, TargetHealthCheck, TaskSize, Traffic, Ulimit, Volume, VolumeSource,
+    Backend, BlueGreen, BlueGreenController, CapacityProviderId, ClassicHealthCheck,
+    ClassicListener, ClassicLoadBalancer, ClassicLoadBalancerId, ClassicTraffic, CodeDeploy,
+    Compute, Container, Deployment, DeploymentConfig, Ec2Capacity, Exposure, Input, Listener,
+    LoadBalancer, LoadBalancerId, Network, NetworkMode, PosixUser, Protocol, RollbackAlarms,
+    Rolling, Route, RuleMatch, Service, Stack, Step, StepScaling, TargetHealthCheck, TaskSize,
+    Traffic, Ulimit, Volume, VolumeSource,
 };
 use ecsynth::registry::Registry;
 use support::{out_arg, run};
@@ -73,6 +74,14 @@ fn blue_green(service: &mut Service) -> &mut BlueGreen {
     match &mut service.deployment {
         Deployment::BlueGreen(blue_green) => blue_green,
         Deployment::Rolling(_) => panic!("the test service deploys blue/green"),
+    }
+}
+
+/// The CodeDeploy settings of the test service's blue/green deployment.
+fn code_deploy(service: &mut Service) -> &mut CodeDeploy {
+    match &mut blue_green(service).controller {
+        BlueGreenController::CodeDeploy(settings) => settings,
+        BlueGreenController::Ecs(_) => panic!("the test service deploys through CodeDeploy"),
     }
 }
 
@@ -673,7 +682,7 @@ fn network_load_balancers_shift_all_at_once() {
     assert_eq!(
         problems(|lb, service| {
             *lb = LoadBalancer::network("web", Listener::tcp(80)).internal();
-            blue_green(service).config = DeploymentConfig::Canary10Percent5Minutes;
+            code_deploy(service).config = DeploymentConfig::Canary10Percent5Minutes;
         }),
         [
             "error: stack `shop` › service `api` › `deployment.config`: \
@@ -687,7 +696,7 @@ fn network_load_balancers_shift_all_at_once() {
 #[test]
 fn custom_deployment_config_names() {
     assert_eq!(
-        problems(|_, service| blue_green(service).config = DeploymentConfig::Custom(String::new())),
+        problems(|_, service| code_deploy(service).config = DeploymentConfig::Custom(String::new())),
         [
             "error: stack `shop` › service `api` › `deployment.config`: the custom deployment \
           configuration name is empty; give its name (1 to 100 characters)"
@@ -695,7 +704,7 @@ fn custom_deployment_config_names() {
     );
     assert_eq!(
         problems(|_, service| {
-            blue_green(service).config =
+            code_deploy(service).config =
                 DeploymentConfig::Custom("CodeDeployDefault.OneAtATime".into());
         }),
         [
@@ -710,7 +719,7 @@ fn custom_deployment_config_names() {
     );
     let long = "c".repeat(101);
     assert_eq!(
-        problems(|_, service| blue_green(service).config = DeploymentConfig::Custom(long.clone())),
+        problems(|_, service| code_deploy(service).config = DeploymentConfig::Custom(long.clone())),
         [format!(
             "error: stack `shop` › service `api` › `deployment.config`: custom deployment \
              configuration name `{long}` is 101 characters; CodeDeploy allows at most 100"
@@ -718,7 +727,7 @@ fn custom_deployment_config_names() {
     );
     assert_eq!(
         problems(|_, service| {
-            blue_green(service).config = DeploymentConfig::Custom("Shop-Linear20".into());
+            code_deploy(service).config = DeploymentConfig::Custom("Shop-Linear20".into());
         }),
         Vec::<String>::new()
     );
@@ -730,7 +739,7 @@ fn custom_deployment_config_names() {
 fn custom_deployment_config_names_use_codedeploy_characters() {
     assert_eq!(
         problems(|_, service| {
-            blue_green(service).config = DeploymentConfig::Custom("shop canary\n".into());
+            code_deploy(service).config = DeploymentConfig::Custom("shop canary\n".into());
         }),
         [
             "error: stack `shop` › service `api` › `deployment.config`: custom deployment \
@@ -740,7 +749,7 @@ fn custom_deployment_config_names_use_codedeploy_characters() {
     );
     assert_eq!(
         problems(|_, service| {
-            blue_green(service).config = DeploymentConfig::Custom("Shop+Canary=10,@x_y.z".into());
+            code_deploy(service).config = DeploymentConfig::Custom("Shop+Canary=10,@x_y.z".into());
         }),
         Vec::<String>::new()
     );
@@ -749,14 +758,14 @@ fn custom_deployment_config_names_use_codedeploy_characters() {
 #[test]
 fn deployment_waits() {
     assert_eq!(
-        problems(|_, service| blue_green(service).termination_wait_minutes = 2881),
+        problems(|_, service| code_deploy(service).termination_wait_minutes = 2881),
         [
             "error: stack `shop` › service `api` › `deployment.termination_wait_minutes`: 2881 is \
           more than CodeDeploy's 2880 minutes (2 days); allowed: 0 to 2880"
         ]
     );
     assert_eq!(
-        problems(|_, service| blue_green(service).manual_approval_minutes = Some(0)),
+        problems(|_, service| code_deploy(service).manual_approval_minutes = Some(0)),
         [
             "error: stack `shop` › service `api` › `deployment.manual_approval_minutes`: 0 is \
           outside 1 to 2880 minutes (2 days); use `None` to shift traffic without waiting"
@@ -767,7 +776,7 @@ fn deployment_waits() {
 #[test]
 fn no_auto_rollback_is_a_warning() {
     assert_eq!(
-        problems(|_, service| blue_green(service).auto_rollback = false),
+        problems(|_, service| code_deploy(service).auto_rollback = false),
         [
             "warning: stack `shop` › service `api` › `deployment.auto_rollback`: off: a failed \
           deployment leaves traffic where it stopped; turn it on unless something else rolls \
@@ -783,7 +792,7 @@ fn no_auto_rollback_is_a_warning() {
 fn gradual_deployment_without_rollback_on_alarms_is_refused_unless_opted_out_by_name() {
     assert_eq!(
         problems(|_, service| {
-            let settings = blue_green(service);
+            let settings = code_deploy(service);
             settings.config = DeploymentConfig::Canary10Percent5Minutes;
             settings.auto_rollback = false;
         }),
@@ -797,10 +806,10 @@ fn gradual_deployment_without_rollback_on_alarms_is_refused_unless_opted_out_by_
     );
     assert_eq!(
         problems(|_, service| {
-            let settings = blue_green(service);
+            let settings = code_deploy(service);
             settings.config = DeploymentConfig::Linear10PercentEvery3Minutes;
             settings.auto_rollback = false;
-            settings.rollback_alarms = None;
+            blue_green(service).rollback_alarms = None;
         }),
         [
             "warning: stack `shop` › service `api` › `deployment.auto_rollback`: off: a failed \
@@ -2092,7 +2101,7 @@ fn every_problem_of_every_stack_comes_back_in_one_run() {
         lb.prod_listener.port = 0;
         service.task_size.cpu = 300;
         service.log_retention_days = 2;
-        blue_green(service).auto_rollback = false;
+        code_deploy(service).auto_rollback = false;
     });
     let mut second = stack_with(|_, service| {
         service.containers[0].image.clear();
@@ -2131,7 +2140,7 @@ fn invalid() -> Stack {
 }
 
 fn warned() -> Stack {
-    let mut stack = stack_with(|_, service| blue_green(service).auto_rollback = false);
+    let mut stack = stack_with(|_, service| code_deploy(service).auto_rollback = false);
     stack.name = "warned".into();
     stack
 }
@@ -3452,11 +3461,11 @@ fn codedeploy_hooks_name_functions_the_role_may_invoke() {
     use ecsynth::model::HookEvent;
     let hooked = |functions: &[&str]| {
         problems(|_, service| {
-            let mut settings = blue_green(service).clone();
+            let mut settings = code_deploy(service).clone();
             for function in functions {
                 settings = settings.hook(HookEvent::AfterAllowTestTraffic, function);
             }
-            *blue_green(service) = settings;
+            *code_deploy(service) = settings;
         })
     };
     assert_eq!(

@@ -4,9 +4,9 @@
 use std::ops::RangeInclusive;
 
 use ecsynth::model::{
-    Backend, BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener,
-    LoadBalancer, Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
-    Ulimit,
+    Backend, BlueGreen, CodeDeploy, Container, ContainerHealthCheck, DeploymentConfig, Input,
+    Listener, LoadBalancer, Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize,
+    Traffic, Ulimit,
 };
 
 pub(crate) const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
@@ -44,9 +44,11 @@ pub(crate) fn stack(environment: &str, services: usize) -> Stack {
             Service::new(&name, settings.task_size)
                 .container(app)
                 .blue_green(
-                    BlueGreen::new(traffic)
-                        .config(settings.config.clone())
-                        .termination_wait_minutes(settings.termination_wait_minutes),
+                    BlueGreen::new(traffic).controller(
+                        CodeDeploy::default()
+                            .config(settings.config.clone())
+                            .termination_wait_minutes(settings.termination_wait_minutes),
+                    ),
                 )
                 .scaling(
                     StepScaling::cpu(settings.tasks.clone())

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{templates, Context, LoweredService};
 use crate::aws::{ContainerDefinition, RuntimePlatformFile};
-use crate::model::{BlueGreen, Compute, Service};
+use crate::model::{BlueGreen, CodeDeploy, Compute, Service};
 use crate::tf::{Expr, List};
 
 /// Image placeholder that CodePipeline's ECS blue/green action replaces with the built image.
@@ -161,13 +161,14 @@ pub fn lower(
     context: &mut Context,
     service: &Service,
     blue_green: &BlueGreen,
+    code_deploy: &CodeDeploy,
     lowered: &LoweredService,
 ) {
     let stack = context.stack;
     let name = &lowered.names.label;
     let target = &blue_green.traffic.target;
 
-    let hooks: Vec<minijinja::Value> = blue_green
+    let hooks: Vec<minijinja::Value> = code_deploy
         .hooks
         .iter()
         .map(|hook| context! { event => hook.event.name(), function => hook.function })

@@ -265,6 +265,7 @@ fn shared_listeners(
         || ListenerAction {
             action_type: "fixed-response".into(),
             target_group_arn: None,
+            forward: None,
             redirect: None,
             fixed_response: Some(FixedResponse {
                 content_type: "text/plain".into(),
@@ -341,6 +342,7 @@ fn redirect_listener(
             default_action: vec![ListenerAction {
                 action_type: "redirect".into(),
                 target_group_arn: None,
+                forward: None,
                 redirect: Some(ListenerRedirect {
                     port: model.prod_listener.port.to_string().into(),
                     protocol: "HTTPS".into(),

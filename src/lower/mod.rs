@@ -37,8 +37,8 @@ use crate::aws::{
 use crate::model::naming::{suffixed, Names, ServiceNames};
 use crate::model::templates;
 use crate::model::{
-    Backend, CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, ProviderMajor,
-    Stack, Validated,
+    Backend, CapacityProviderId, ClassicLoadBalancerId, ControllerKind, Input, LoadBalancerId,
+    ProviderMajor, Stack, Validated,
 };
 use crate::tf::{Document, Expr, List, Output, Ref, TerraformSettings, Variable};
 
@@ -48,10 +48,13 @@ const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
 const REQUIRED_TERRAFORM_S3_LOCKFILE: &str = ">= 1.10.0";
 /// The hashicorp/aws versions the output accepts, bounded to the stack's major so an online
 /// `init` never crosses one.
-fn required_aws_provider(major: ProviderMajor) -> &'static str {
+fn required_aws_provider(major: ProviderMajor, ecs_blue_green: bool) -> &'static str {
     match major {
         // 5.35.0 broke `ignore_changes` on listener default actions; 5.36.0 fixed it.
         ProviderMajor::V5 => ">= 5.36, < 6.0",
+        // `deployment_configuration.strategy` and `load_balancer.advanced_configuration`
+        // arrived in 6.4.0 (validation refuses ECS-native blue/green on 5.x).
+        ProviderMajor::V6 if ecs_blue_green => ">= 6.4, < 7.0",
         ProviderMajor::V6 => ">= 6.0, < 7.0",
     }
 }
@@ -244,7 +247,13 @@ fn terraform_settings(stack: &Stack) -> TerraformSettings {
     settings.require_provider(
         "aws",
         "hashicorp/aws",
-        required_aws_provider(stack.provider_major),
+        required_aws_provider(
+            stack.provider_major,
+            stack
+                .services()
+                .iter()
+                .any(|service| service.blue_green_controller() == Some(ControllerKind::Ecs)),
+        ),
     );
     settings.backend = match &stack.backend {
         None | Some(Backend::Local) => None,

@@ -17,7 +17,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use super::compute::Compute;
-use super::deployment::{BlueGreen, DeploymentConfig};
+use super::deployment::{BlueGreen, CodeDeploy, DeploymentConfig};
 use super::load_balancer::{LoadBalancerId, TargetHealthCheck};
 use super::scaling::StepScaling;
 use super::service::{Container, ContainerHealthCheck, Service, TaskSize};
@@ -269,7 +269,10 @@ impl ServiceDescriptor {
         )
         .compute(Compute::fargate())
         .container(app)
-        .blue_green(BlueGreen::new(traffic).config(DeploymentConfig::AllAtOnce))
+        .blue_green(
+            BlueGreen::new(traffic)
+                .controller(CodeDeploy::default().config(DeploymentConfig::AllAtOnce)),
+        )
         .scaling(StepScaling::cpu(self.instances.min..=self.instances.max))
         .desired_count(self.instances.min)
     }

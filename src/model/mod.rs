@@ -21,8 +21,8 @@ pub use compute::{
     PlacementStrategy, PortRange, AGENT_DYNAMIC_HOST_PORT_RANGE, KERNEL_LOCAL_PORT_RANGE,
 };
 pub use deployment::{
-    BlueGreen, BlueGreenController, Deployment, DeploymentConfig, Hook, HookEvent, RollbackAlarms,
-    Rolling,
+    BlueGreen, BlueGreenController, CodeDeploy, ControllerKind, Deployment, DeploymentConfig,
+    EcsBlueGreen, Hook, HookEvent, LifecycleHook, LifecycleStage, RollbackAlarms, Rolling,
 };
 pub use descriptor::{DescriptorError, Instances, ServiceDescriptor};
 pub use load_balancer::{

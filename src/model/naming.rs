@@ -6,6 +6,7 @@
 //! against AWS's rules, and hands it to lowering inside [`super::Validated`]; lowering only
 //! reads it. A naming rule is a change here and nowhere else.
 
+use super::deployment::BlueGreenController;
 use super::service::{Service, VolumeSource};
 use super::stack::Stack;
 
@@ -68,14 +69,28 @@ fn rollback_alarm_sources(service: &Service) -> &'static [&'static str] {
 /// The metric suffixes of rollback alarm names; `unhealthy` is the longest.
 pub(crate) const ROLLBACK_ALARM_METRICS: &[&str] = &["unhealthy", "5xx", "p99"];
 
-/// The suffixes of a service's IAM roles (`<stack>-<service>-<suffix>`).
+/// The suffixes of a service's IAM roles (`<stack>-<service>-<suffix>`): execution and task
+/// roles, then the blue/green controller's: CodeDeploy's service role, or the role ECS assumes
+/// to switch the listener rules and, with Lambda hooks, the role it invokes them with.
 fn role_suffixes(service: &Service) -> &'static [&'static str] {
-    if service.is_blue_green() {
-        &["execution", "task", "codedeploy"]
-    } else {
-        &["execution", "task"]
+    match service
+        .blue_green_settings()
+        .map(|blue_green| &blue_green.controller)
+    {
+        None => &["execution", "task"],
+        Some(BlueGreenController::CodeDeploy(_)) => &["execution", "task", CODEDEPLOY_ROLE],
+        Some(BlueGreenController::Ecs(ecs)) if ecs.hooks.is_empty() => {
+            &["execution", "task", ECS_TRAFFIC_ROLE]
+        }
+        Some(BlueGreenController::Ecs(_)) => {
+            &["execution", "task", ECS_TRAFFIC_ROLE, ECS_HOOKS_ROLE]
+        }
     }
 }
+
+const CODEDEPLOY_ROLE: &str = "codedeploy";
+const ECS_TRAFFIC_ROLE: &str = "bluegreen";
+const ECS_HOOKS_ROLE: &str = "hooks";
 
 /// The CloudWatch Logs group of a service's containers.
 fn log_group(stack: &str, service: &str) -> String {
@@ -140,7 +155,8 @@ pub struct ServiceNames {
     /// The task definition family; also the CodeDeploy application and deployment group.
     pub family: String,
     pub log_group: String,
-    /// `-execution`, `-task` and, blue/green, `-codedeploy`: in that order.
+    /// `-execution`, `-task` and the blue/green controller's (`-codedeploy`, or `-bluegreen`
+    /// and `-hooks`): in that order.
     pub roles: Vec<Suffixed>,
     /// The tasks' own security group (`-tasks`); lowering adds it only for awsvpc tasks
     /// (bridge and host tasks use their instances' group).
@@ -396,9 +412,28 @@ impl ServiceNames {
         &self.roles[1].named
     }
 
-    /// CodeDeploy's role (`-codedeploy`), for a blue/green service.
+    /// CodeDeploy's role (`-codedeploy`), for a service CodeDeploy deploys.
     pub fn codedeploy_role(&self) -> Option<&Named> {
-        self.roles.get(2).map(|role| &role.named)
+        self.role(CODEDEPLOY_ROLE)
+    }
+
+    /// The role ECS assumes to switch the listener rules (`-bluegreen`), for ECS-native
+    /// blue/green.
+    pub fn ecs_traffic_role(&self) -> Option<&Named> {
+        self.role(ECS_TRAFFIC_ROLE)
+    }
+
+    /// The role ECS invokes the Lambda hooks with (`-hooks`), for ECS-native blue/green with
+    /// hooks.
+    pub fn ecs_hooks_role(&self) -> Option<&Named> {
+        self.role(ECS_HOOKS_ROLE)
+    }
+
+    fn role(&self, suffix: &str) -> Option<&Named> {
+        self.roles
+            .iter()
+            .find(|role| role.suffix == suffix)
+            .map(|role| &role.named)
     }
 }
 

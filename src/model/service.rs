@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 
 use super::compute::{Compute, Fargate};
-use super::deployment::{BlueGreen, BlueGreenController, Deployment, Rolling};
+use super::deployment::{BlueGreen, ControllerKind, Deployment, Rolling};
 use super::scaling::StepScaling;
 use super::traffic::{ClassicTraffic, ContainerPort, Exposure, Traffic};
 
@@ -126,9 +126,9 @@ impl Service {
     }
 
     /// Who runs the service's blue/green deployments, when it has them.
-    pub fn blue_green_controller(&self) -> Option<BlueGreenController> {
+    pub fn blue_green_controller(&self) -> Option<ControllerKind> {
         self.blue_green_settings()
-            .map(|blue_green| blue_green.controller)
+            .map(|blue_green| blue_green.controller.kind())
     }
 
     pub fn blue_green_settings(&self) -> Option<&BlueGreen> {

@@ -1,7 +1,7 @@
 //! The deployment artefacts (AppSpec, taskdef.json) agree with the infrastructure they deploy
 //! to, for every blue/green service of a stack.
 
-use ecsynth::model::Deployment;
+use ecsynth::model::ControllerKind;
 use ecsynth::registry::Registry;
 use serde_json::Value;
 
@@ -130,6 +130,6 @@ pub fn blue_green_services(registry: &Registry, name: &str) -> usize {
     stack
         .services()
         .iter()
-        .filter(|service| matches!(service.deployment, Deployment::BlueGreen(_)))
+        .filter(|service| service.blue_green_controller() == Some(ControllerKind::CodeDeploy))
         .count()
 }

@@ -17,7 +17,7 @@ use crate::model::stack::Stack;
 pub(super) const CATALOGUE: &[Constraint] = &[
     row("aws_ecs_cluster", "name", "1–255 of A-Za-z0-9-_", "ECS API CreateCluster", Checked("cluster.name")),
     row("aws_ecs_cluster", "setting", "containerInsights enabled/disabled", "ECS API ClusterSetting", ByConstruction("from a bool")),
-    row("aws_iam_role", "name", "1–64 of A-Za-z0-9_+=,.@-", "IAM API CreateRole; provider validation", Checked("name (`<stack>-<service>-execution|task|codedeploy`, `<stack>-<capacity>-instance`)")),
+    row("aws_iam_role", "name", "1–64 of A-Za-z0-9_+=,.@-", "IAM API CreateRole; provider validation", Checked("name (`<stack>-<service>-execution|task|codedeploy|bluegreen|hooks`, `<stack>-<capacity>-instance`)")),
     row("aws_iam_role", "description", "≤ 1000 of printable characters", "IAM API CreateRole", ByConstruction("fixed text with checked names")),
     row("aws_iam_role", "assume_role_policy", "IAM policy JSON", "IAM API", ByConstruction("fixed service principals")),
     row("aws_iam_role_policy", "name", "1–128 of A-Za-z0-9_+=,.@-", "IAM API PutRolePolicy", ByConstruction("constant")),
@@ -117,7 +117,7 @@ pub const CAPACITY_PROVIDER: NameRule = NameRule {
     ..SERVICE
 };
 
-/// IAM role names: `<stack>-<service>-execution|task|codedeploy`.
+/// IAM role names: `<stack>-<service>-execution|task|codedeploy|bluegreen|hooks`.
 pub const IAM_ROLE: NameRule = NameRule {
     kind: "IAM role",
     max_len: 64,
