@@ -12,7 +12,9 @@
 //! owner the ownership rules give for the block's type and attribute
 //! ([`review::ignored_after_creation`]).
 //!
-//! Nodes keep document order and arrows are sorted, so the output is the same on every run.
+//! The title names the providers the document requires and the major it is written for
+//! (`hashicorp/aws 6.x (>= 6.5, < 7.0)`). Nodes keep document order and arrows are sorted, so
+//! the output is the same on every run.
 
 use std::fmt::Write as _;
 
@@ -59,12 +61,15 @@ struct Edge {
 }
 
 /// The stack's graph in `format`, from a parsed `main.tf.json`.
+/// Titled with the providers the document requires and their major
+/// ([`review::required_providers`]): which provider the picture holds for.
 pub fn render(document: &Json, format: Format) -> String {
     let nodes = nodes(document);
     let edges = edges(document, &nodes);
+    let title = review::required_providers(document).join("; ");
     match format {
-        Format::Mermaid => mermaid(&nodes, &edges),
-        Format::Dot => dot(&nodes, &edges),
+        Format::Mermaid => mermaid(&title, &nodes, &edges),
+        Format::Dot => dot(&title, &nodes, &edges),
     }
 }
 
@@ -203,14 +208,21 @@ fn owned_lines(node: &Node) -> Vec<String> {
         .collect()
 }
 
-fn mermaid(nodes: &[Node], edges: &[Edge]) -> String {
+fn mermaid(title: &str, nodes: &[Node], edges: &[Edge]) -> String {
     let id = |node: &Node| {
         node.address
             .replace('.', "__")
             .replace(|c: char| !(c.is_ascii_alphanumeric() || c == '_'), "_")
     };
     let escape = |text: &str| text.replace('"', "#quot;");
-    let mut out = format!("flowchart LR\n  %% {LEGEND}\n");
+    // Mermaid takes a title only from its YAML front matter; a quoted scalar holds any text.
+    let mut out = if title.is_empty() {
+        String::new()
+    } else {
+        let quoted = title.replace('\\', "\\\\").replace('"', "\\\"");
+        format!("---\ntitle: \"{quoted}\"\n---\n")
+    };
+    let _ = write!(out, "flowchart LR\n  %% {LEGEND}\n");
     for node in nodes {
         let mut label = escape(&node.address);
         for line in owned_lines(node) {
@@ -243,13 +255,16 @@ fn mermaid(nodes: &[Node], edges: &[Edge]) -> String {
     out
 }
 
-fn dot(nodes: &[Node], edges: &[Edge]) -> String {
+fn dot(title: &str, nodes: &[Node], edges: &[Edge]) -> String {
     let escape = |text: &str| text.replace('\\', "\\\\").replace('"', "\\\"");
     let quote = |text: &str| format!("\"{}\"", escape(text));
     let mut out = format!(
         "// {LEGEND}\ndigraph stack {{\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n  \
          edge [fontname=\"Helvetica\", fontsize=10];\n"
     );
+    if !title.is_empty() {
+        let _ = writeln!(out, "  labelloc=t;\n  label={};", quote(title));
+    }
     for node in nodes {
         let lines = owned_lines(node);
         if lines.is_empty() {
@@ -353,5 +368,28 @@ mod tests {
         ));
         assert_eq!(dot.matches(" -> ").count(), 6);
         assert!(dot.ends_with("}\n"));
+    }
+
+    /// The title names the provider major the document is written for, read from its
+    /// `required_providers`; text that would end the quoted title is escaped.
+    #[test]
+    fn the_title_names_the_required_providers_and_their_major() {
+        let document = Json::parse(
+            br#"{"terraform": {"required_providers": {
+                "aws": {"source": "hashicorp/aws", "version": ">= 6.5, < 7.0"},
+                "odd": {"source": "x/\"quoted\"", "version": ">= 1"}
+            }}}"#,
+        )
+        .expect("JSON");
+        assert_eq!(
+            render(&document, Format::Mermaid),
+            format!(
+                "---\ntitle: \"hashicorp/aws 6.x (>= 6.5, < 7.0); x/\\\"quoted\\\" (>= 1)\"\n---\n\
+                 flowchart LR\n  %% {LEGEND}\n"
+            )
+        );
+        assert!(render(&document, Format::Dot).contains(
+            "  labelloc=t;\n  label=\"hashicorp/aws 6.x (>= 6.5, < 7.0); x/\\\"quoted\\\" (>= 1)\";\n"
+        ));
     }
 }
