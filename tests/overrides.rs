@@ -113,7 +113,7 @@ fn an_override_of_a_missing_resource_or_attribute_refuses_the_stack() {
 #[test]
 fn an_overridden_document_passes_terraform_validate() {
     support::require_terraform();
-    let mut stack = stacks::prod();
+    let mut stack = support::for_installed_provider(stacks::prod());
     stack.override_attribute("aws_lb.web", "idle_timeout", json!(120));
     let dir = support::cached_dir("overrides/prod");
     let bytes = synthesize(&stack)
