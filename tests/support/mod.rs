@@ -241,9 +241,8 @@ pub fn main_tf_json_for(
 }
 
 /// Of `names`, the stacks that can be written for [`INSTALLED_PROVIDER`], and one line for each
-/// that refuses it, with its errors. Registered stacks are valid for their own major (the
-/// snapshot tests hold them to it), so a refusal here is the stack saying it needs a newer
-/// major (ECS-native blue/green needs 6.x): such a stack is proven by the schema check of
+/// that refuses it, with its errors. A stack must be valid for its own major (checked here),
+/// so a refusal is the stack saying it needs a newer major (ECS-native blue/green needs 6.x): such a stack is proven by the schema check of
 /// `tests/provider_schema.rs` instead. The lines are printed (visible with `--nocapture`, and
 /// with any failure).
 pub fn installed_provider_stacks(
@@ -255,11 +254,22 @@ pub fn installed_provider_stacks(
     for name in names {
         match main_tf_json_for(registry, name, INSTALLED_PROVIDER) {
             Ok(_) => written.push(*name),
-            Err(errors) => refused.push(format!(
-                "stack `{name}` is not run on the installed provider: it refuses {}:\n  {}",
-                INSTALLED_PROVIDER,
-                errors.join("\n  ")
-            )),
+            Err(errors) => {
+                // Only a stack valid for its own major may be left out: else the refusal is a
+                // broken stack, not a newer major.
+                let own = registry.get(name).expect("registered")().provider_major;
+                if let Err(own_errors) = main_tf_json_for(registry, name, own) {
+                    panic!(
+                        "stack `{name}` is invalid for its own {own}:\n  {}",
+                        own_errors.join("\n  ")
+                    );
+                }
+                refused.push(format!(
+                    "stack `{name}` is not run on the installed provider: it refuses {}:\n  {}",
+                    INSTALLED_PROVIDER,
+                    errors.join("\n  ")
+                ));
+            }
         }
     }
     for line in &refused {
