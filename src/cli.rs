@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::drift::drift;
 use crate::graph;
 use crate::model::validate::duplicate_stack_names;
-use crate::model::{Diagnostic, Severity};
+use crate::model::{Diagnostic, ProviderMajor, Severity, Stack};
 use crate::registry::Registry;
 use crate::review::Json;
 use crate::synth::{each_in_parallel, synthesize};
@@ -27,6 +27,7 @@ use crate::synth::{each_in_parallel, synthesize};
         cargo run -- synth --all\n  \
         cargo run -- synth --all --deny-warnings   # warnings fail the run too\n  \
         cargo run -- synth --all --check           # CI: is the committed out/ up to date?\n  \
+        cargo run -- synth prod --aws-provider 5   # for hashicorp/aws 5.x instead of the stack's major\n  \
         cargo run -- graph prod                    # Mermaid flowchart of the stack\n  \
         cargo run -- graph shop --service orders --format svg > orders.svg\n  \
         ecsynth deploy prod web --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v42\n  \
@@ -59,6 +60,8 @@ enum Command {
         /// Treat warnings as errors: a stack with warnings is not written and the exit code is 2
         #[arg(long)]
         deny_warnings: bool,
+        #[command(flatten)]
+        provider: ProviderArgs,
     },
     /// List the registered stacks
     List,
@@ -109,7 +112,22 @@ enum Command {
         /// Only this service (by its name in the stack) and the shared resources it uses
         #[arg(long, value_name = "NAME")]
         service: Option<String>,
+        #[command(flatten)]
+        provider: ProviderArgs,
     },
+}
+
+#[derive(clap::Args, Debug)]
+struct ProviderArgs {
+    /// Write for this hashicorp/aws major (5 or 6) instead of the one each stack chooses
+    /// (default: 6); a stack that needs a newer major refuses with its reason
+    #[arg(long, value_name = "MAJOR", value_parser = parse_major)]
+    aws_provider: Option<ProviderMajor>,
+}
+
+/// `--aws-provider`: the error names the value and the majors allowed.
+fn parse_major(text: &str) -> Result<ProviderMajor, String> {
+    text.parse()
 }
 
 #[derive(clap::Args, Debug)]
@@ -210,6 +228,7 @@ pub fn run_styled(
             out,
             check,
             deny_warnings,
+            provider,
         } => {
             let request = SynthRequest {
                 requested: &stacks,
@@ -217,6 +236,7 @@ pub fn run_styled(
                 out: &out,
                 check,
                 deny_warnings,
+                aws_provider: provider.aws_provider,
             };
             synth(registry, &request, &mut streams)
         }
@@ -224,13 +244,21 @@ pub fn run_styled(
             stack,
             format,
             service,
+            provider,
         } => {
             let format = match format {
                 GraphFormat::Mermaid => graph::Format::Mermaid,
                 GraphFormat::Dot => graph::Format::Dot,
                 GraphFormat::Svg => graph::Format::Svg,
             };
-            graph_command(registry, &stack, format, service.as_deref(), &mut streams)
+            graph_command(
+                registry,
+                &stack,
+                provider.aws_provider,
+                format,
+                service.as_deref(),
+                &mut streams,
+            )
         }
         command @ (Command::Deploy { .. } | Command::Status { .. } | Command::Rollback { .. }) => {
             deploy_commands(registry, command, &mut streams)
@@ -363,11 +391,22 @@ fn did_you_mean(name: &str, known: &[&str]) -> String {
         .unwrap_or_default()
 }
 
+/// The stack registered as `build`, written for `aws_provider` when the command line names a
+/// major.
+fn build_for(build: fn() -> Stack, aws_provider: Option<ProviderMajor>) -> Stack {
+    let mut stack = build();
+    if let Some(major) = aws_provider {
+        stack.aws_provider(major);
+    }
+    stack
+}
+
 /// Prints the graph of one stack, or of one of its services; validation problems go to stderr
 /// as for `synth`.
 fn graph_command(
     registry: &Registry,
     name: &str,
+    aws_provider: Option<ProviderMajor>,
     format: graph::Format,
     service: Option<&str>,
     streams: &mut Streams,
@@ -377,7 +416,7 @@ fn graph_command(
         streams.problem(unknown_stack(name, &known));
         return EXIT_INVALID;
     };
-    let stack = build();
+    let stack = build_for(build, aws_provider);
     let (synthesized, diagnostics) = synthesize(&stack);
     for diagnostic in &diagnostics {
         streams.problem(diagnostic);
@@ -426,6 +465,8 @@ struct SynthRequest<'a> {
     check: bool,
     /// Warnings stop a stack like errors.
     deny_warnings: bool,
+    /// `--aws-provider`: the major every stack is written for instead of its own.
+    aws_provider: Option<ProviderMajor>,
 }
 
 /// What synthesizing one stack printed and how it ended, kept until every stack is done so
@@ -465,7 +506,8 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
     let Some(build) = registry.get(name) else {
         return report;
     };
-    let stack = build();
+    let stack = build_for(build, request.aws_provider);
+    let major = stack.provider_major;
     if stack.name != name {
         report.problem(Diagnostic::stack_error(
             name,
@@ -509,13 +551,13 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
         match drift(&synthesized, out) {
             Ok(drifts) if drifts.is_empty() => {
                 report.path(format_args!(
-                    "up to date: stack `{name}` ({})",
+                    "up to date: stack `{name}` for {major} ({})",
                     out.join(name).display()
                 ));
             }
             Ok(drifts) => {
                 for drift in drifts {
-                    report.problem(format_args!("error: stack `{name}`: {drift}"));
+                    report.problem(format_args!("error: stack `{name}` for {major}: {drift}"));
                 }
                 report.stale = true;
             }
@@ -620,9 +662,13 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
         }
     }
     if !stale.is_empty() {
+        let provider = request
+            .aws_provider
+            .map(|major| format!(" --aws-provider {}", major.number()))
+            .unwrap_or_default();
         streams.problem(format_args!(
-            "error: committed output is stale; run `ecsynth synth {} --out {}` and commit the \
-             result",
+            "error: committed output is stale; run `ecsynth synth {} --out {}{provider}` and \
+             commit the result",
             stale.join(" "),
             out.display()
         ));

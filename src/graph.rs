@@ -14,8 +14,9 @@
 //! owner the ownership rules give for the block's type and attribute
 //! ([`review::ignored_after_creation`]).
 //!
-//! Nodes keep document order within their group and arrows are sorted, so the output is the
-//! same on every run.
+//! The title names the providers the document requires and the major it is written for
+//! (`hashicorp/aws 6.x (>= 6.5, < 7.0)`). Nodes keep document order within their group and
+//! arrows are sorted, so the output is the same on every run.
 
 mod groups;
 mod svg;
@@ -90,6 +91,8 @@ struct Edge {
 }
 
 /// The stack's graph in `format`, from a parsed `main.tf.json`.
+/// Titled with the providers the document requires and their major
+/// ([`review::required_providers`]): which provider the picture holds for.
 pub fn render(document: &Json, format: Format) -> String {
     render_service(document, format, None).unwrap_or_default()
 }
@@ -142,7 +145,9 @@ pub fn render_service(
             });
         }
     }
+    let title = review::required_providers(document).join("; ");
     let graph = Graph {
+        title: &title,
         nodes: &nodes,
         clusters: &clusters,
         edges: &edges,
@@ -201,6 +206,8 @@ struct Cluster {
 
 /// What a renderer draws: every node of a cluster, and the edges between them.
 struct Graph<'a> {
+    /// The providers the document requires ([`review::required_providers`]); may be empty.
+    title: &'a str,
     nodes: &'a [Node],
     clusters: &'a [Cluster],
     edges: &'a [Edge],
@@ -381,7 +388,14 @@ fn owned_lines(node: &Node) -> Vec<String> {
 fn mermaid(graph: &Graph<'_>) -> String {
     let id = |node: &Node| identifier(&node.address.replace('.', "__"));
     let escape = |text: &str| text.replace('"', "#quot;");
-    let mut out = format!("flowchart LR\n  %% {LEGEND}\n");
+    // Mermaid takes a title only from its YAML front matter; a quoted scalar holds any text.
+    let mut out = if graph.title.is_empty() {
+        String::new()
+    } else {
+        let quoted = graph.title.replace('\\', "\\\\").replace('"', "\\\"");
+        format!("---\ntitle: \"{quoted}\"\n---\n")
+    };
+    let _ = write!(out, "flowchart LR\n  %% {LEGEND}\n");
     for cluster in graph.clusters {
         let _ = writeln!(
             out,
@@ -434,6 +448,9 @@ fn dot(graph: &Graph<'_>) -> String {
         "// {LEGEND}\ndigraph stack {{\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n  \
          edge [fontname=\"Helvetica\", fontsize=10];\n"
     );
+    if !graph.title.is_empty() {
+        let _ = writeln!(out, "  labelloc=t;\n  label={};", quote(graph.title));
+    }
     for cluster in graph.clusters {
         let _ = writeln!(
             out,
@@ -639,5 +656,28 @@ mod tests {
         ));
         assert_eq!(dot.matches(" -> ").count(), 6);
         assert!(dot.ends_with("}\n"));
+    }
+
+    /// The title names the provider major the document is written for, read from its
+    /// `required_providers`; text that would end the quoted title is escaped.
+    #[test]
+    fn the_title_names_the_required_providers_and_their_major() {
+        let document = Json::parse(
+            br#"{"terraform": {"required_providers": {
+                "aws": {"source": "hashicorp/aws", "version": ">= 6.5, < 7.0"},
+                "odd": {"source": "x/\"quoted\"", "version": ">= 1"}
+            }}}"#,
+        )
+        .expect("JSON");
+        assert_eq!(
+            render(&document, Format::Mermaid),
+            format!(
+                "---\ntitle: \"hashicorp/aws 6.x (>= 6.5, < 7.0); x/\\\"quoted\\\" (>= 1)\"\n---\n\
+                 flowchart LR\n  %% {LEGEND}\n"
+            )
+        );
+        assert!(render(&document, Format::Dot).contains(
+            "  labelloc=t;\n  label=\"hashicorp/aws 6.x (>= 6.5, < 7.0); x/\\\"quoted\\\" (>= 1)\";\n"
+        ));
     }
 }

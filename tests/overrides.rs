@@ -188,6 +188,7 @@ fn an_override_of_a_missing_resource_or_attribute_refuses_the_stack() {
 fn overrides_are_held_against_the_provider_schema_all_at_once() {
     let mut stack = hatch();
     stack
+        .aws_provider(ProviderMajor::V5)
         .override_attribute("aws_lb.web", "idle_timeot", json!(120))
         .override_attribute("aws_lb.web", "arn", json!("arn:aws:x"))
         .override_attribute("aws_lb.web", "subnet_mapping", json!("subnet-1"))
@@ -269,6 +270,7 @@ fn the_schema_is_the_one_of_the_stacks_provider_major() {
         .map(|(name, _)| name.clone())
         .expect("6.x added an optional argument to aws_lb");
     let mut stack = hatch();
+    stack.aws_provider(ProviderMajor::V5);
     stack.override_attribute("aws_lb.web", &only_in_6, json!(true));
     let messages = refusal(&stack);
     assert!(
@@ -390,7 +392,7 @@ fn the_readme_escape_hatch_snippet_compiles_and_synthesizes() {
 #[test]
 fn an_overridden_document_passes_terraform_validate() {
     support::require_terraform();
-    let mut stack = hatch();
+    let mut stack = support::for_installed_provider(hatch());
     readme::escape_hatch(&mut stack);
     let dir = support::cached_dir("overrides/hatch");
     let bytes = synthesize(&stack)

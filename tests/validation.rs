@@ -2271,8 +2271,9 @@ fn check_of_fresh_output_exits_0_and_writes_nothing() {
     let expected: String = stacks::registry()
         .names()
         .map(|name| {
+            let major = stacks::registry().get(name).expect("registered")().provider_major;
             format!(
-                "up to date: stack `{name}` ({})\n",
+                "up to date: stack `{name}` for {major} ({})\n",
                 dir.join(name).display()
             )
         })
@@ -2322,10 +2323,13 @@ fn check_of_stale_output_exits_1_naming_stack_file_resources_and_attributes() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         stdout,
-        format!("up to date: stack `dev` ({})\n", dir.join("dev").display())
+        format!(
+            "up to date: stack `dev` for hashicorp/aws 6.x ({})\n",
+            dir.join("dev").display()
+        )
     );
     let head = format!(
-        "error: stack `prod`: {} is out of date\n  \
+        "error: stack `prod` for hashicorp/aws 6.x: {} is out of date\n  \
          changed: aws_lb.web\n    \
          internal: true → false\n    \
          --- aws_lb.web on disk\n    \
@@ -2399,10 +2403,11 @@ fn check_shows_a_changed_image_tag_as_one_line() {
         let address = format!("aws_ecs_task_definition.{label}");
         assert!(
             stderr.starts_with(&format!(
-                "error: stack `{name}`: {} is out of date\n  \
+                "error: stack `{name}` for {}: {} is out of date\n  \
                  changed: {address}\n    \
                  container_definitions[0].image: \"{stale}\" → \"{image}\"\n    \
                  --- {address} on disk\n",
+                stacks::registry().get(name).expect("registered")().provider_major,
                 main.display()
             )),
             "{stderr}"
@@ -2433,7 +2438,7 @@ fn check_of_missing_output_exits_1() {
     assert_eq!(
         stderr,
         format!(
-            "error: stack `staging`: {} is missing\n\
+            "error: stack `staging` for hashicorp/aws 6.x: {} is missing\n\
              error: committed output is stale; run `ecsynth synth staging --out {}` and commit \
              the result\n",
             dir.join("staging").join("main.tf.json").display(),
@@ -2456,7 +2461,7 @@ fn check_reports_output_that_is_not_json() {
     assert_eq!(code, 1);
     assert!(
         stderr.starts_with(&format!(
-            "error: stack `dev`: {} is out of date\n  not valid JSON: ",
+            "error: stack `dev` for hashicorp/aws 6.x: {} is out of date\n  not valid JSON: ",
             main.display()
         )),
         "{stderr}"

@@ -218,7 +218,13 @@ pub(super) fn render(graph: &Graph<'_>) -> String {
         w = layout.width,
         h = layout.height,
         legend_y = MARGIN + 12,
-        legend = escape(LEGEND),
+        // The providers first, as in the Mermaid and dot titles: which provider the picture
+        // holds for.
+        legend = escape(&if graph.title.is_empty() {
+            LEGEND.to_owned()
+        } else {
+            format!("{} · {LEGEND}", graph.title)
+        }),
     );
     for (cluster, band) in graph.clusters.iter().zip(&layout.bands) {
         let _ = writeln!(
@@ -346,6 +352,7 @@ mod tests {
             },
         ];
         let graph = Graph {
+            title: "",
             nodes: &nodes,
             clusters: &clusters,
             edges: &edges,

@@ -273,8 +273,8 @@ fn launch_template(
                 ebs: Ebs {
                     volume_size: capacity.root_volume_gib,
                     volume_type: "gp3".into(),
-                    encrypted: "true".into(),
-                    delete_on_termination: "true".into(),
+                    encrypted: true,
+                    delete_on_termination: true,
                 },
             }],
             monitoring: Monitoring { enabled: true },

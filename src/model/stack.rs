@@ -12,24 +12,56 @@ use super::service::Service;
 
 /// The major version of the hashicorp/aws provider a stack's output is written for. A root
 /// module can hold only one version of a provider, so a stack follows the major the rest of
-/// the team's configuration uses.
+/// the team's configuration uses. Default: 6, the current major.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProviderMajor {
     /// 5.x: security fixes only since 6.0 (June 2025); the provider installed on this
     /// project's test machines, so `terraform validate` and the emulator run against it.
-    #[default]
     V5,
     /// 6.x: the current major.
+    #[default]
     V6,
 }
 
 impl ProviderMajor {
+    /// Every major ecsynth writes for, oldest first.
+    pub const ALL: [ProviderMajor; 2] = [ProviderMajor::V5, ProviderMajor::V6];
+
     /// The number people write: `5`, `6`.
     pub fn number(self) -> u32 {
         match self {
             ProviderMajor::V5 => 5,
             ProviderMajor::V6 => 6,
         }
+    }
+}
+
+/// `hashicorp/aws 6.x`: how outputs name the major.
+impl std::fmt::Display for ProviderMajor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "hashicorp/aws {}.x", self.number())
+    }
+}
+
+/// Reads the number people write (`5`, `6`); the error names the text and the majors allowed.
+impl std::str::FromStr for ProviderMajor {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        ProviderMajor::ALL
+            .into_iter()
+            .find(|major| text.trim() == major.number().to_string())
+            .ok_or_else(|| {
+                let allowed: Vec<String> = ProviderMajor::ALL
+                    .iter()
+                    .map(|major| major.number().to_string())
+                    .collect();
+                format!(
+                    "`{}` is not a hashicorp/aws major ecsynth writes for; allowed: {}",
+                    super::cut(text),
+                    allowed.join(", ")
+                )
+            })
     }
 }
 
