@@ -114,6 +114,59 @@ pub struct Meta {
     pub lifecycle: Lifecycle,
 }
 
+/// Who the resources added next belong to, for their identity: a part of what the document
+/// describes (`service \`web\``) and the label its resources' labels start with (`web`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub part: String,
+    pub label_base: String,
+}
+
+/// A resource by what it is for rather than where it is: its owner's part, its type and its
+/// label after the owner's label base (`service \`web\` › aws_lb_target_group blue`). Renaming
+/// a part's labels, or changing how labels are built from a base, leaves it unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identified {
+    pub identity: String,
+    pub address: String,
+    pub type_name: &'static str,
+}
+
+/// The identity of the resource `type_name.label` owned by `owner`. A label that does not
+/// start with the owner's base keeps it whole as its role.
+fn identity(owner: Option<&Owner>, type_name: &str, label: &str) -> String {
+    let (part, base) = owner.map_or(("stack", ""), |o| (o.part.as_str(), o.label_base.as_str()));
+    let role = if base.is_empty() {
+        label
+    } else if label == base {
+        ""
+    } else {
+        label
+            .strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix('_'))
+            .unwrap_or(label)
+    };
+    if role.is_empty() {
+        format!("{part} › {type_name}")
+    } else {
+        format!("{part} › {type_name} {role}")
+    }
+}
+
+/// A root `moved` block (Terraform 1.1+): state at `from` belongs to `to` now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Moved {
+    pub from: String,
+    pub to: String,
+}
+
+/// A root `import` block (Terraform 1.5+): the resource at `to` adopts the existing object `id`.
+#[derive(Clone, Debug, Serialize)]
+struct Import {
+    to: String,
+    id: Expr,
+}
+
 /// A `variable` block. Its description and type are literal text, never templates.
 #[derive(Clone, Debug, Serialize)]
 pub struct Variable {
@@ -424,6 +477,12 @@ pub struct Document {
     overrides: Vec<Override>,
     /// Problems found while adding blocks; reported by [`Document::write`].
     problems: Vec<DocumentError>,
+    /// The owner of the resources added now ([`Document::set_owner`]).
+    owner: Option<Owner>,
+    /// Every resource, by identity, in the order added.
+    identified: Vec<Identified>,
+    moved: Vec<Moved>,
+    imports: Vec<Import>,
 }
 
 impl Document {
@@ -440,7 +499,36 @@ impl Document {
             outputs: Rendered::default(),
             overrides: Vec::new(),
             problems: Vec::new(),
+            owner: None,
+            identified: Vec::new(),
+            moved: Vec::new(),
+            imports: Vec::new(),
         }
+    }
+
+    /// The owner of the resources added from now on; `None`: the document as a whole (part
+    /// `stack`, no label base).
+    pub fn set_owner(&mut self, owner: Option<Owner>) {
+        self.owner = owner;
+    }
+
+    /// Every resource (data sources are not state) with its identity, in the order added.
+    pub fn identified(&self) -> &[Identified] {
+        &self.identified
+    }
+
+    /// Adds a root `moved` block.
+    pub fn moved(&mut self, moved: Moved) {
+        self.moved.push(moved);
+    }
+
+    /// Adds a root `import` block: the resource at `to` adopts the existing object `id`
+    /// (literal text, escaped like every literal).
+    pub fn import(&mut self, to: &str, id: &str) {
+        self.imports.push(Import {
+            to: to.into(),
+            id: Expr::from(id.to_owned()),
+        });
     }
 
     /// The root `"//"` comment.
@@ -558,6 +646,11 @@ impl Document {
         // Every block pays for its address: `concat` is a fraction of what `format!` costs.
         let address: Arc<str> = [T::TYPE, ".", label].concat().into();
         self.insert_block(BlockKind::Resource, T::TYPE, &address, label, &body, meta);
+        self.identified.push(Identified {
+            identity: identity(self.owner.as_ref(), T::TYPE, label),
+            address: address.to_string(),
+            type_name: T::TYPE,
+        });
         self.handle(address)
     }
 
@@ -658,6 +751,12 @@ impl Document {
         }
         if self.outputs.entries > 0 {
             self.outputs.write("output", writer)?;
+        }
+        if !self.moved.is_empty() {
+            writer.entry("moved", &self.moved)?;
+        }
+        if !self.imports.is_empty() {
+            writer.entry("import", &self.imports)?;
         }
         writer.end(b'}')
     }
@@ -1047,6 +1146,67 @@ mod tests {
         let block = &json["resource"]["test_bucket"]["a"];
         assert_eq!(block["name"], "renamed");
         assert_eq!(block["//"], "`name` is set by the stack's override.");
+    }
+
+    #[test]
+    fn identities_follow_the_owner_not_the_label() {
+        let mut doc = document();
+        doc.add("main", plain("main"));
+        doc.set_owner(Some(Owner {
+            part: "service `web`".into(),
+            label_base: "web".into(),
+        }));
+        doc.add("web", plain("web"));
+        doc.add("web_blue", plain("blue"));
+        doc.add("other", plain("other"));
+        let identities: Vec<(&str, &str)> = doc
+            .identified()
+            .iter()
+            .map(|i| (i.identity.as_str(), i.address.as_str()))
+            .collect();
+        assert_eq!(
+            identities,
+            [
+                ("stack › test_bucket main", "test_bucket.main"),
+                ("service `web` › test_bucket", "test_bucket.web"),
+                ("service `web` › test_bucket blue", "test_bucket.web_blue"),
+                ("service `web` › test_bucket other", "test_bucket.other"),
+            ]
+        );
+        // The same part under another label base: same identities, other addresses.
+        let mut renamed = document();
+        renamed.add("main", plain("main"));
+        renamed.set_owner(Some(Owner {
+            part: "service `web`".into(),
+            label_base: "frontend".into(),
+        }));
+        renamed.add("frontend_blue", plain("blue"));
+        assert_eq!(
+            renamed.identified()[1].identity,
+            "service `web` › test_bucket blue"
+        );
+    }
+
+    #[test]
+    fn moved_and_import_blocks_are_written_at_the_root_after_the_outputs() {
+        let mut doc = document();
+        doc.add("b", plain("b"));
+        doc.moved(Moved {
+            from: "test_bucket.a".into(),
+            to: "test_bucket.b".into(),
+        });
+        doc.import("test_bucket.b", "bucket-${b}");
+        let json: serde_json::Value =
+            serde_json::from_str(&doc.to_json().expect("valid document")).expect("JSON");
+        assert_eq!(
+            json["moved"],
+            serde_json::json!([{"from": "test_bucket.a", "to": "test_bucket.b"}])
+        );
+        // The id is literal text: `${` is escaped so Terraform does not read a reference.
+        assert_eq!(
+            json["import"],
+            serde_json::json!([{"to": "test_bucket.b", "id": "bucket-$${b}"}])
+        );
     }
 
     #[test]

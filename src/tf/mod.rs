@@ -18,8 +18,8 @@ mod json;
 pub mod schema;
 
 pub use document::{
-    Dependency, Document, DocumentError, Lifecycle, Meta, Output, Ref, Resource, TerraformSettings,
-    Variable, WriteError,
+    Dependency, Document, DocumentError, Identified, Lifecycle, Meta, Moved, Output, Owner, Ref,
+    Resource, TerraformSettings, Variable, WriteError,
 };
 pub use expr::{Expr, List};
 
