@@ -385,10 +385,10 @@ fn unknown_identity(identity: &str, known: &[&str]) -> String {
         .filter(|(distance, candidate)| *distance <= (candidate.chars().count() / 4).max(1))
         .min_by_key(|(distance, _)| *distance);
     let suggestion = closest
-        .map(|(_, candidate)| format!("; did you mean `{candidate}`?"))
+        .map(|(_, candidate)| format!(" (did you mean `{candidate}`?)"))
         .unwrap_or_default();
     format!(
-        "no resource of the stack has identity `{}`{suggestion} The identities are the keys of \
+        "no resource of the stack has identity `{}`{suggestion}. The identities are the keys of \
          the stack's address lock (`stacks/locks/<stack>.json`)",
         crate::model::cut(identity)
     )
