@@ -146,10 +146,11 @@ fn identity(owner: Option<&Owner>, type_name: &str, label: &str) -> String {
             .and_then(|rest| rest.strip_prefix('_'))
             .unwrap_or(label)
     };
+    // Built for every resource: `concat` is a fraction of what `format!` costs.
     if role.is_empty() {
-        format!("{part} › {type_name}")
+        [part, " › ", type_name].concat()
     } else {
-        format!("{part} › {type_name} {role}")
+        [part, " › ", type_name, " ", role].concat()
     }
 }
 
@@ -408,6 +409,12 @@ pub enum DocumentError {
     DuplicateBlock {
         address: String,
     },
+    /// Two resources with one identity: the address lock could not tell them apart (a
+    /// lowering bug: an owner's labels must be unique).
+    DuplicateIdentity {
+        identity: String,
+        address: String,
+    },
     InvalidLabel {
         kind: &'static str,
         label: String,
@@ -432,6 +439,11 @@ pub enum DocumentError {
 impl fmt::Display for DocumentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            DocumentError::DuplicateIdentity { identity, address } => write!(
+                f,
+                "`{address}` has the identity `{identity}` of another resource; the address \
+                 lock needs one identity per resource"
+            ),
             DocumentError::DuplicateBlock { address } => {
                 write!(f, "`{address}` is defined twice in the document")
             }
@@ -481,6 +493,8 @@ pub struct Document {
     owner: Option<Owner>,
     /// Every resource, by identity, in the order added.
     identified: Vec<Identified>,
+    /// Identity → address, to find two resources with one identity.
+    identities: std::collections::HashMap<String, Arc<str>, Fx>,
     moved: Vec<Moved>,
     imports: Vec<Import>,
 }
@@ -501,6 +515,7 @@ impl Document {
             problems: Vec::new(),
             owner: None,
             identified: Vec::new(),
+            identities: Default::default(),
             moved: Vec::new(),
             imports: Vec::new(),
         }
@@ -646,8 +661,19 @@ impl Document {
         // Every block pays for its address: `concat` is a fraction of what `format!` costs.
         let address: Arc<str> = [T::TYPE, ".", label].concat().into();
         self.insert_block(BlockKind::Resource, T::TYPE, &address, label, &body, meta);
+        let identity = identity(self.owner.as_ref(), T::TYPE, label);
+        let taken = self
+            .identities
+            .insert(identity.clone(), Arc::clone(&address));
+        // The same address twice is a duplicate block, reported as such.
+        if taken.is_some_and(|other| other != address) {
+            self.problems.push(DocumentError::DuplicateIdentity {
+                identity: identity.clone(),
+                address: address.to_string(),
+            });
+        }
         self.identified.push(Identified {
-            identity: identity(self.owner.as_ref(), T::TYPE, label),
+            identity,
             address: address.to_string(),
             type_name: T::TYPE,
         });
@@ -1184,6 +1210,25 @@ mod tests {
         assert_eq!(
             renamed.identified()[1].identity,
             "service `web` › test_bucket blue"
+        );
+    }
+
+    #[test]
+    fn two_resources_with_one_identity_are_reported() {
+        let mut doc = document();
+        doc.set_owner(Some(Owner {
+            part: "service `a`".into(),
+            label_base: "a".into(),
+        }));
+        doc.add("a_x", plain("x"));
+        // Not under the base: its whole label is its role, the same as `a_x`'s.
+        doc.add("x", plain("x"));
+        assert_eq!(
+            doc.problems(),
+            [DocumentError::DuplicateIdentity {
+                identity: "service `a` › test_bucket x".into(),
+                address: "test_bucket.x".into()
+            }]
         );
     }
 
