@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::aws::is_stateful;
+use crate::model::identity::{renamed_identity, RENAMED_ROLES};
 use crate::model::{Diagnostic, Stack};
 use crate::tf::{Document, Identified, Moved};
 
@@ -238,6 +239,17 @@ pub fn reconcile(
     previous: Option<&Lock>,
     release: &str,
 ) -> Reconciled {
+    reconcile_renaming(stack, identified, previous, release, RENAMED_ROLES)
+}
+
+/// [`reconcile`], with `renamed` as the roles lowering renamed.
+fn reconcile_renaming(
+    stack: &Stack,
+    identified: &[Identified],
+    previous: Option<&Lock>,
+    release: &str,
+    renamed: &[(&str, &str, &str)],
+) -> Reconciled {
     let addresses: BTreeMap<String, String> = identified
         .iter()
         .map(|resource| (resource.identity.clone(), resource.address.clone()))
@@ -256,11 +268,15 @@ pub fn reconcile(
         return reconciled;
     };
     for (identity, old) in &previous.addresses {
-        match addresses.get(identity) {
+        let now = addresses.get_key_value(identity).or_else(|| {
+            renamed_identity(identity, renamed)
+                .and_then(|identity| addresses.get_key_value(&identity))
+        });
+        match now {
             // An address another resource took is not moved from: that resource lives there.
-            Some(new) if new != old && !current.contains(old.as_str()) => {
+            Some((now_identity, new)) if new != old && !current.contains(old.as_str()) => {
                 reconciled.moves.push(MovedEntry {
-                    identity: identity.clone(),
+                    identity: now_identity.clone(),
                     from: old.clone(),
                     to: new.clone(),
                     since: release.to_owned(),
@@ -445,6 +461,33 @@ mod tests {
         let again = reconcile(&stack, &now, Some(&reconciled.lock), "0.1");
         assert!(again.moves.is_empty());
         assert_eq!(again.lock, reconciled.lock);
+    }
+
+    #[test]
+    fn a_renamed_role_is_followed_with_a_move() {
+        let stack = Stack::new("dev", "eu-west-1");
+        let old = "service `web` › aws_security_group tasks";
+        let before = lock(&stack, &[(old, "aws_security_group.web_tasks")]);
+        let now = identified(&[(
+            "service `web` › aws_security_group task_sg",
+            "aws_security_group.web_task_sg",
+        )]);
+        let unknown = reconcile_renaming(&stack, &now, Some(&before), "0.1", &[]);
+        assert_eq!(unknown.removed.len(), 1);
+        let renamed = [("aws_security_group", "tasks", "task_sg")];
+        let followed = reconcile_renaming(&stack, &now, Some(&before), "0.1", &renamed);
+        assert!(followed.removed.is_empty());
+        assert_eq!(
+            followed
+                .moves
+                .iter()
+                .map(|m| (m.from.as_str(), m.to.as_str()))
+                .collect::<Vec<_>>(),
+            [(
+                "aws_security_group.web_tasks",
+                "aws_security_group.web_task_sg"
+            )]
+        );
     }
 
     #[test]

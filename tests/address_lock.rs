@@ -127,7 +127,9 @@ fn every_registered_stack_has_an_up_to_date_address_lock() {
     assert!(
         stale.is_empty(),
         "an address changed without a lock update; run `cargo run -- synth --all`, review the \
-         `moved` blocks it writes and commit stacks/locks/:\n{}",
+         `moved` blocks it writes and commit stacks/locks/. A resource reported gone whose role \
+         lowering renamed needs an entry in RENAMED_ROLES (src/model/identity.rs) first, so \
+         that it moves instead:\n{}",
         stale.join("\n")
     );
 }

@@ -51,6 +51,30 @@ impl fmt::Display for Part {
     }
 }
 
+/// Roles lowering renamed, `(resource type, old role, new role)`: a role is the label's part
+/// after its owner's base (`blue` of `web_blue`), so a change of lowering that renames one
+/// (`tasks` → `task_sg`) would read as a resource destroyed and another created. An entry here
+/// makes the address lock follow it with a `moved` block instead; `tests/address_lock.rs`
+/// fails until there is one (or the locks are regenerated knowingly). Keep entries as long as
+/// `moved` blocks ([`crate::lock::MOVED_KEPT_RELEASES`] releases).
+pub const RENAMED_ROLES: &[(&str, &str, &str)] = &[];
+
+/// The identity `identity` has under `renamed` roles, when one of them applies.
+pub fn renamed_identity(identity: &str, renamed: &[(&str, &str, &str)]) -> Option<String> {
+    let (part, rest) = identity.split_once(" › ")?;
+    let (type_name, role) = rest.split_once(' ').unwrap_or((rest, ""));
+    renamed
+        .iter()
+        .find(|(renamed_type, old, _)| *renamed_type == type_name && *old == role)
+        .map(|(_, _, new)| {
+            if new.is_empty() {
+                format!("{part} › {type_name}")
+            } else {
+                format!("{part} › {type_name} {new}")
+            }
+        })
+}
+
 /// A removal the stack allows: the resource with `identity` may be destroyed, for `reason`.
 /// Needed for a stateful resource (one holding data: a file system, a log group, a key),
 /// which synth otherwise refuses to drop.
