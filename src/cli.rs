@@ -488,14 +488,7 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
     };
     if request.check {
         if let Some((path, text)) = &lock {
-            if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
-                report.problem(format_args!(
-                    "error: stack `{name}`: the address lock {} is {}; `synth` writes it",
-                    path.display(),
-                    if path.exists() { "stale" } else { "missing" }
-                ));
-                report.stale = true;
-            }
+            check_lock(name, path, text, &mut report);
         }
         match drift(&synthesized, out) {
             Ok(drifts) if drifts.is_empty() => {
@@ -530,29 +523,45 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
         }
     }
     if let Some((path, text)) = lock {
-        // Written only when it changes: a synth that moves nothing leaves the file alone.
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            let written = crate::synth::create_parent(&path).and_then(|()| {
-                write_atomically(&path, |file| {
-                    std::io::Write::write_all(file, text.as_bytes()).map_err(|error| {
-                        SynthError::Io {
-                            action: IoAction::Write,
-                            path: path.clone(),
-                            error,
-                        }
-                    })
-                })
-            });
-            match written {
-                Ok(()) => report.path(path.display()),
-                Err(error) => {
-                    report.problem(format_args!("error: {error}"));
-                    report.failed = true;
-                }
-            }
-        }
+        write_lock(&path, &text, &mut report);
     }
     report
+}
+
+/// Writes the address lock at `path` when its text changes: a synth that moves nothing leaves
+/// the file alone. Written after the stack's output, so a lock never gets ahead of it.
+fn write_lock(path: &Path, text: &str, report: &mut StackReport) {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
+        return;
+    }
+    let written = crate::synth::create_parent(path).and_then(|()| {
+        write_atomically(path, |file| {
+            std::io::Write::write_all(file, text.as_bytes()).map_err(|error| SynthError::Io {
+                action: IoAction::Write,
+                path: path.to_owned(),
+                error,
+            })
+        })
+    });
+    match written {
+        Ok(()) => report.path(path.display()),
+        Err(error) => {
+            report.problem(format_args!("error: {error}"));
+            report.failed = true;
+        }
+    }
+}
+
+/// `synth --check`: the lock at `path` must hold `text`.
+fn check_lock(name: &str, path: &Path, text: &str, report: &mut StackReport) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        report.problem(format_args!(
+            "error: stack `{name}`: the address lock {} is {}; `synth` writes it",
+            path.display(),
+            if path.exists() { "stale" } else { "missing" }
+        ));
+        report.stale = true;
+    }
 }
 
 /// Compares the stack's resources with its address lock in `dir`: notes what moved and what
