@@ -328,3 +328,19 @@ fn adoptions_and_removals_with_bad_input_are_refused_all_at_once() {
         ]
     );
 }
+
+/// The Terraform labels follow the Rust name: a pinned service whose Rust name is another
+/// service's name is refused like any two services with one label.
+#[test]
+fn a_pinned_service_whose_rust_name_is_another_services_label_is_refused() {
+    let mut stack = base();
+    stack.add_service(service("a").aws_name("b"));
+    stack.add_service(service("a"));
+    assert_eq!(
+        messages(&stack),
+        [
+            "error: stack `addr` › service `a` › `name`: `a` and service `b` both become the \
+          Terraform label `a`; rename one of them"
+        ]
+    );
+}
