@@ -350,6 +350,16 @@ pub fn adopt(stack: &Stack, document: &mut Document) -> Vec<Diagnostic> {
                 "adopt",
                 unknown_identity(&adoption.identity, &identities),
             )),
+            Some(resource) if resource.for_each => problems.push(Diagnostic::stack_error(
+                &stack.name,
+                "adopt",
+                format!(
+                    "`{}` ({}) is one resource per element (`for_each`): an `import` block \
+                     names one instance; import each with `terraform import '{}[\"<key>\"]' \
+                     <id>` instead",
+                    adoption.identity, resource.address, resource.address
+                ),
+            )),
             Some(_) if adoption.id.trim().is_empty() => problems.push(Diagnostic::stack_error(
                 &stack.name,
                 "adopt",
@@ -421,6 +431,7 @@ mod tests {
                 identity: (*identity).into(),
                 address: (*address).into(),
                 type_name: "test",
+                for_each: false,
             })
             .collect()
     }

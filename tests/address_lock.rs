@@ -344,3 +344,26 @@ fn a_pinned_service_whose_rust_name_is_another_services_label_is_refused() {
         ]
     );
 }
+
+/// An `import` block names one instance; a resource with `for_each` (EFS mount targets, one
+/// per subnet) has one per key, which the stack cannot know before the plan.
+#[test]
+fn adopting_a_resource_with_one_instance_per_element_is_refused() {
+    let registry = stacks::registry();
+    let mut stack = registry.get("jenkins").expect("registered")();
+    let identity = "service `controller` › aws_efs_mount_target jenkins_home";
+    let address = "aws_efs_mount_target.controller_jenkins_home";
+    let committed = lock::read(&lock_path(Path::new(stacks::LOCKS), "jenkins"))
+        .expect("readable")
+        .expect("committed");
+    assert_eq!(committed.addresses[identity], address);
+    stack.adopt(identity, "fsmt-0123456789abcdef0");
+    assert_eq!(
+        messages(&stack),
+        [format!(
+            "error: stack `jenkins` › `adopt`: `{identity}` ({address}) is one resource per \
+             element (`for_each`): an `import` block names one instance; import each with \
+             `terraform import '{address}[\"<key>\"]' <id>` instead"
+        )]
+    );
+}

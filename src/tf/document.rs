@@ -130,6 +130,8 @@ pub struct Identified {
     pub identity: String,
     pub address: String,
     pub type_name: &'static str,
+    /// One instance per element (`for_each`): an `import` needs each instance's key.
+    pub for_each: bool,
 }
 
 /// The identity of the resource `type_name.label` owned by `owner`. A label that does not
@@ -660,6 +662,7 @@ impl Document {
     pub fn add_with<T: Resource>(&mut self, label: &str, body: T, meta: Meta) -> Ref<T> {
         // Every block pays for its address: `concat` is a fraction of what `format!` costs.
         let address: Arc<str> = [T::TYPE, ".", label].concat().into();
+        let for_each = meta.for_each.is_some();
         self.insert_block(BlockKind::Resource, T::TYPE, &address, label, &body, meta);
         let identity = identity(self.owner.as_ref(), T::TYPE, label);
         let taken = self
@@ -676,6 +679,7 @@ impl Document {
             identity,
             address: address.to_string(),
             type_name: T::TYPE,
+            for_each,
         });
         self.handle(address)
     }
