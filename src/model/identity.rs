@@ -92,3 +92,33 @@ pub struct Adoption {
     pub identity: String,
     pub id: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_renamed_role_gives_the_new_identity_in_its_part() {
+        let renamed = [
+            ("aws_security_group", "tasks", "task_sg"),
+            ("aws_ecs_service", "", "main"),
+        ];
+        assert_eq!(
+            renamed_identity("service `web` › aws_security_group tasks", &renamed).as_deref(),
+            Some("service `web` › aws_security_group task_sg")
+        );
+        // A role of nothing: the label was the part's base.
+        assert_eq!(
+            renamed_identity("service `web` › aws_ecs_service", &renamed).as_deref(),
+            Some("service `web` › aws_ecs_service main")
+        );
+        assert_eq!(
+            renamed_identity("service `web` › aws_security_group lb", &renamed),
+            None
+        );
+        assert_eq!(
+            Part::new(PartKind::ClassicLoadBalancer, "controller").to_string(),
+            "classic load balancer `controller`"
+        );
+    }
+}
