@@ -13,7 +13,9 @@ use crate::model::validate::duplicate_stack_names;
 use crate::model::{Diagnostic, ProviderMajor, Severity, Stack};
 use crate::registry::Registry;
 use crate::review::Json;
-use crate::synth::{each_in_parallel, synthesize};
+use crate::synth::{
+    each_in_parallel, synthesize, write_atomically, IoAction, SynthError, Synthesized,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -527,7 +529,7 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         report.invalid = true;
     }
-    let Some(synthesized) = synthesized else {
+    let Some(mut synthesized) = synthesized else {
         return report;
     };
     let warnings = diagnostics
@@ -547,7 +549,17 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
         report.invalid = true;
         return report;
     }
+    let lock = match registry.locks() {
+        Some(dir) => match reconcile_lock(&stack, &mut synthesized, dir, &mut report) {
+            Some(lock) => Some(lock),
+            None => return report,
+        },
+        None => None,
+    };
     if request.check {
+        if let Some((path, text)) = &lock {
+            check_lock(name, path, text, &mut report);
+        }
         match drift(&synthesized, out) {
             Ok(drifts) if drifts.is_empty() => {
                 report.path(format_args!(
@@ -577,9 +589,93 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
         Err(error) => {
             report.problem(format_args!("error: {error}"));
             report.failed = true;
+            return report;
         }
     }
+    if let Some((path, text)) = lock {
+        write_lock(&path, &text, &mut report);
+    }
     report
+}
+
+/// Writes the address lock at `path` when its text changes: a synth that moves nothing leaves
+/// the file alone. Written after the stack's output, so a lock never gets ahead of it.
+fn write_lock(path: &Path, text: &str, report: &mut StackReport) {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
+        return;
+    }
+    let written = crate::synth::create_parent(path).and_then(|()| {
+        write_atomically(path, |file| {
+            std::io::Write::write_all(file, text.as_bytes()).map_err(|error| SynthError::Io {
+                action: IoAction::Write,
+                path: path.to_owned(),
+                error,
+            })
+        })
+    });
+    match written {
+        Ok(()) => report.path(path.display()),
+        Err(error) => {
+            report.problem(format_args!("error: {error}"));
+            report.failed = true;
+        }
+    }
+}
+
+/// `synth --check`: the lock at `path` must hold `text`.
+fn check_lock(name: &str, path: &Path, text: &str, report: &mut StackReport) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        report.problem(format_args!(
+            "error: stack `{name}`: the address lock {} is {}; `synth` writes it",
+            path.display(),
+            if path.exists() { "stale" } else { "missing" }
+        ));
+        report.stale = true;
+    }
+}
+
+/// Compares the stack's resources with its address lock in `dir`: notes what moved and what
+/// is gone, refuses dropping what holds data, writes the `moved` blocks into the document.
+/// The lock's path and the text it must have; `None` when the stack is refused or the lock
+/// unreadable (the report says why).
+fn reconcile_lock(
+    stack: &crate::model::Stack,
+    synthesized: &mut Synthesized,
+    dir: &Path,
+    report: &mut StackReport,
+) -> Option<(PathBuf, String)> {
+    let path = crate::lock::lock_path(dir, &stack.name);
+    let previous = match crate::lock::read(&path) {
+        Ok(previous) => previous,
+        Err(error) => {
+            report.problem(format_args!("error: stack `{}`: {error}", stack.name));
+            report.failed = true;
+            return None;
+        }
+    };
+    let reconciled = crate::lock::reconcile(
+        stack,
+        synthesized.document.identified(),
+        previous.as_ref(),
+        &crate::lock::current_release(),
+    );
+    for note in reconciled.notes(&stack.name, &path) {
+        report.problem(note);
+    }
+    let refusals = reconciled.refusals(&stack.name);
+    if !refusals.is_empty() {
+        for refusal in refusals {
+            report.problem(refusal);
+        }
+        report.problem(format_args!(
+            "error: stack `{}`: nothing written",
+            stack.name
+        ));
+        report.invalid = true;
+        return None;
+    }
+    reconciled.write_moved(&mut synthesized.document);
+    Some((path, reconciled.lock.to_json()))
 }
 
 fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> u8 {

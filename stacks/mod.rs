@@ -22,6 +22,10 @@ pub fn team_state() -> Backend {
     Backend::s3(STATE_BUCKET, "eu-west-1")
 }
 
+/// The stacks' address locks, `locks/<stack>.json` next to their definitions; the binary
+/// reads and writes them (README, "Renaming and upgrading safely").
+pub const LOCKS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/locks");
+
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     registry

@@ -50,10 +50,12 @@ pub fn lower_all(context: &mut Context) {
         .capacity_providers_with_ids()
         .zip(&table.capacity_providers)
     {
+        context.owned_by(Some((&named.part, &named.label)));
         let lowered = lower(context, capacity, named);
         names.push(lowered.provider.name());
         context.capacity.insert(id, lowered);
     }
+    context.owned_by(None);
     let default = names[0].clone();
     let association = context.doc.add(
         "main",

@@ -18,6 +18,7 @@ pub fn lower_all(context: &mut Context) {
     let stack = context.stack;
     let names = context.names;
     for ((id, model), named) in stack.load_balancers_with_ids().zip(&names.load_balancers) {
+        context.owned_by(Some((&named.part, &named.label)));
         let lb_label = &named.label;
         let security_group = security_group(context, named, &model.name, "Load balancer");
         for (listener, cidrs) in model.listeners() {
@@ -83,6 +84,7 @@ pub fn lower_all(context: &mut Context) {
         .classic_load_balancers_with_ids()
         .zip(&names.classic_load_balancers)
     {
+        context.owned_by(Some((&named.part, &named.label)));
         let elb_label = &named.label;
         let security_group = security_group(context, named, &model.name, "Classic load balancer");
         for listener in &model.listeners {
@@ -144,6 +146,7 @@ pub fn lower_all(context: &mut Context) {
             },
         );
     }
+    context.owned_by(None);
 }
 
 /// The policy name of [`CLASSIC_SSL_POLICY`] on each classic ELB; policies belong to their

@@ -34,13 +34,14 @@ use crate::aws::{
     EcsService, EcsTaskDefinition, Elb, IamRole, IamServiceLinkedRole, Lb, LbListener,
     SecurityGroup, ServiceDiscoveryPrivateDnsNamespace,
 };
+use crate::model::identity::Part;
 use crate::model::naming::{suffixed, Names, ServiceNames};
 use crate::model::templates;
 use crate::model::{
     Backend, CapacityProviderId, ClassicLoadBalancerId, ControllerKind, Input, LoadBalancerId,
     ProviderMajor, Stack, Validated,
 };
-use crate::tf::{Document, Expr, List, Output, Ref, TerraformSettings, Variable};
+use crate::tf::{Document, Expr, List, Output, Owner, Ref, TerraformSettings, Variable};
 
 /// The Terraform version the output needs (`lifecycle` and JSON features used here).
 const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
@@ -189,6 +190,16 @@ pub(crate) struct TaskShape {
 }
 
 impl Context<'_> {
+    /// The resources added next belong to `part`, their labels built from `label_base`
+    /// (`None`: to the stack itself). This is what gives each its identity
+    /// ([`crate::model::identity`]), which the address lock follows.
+    pub(crate) fn owned_by(&mut self, owner: Option<(&Part, &str)>) {
+        self.doc.set_owner(owner.map(|(part, label_base)| Owner {
+            part: part.to_string(),
+            label_base: label_base.into(),
+        }));
+    }
+
     /// Adds output `<label>_<suffix>`, e.g. `web_service_name`.
     pub(crate) fn output(&mut self, label: &str, suffix: &str, description: String, value: Expr) {
         self.doc.output(
@@ -274,6 +285,7 @@ pub fn lower(validated: &Validated) -> Document {
     outputs(&mut context);
     let mut task_groups = Vec::new();
     for (service, service_names) in stack.services().iter().zip(&names.services) {
+        context.owned_by(Some((&service_names.part, &service_names.label)));
         let lowered = service::lower(&mut context, service, service_names);
         task_groups.push((service, service_names, lowered.task_security_group.clone()));
         if let targets::Attachment::BlueGreen(targets) = &lowered.attached.attachment {
@@ -284,6 +296,7 @@ pub fn lower(validated: &Validated) -> Document {
         }
         service::outputs(&mut context, &lowered);
     }
+    context.owned_by(None);
     discovery::lower_access(&mut context, &task_groups);
     security_defaults::check_overrides(&mut context.doc, stack);
     context.doc

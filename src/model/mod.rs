@@ -7,6 +7,7 @@
 mod compute;
 mod deployment;
 mod descriptor;
+pub mod identity;
 mod load_balancer;
 pub(crate) mod naming;
 mod scaling;

@@ -7,6 +7,7 @@
 //! reads it. A naming rule is a change here and nowhere else.
 
 use super::deployment::BlueGreenController;
+use super::identity::{Part, PartKind};
 use super::service::{Service, VolumeSource};
 use super::stack::Stack;
 
@@ -130,6 +131,8 @@ pub struct Names {
 /// An ALB, NLB or classic ELB: `<stack>-<name>`, and its security group `<stack>-<name>-lb`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadBalancerNames {
+    /// What owns its resources, for their identity.
+    pub part: Part,
     pub label: String,
     pub aws: String,
     pub security_group: Named,
@@ -140,6 +143,8 @@ pub struct LoadBalancerNames {
 /// instances' security group `<stack>-<name>-instances`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CapacityNames {
+    /// What owns its resources, for their identity.
+    pub part: Part,
     pub label: String,
     pub aws: String,
     pub instance_role: Named,
@@ -151,6 +156,10 @@ pub struct CapacityNames {
 /// `label`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceNames {
+    /// What owns its resources, for their identity: keyed by its AWS name, so a service
+    /// renamed in Rust with [`Service::aws_name`] keeps it.
+    pub part: Part,
+    /// From the name the stack's code knows the service by ([`Service::label_name`]).
     pub label: String,
     /// The task definition family; also the CodeDeploy application and deployment group.
     pub family: String,
@@ -222,10 +231,11 @@ impl Names {
     /// validation can check the names it holds.
     pub fn of(stack: &Stack) -> Names {
         let prefix = |name: &str| aws_name(&stack.name, &[name]);
-        let load_balancer = |name: &str| {
+        let load_balancer = |kind: PartKind, name: &str| {
             let label = label(name);
             let aws = prefix(name);
             LoadBalancerNames {
+                part: Part::new(kind, name),
                 security_group: Named::suffixed(&label, &aws, "lb"),
                 label,
                 aws,
@@ -236,12 +246,12 @@ impl Names {
             load_balancers: stack
                 .load_balancers()
                 .iter()
-                .map(|model| load_balancer(&model.name))
+                .map(|model| load_balancer(PartKind::LoadBalancer, &model.name))
                 .collect(),
             classic_load_balancers: stack
                 .classic_load_balancers()
                 .iter()
-                .map(|model| load_balancer(&model.name))
+                .map(|model| load_balancer(PartKind::ClassicLoadBalancer, &model.name))
                 .collect(),
             capacity_providers: stack
                 .capacity_providers()
@@ -250,6 +260,7 @@ impl Names {
                     let label = label(&capacity.name);
                     let aws = prefix(&capacity.name);
                     CapacityNames {
+                        part: Part::new(PartKind::CapacityProvider, &capacity.name),
                         instance_role: Named::suffixed(&label, &aws, "instance"),
                         instances_group: Named::suffixed(&label, &aws, "instances"),
                         label,
@@ -327,7 +338,7 @@ impl Names {
 
 impl ServiceNames {
     fn of(stack: &str, service: &Service) -> ServiceNames {
-        let label = label(&service.name);
+        let label = label(service.label_name());
         let family = aws_name(stack, &[&service.name]);
         let named = |suffix: &str| Named::suffixed(&label, &family, suffix);
         let scaling = service.scaling.as_ref().map(|_| ScalingNames {
@@ -366,6 +377,7 @@ impl ServiceNames {
             })
             .collect();
         ServiceNames {
+            part: Part::new(PartKind::Service, &service.name),
             log_group: log_group(stack, &service.name),
             roles: role_suffixes(service)
                 .iter()

@@ -13,6 +13,9 @@ use super::traffic::{ClassicTraffic, ContainerPort, Exposure, Traffic};
 pub struct Service {
     /// ECS service name; AWS names of its resources are `<stack>-<name>-…`.
     pub name: String,
+    /// The name the stack's code knows the service by, when it differs from `name` (set by
+    /// [`Service::aws_name`]): its Terraform labels follow it. Default: `None`, `name`.
+    pub label: Option<String>,
     /// Tasks to run at creation. With scaling, the autoscaler owns it afterwards. Default: 2.
     pub desired_count: u32,
     /// Task-level CPU units and memory. On Fargate one of Fargate's sizes; on EC2 what the
@@ -42,6 +45,7 @@ impl Service {
     pub fn new(name: &str, task_size: TaskSize) -> Service {
         Service {
             name: name.into(),
+            label: None,
             desired_count: 2,
             task_size,
             compute: Compute::default(),
@@ -53,6 +57,22 @@ impl Service {
             volumes: Vec::new(),
             discoverable: false,
         }
+    }
+
+    /// Pins the name AWS knows the service by (its ECS service, task family, log group, roles,
+    /// `<stack>-<aws name>-…`) while the stack's code calls it by the name given to
+    /// [`Service::new`], which its Terraform labels follow. For renaming a service in Rust
+    /// without replacing anything in AWS: keep the old name here; synth writes the `moved`
+    /// blocks (README, "Renaming and upgrading safely").
+    pub fn aws_name(mut self, aws_name: &str) -> Service {
+        let code_name = std::mem::replace(&mut self.name, aws_name.into());
+        self.label = (code_name != self.name).then_some(code_name);
+        self
+    }
+
+    /// The name the stack's code knows the service by: its Terraform labels are built from it.
+    pub fn label_name(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
     }
 
     pub fn container(mut self, container: Container) -> Service {

@@ -3,6 +3,8 @@
 
 use indexmap::IndexMap;
 
+use super::identity::{Adoption, Removal};
+
 use super::compute::{CapacityProviderId, Ec2Capacity};
 use super::descriptor::{DescriptorError, ServiceDescriptor};
 use super::load_balancer::{
@@ -95,6 +97,8 @@ pub struct Stack {
     /// validation, so the stack is refused with the file, line and column.
     pub(crate) undescribed: Vec<DescriptorError>,
     overrides: Vec<AttributeOverride>,
+    removals: Vec<Removal>,
+    adoptions: Vec<Adoption>,
 }
 
 /// The escape hatch: an attribute of an emitted resource set or removed by address, for
@@ -134,6 +138,8 @@ impl Stack {
             services: Vec::new(),
             undescribed: Vec::new(),
             overrides: Vec::new(),
+            removals: Vec::new(),
+            adoptions: Vec::new(),
         }
     }
 
@@ -207,6 +213,37 @@ impl Stack {
 
     pub fn overrides(&self) -> &[AttributeOverride] {
         &self.overrides
+    }
+
+    /// Allows synth to drop the stateful resource with `identity` (as the address lock names
+    /// it, `service `web` › aws_cloudwatch_log_group`) for `reason`: without it, synth refuses
+    /// to drop a resource that holds data. Remove the call once the removal is applied.
+    pub fn allow_removal(&mut self, identity: &str, reason: &str) -> &mut Stack {
+        self.removals.push(Removal {
+            identity: identity.into(),
+            reason: reason.into(),
+        });
+        self
+    }
+
+    pub fn removals(&self) -> &[Removal] {
+        &self.removals
+    }
+
+    /// Adopts an object that already exists in AWS: the resource with `identity` (as the
+    /// address lock names it) is imported from `id` — what the provider's import takes: a log
+    /// group's name, a load balancer's ARN, a cluster's name — instead of created. Synth
+    /// writes the `import` block (Terraform 1.5+); remove the call once applied.
+    pub fn adopt(&mut self, identity: &str, id: &str) -> &mut Stack {
+        self.adoptions.push(Adoption {
+            identity: identity.into(),
+            id: id.into(),
+        });
+        self
+    }
+
+    pub fn adoptions(&self) -> &[Adoption] {
+        &self.adoptions
     }
 
     /// Writes the output for this hashicorp/aws major (the constraint is bounded to it).

@@ -115,6 +115,62 @@ pub struct Meta {
     pub lifecycle: Lifecycle,
 }
 
+/// Who the resources added next belong to, for their identity: a part of what the document
+/// describes (`service \`web\``) and the label its resources' labels start with (`web`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub part: String,
+    pub label_base: String,
+}
+
+/// A resource by what it is for rather than where it is: its owner's part, its type and its
+/// label after the owner's label base (`service \`web\` › aws_lb_target_group blue`). Renaming
+/// a part's labels, or changing how labels are built from a base, leaves it unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identified {
+    pub identity: String,
+    pub address: String,
+    pub type_name: &'static str,
+    /// One instance per element (`for_each`): an `import` needs each instance's key.
+    pub for_each: bool,
+}
+
+/// The identity of the resource `type_name.label` owned by `owner`. A label that does not
+/// start with the owner's base keeps it whole as its role.
+fn identity(owner: Option<&Owner>, type_name: &str, label: &str) -> String {
+    let (part, base) = owner.map_or(("stack", ""), |o| (o.part.as_str(), o.label_base.as_str()));
+    let role = if base.is_empty() {
+        label
+    } else if label == base {
+        ""
+    } else {
+        label
+            .strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix('_'))
+            .unwrap_or(label)
+    };
+    // Built for every resource: `concat` is a fraction of what `format!` costs.
+    if role.is_empty() {
+        [part, " › ", type_name].concat()
+    } else {
+        [part, " › ", type_name, " ", role].concat()
+    }
+}
+
+/// A root `moved` block (Terraform 1.1+): state at `from` belongs to `to` now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Moved {
+    pub from: String,
+    pub to: String,
+}
+
+/// A root `import` block (Terraform 1.5+): the resource at `to` adopts the existing object `id`.
+#[derive(Clone, Debug, Serialize)]
+struct Import {
+    to: String,
+    id: Expr,
+}
+
 /// A `variable` block. Its description and type are literal text, never templates.
 #[derive(Clone, Debug, Serialize)]
 pub struct Variable {
@@ -477,6 +533,12 @@ pub enum DocumentError {
     DuplicateBlock {
         address: String,
     },
+    /// Two resources with one identity: the address lock could not tell them apart (a
+    /// lowering bug: an owner's labels must be unique).
+    DuplicateIdentity {
+        identity: String,
+        address: String,
+    },
     InvalidLabel {
         kind: &'static str,
         label: String,
@@ -548,6 +610,11 @@ impl DocumentError {
 impl fmt::Display for DocumentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            DocumentError::DuplicateIdentity { identity, address } => write!(
+                f,
+                "`{address}` has the identity `{identity}` of another resource; the address \
+                 lock needs one identity per resource"
+            ),
             DocumentError::DuplicateBlock { address } => {
                 write!(f, "`{address}` is defined twice in the document")
             }
@@ -642,6 +709,14 @@ pub struct Document {
     overrides: Vec<Override>,
     /// Problems found while adding blocks; reported by [`Document::write`].
     problems: Vec<DocumentError>,
+    /// The owner of the resources added now ([`Document::set_owner`]).
+    owner: Option<Owner>,
+    /// Every resource, by identity, in the order added.
+    identified: Vec<Identified>,
+    /// Identity → address, to find two resources with one identity.
+    identities: std::collections::HashMap<String, Arc<str>, Fx>,
+    moved: Vec<Moved>,
+    imports: Vec<Import>,
 }
 
 impl Document {
@@ -658,7 +733,37 @@ impl Document {
             outputs: Rendered::default(),
             overrides: Vec::new(),
             problems: Vec::new(),
+            owner: None,
+            identified: Vec::new(),
+            identities: Default::default(),
+            moved: Vec::new(),
+            imports: Vec::new(),
         }
+    }
+
+    /// The owner of the resources added from now on; `None`: the document as a whole (part
+    /// `stack`, no label base).
+    pub fn set_owner(&mut self, owner: Option<Owner>) {
+        self.owner = owner;
+    }
+
+    /// Every resource (data sources are not state) with its identity, in the order added.
+    pub fn identified(&self) -> &[Identified] {
+        &self.identified
+    }
+
+    /// Adds a root `moved` block.
+    pub fn moved(&mut self, moved: Moved) {
+        self.moved.push(moved);
+    }
+
+    /// Adds a root `import` block: the resource at `to` adopts the existing object `id`
+    /// (literal text, escaped like every literal).
+    pub fn import(&mut self, to: &str, id: &str) {
+        self.imports.push(Import {
+            to: to.into(),
+            id: Expr::from(id.to_owned()),
+        });
     }
 
     /// The root `"//"` comment.
@@ -811,7 +916,25 @@ impl Document {
     pub fn add_with<T: Resource>(&mut self, label: &str, body: T, meta: Meta) -> Ref<T> {
         // Every block pays for its address: `concat` is a fraction of what `format!` costs.
         let address: Arc<str> = [T::TYPE, ".", label].concat().into();
+        let for_each = meta.for_each.is_some();
         self.insert_block(BlockKind::Resource, T::TYPE, &address, label, &body, meta);
+        let identity = identity(self.owner.as_ref(), T::TYPE, label);
+        let taken = self
+            .identities
+            .insert(identity.clone(), Arc::clone(&address));
+        // The same address twice is a duplicate block, reported as such.
+        if taken.is_some_and(|other| other != address) {
+            self.problems.push(DocumentError::DuplicateIdentity {
+                identity: identity.clone(),
+                address: address.to_string(),
+            });
+        }
+        self.identified.push(Identified {
+            identity,
+            address: address.to_string(),
+            type_name: T::TYPE,
+            for_each,
+        });
         self.handle(address)
     }
 
@@ -912,6 +1035,12 @@ impl Document {
         }
         if self.outputs.entries > 0 {
             self.outputs.write("output", writer)?;
+        }
+        if !self.moved.is_empty() {
+            writer.entry("moved", &self.moved)?;
+        }
+        if !self.imports.is_empty() {
+            writer.entry("import", &self.imports)?;
         }
         writer.end(b'}')
     }
@@ -1402,6 +1531,86 @@ mod tests {
             json["resource"]["test_bucket"]["a"]["//"],
             "`policy` is set by the stack's override of a security default, because: a public \
              website."
+        );
+    }
+
+    #[test]
+    fn identities_follow_the_owner_not_the_label() {
+        let mut doc = document();
+        doc.add("main", plain("main"));
+        doc.set_owner(Some(Owner {
+            part: "service `web`".into(),
+            label_base: "web".into(),
+        }));
+        doc.add("web", plain("web"));
+        doc.add("web_blue", plain("blue"));
+        doc.add("other", plain("other"));
+        let identities: Vec<(&str, &str)> = doc
+            .identified()
+            .iter()
+            .map(|i| (i.identity.as_str(), i.address.as_str()))
+            .collect();
+        assert_eq!(
+            identities,
+            [
+                ("stack › test_bucket main", "test_bucket.main"),
+                ("service `web` › test_bucket", "test_bucket.web"),
+                ("service `web` › test_bucket blue", "test_bucket.web_blue"),
+                ("service `web` › test_bucket other", "test_bucket.other"),
+            ]
+        );
+        // The same part under another label base: same identities, other addresses.
+        let mut renamed = document();
+        renamed.add("main", plain("main"));
+        renamed.set_owner(Some(Owner {
+            part: "service `web`".into(),
+            label_base: "frontend".into(),
+        }));
+        renamed.add("frontend_blue", plain("blue"));
+        assert_eq!(
+            renamed.identified()[1].identity,
+            "service `web` › test_bucket blue"
+        );
+    }
+
+    #[test]
+    fn two_resources_with_one_identity_are_reported() {
+        let mut doc = document();
+        doc.set_owner(Some(Owner {
+            part: "service `a`".into(),
+            label_base: "a".into(),
+        }));
+        doc.add("a_x", plain("x"));
+        // Not under the base: its whole label is its role, the same as `a_x`'s.
+        doc.add("x", plain("x"));
+        assert_eq!(
+            doc.problems(),
+            [DocumentError::DuplicateIdentity {
+                identity: "service `a` › test_bucket x".into(),
+                address: "test_bucket.x".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn moved_and_import_blocks_are_written_at_the_root_after_the_outputs() {
+        let mut doc = document();
+        doc.add("b", plain("b"));
+        doc.moved(Moved {
+            from: "test_bucket.a".into(),
+            to: "test_bucket.b".into(),
+        });
+        doc.import("test_bucket.b", "bucket-${b}");
+        let json: serde_json::Value =
+            serde_json::from_str(&doc.to_json().expect("valid document")).expect("JSON");
+        assert_eq!(
+            json["moved"],
+            serde_json::json!([{"from": "test_bucket.a", "to": "test_bucket.b"}])
+        );
+        // The id is literal text: `${` is escaped so Terraform does not read a reference.
+        assert_eq!(
+            json["import"],
+            serde_json::json!([{"to": "test_bucket.b", "id": "bucket-$${b}"}])
         );
     }
 

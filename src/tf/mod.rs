@@ -21,6 +21,8 @@ pub use document::{
     Dependency, Document, DocumentError, Guarded, Lifecycle, Meta, Output, OverrideRules, Ref,
     Resource, TerraformSettings, Variable, WriteError,
 };
+// Identities and the root `moved`/`import` blocks, for the address lock (`crate::lock`).
+pub use document::{Identified, Moved, Owner};
 pub use expr::{Expr, List};
 
 /// `value` as pretty JSON, byte for byte what `serde_json::to_string_pretty` writes, through
