@@ -396,6 +396,33 @@ def stack_providers(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def provider_major_mismatch(docs: list[dict[str, Any]], mirror: str | None) -> str | None:
+    """Why `terraform init` cannot succeed from the mirror: the stack requires a hashicorp/aws
+    major (the one below its `< N.0` bound) of which the mirror holds no version. ecsynth
+    writes a stack for one major; `ecsynth synth STACK --aws-provider 5` writes it for 5.x."""
+    if not mirror:
+        return None
+    versions_dir = Path(mirror) / "registry.terraform.io" / "hashicorp" / "aws"
+    held = sorted(p.name for p in versions_dir.glob("*") if p.is_dir())
+    for doc in docs:
+        required = (doc.get("terraform") or {}).get("required_providers") or {}
+        aws = required.get("aws") if isinstance(required, dict) else None
+        constraint = aws.get("version") if isinstance(aws, dict) else None
+        if not isinstance(constraint, str):
+            continue
+        bound = re.search(r"<\s*(\d+)(?:\.0)*\s*(?:,|$)", constraint)
+        if not bound:
+            continue
+        major = int(bound.group(1)) - 1
+        if not any(v.split(".")[0] == str(major) for v in held):
+            return (
+                f"the stack requires hashicorp/aws {major}.x ({constraint!r}); the mirror "
+                f"{versions_dir} holds {', '.join(held) or 'no version'}: write the stack for an "
+                f"installed major, e.g. `ecsynth synth STACK --aws-provider {held[0].split('.')[0] if held else 5}`"
+            )
+    return None
+
+
 def stack_tfvars(aws: Aws, variables: dict[str, Any]) -> dict[str, Any]:
     """Values for the stack's variables, as an operator fills them: a network made on the
     emulator, and the ECS-optimised AMI it publishes. Fails on a variable it cannot fill."""
@@ -999,6 +1026,9 @@ def check(args: argparse.Namespace, log: Log) -> None:
 
     # 3 ------------------------------------------------------------------
     log.step("3a init")
+    mismatch = provider_major_mismatch(docs, os.environ.get("TF_PLUGIN_MIRROR"))
+    if mismatch:
+        raise CheckFailed(mismatch)
     tf.init()
     log.done(
         "ok"

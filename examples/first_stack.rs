@@ -27,7 +27,9 @@ pub fn prod() -> Stack {
     stack.add_service(
         Service::new("api", TaskSize { cpu: 1024, memory: 2048 })
             .container(api)
-            .blue_green(BlueGreen::new(traffic).config(DeploymentConfig::Canary10Percent5Minutes))
+            .blue_green(BlueGreen::new(traffic).controller(
+                CodeDeploy::default().config(DeploymentConfig::Canary10Percent5Minutes),
+            ))
             .scaling(StepScaling::cpu(3..=12).scale_out_above(70.0).scale_in_below(30.0))
             .desired_count(3)
             .log_retention_days(365),

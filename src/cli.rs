@@ -10,10 +10,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::drift::drift;
 use crate::graph;
 use crate::model::validate::duplicate_stack_names;
-use crate::model::{Diagnostic, Severity};
+use crate::model::{Diagnostic, ProviderMajor, Severity, Stack};
 use crate::registry::Registry;
 use crate::review::Json;
-use crate::synth::{each_in_parallel, synthesize};
+use crate::synth::{
+    each_in_parallel, synthesize, write_atomically, IoAction, SynthError, Synthesized,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -27,8 +29,10 @@ use crate::synth::{each_in_parallel, synthesize};
         cargo run -- synth --all\n  \
         cargo run -- synth --all --deny-warnings   # warnings fail the run too\n  \
         cargo run -- synth --all --check           # CI: is the committed out/ up to date?\n  \
+        cargo run -- synth prod --aws-provider 5   # for hashicorp/aws 5.x instead of the stack's major\n  \
         cargo run -- graph prod                    # Mermaid flowchart of the stack\n  \
         cargo run -- try dev                       # plan and apply on a local AWS emulator\n  \
+        cargo run -- graph shop --service orders --format svg > orders.svg\n  \
         ecsynth deploy prod web --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:v42\n  \
         ecsynth status prod\n\n\
         Exit codes: 0 success, 1 I/O or internal error or (with --check) stale output, or a\n\
@@ -59,6 +63,8 @@ enum Command {
         /// Treat warnings as errors: a stack with warnings is not written and the exit code is 2
         #[arg(long)]
         deny_warnings: bool,
+        #[command(flatten)]
+        provider: ProviderArgs,
     },
     /// List the registered stacks
     List,
@@ -108,10 +114,29 @@ enum Command {
     Graph {
         /// The stack, by registered name
         stack: String,
-        /// `mermaid` renders in pull requests as is; `dot` is for Graphviz
+        /// `mermaid` renders in pull requests as is; `dot` is for Graphviz; `svg` is a picture
+        /// laid out by ecsynth itself (no browser, no Graphviz)
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
+        /// Only this service (by its name in the stack) and the shared resources it uses
+        #[arg(long, value_name = "NAME")]
+        service: Option<String>,
+        #[command(flatten)]
+        provider: ProviderArgs,
     },
+}
+
+#[derive(clap::Args, Debug)]
+struct ProviderArgs {
+    /// Write for this hashicorp/aws major (5 or 6) instead of the one each stack chooses
+    /// (default: 6); a stack that needs a newer major refuses with its reason
+    #[arg(long, value_name = "MAJOR", value_parser = parse_major)]
+    aws_provider: Option<ProviderMajor>,
+}
+
+/// `--aws-provider`: the error names the value and the majors allowed.
+fn parse_major(text: &str) -> Result<ProviderMajor, String> {
+    text.parse()
 }
 
 #[derive(clap::Args, Debug)]
@@ -133,6 +158,7 @@ struct WaitArgs {
 enum GraphFormat {
     Mermaid,
     Dot,
+    Svg,
 }
 
 /// Exit codes, as documented in `--help`.
@@ -211,6 +237,7 @@ pub fn run_styled(
             out,
             check,
             deny_warnings,
+            provider,
         } => {
             let request = SynthRequest {
                 requested: &stacks,
@@ -218,15 +245,29 @@ pub fn run_styled(
                 out: &out,
                 check,
                 deny_warnings,
+                aws_provider: provider.aws_provider,
             };
             synth(registry, &request, &mut streams)
         }
-        Command::Graph { stack, format } => {
+        Command::Graph {
+            stack,
+            format,
+            service,
+            provider,
+        } => {
             let format = match format {
                 GraphFormat::Mermaid => graph::Format::Mermaid,
                 GraphFormat::Dot => graph::Format::Dot,
+                GraphFormat::Svg => graph::Format::Svg,
             };
-            graph_command(registry, &stack, format, &mut streams)
+            graph_command(
+                registry,
+                &stack,
+                provider.aws_provider,
+                format,
+                service.as_deref(),
+                &mut streams,
+            )
         }
         Command::Try { stack } => {
             crate::try_it::try_stack(registry, &stack, streams.stdout, streams.stderr)
@@ -342,14 +383,7 @@ fn styled(line: &str, color: bool) -> std::borrow::Cow<'_, str> {
 /// a typo away: at most one edit (insert, delete, replace, swap two neighbours) per three
 /// characters, at least one. (clap's Jaro measure misses swaps in short names: `edv` for `dev`.)
 pub(crate) fn unknown_stack(name: &str, known: &[&str]) -> String {
-    let closest = known
-        .iter()
-        .map(|candidate| (strsim::damerau_levenshtein(name, candidate), *candidate))
-        .filter(|(distance, candidate)| *distance <= (candidate.chars().count() / 3).max(1))
-        .min_by_key(|(distance, _)| *distance);
-    let suggestion = closest
-        .map(|(_, candidate)| format!("did you mean `{candidate}`? "))
-        .unwrap_or_default();
+    let suggestion = did_you_mean(name, known);
     format!(
         "error: unknown stack `{}`; {suggestion}known stacks: {}",
         crate::model::cut(name),
@@ -357,11 +391,36 @@ pub(crate) fn unknown_stack(name: &str, known: &[&str]) -> String {
     )
 }
 
-/// Prints the graph of one stack; validation problems go to stderr as for `synth`.
+/// `did you mean `<closest>`? ` when a known name is a typo away from `name` (see
+/// [`unknown_stack`]), else nothing.
+fn did_you_mean(name: &str, known: &[&str]) -> String {
+    known
+        .iter()
+        .map(|candidate| (strsim::damerau_levenshtein(name, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.chars().count() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| format!("did you mean `{candidate}`? "))
+        .unwrap_or_default()
+}
+
+/// The stack registered as `build`, written for `aws_provider` when the command line names a
+/// major.
+fn build_for(build: fn() -> Stack, aws_provider: Option<ProviderMajor>) -> Stack {
+    let mut stack = build();
+    if let Some(major) = aws_provider {
+        stack.aws_provider(major);
+    }
+    stack
+}
+
+/// Prints the graph of one stack, or of one of its services; validation problems go to stderr
+/// as for `synth`.
 fn graph_command(
     registry: &Registry,
     name: &str,
+    aws_provider: Option<ProviderMajor>,
     format: graph::Format,
+    service: Option<&str>,
     streams: &mut Streams,
 ) -> u8 {
     let Some(build) = registry.get(name) else {
@@ -369,7 +428,7 @@ fn graph_command(
         streams.problem(unknown_stack(name, &known));
         return EXIT_INVALID;
     };
-    let stack = build();
+    let stack = build_for(build, aws_provider);
     let (synthesized, diagnostics) = synthesize(&stack);
     for diagnostic in &diagnostics {
         streams.problem(diagnostic);
@@ -386,12 +445,22 @@ fn graph_command(
             })
         });
     match document {
-        Ok(document) => {
-            let _ = streams
-                .stdout
-                .write_all(graph::render(&document, format).as_bytes());
-            EXIT_OK
-        }
+        Ok(document) => match graph::render_service(&document, format, service) {
+            Ok(text) => {
+                let _ = streams.stdout.write_all(text.as_bytes());
+                EXIT_OK
+            }
+            Err(unknown) => {
+                let known: Vec<&str> = unknown.known.iter().map(String::as_str).collect();
+                streams.problem(format_args!(
+                    "error: stack `{name}` has no service `{}`; {}its services: {}",
+                    crate::model::cut(&unknown.name),
+                    did_you_mean(&unknown.name, &known),
+                    known.join(", ")
+                ));
+                EXIT_INVALID
+            }
+        },
         Err(error) => {
             streams.problem(format_args!("error: {error}"));
             EXIT_FAILED
@@ -408,6 +477,8 @@ struct SynthRequest<'a> {
     check: bool,
     /// Warnings stop a stack like errors.
     deny_warnings: bool,
+    /// `--aws-provider`: the major every stack is written for instead of its own.
+    aws_provider: Option<ProviderMajor>,
 }
 
 /// What synthesizing one stack printed and how it ended, kept until every stack is done so
@@ -447,7 +518,8 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
     let Some(build) = registry.get(name) else {
         return report;
     };
-    let stack = build();
+    let stack = build_for(build, request.aws_provider);
+    let major = stack.provider_major;
     if stack.name != name {
         report.problem(Diagnostic::stack_error(
             name,
@@ -467,7 +539,7 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         report.invalid = true;
     }
-    let Some(synthesized) = synthesized else {
+    let Some(mut synthesized) = synthesized else {
         return report;
     };
     let warnings = diagnostics
@@ -487,17 +559,27 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
         report.invalid = true;
         return report;
     }
+    let lock = match registry.locks() {
+        Some(dir) => match reconcile_lock(&stack, &mut synthesized, dir, &mut report) {
+            Some(lock) => Some(lock),
+            None => return report,
+        },
+        None => None,
+    };
     if request.check {
+        if let Some((path, text)) = &lock {
+            check_lock(name, path, text, &mut report);
+        }
         match drift(&synthesized, out) {
             Ok(drifts) if drifts.is_empty() => {
                 report.path(format_args!(
-                    "up to date: stack `{name}` ({})",
+                    "up to date: stack `{name}` for {major} ({})",
                     out.join(name).display()
                 ));
             }
             Ok(drifts) => {
                 for drift in drifts {
-                    report.problem(format_args!("error: stack `{name}`: {drift}"));
+                    report.problem(format_args!("error: stack `{name}` for {major}: {drift}"));
                 }
                 report.stale = true;
             }
@@ -517,9 +599,93 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
         Err(error) => {
             report.problem(format_args!("error: {error}"));
             report.failed = true;
+            return report;
         }
     }
+    if let Some((path, text)) = lock {
+        write_lock(&path, &text, &mut report);
+    }
     report
+}
+
+/// Writes the address lock at `path` when its text changes: a synth that moves nothing leaves
+/// the file alone. Written after the stack's output, so a lock never gets ahead of it.
+fn write_lock(path: &Path, text: &str, report: &mut StackReport) {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
+        return;
+    }
+    let written = crate::synth::create_parent(path).and_then(|()| {
+        write_atomically(path, |file| {
+            std::io::Write::write_all(file, text.as_bytes()).map_err(|error| SynthError::Io {
+                action: IoAction::Write,
+                path: path.to_owned(),
+                error,
+            })
+        })
+    });
+    match written {
+        Ok(()) => report.path(path.display()),
+        Err(error) => {
+            report.problem(format_args!("error: {error}"));
+            report.failed = true;
+        }
+    }
+}
+
+/// `synth --check`: the lock at `path` must hold `text`.
+fn check_lock(name: &str, path: &Path, text: &str, report: &mut StackReport) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        report.problem(format_args!(
+            "error: stack `{name}`: the address lock {} is {}; `synth` writes it",
+            path.display(),
+            if path.exists() { "stale" } else { "missing" }
+        ));
+        report.stale = true;
+    }
+}
+
+/// Compares the stack's resources with its address lock in `dir`: notes what moved and what
+/// is gone, refuses dropping what holds data, writes the `moved` blocks into the document.
+/// The lock's path and the text it must have; `None` when the stack is refused or the lock
+/// unreadable (the report says why).
+fn reconcile_lock(
+    stack: &crate::model::Stack,
+    synthesized: &mut Synthesized,
+    dir: &Path,
+    report: &mut StackReport,
+) -> Option<(PathBuf, String)> {
+    let path = crate::lock::lock_path(dir, &stack.name);
+    let previous = match crate::lock::read(&path) {
+        Ok(previous) => previous,
+        Err(error) => {
+            report.problem(format_args!("error: stack `{}`: {error}", stack.name));
+            report.failed = true;
+            return None;
+        }
+    };
+    let reconciled = crate::lock::reconcile(
+        stack,
+        synthesized.document.identified(),
+        previous.as_ref(),
+        &crate::lock::current_release(),
+    );
+    for note in reconciled.notes(&stack.name, &path) {
+        report.problem(note);
+    }
+    let refusals = reconciled.refusals(&stack.name);
+    if !refusals.is_empty() {
+        for refusal in refusals {
+            report.problem(refusal);
+        }
+        report.problem(format_args!(
+            "error: stack `{}`: nothing written",
+            stack.name
+        ));
+        report.invalid = true;
+        return None;
+    }
+    reconciled.write_moved(&mut synthesized.document);
+    Some((path, reconciled.lock.to_json()))
 }
 
 fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> u8 {
@@ -602,9 +768,13 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
         }
     }
     if !stale.is_empty() {
+        let provider = request
+            .aws_provider
+            .map(|major| format!(" --aws-provider {}", major.number()))
+            .unwrap_or_default();
         streams.problem(format_args!(
-            "error: committed output is stale; run `ecsynth synth {} --out {}` and commit the \
-             result",
+            "error: committed output is stale; run `ecsynth synth {} --out {}{provider}` and \
+             commit the result",
             stale.join(" "),
             out.display()
         ));

@@ -2,7 +2,8 @@
 //!
 //! Layers, each depending only on those before it:
 //! [`tf`] (generic Terraform JSON) ← [`aws`] (typed provider resources) ← [`model`] (what a
-//! platform engineer describes) ← [`lower`] (model → resources) ← [`synth`], [`drift`] and
+//! platform engineer describes) ← [`lower`] (model → resources) ← [`synth`] and [`lock`]
+//! (the address lock: `moved`, `import`, the destroy guard), [`drift`] and
 //! [`graph`] (the latter two read the written JSON back through [`review`]) ← `deploy` (feature
 //! `deploy`: synthesizes in memory and talks to AWS) and [`try_it`] (synth, then Terraform on
 //! the local emulator) ← [`cli`].
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod deploy;
 pub mod drift;
 pub mod graph;
+pub mod lock;
 pub mod lower;
 pub mod model;
 pub mod registry;

@@ -9,5 +9,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    ecsynth::cli::main(&stacks::registry())
+    let mut registry = stacks::registry();
+    registry.with_locks(stacks::LOCKS);
+    ecsynth::cli::main(&registry)
 }

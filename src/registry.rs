@@ -12,6 +12,8 @@ pub type StackBuilder = fn() -> Stack;
 #[derive(Default)]
 pub struct Registry {
     entries: Vec<(&'static str, StackBuilder)>,
+    /// Where the stacks' address locks are ([`crate::lock`]); none: synth keeps no lock.
+    locks: Option<std::path::PathBuf>,
 }
 
 impl Registry {
@@ -22,6 +24,18 @@ impl Registry {
     pub fn register(&mut self, name: &'static str, build: StackBuilder) -> &mut Registry {
         self.entries.push((name, build));
         self
+    }
+
+    /// Keeps the stacks' address locks in `dir` (`<dir>/<stack>.json`, committed next to the
+    /// stack definitions): `synth` writes them, `synth --check` compares. Without it (the CLI
+    /// tests' registries) synth keeps none.
+    pub fn with_locks(&mut self, dir: impl Into<std::path::PathBuf>) -> &mut Registry {
+        self.locks = Some(dir.into());
+        self
+    }
+
+    pub fn locks(&self) -> Option<&std::path::Path> {
+        self.locks.as_deref()
     }
 
     /// Registered names in registration order.

@@ -163,21 +163,74 @@ pub fn ignored_after_creation(address: &str, block: &Json) -> Vec<(String, Vec<&
     else {
         return Vec::new();
     };
-    // Tells apart the owners that hold under one deployment controller only.
-    let controller = block
-        .get("deployment_controller")
-        .and_then(|controller| controller.get("type"))
-        .and_then(Json::as_str);
+    // What the block shows tells apart the owners that hold under one controller only.
+    fn first(value: &Json) -> Option<&Json> {
+        match value {
+            Json::Array(items) => items.first(),
+            other => Some(other),
+        }
+    }
+    let written = |path: &[&str]| {
+        let mut at = block;
+        for key in path {
+            at = first(at)?.get(key)?;
+        }
+        Some(first(at)?.as_str().unwrap_or_default().to_owned())
+    };
     ignored
         .iter()
         .filter_map(Json::as_str)
         .map(|attribute| {
             (
                 attribute.to_owned(),
-                crate::lower::lifecycle::owners(resource_type, attribute, controller),
+                crate::lower::lifecycle::owners(resource_type, attribute, written),
             )
         })
         .collect()
+}
+
+/// Each provider the document requires (`terraform.required_providers`), as `source N.x
+/// (constraint)`: `hashicorp/aws 6.x (>= 6.5, < 7.0)`. The major is the one below the
+/// constraint's `< N.0` bound, so a reader sees which major the file is written for; without
+/// such a bound only the constraint is shown.
+pub fn required_providers(document: &Json) -> Vec<String> {
+    let Some(providers) = document
+        .get("terraform")
+        .and_then(|terraform| terraform.get("required_providers"))
+        .and_then(Json::as_object)
+    else {
+        return Vec::new();
+    };
+    providers
+        .iter()
+        .map(|(name, requirement)| {
+            let source = requirement.get("source").and_then(Json::as_str);
+            let source = source.unwrap_or(name);
+            let Some(constraint) = requirement.get("version").and_then(Json::as_str) else {
+                return source.to_owned();
+            };
+            match major_below_bound(constraint) {
+                Some(major) => format!("{source} {major}.x ({constraint})"),
+                None => format!("{source} ({constraint})"),
+            }
+        })
+        .collect()
+}
+
+/// `N - 1` for a constraint with an exclusive upper bound `< N.0` (or `< N`, `< N.0.0`).
+fn major_below_bound(constraint: &str) -> Option<u64> {
+    constraint.split(',').find_map(|part| {
+        let bound = part.trim().strip_prefix('<')?;
+        if bound.starts_with('=') {
+            return None;
+        }
+        let mut numbers = bound.trim().split('.');
+        let major: u64 = numbers.next()?.parse().ok()?;
+        numbers
+            .all(|rest| rest == "0")
+            .then(|| major.checked_sub(1))
+            .flatten()
+    })
 }
 
 /// The review form of a document synth wrote: pretty JSON with the strings expanded.
@@ -264,6 +317,30 @@ mod tests {
     fn numbers_keep_their_spelling() {
         let text = "{\n  \"threshold\": 70.0,\n  \"count\": -1\n}\n";
         assert_eq!(parse(text).to_pretty(), text);
+    }
+
+    #[test]
+    fn required_providers_name_the_major_below_the_upper_bound() {
+        let document = parse(
+            r#"{"terraform": {"required_providers": {
+                "aws": {"source": "hashicorp/aws", "version": ">= 6.5, < 7.0"},
+                "old": {"source": "hashicorp/aws", "version": ">= 5.36, < 6.0.0"},
+                "open": {"source": "hashicorp/random", "version": ">= 3.1"},
+                "inclusive": {"source": "hashicorp/null", "version": "<= 3.0"},
+                "bare": {"source": "hashicorp/tls"}
+            }}}"#,
+        );
+        assert_eq!(
+            required_providers(&document),
+            [
+                "hashicorp/aws 6.x (>= 6.5, < 7.0)",
+                "hashicorp/aws 5.x (>= 5.36, < 6.0.0)",
+                "hashicorp/random (>= 3.1)",
+                "hashicorp/null (<= 3.0)",
+                "hashicorp/tls",
+            ]
+        );
+        assert!(required_providers(&parse("{}")).is_empty());
     }
 
     #[test]

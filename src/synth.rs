@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::lower::lower;
 use crate::model::{Diagnostic, Stack};
-use crate::tf::{Document, DocumentError, WriteError};
+use crate::tf::{Document, WriteError};
 
 /// The Terraform file written for every stack.
 pub const MAIN_FILE: &str = "main.tf.json";
@@ -27,21 +27,24 @@ pub fn synthesize(stack: &Stack) -> (Option<Synthesized>, Vec<Diagnostic>) {
         Ok(validated) => validated,
         Err(diagnostics) => return (None, diagnostics),
     };
-    let document = lower(&validated);
-    let diagnostics = validated.warnings().to_vec();
+    let mut document = lower(&validated);
+    let mut diagnostics = validated.warnings().to_vec();
     // A valid stack's document can only be wrong through the escape hatch (an override of a
     // resource or attribute the document does not have), or through a bug in lowering.
     if !document.problems().is_empty() {
-        let mut diagnostics = diagnostics;
         diagnostics.extend(document.problems().iter().map(|problem| {
-            let field = match problem {
-                DocumentError::UnknownBlock { .. }
-                | DocumentError::UnknownAttribute { .. }
-                | DocumentError::OverrideAfterBlock { .. } => "overrides",
-                _ => "document",
+            let field = if problem.is_override() {
+                "overrides"
+            } else {
+                "document"
             };
             Diagnostic::stack_error(&stack.name, field, problem.to_string())
         }));
+        return (None, diagnostics);
+    }
+    let adoptions = crate::lock::adopt(stack, &mut document);
+    if !adoptions.is_empty() {
+        diagnostics.extend(adoptions);
         return (None, diagnostics);
     }
     let synthesized = Synthesized {
@@ -312,7 +315,7 @@ impl Synthesized {
     }
 }
 
-fn create_parent(path: &Path) -> Result<(), SynthError> {
+pub(crate) fn create_parent(path: &Path) -> Result<(), SynthError> {
     match path.parent() {
         Some(parent) => fs::create_dir_all(parent).map_err(|error| SynthError::Io {
             action: IoAction::CreateDirectory,

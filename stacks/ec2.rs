@@ -2,9 +2,9 @@
 //! instance types, and the agent and kernel tuned through user data.
 
 use ecsynth::model::{
-    Backend, BlueGreen, Compute, Container, ContainerHealthCheck, DeploymentConfig, Ec2Capacity,
-    Ec2Placement, Listener, LoadBalancer, NetworkMode, Rolling, Service, Stack, StepScaling,
-    TargetHealthCheck, TaskSize, Traffic,
+    Backend, BlueGreen, CodeDeploy, Compute, Container, ContainerHealthCheck, DeploymentConfig,
+    Ec2Capacity, Ec2Placement, Listener, LoadBalancer, NetworkMode, Rolling, Service, Stack,
+    StepScaling, TargetHealthCheck, TaskSize, Traffic,
 };
 
 const APP_PORT: u16 = 8080;
@@ -70,7 +70,9 @@ pub fn dev_ec2() -> Stack {
         )
         .compute(Compute::ec2(general))
         .container(app)
-        .blue_green(BlueGreen::new(traffic).termination_wait_minutes(0))
+        .blue_green(
+            BlueGreen::new(traffic).controller(CodeDeploy::default().termination_wait_minutes(0)),
+        )
         .scaling(
             StepScaling::cpu(1..=4)
                 .scale_out_above(70.0)
@@ -126,9 +128,11 @@ pub fn prod_ec2() -> Stack {
         .compute(Ec2Placement::new(general).network_mode(NetworkMode::Awsvpc))
         .container(app)
         .blue_green(
-            BlueGreen::new(traffic)
-                .config(DeploymentConfig::Canary10Percent5Minutes)
-                .termination_wait_minutes(30),
+            BlueGreen::new(traffic).controller(
+                CodeDeploy::default()
+                    .config(DeploymentConfig::Canary10Percent5Minutes)
+                    .termination_wait_minutes(30),
+            ),
         )
         .scaling(
             StepScaling::cpu(3..=12)

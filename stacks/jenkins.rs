@@ -9,7 +9,7 @@
 
 use ecsynth::model::{
     ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicTraffic, Compute, Container,
-    Ec2Capacity, Exposure, Rolling, Service, Stack, TaskSize, Volume,
+    Ec2Capacity, Exposure, PosixUser, Rolling, Service, Stack, TaskSize, Volume,
 };
 
 const CERTIFICATE: &str =
@@ -45,8 +45,8 @@ pub fn jenkins() -> Stack {
             vec![
                 // No plain HTTP: logins would cross the network in clear text, and a classic
                 // ELB cannot redirect to HTTPS.
-                ClassicListener::https(443, WEB_PORT, CERTIFICATE),
-                ClassicListener::tcp(AGENT_PORT, AGENT_PORT),
+                ClassicListener::https(443, CERTIFICATE).instance_port(WEB_PORT),
+                ClassicListener::tcp(AGENT_PORT),
             ],
             ClassicHealthCheck::http(WEB_PORT, "/login"),
         )
@@ -78,7 +78,13 @@ pub fn jenkins() -> Stack {
         )
         .compute(Compute::ec2(controllers))
         .container(controller)
-        .volume(Volume::efs("jenkins_home", JENKINS_UID, JENKINS_UID))
+        .volume(Volume::efs(
+            "jenkins_home",
+            PosixUser {
+                uid: JENKINS_UID,
+                gid: JENKINS_UID,
+            },
+        ))
         .volume(Volume::scratch("tmp"))
         .rolling(
             Rolling::behind(Exposure::Classic(ClassicTraffic::new(elb, web))).stop_before_start(),

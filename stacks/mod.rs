@@ -5,6 +5,7 @@ mod ec2;
 mod jenkins;
 pub mod shop;
 mod web;
+mod web_ecs;
 
 use ecsynth::model::{Backend, DeploymentConfig, Listener, LoadBalancer, Stack, TaskSize};
 use ecsynth::registry::Registry;
@@ -21,11 +22,16 @@ pub fn team_state() -> Backend {
     Backend::s3(STATE_BUCKET, "eu-west-1")
 }
 
+/// The stacks' address locks, `locks/<stack>.json` next to their definitions; the binary
+/// reads and writes them (README, "Renaming and upgrading safely").
+pub const LOCKS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/locks");
+
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     registry
         .register("dev", dev)
         .register("staging", staging)
+        .register("staging-ecs", web_ecs::staging_ecs)
         .register("prod", prod)
         .register("dev-ec2", ec2::dev_ec2)
         .register("prod-ec2", ec2::prod_ec2)

@@ -2,11 +2,9 @@
 //! blue/green target group pair and its own listener rules, routed by host and path, and is
 //! described by the few fields an application team cares about.
 
-use std::path::Path;
-
 use ecsynth::model::{
-    BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener, LoadBalancer,
-    LoadBalancerId, Network, Rolling, RuleMatch, Service, ServiceDescriptor, Stack, StepScaling,
+    BlueGreen, CodeDeploy, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener,
+    LoadBalancer, LoadBalancerId, Network, Rolling, RuleMatch, Service, Stack, StepScaling,
     TargetHealthCheck, TaskSize, Traffic,
 };
 
@@ -72,15 +70,10 @@ pub fn shop() -> Stack {
         let service = service(edge, descriptor);
         stack.add_service(service);
     }
-    // The catalogue team keeps its descriptor in its own repository; a broken file refuses
-    // the stack at synth with the file, line and column.
-    stack.add_described_service(
-        ServiceDescriptor::load(Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/services/catalogue.json"
-        ))),
-        edge,
-    );
+    // Teams that describe their service in a JSON file (docs/descriptors.md) drop it into
+    // `stacks/services/shop/`: each file there becomes a service behind `edge`, in file-name
+    // order; a broken file refuses the stack at synth with the file, line and column.
+    stack.add_described_services_from(concat!(env!("CARGO_MANIFEST_DIR"), "/services/shop"), edge);
     // Prices are internal: no load balancer, found by the others as `pricing.shop.internal`.
     stack.add_service(
         Service::new(
@@ -122,9 +115,11 @@ fn service(load_balancer: LoadBalancerId, descriptor: Descriptor) -> Service {
     Service::new(descriptor.name, descriptor.size)
         .container(app)
         .blue_green(
-            BlueGreen::new(traffic)
-                .config(DeploymentConfig::Canary10Percent5Minutes)
-                .termination_wait_minutes(15),
+            BlueGreen::new(traffic).controller(
+                CodeDeploy::default()
+                    .config(DeploymentConfig::Canary10Percent5Minutes)
+                    .termination_wait_minutes(15),
+            ),
         )
         .scaling(StepScaling::cpu(min..=max))
         .desired_count(min)

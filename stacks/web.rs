@@ -2,8 +2,9 @@
 //! Environments differ only in the [`Settings`] they pass.
 
 use ecsynth::model::{
-    Backend, BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, LoadBalancer,
-    Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
+    Backend, BlueGreen, CodeDeploy, Container, ContainerHealthCheck, DeploymentConfig, Input,
+    LoadBalancer, Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
+    Ulimit,
 };
 
 /// What changes between environments.
@@ -59,7 +60,7 @@ pub fn stack(settings: Settings) -> Stack {
     .health_check(ContainerHealthCheck::shell(&format!(
         "wget -q -O /dev/null http://localhost:{APP_PORT}/healthz || exit 1"
     )))
-    .ulimit("nofile", 65536, 65536);
+    .ulimit(Ulimit::new("nofile", 65536));
     let traffic = Traffic::listeners(
         load_balancer,
         app.target(APP_PORT),
@@ -70,9 +71,11 @@ pub fn stack(settings: Settings) -> Stack {
         Service::new("web", settings.task_size)
             .container(app)
             .blue_green(
-                BlueGreen::new(traffic)
-                    .config(settings.deployment)
-                    .termination_wait_minutes(settings.termination_wait_minutes),
+                BlueGreen::new(traffic).controller(
+                    CodeDeploy::default()
+                        .config(settings.deployment)
+                        .termination_wait_minutes(settings.termination_wait_minutes),
+                ),
             )
             .scaling(
                 StepScaling::cpu(settings.min_tasks..=settings.max_tasks)

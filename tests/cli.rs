@@ -394,7 +394,8 @@ fn temporary_files_of_a_killed_synth_are_reported_then_removed() {
     for path in [&running, &dead] {
         assert!(
             stderr.contains(&format!(
-                "error: stack `dev`: {} is a stray temporary file of an interrupted synth; the \
+                "error: stack `dev` for hashicorp/aws 6.x: {} is a stray temporary file of an \
+                 interrupted synth; the \
                  next synth removes it\n",
                 path.display()
             )),
@@ -500,7 +501,12 @@ fn graph_prints_mermaid_by_default_and_dot_on_request() {
             stdout,
             ecsynth::graph::render(&document, ecsynth::graph::Format::Mermaid)
         );
-        assert!(stdout.starts_with("flowchart LR\n"), "{stdout}");
+        // The title (Mermaid front matter) names the provider major, then the flowchart.
+        assert!(
+            stdout.starts_with("---\ntitle: \"hashicorp/aws ")
+                && stdout.contains("\nflowchart LR\n"),
+            "{stdout}"
+        );
         let (code, stdout, _) = run(&registry, &["graph", name, "--format", "dot"]);
         assert_eq!(code, 0);
         assert_eq!(

@@ -5,6 +5,10 @@
 //! The work is done by `e2e/drift_check.py` (one emulator per stack, on a free loopback port);
 //! this test synthesizes the stacks, prepares the Python environment under `target/` once, and
 //! runs the stacks side by side, at most [`DEFAULT_JOBS`] at a time (`ECSYNTH_E2E_JOBS`).
+//!
+//! The provider installed here is hashicorp/aws 5.100.0, so each stack is written for 5.x as a
+//! user would (`ecsynth synth --aws-provider 5`); a stack that refuses 5.x (ECS-native
+//! blue/green) is listed in the summary with its reason.
 
 mod support;
 
@@ -14,8 +18,6 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
-
-use ecsynth::synth::synthesize;
 
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -48,20 +50,16 @@ fn e2e_every_stack_stays_drift_free_after_codedeploy_ecs_and_the_autoscalers() {
     let python = python_environment();
     let registry = stacks::registry();
     let work = support::scratch_dir("e2e");
-    let pending: Mutex<VecDeque<(&'static str, PathBuf)>> = Mutex::new(
-        registry
-            .names()
-            .map(|name| {
-                let build = registry.get(name).expect("registered");
-                let (synthesized, _) = synthesize(&build());
-                synthesized
-                    .expect("registered stacks are valid")
-                    .write_to(&work)
-                    .expect("write stack");
-                (name, work.join(name))
-            })
-            .collect(),
+    let names: Vec<&'static str> = registry.names().collect();
+    let (installed, refused) = support::installed_provider_stacks(&registry, &names);
+    assert!(
+        !installed.is_empty(),
+        "no registered stack can be written for {}: nothing for the emulator to run",
+        support::INSTALLED_PROVIDER
     );
+    let dirs = support::write_for_installed_provider(&registry, &installed, &work);
+    let pending: Mutex<VecDeque<(&'static str, PathBuf)>> =
+        Mutex::new(installed.iter().copied().zip(dirs).collect());
     let started = Instant::now();
     let jobs = jobs();
     let mut results: Vec<(&'static str, Duration, Option<String>)> = thread::scope(|scope| {
@@ -88,13 +86,17 @@ fn e2e_every_stack_stays_drift_free_after_codedeploy_ecs_and_the_autoscalers() {
     let order: Vec<&str> = registry.names().collect();
     results.sort_by_key(|(name, _, _)| order.iter().position(|n| n == name));
     let mut summary = format!(
-        "e2e: {} stacks, {jobs} at a time, {:.0} s in all",
+        "e2e: {} stacks for {}, {jobs} at a time, {:.0} s in all",
         results.len(),
+        support::INSTALLED_PROVIDER,
         started.elapsed().as_secs_f64()
     );
     for (name, took, failure) in &results {
         let verdict = if failure.is_some() { "FAIL" } else { "pass" };
         summary += &format!("\n  {name}: {verdict} in {:.0} s", took.as_secs_f64());
+    }
+    for line in &refused {
+        summary += &format!("\n  not run: {line}");
     }
     println!("{summary}");
     let failures: Vec<&String> = results.iter().filter_map(|(_, _, f)| f.as_ref()).collect();

@@ -231,50 +231,10 @@ fn container(g: &mut Gen) -> (Container, u16) {
         &strings(&["app", "a-b_c", &"c".repeat(255)]),
         &strings(&["app.1", "", &"c".repeat(256)]),
     );
-    let image = g.string(
-        "image",
-        &strings(&[
-            "nginx:1.27",
-            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api:1.2.3",
-            &format!("nginx@sha256:{}", "a".repeat(64)),
-            &format!("r/{}", "i".repeat(253)),
-            "registry.example.com:5000/a__b-c.d/e_f:v1.0-rc_2",
-        ]),
-        &strings(&[
-            "nginx latest",
-            "",
-            &"i".repeat(256),
-            "ngïnx",
-            "a\nb",
-            // ECS's characters, but no reference Docker can pull.
-            "registry.example.com:5000/a#b",
-            "../x",
-            "repo:",
-        ]),
-    );
+    let image = image(g);
     let container_port = g.pick("container port", &[1u16, 8080, 65535], &[0]);
     let mut app = Container::new(&container_name, &image).port(container_port);
-    for _ in 0..g.rng.below(3) {
-        let name = g.string(
-            "environment name",
-            &strings(&["PORT", "my.var", "_X1", "lower", "1ST"]),
-            &strings(&["A=B", "MY VAR", "", "tab\tname"]),
-        );
-        let value = g.string(
-            "environment value",
-            &strings(&[
-                "",
-                "${HOME}",
-                "%{ if true }x%{ endif }",
-                "quote \" and \\ backslash",
-                "line\nbreak",
-                "ünï 漢字 🚀",
-                &"x".repeat(4000),
-            ]),
-            &strings(&[&"x".repeat(70_000)]),
-        );
-        app = app.env(&name, &value);
-    }
+    app = environment(g, app);
     if g.rng.chance(2) {
         let arn = g.string(
             "secret ARN",
@@ -309,26 +269,83 @@ fn container(g: &mut Gen) -> (Container, u16) {
             ],
             &[(2048, 1024)],
         );
-        app = app.ulimit(&name, soft, hard);
+        app = app.ulimit(Ulimit::new(&name, hard).soft_limit(soft));
     }
     if g.rng.chance(2) {
-        let mut health = ContainerHealthCheck::shell("curl -f http://localhost/ || exit 1");
-        health.interval = g.pick("container health interval", &[5, 30, 300], &[4, 301]);
-        health.timeout = g.pick("container health timeout", &[2, 5, 120], &[1, 121]);
-        health.retries = g.pick("container health retries", &[1, 3, 10], &[0, 11]);
-        health.start_period = g.pick("container health start period", &[0, 300], &[301]);
-        health.command = g.pick(
-            "container health command",
-            &[
-                health.command.clone(),
-                vec!["CMD".into(), "/bin/check".into()],
-            ],
-            &[vec![], vec!["curl -f localhost".into()], vec!["CMD".into()]],
-        );
-        app = app.health_check(health);
+        app = app.health_check(container_health_check(g));
     }
     app.memory = g.pick("container memory", &[None, Some(6), Some(512)], &[Some(5)]);
     (app, container_port)
+}
+
+/// An image reference: ECR, digests, registries with ports, and what Docker cannot pull.
+fn image(g: &mut Gen) -> String {
+    g.string(
+        "image",
+        &strings(&[
+            "nginx:1.27",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api:1.2.3",
+            &format!("nginx@sha256:{}", "a".repeat(64)),
+            &format!("r/{}", "i".repeat(253)),
+            "registry.example.com:5000/a__b-c.d/e_f:v1.0-rc_2",
+        ]),
+        &strings(&[
+            "nginx latest",
+            "",
+            &"i".repeat(256),
+            "ngïnx",
+            "a\nb",
+            // ECS's characters, but no reference Docker can pull.
+            "registry.example.com:5000/a#b",
+            "../x",
+            "repo:",
+        ]),
+    )
+}
+
+/// Up to two environment variables, names and values at the edges of what ECS and Terraform
+/// take.
+fn environment(g: &mut Gen, mut app: Container) -> Container {
+    for _ in 0..g.rng.below(3) {
+        let name = g.string(
+            "environment name",
+            &strings(&["PORT", "my.var", "_X1", "lower", "1ST"]),
+            &strings(&["A=B", "MY VAR", "", "tab\tname"]),
+        );
+        let value = g.string(
+            "environment value",
+            &strings(&[
+                "",
+                "${HOME}",
+                "%{ if true }x%{ endif }",
+                "quote \" and \\ backslash",
+                "line\nbreak",
+                "ünï 漢字 🚀",
+                &"x".repeat(4000),
+            ]),
+            &strings(&[&"x".repeat(70_000)]),
+        );
+        app = app.env(&name, &value);
+    }
+    app
+}
+
+/// A container health check, its timing and command at or past ECS's limits.
+fn container_health_check(g: &mut Gen) -> ContainerHealthCheck {
+    let mut health = ContainerHealthCheck::shell("curl -f http://localhost/ || exit 1");
+    health.interval = g.pick("container health interval", &[5, 30, 300], &[4, 301]);
+    health.timeout = g.pick("container health timeout", &[2, 5, 120], &[1, 121]);
+    health.retries = g.pick("container health retries", &[1, 3, 10], &[0, 11]);
+    health.start_period = g.pick("container health start period", &[0, 300], &[301]);
+    health.command = g.pick(
+        "container health command",
+        &[
+            health.command.clone(),
+            vec!["CMD".into(), "/bin/check".into()],
+        ],
+        &[vec![], vec!["curl -f localhost".into()], vec!["CMD".into()]],
+    );
+    health
 }
 
 /// The listeners' traffic to `target`, with the target group's health check.
@@ -402,9 +419,11 @@ fn service(g: &mut Gen, name: &str, app: Container, traffic: Traffic, network_lb
         );
         let wait = g.pick("termination wait", &[0, 2880], &[2881]);
         service.blue_green(
-            BlueGreen::new(traffic)
-                .config(config)
-                .termination_wait_minutes(wait),
+            BlueGreen::new(traffic).controller(
+                CodeDeploy::default()
+                    .config(config)
+                    .termination_wait_minutes(wait),
+            ),
         )
     };
     if g.rng.chance(2) {
@@ -438,77 +457,10 @@ fn random_stacks_are_refused_with_a_rule_or_pass_terraform_validate() {
     let mut accepted = Vec::new();
     let mut refused = 0;
     for index in 0..cases {
-        let seed = case_seed(base, index);
-        let mut g = Gen::new(seed);
-        let stack = build(&mut g);
-        let replay = format!("ECSYNTH_SEED={seed} ECSYNTH_CASES=1");
-        let diagnostics = stack.validate();
-        let errors: Vec<&Diagnostic> = diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .collect();
-        if let Some(nameless) = errors
-            .iter()
-            .find(|d| d.field.is_empty() || d.message.is_empty())
-        {
-            failures.push(format!("{replay}: an error names no rule: {nameless}"));
-        }
-        match (g.illegal.is_empty(), errors.is_empty()) {
-            (true, false) => failures.push(format!(
-                "{replay}: only legal values, yet refused:\n  {}",
-                errors
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n  ")
-            )),
-            (false, true) => failures.push(format!(
-                "{replay}: accepted with an illegal value: {}",
-                g.illegal.join(", ")
-            )),
-            _ => {}
-        }
-        if !errors.is_empty() {
-            refused += 1;
-            continue;
-        }
-        let Ok(validated) = stack.validated() else {
-            failures.push(format!("{replay}: no errors, yet not validated"));
-            continue;
-        };
-        let synthesized = ecsynth::synth::Synthesized {
-            stack: stack.name.clone(),
-            document: ecsynth::lower::lower(&validated),
-        };
-        let json = synthesized
-            .render()
-            .map_err(|error| format!("{replay}: accepted but does not render: {error}"))
-            .and_then(|bytes| {
-                serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .map_err(|error| format!("{replay}: rendered JSON does not parse: {error}"))
-            });
-        match json {
-            Ok(json) => {
-                for (label, task) in json["resource"]["aws_ecs_task_definition"]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                {
-                    let size = task["container_definitions"].as_str().map_or(0, str::len);
-                    if size > 65_536 {
-                        failures.push(format!(
-                            "{replay}: task definition `{label}` has {size} bytes of container \
-                             definitions, over ECS's 64 KiB"
-                        ));
-                    }
-                }
-                accepted.push(Accepted {
-                    seed,
-                    directory: format!("c{index}"),
-                    json,
-                });
-            }
-            Err(failure) => failures.push(failure),
+        match run_case(case_seed(base, index), index, &mut failures) {
+            Case::Refused => refused += 1,
+            Case::Accepted(stack) => accepted.push(stack),
+            Case::Failed => {}
         }
     }
     let generated = started.elapsed();
@@ -527,6 +479,107 @@ fn random_stacks_are_refused_with_a_rule_or_pass_terraform_validate() {
         accepted.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// What became of one generated stack.
+enum Case {
+    Refused,
+    Accepted(Accepted),
+    /// Neither: a failure is recorded.
+    Failed,
+}
+
+/// One generated stack: refused with a named rule exactly when it holds an illegal value,
+/// otherwise rendered for the one `terraform validate` of all accepted stacks.
+fn run_case(seed: u64, index: u64, failures: &mut Vec<String>) -> Case {
+    let mut g = Gen::new(seed);
+    // Validated by the installed provider (5.100.0), so written for its major.
+    let stack = support::for_installed_provider(build(&mut g));
+    let replay = format!("ECSYNTH_SEED={seed} ECSYNTH_CASES=1");
+    let diagnostics = stack.validate();
+    let errors: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if let Some(nameless) = errors
+        .iter()
+        .find(|d| d.field.is_empty() || d.message.is_empty())
+    {
+        failures.push(format!("{replay}: an error names no rule: {nameless}"));
+    }
+    match (g.illegal.is_empty(), errors.is_empty()) {
+        (true, false) => failures.push(format!(
+            "{replay}: only legal values, yet refused:\n  {}",
+            errors
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        )),
+        (false, true) => failures.push(format!(
+            "{replay}: accepted with an illegal value: {}",
+            g.illegal.join(", ")
+        )),
+        _ => {}
+    }
+    if !errors.is_empty() {
+        return Case::Refused;
+    }
+    let Ok(validated) = stack.validated() else {
+        failures.push(format!("{replay}: no errors, yet not validated"));
+        return Case::Failed;
+    };
+    let synthesized = ecsynth::synth::Synthesized {
+        stack: stack.name.clone(),
+        document: ecsynth::lower::lower(&validated),
+    };
+    match rendered_json(&synthesized, &replay) {
+        Ok(json) => {
+            failures.extend(task_definitions_over_limit(&json, &replay));
+            Case::Accepted(Accepted {
+                seed,
+                directory: format!("c{index}"),
+                json,
+            })
+        }
+        Err(failure) => {
+            failures.push(failure);
+            Case::Failed
+        }
+    }
+}
+
+/// The rendered document, parsed back.
+fn rendered_json(
+    synthesized: &ecsynth::synth::Synthesized,
+    replay: &str,
+) -> Result<serde_json::Value, String> {
+    synthesized
+        .render()
+        .map_err(|error| format!("{replay}: accepted but does not render: {error}"))
+        .and_then(|bytes| {
+            serde_json::from_slice::<serde_json::Value>(&bytes)
+                .map_err(|error| format!("{replay}: rendered JSON does not parse: {error}"))
+        })
+}
+
+/// ECS refuses container definitions over 64 KiB at registration; validation must have.
+fn task_definitions_over_limit(json: &serde_json::Value, replay: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (label, task) in json["resource"]["aws_ecs_task_definition"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        let size = task["container_definitions"].as_str().map_or(0, str::len);
+        if size > 65_536 {
+            failures.push(format!(
+                "{replay}: task definition `{label}` has {size} bytes of container \
+                 definitions, over ECS's 64 KiB"
+            ));
+        }
+    }
+    failures
 }
 
 /// One `terraform init` and one `terraform validate` for every accepted stack: each is a

@@ -35,7 +35,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use ecsynth::model::*;
-use ecsynth::synth::synthesize;
+use ecsynth::synth::{synthesize, Synthesized};
 use serde_json::Value;
 
 /// A number a numeric site can be given.
@@ -269,6 +269,16 @@ const CERTIFICATE: &str = "arn:aws:acm:eu-west-1:123456789012:certificate/0b6f8e
 /// settings (user data), a blue/green service with a hook on awsvpc (AppSpec with subnets,
 /// security group and capacity provider holes; taskdef.json), overrides, tags, volumes.
 fn build(h: &Hostile) -> Stack {
+    let mut stack = stack_settings(h);
+    let general = stack.add_capacity_provider(capacity(h));
+    let lb = stack.add_load_balancer(load_balancer(h));
+    add_web_service(h, &mut stack, general, lb);
+    add_legacy_service(h, &mut stack, general);
+    stack
+}
+
+/// The stack's own settings: state, tags, overrides, network, discovery namespace.
+fn stack_settings(h: &Hostile) -> Stack {
     let mut stack = Stack::new(
         &h.s("stack.name", "hostile"),
         &h.s("stack.region", "eu-west-1"),
@@ -303,114 +313,63 @@ fn build(h: &Hostile) -> Stack {
     });
     stack.cluster.discovery_namespace =
         Some(h.s("cluster.discovery_namespace", "hostile.internal"));
-    let general = stack.add_capacity_provider(
-        Ec2Capacity::new(
-            &h.s("capacity.name", "general"),
-            &h.s("capacity.instance_type", "m6i.large"),
-        )
-        .size(h.u32("capacity.min_size", 1)..=h.u32("capacity.max_size", 3))
-        .target_capacity_percent(h.u32("capacity.target_capacity_percent", 100))
-        .root_volume_gib(h.u32("capacity.root_volume_gib", 30))
-        .agent_setting(
-            &h.s("capacity.agent_settings.name", "ECS_IMAGE_PULL_BEHAVIOR"),
-            &h.s("capacity.agent_settings.value", "prefer-cached"),
-        )
-        .kernel_setting(
-            &h.s("capacity.kernel_settings.name", "net.core.somaxconn"),
-            &h.s("capacity.kernel_settings.value", "4096"),
-        )
-        .task_cleanup_wait(&h.s("capacity.task_cleanup_wait", "1h"))
-        .container_stop_timeout(&h.s("capacity.container_stop_timeout", "30s")),
-    );
+    stack
+}
+
+/// EC2 capacity whose agent and kernel settings go into the user data.
+fn capacity(h: &Hostile) -> Ec2Capacity {
+    Ec2Capacity::new(
+        &h.s("capacity.name", "general"),
+        &h.s("capacity.instance_type", "m6i.large"),
+    )
+    .size(h.u32("capacity.min_size", 1)..=h.u32("capacity.max_size", 3))
+    .target_capacity_percent(h.u32("capacity.target_capacity_percent", 100))
+    .root_volume_gib(h.u32("capacity.root_volume_gib", 30))
+    .agent_setting(
+        &h.s("capacity.agent_settings.name", "ECS_IMAGE_PULL_BEHAVIOR"),
+        &h.s("capacity.agent_settings.value", "prefer-cached"),
+    )
+    .kernel_setting(
+        &h.s("capacity.kernel_settings.name", "net.core.somaxconn"),
+        &h.s("capacity.kernel_settings.value", "4096"),
+    )
+    .task_cleanup_wait(&h.s("capacity.task_cleanup_wait", "1h"))
+    .container_stop_timeout(&h.s("capacity.container_stop_timeout", "30s"))
+}
+
+/// An ALB with a test listener and access logs.
+fn load_balancer(h: &Hostile) -> LoadBalancer {
     let mut prod = Listener::https(
         h.u16("listener.port", 443),
         &h.s("listener.certificate_arn", CERTIFICATE),
     );
     prod.ssl_policy = h.s("listener.ssl_policy", "ELBSecurityPolicy-TLS13-1-2-2021-06");
-    let lb = stack.add_load_balancer(
-        LoadBalancer::application(&h.s("load_balancer.name", "web"), prod)
-            .test_listener(Listener::https(
-                h.u16("test_listener.port", 8443),
-                CERTIFICATE,
-            ))
-            .allowed_cidrs(&[&h.s("load_balancer.allowed_cidrs", "10.0.0.0/8")])
-            .test_listener_cidrs(&[&h.s("load_balancer.test_listener_cidrs", "10.0.0.0/8")])
-            .access_logs(
-                &h.s("access_logs.bucket", "hostile-logs-123456789012"),
-                &h.s("access_logs.prefix", "hostile/web"),
-            ),
-    );
+    LoadBalancer::application(&h.s("load_balancer.name", "web"), prod)
+        .test_listener(Listener::https(
+            h.u16("test_listener.port", 8443),
+            CERTIFICATE,
+        ))
+        .allowed_cidrs(&[&h.s("load_balancer.allowed_cidrs", "10.0.0.0/8")])
+        .test_listener_cidrs(&[&h.s("load_balancer.test_listener_cidrs", "10.0.0.0/8")])
+        .access_logs(
+            &h.s("access_logs.bucket", "hostile-logs-123456789012"),
+            &h.s("access_logs.prefix", "hostile/web"),
+        )
+}
 
+/// The blue/green service on awsvpc with a hook, a sidecar, both kinds of volume and step
+/// scaling.
+fn add_web_service(
+    h: &Hostile,
+    stack: &mut Stack,
+    general: CapacityProviderId,
+    lb: LoadBalancerId,
+) {
     let port = h.u16("container.port", 8080);
-    let mut health = ContainerHealthCheck::shell(&h.s(
-        "container.health_check.command",
-        "curl -f http://localhost:8080/ || exit 1",
-    ));
-    health.interval = h.u32("container.health_check.interval", 30);
-    health.timeout = h.u32("container.health_check.timeout", 5);
-    health.retries = h.u32("container.health_check.retries", 3);
-    health.start_period = h.u32("container.health_check.start_period", 0);
-    let app = Container::new(
-        &h.s("container.name", "app"),
-        &h.s("container.image", "nginx:1.27"),
-    )
-    .port(port)
-    .env(
-        &h.s("container.environment.name", "MODE"),
-        &h.s("container.environment.value", "safe"),
-    )
-    .secret(
-        &h.s("container.secrets.name", "DB_URL"),
-        &h.s(
-            "container.secrets.value_from",
-            "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/db",
-        ),
-    )
-    .health_check(health)
-    .ulimit(
-        &h.s("container.ulimits.name", "nofile"),
-        h.u32("container.ulimits.soft_limit", 1024),
-        h.u32("container.ulimits.hard_limit", 4096),
-    )
-    .mount(
-        &h.s("container.mount_points.volume", "data"),
-        &h.s("container.mount_points.path", "/data"),
-    )
-    .cpu_units(h.u32("container.cpu", 256))
-    .memory_reservation(h.u32("container.memory_reservation", 512));
-    let mut target_health = TargetHealthCheck::http(&h.s("traffic.health_check.path", "/healthz"));
-    target_health.matcher = h.s("traffic.health_check.matcher", "200");
-    target_health.interval = h.u32("traffic.health_check.interval", 15);
-    target_health.timeout = h.u32("traffic.health_check.timeout", 5);
-    target_health.healthy_threshold = h.u32("traffic.health_check.healthy_threshold", 3);
-    target_health.unhealthy_threshold = h.u32("traffic.health_check.unhealthy_threshold", 3);
-    let traffic = Traffic::listeners(lb, app.target(port), target_health)
-        .deregistration_delay(h.u32("traffic.deregistration_delay", 30));
-    let mut shared = Volume::efs(
-        &h.s("volumes.efs.name", "shared"),
-        h.u32("volumes.efs.uid", 1000),
-        h.u32("volumes.efs.gid", 1000),
-    );
-    if let VolumeSource::Efs(efs) = &mut shared.source {
-        efs.root_directory = h.s("volumes.efs.root_directory", "/shared");
-    }
-    let mut scaling =
-        StepScaling::cpu(h.u32("scaling.min_tasks", 2)..=h.u32("scaling.max_tasks", 4))
-            .scale_out_above(h.f64("scaling.high_cpu_percent", 70.0))
-            .scale_in_below(h.f64("scaling.low_cpu_percent", 30.0));
-    scaling.scale_out = vec![Step::new(
-        Some(h.f64("scaling.scale_out.lower", 0.0)),
-        None,
-        h.i32("scaling.scale_out.adjustment", 1),
-    )];
-    scaling.scale_in = vec![Step::new(
-        None,
-        Some(h.f64("scaling.scale_in.upper", 0.0)),
-        h.i32("scaling.scale_in.adjustment", -1),
-    )];
-    scaling.cooldown_seconds = h.u32("scaling.cooldown_seconds", 60);
-    scaling.evaluation_periods = h.u32("scaling.evaluation_periods", 2);
-    scaling.period_seconds = h.u32("scaling.period_seconds", 60);
+    let app = app_container(h, port);
+    let traffic = traffic(h, lb, app.target(port));
+    let shared = shared_volume(h);
+    let scaling = scaling(h);
     stack.add_service(
         Service::new(
             &h.s("service.name", "web"),
@@ -447,33 +406,122 @@ fn build(h: &Hostile) -> Stack {
         ))
         .volume(shared)
         .blue_green(
-            BlueGreen::new(traffic)
-                .config(DeploymentConfig::Custom(
-                    h.s("deployment.config", "hostile-canary"),
-                ))
-                .termination_wait_minutes(h.u32("deployment.termination_wait_minutes", 5))
-                .hook(
-                    HookEvent::AfterAllowTestTraffic,
-                    &h.s("deployment.hooks.function", "CodeDeployHook_smoke-test"),
-                ),
+            BlueGreen::new(traffic).controller(
+                CodeDeploy::default()
+                    .config(DeploymentConfig::Custom(
+                        h.s("deployment.config", "hostile-canary"),
+                    ))
+                    .termination_wait_minutes(h.u32("deployment.termination_wait_minutes", 5))
+                    .hook(
+                        HookEvent::AfterAllowTestTraffic,
+                        &h.s("deployment.hooks.function", "CodeDeployHook_smoke-test"),
+                    ),
+            ),
         )
         .scaling(scaling)
         .desired_count(h.u32("service.desired_count", 2))
         .log_retention_days(h.u32("service.log_retention_days", 30))
         .health_check_grace_period_seconds(h.u32("service.health_check_grace_period_seconds", 60)),
     );
+}
 
-    // A second service: rolling behind a classic ELB, found through Cloud Map.
+/// The load-balanced container: environment, a secret, a health check, a ulimit, a mount.
+fn app_container(h: &Hostile, port: u16) -> Container {
+    let mut health = ContainerHealthCheck::shell(&h.s(
+        "container.health_check.command",
+        "curl -f http://localhost:8080/ || exit 1",
+    ));
+    health.interval = h.u32("container.health_check.interval", 30);
+    health.timeout = h.u32("container.health_check.timeout", 5);
+    health.retries = h.u32("container.health_check.retries", 3);
+    health.start_period = h.u32("container.health_check.start_period", 0);
+    Container::new(
+        &h.s("container.name", "app"),
+        &h.s("container.image", "nginx:1.27"),
+    )
+    .port(port)
+    .env(
+        &h.s("container.environment.name", "MODE"),
+        &h.s("container.environment.value", "safe"),
+    )
+    .secret(
+        &h.s("container.secrets.name", "DB_URL"),
+        &h.s(
+            "container.secrets.value_from",
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/db",
+        ),
+    )
+    .health_check(health)
+    .ulimit(
+        Ulimit::new(
+            &h.s("container.ulimits.name", "nofile"),
+            h.u32("container.ulimits.hard_limit", 4096),
+        )
+        .soft_limit(h.u32("container.ulimits.soft_limit", 1024)),
+    )
+    .mount(
+        &h.s("container.mount_points.volume", "data"),
+        &h.s("container.mount_points.path", "/data"),
+    )
+    .cpu_units(h.u32("container.cpu", 256))
+    .memory_reservation(h.u32("container.memory_reservation", 512))
+}
+
+/// The target groups' health check and draining.
+fn traffic(h: &Hostile, lb: LoadBalancerId, target: ContainerPort) -> Traffic {
+    let mut target_health = TargetHealthCheck::http(&h.s("traffic.health_check.path", "/healthz"));
+    target_health.matcher = h.s("traffic.health_check.matcher", "200");
+    target_health.interval = h.u32("traffic.health_check.interval", 15);
+    target_health.timeout = h.u32("traffic.health_check.timeout", 5);
+    target_health.healthy_threshold = h.u32("traffic.health_check.healthy_threshold", 3);
+    target_health.unhealthy_threshold = h.u32("traffic.health_check.unhealthy_threshold", 3);
+    Traffic::listeners(lb, target, target_health)
+        .deregistration_delay(h.u32("traffic.deregistration_delay", 30))
+}
+
+/// An EFS volume with its own owner and root directory.
+fn shared_volume(h: &Hostile) -> Volume {
+    let mut shared = Volume::efs(
+        &h.s("volumes.efs.name", "shared"),
+        PosixUser {
+            uid: h.u32("volumes.efs.uid", 1000),
+            gid: h.u32("volumes.efs.gid", 1000),
+        },
+    );
+    if let VolumeSource::Efs(efs) = &mut shared.source {
+        efs.root_directory = h.s("volumes.efs.root_directory", "/shared");
+    }
+    shared
+}
+
+/// Step scaling on CPU with one step each way.
+fn scaling(h: &Hostile) -> StepScaling {
+    let mut scaling =
+        StepScaling::cpu(h.u32("scaling.min_tasks", 2)..=h.u32("scaling.max_tasks", 4))
+            .scale_out_above(h.f64("scaling.high_cpu_percent", 70.0))
+            .scale_in_below(h.f64("scaling.low_cpu_percent", 30.0));
+    scaling.scale_out = vec![Step::adjustment(h.i32("scaling.scale_out.adjustment", 1))
+        .lower_bound(h.f64("scaling.scale_out.lower", 0.0))];
+    scaling.scale_in = vec![Step::adjustment(h.i32("scaling.scale_in.adjustment", -1))
+        .upper_bound(h.f64("scaling.scale_in.upper", 0.0))];
+    scaling.cooldown_seconds = h.u32("scaling.cooldown_seconds", 60);
+    scaling.evaluation_periods = h.u32("scaling.evaluation_periods", 2);
+    scaling.period_seconds = h.u32("scaling.period_seconds", 60);
+    scaling
+}
+
+/// A second service: rolling behind a classic ELB, found through Cloud Map.
+fn add_legacy_service(h: &Hostile, stack: &mut Stack, general: CapacityProviderId) {
     let elb = stack.add_classic_load_balancer(
         ClassicLoadBalancer::new(
             &h.s("classic.name", "legacy"),
             vec![
                 ClassicListener::https(
                     h.u16("classic.listeners.port", 443),
-                    h.u16("classic.listeners.instance_port", 9000),
                     &h.s("classic.listeners.certificate_arn", CERTIFICATE),
-                ),
-                ClassicListener::tcp(50000, 50000),
+                )
+                .instance_port(h.u16("classic.listeners.instance_port", 9000)),
+                ClassicListener::tcp(50000),
             ],
             ClassicHealthCheck::http(
                 h.u16("classic.health_check.port", 9000),
@@ -513,7 +561,6 @@ fn build(h: &Hostile) -> Stack {
         .discoverable()
         .desired_count(1),
     );
-    stack
 }
 
 /// A stack whose one service comes from `descriptor` (JSON text), behind a shared ALB.
@@ -581,7 +628,50 @@ fn check_case(
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .collect();
-    for error in &errors {
+    check_error_lines(&errors, &mut fail);
+    let Some(synthesized) = synthesized else {
+        if errors.is_empty() {
+            fail("refused without an error".into());
+        }
+        return Outcome { accepted: false };
+    };
+    let Some(text) = write_alone(case, &synthesized, root, &mut fail) else {
+        return Outcome { accepted: true };
+    };
+    let json: Value = match serde_json::from_str(&text) {
+        Ok(json) => json,
+        Err(error) => {
+            fail(format!("main.tf.json does not parse: {error}"));
+            return Outcome { accepted: true };
+        }
+    };
+    // Every string and key, each layer decoded: Terraform templates, then JSON held in a
+    // string, then the AppSpec's quoted scalars.
+    let mut decoded = Vec::new();
+    collect(&json, &mut decoded);
+    for text in &decoded {
+        let lowered = text.to_ascii_lowercase();
+        if ["nan", "inf", "-inf", "infinity"].contains(&lowered.as_str()) {
+            fail(format!("a number became the string {text:?}"));
+        }
+    }
+    check_outputs(&json, value, baseline, &mut decoded, &mut fail);
+    check_user_data(&json, value, baseline, &mut fail);
+    if let Some(value) = value.filter(|value| !value.is_empty()) {
+        if !decoded.iter().any(|text| text.contains(value)) {
+            let shown: String = value.chars().take(80).collect();
+            fail(format!(
+                "accepted, but {shown:?} does not come back verbatim"
+            ));
+        }
+    }
+    Outcome { accepted: true }
+}
+
+/// Every error names a field and a message, is located as stack › part › field, and fits a
+/// line.
+fn check_error_lines(errors: &[&Diagnostic], fail: &mut impl FnMut(String)) {
+    for error in errors {
         let line = error.to_string();
         if error.field.is_empty() || error.message.is_empty() {
             fail(format!("an error without a field or message: {line}"));
@@ -595,14 +685,16 @@ fn check_case(
             fail(format!("an error line of {} bytes", line.len()));
         }
     }
-    let Some(synthesized) = synthesized else {
-        if errors.is_empty() {
-            fail("refused without an error".into());
-        }
-        return Outcome { accepted: false };
-    };
+}
 
-    // Written into a fresh directory of its own: nothing may appear beside `out`.
+/// Writes the output into a fresh directory of its own, where nothing may appear beside
+/// `out` nor resolve outside it, and returns main.tf.json's text.
+fn write_alone(
+    case: &str,
+    synthesized: &Synthesized,
+    root: &Path,
+    fail: &mut impl FnMut(String),
+) -> Option<String> {
     let dir = root.join(case_dir_name(case));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("mkdir");
@@ -611,7 +703,7 @@ fn check_case(
         Ok(written) => written,
         Err(error) => {
             fail(format!("accepted but not written: {error}"));
-            return Outcome { accepted: true };
+            return None;
         }
     };
     let out_resolved = std::fs::canonicalize(&out).expect("out exists");
@@ -630,27 +722,21 @@ fn check_case(
     if !beside.is_empty() {
         fail(format!("wrote {beside:?} beside --out"));
     }
-
     let text = std::fs::read_to_string(&written[0]).expect("main.tf.json");
     let _ = std::fs::remove_dir_all(&dir);
-    let json: Value = match serde_json::from_str(&text) {
-        Ok(json) => json,
-        Err(error) => {
-            fail(format!("main.tf.json does not parse: {error}"));
-            return Outcome { accepted: true };
-        }
-    };
-    // Every string and key, each layer decoded: Terraform templates, then JSON held in a
-    // string, then the AppSpec's quoted scalars.
-    let mut decoded = Vec::new();
-    collect(&json, &mut decoded);
-    for text in &decoded {
-        let lowered = text.to_ascii_lowercase();
-        if ["nan", "inf", "-inf", "infinity"].contains(&lowered.as_str()) {
-            fail(format!("a number became the string {text:?}"));
-        }
-    }
+    Some(text)
+}
 
+/// The AppSpec outputs keep the untouched stack's shape, the hostile value aside, and their
+/// scalars join `decoded`; the taskdef.json outputs describe the task definition's
+/// containers.
+fn check_outputs(
+    json: &Value,
+    value: Option<&str>,
+    baseline: Option<&Baseline>,
+    decoded: &mut Vec<String>,
+    fail: &mut impl FnMut(String),
+) {
     let outputs = json.get("output").and_then(Value::as_object);
     for (name, output) in outputs.into_iter().flatten() {
         let Some(template) = output.get("value").and_then(Value::as_str) else {
@@ -675,32 +761,46 @@ fn check_case(
             }
         }
         if name.ends_with("_taskdef_json") {
-            match serde_json::from_str::<Value>(&text) {
-                Ok(taskdef) => {
-                    // The same containers as the task definition, the image of the target
-                    // container aside (`<IMAGE1_NAME>`).
-                    let without_images = |containers: &Value| -> Value {
-                        let mut containers = containers.clone();
-                        for container in containers.as_array_mut().into_iter().flatten() {
-                            if let Some(fields) = container.as_object_mut() {
-                                fields.remove("image");
-                            }
-                        }
-                        containers
-                    };
-                    let registered = task_definition_containers(&json, &taskdef["family"]);
-                    if registered.as_ref().map(without_images)
-                        != Some(without_images(&taskdef["containerDefinitions"]))
-                    {
-                        fail(format!(
-                            "taskdef.json's containers differ from the task definition's:\n{text}"
-                        ));
-                    }
-                }
-                Err(error) => fail(format!("taskdef.json does not parse: {error}")),
-            }
+            check_taskdef(json, &text, fail);
         }
     }
+}
+
+/// taskdef.json has the same containers as the task definition, the image of the target
+/// container aside (`<IMAGE1_NAME>`).
+fn check_taskdef(json: &Value, text: &str, fail: &mut impl FnMut(String)) {
+    match serde_json::from_str::<Value>(text) {
+        Ok(taskdef) => {
+            let without_images = |containers: &Value| -> Value {
+                let mut containers = containers.clone();
+                for container in containers.as_array_mut().into_iter().flatten() {
+                    if let Some(fields) = container.as_object_mut() {
+                        fields.remove("image");
+                    }
+                }
+                containers
+            };
+            let registered = task_definition_containers(json, &taskdef["family"]);
+            if registered.as_ref().map(without_images)
+                != Some(without_images(&taskdef["containerDefinitions"]))
+            {
+                fail(format!(
+                    "taskdef.json's containers differ from the task definition's:\n{text}"
+                ));
+            }
+        }
+        Err(error) => fail(format!("taskdef.json does not parse: {error}")),
+    }
+}
+
+/// Every user data script passes `bash -n` and runs the untouched stack's commands, with
+/// only the hostile value changed.
+fn check_user_data(
+    json: &Value,
+    value: Option<&str>,
+    baseline: Option<&Baseline>,
+    fail: &mut impl FnMut(String),
+) {
     let locals = json.get("locals").and_then(Value::as_object);
     for (name, local) in locals.into_iter().flatten() {
         let (true, Some(template)) = (name.ends_with("_user_data"), local.as_str()) else {
@@ -726,15 +826,6 @@ fn check_case(
             }
         }
     }
-    if let Some(value) = value.filter(|value| !value.is_empty()) {
-        if !decoded.iter().any(|text| text.contains(value)) {
-            let shown: String = value.chars().take(80).collect();
-            fail(format!(
-                "accepted, but {shown:?} does not come back verbatim"
-            ));
-        }
-    }
-    Outcome { accepted: true }
 }
 
 fn case_dir_name(case: &str) -> String {
@@ -1161,17 +1252,12 @@ fn every_string_and_number_of_the_model_is_refused_or_inert() {
     );
 }
 
-#[test]
-fn every_descriptor_field_is_refused_or_inert() {
-    let root = support::scratch_dir("hostile-descriptor");
-    let legal = legal_descriptor();
-    let baseline = baseline(
-        &build_described(&Value::Object(legal.clone()).to_string()),
-        &root,
-    );
-    let mut failures = Vec::new();
-    let (mut accepted, mut refused) = (0, 0);
-    let mut cases: Vec<(String, Value, Option<String>)> = Vec::new();
+/// A descriptor case: its name, the descriptor, and the hostile string it carries.
+type DescriptorCase = (String, Value, Option<String>);
+
+/// Every hostile string in every text field of the descriptor.
+fn descriptor_string_cases(legal: &serde_json::Map<String, Value>) -> Vec<DescriptorCase> {
+    let mut cases = Vec::new();
     let fields = ["name", "image", "tag", "host", "path", "health_path"];
     for (narrow, _) in NARROW {
         if let Some(field) = narrow.strip_prefix("descriptor.") {
@@ -1189,6 +1275,12 @@ fn every_descriptor_field_is_refused_or_inert() {
             ));
         }
     }
+    cases
+}
+
+/// Every hostile string as an environment variable's name and as its value.
+fn descriptor_environment_cases(legal: &serde_json::Map<String, Value>) -> Vec<DescriptorCase> {
+    let mut cases = Vec::new();
     for (label, value) in hostile_strings() {
         for (what, environment) in [
             ("key", serde_json::json!({ value.clone(): "v" })),
@@ -1203,6 +1295,12 @@ fn every_descriptor_field_is_refused_or_inert() {
             ));
         }
     }
+    cases
+}
+
+/// Numbers out of every numeric field's range, and of its type.
+fn descriptor_number_cases(legal: &serde_json::Map<String, Value>) -> Vec<DescriptorCase> {
+    let mut cases = Vec::new();
     let numbers: &[(&str, Value)] = &[
         ("zero", serde_json::json!(0)),
         ("negative", serde_json::json!(-1)),
@@ -1236,6 +1334,25 @@ fn every_descriptor_field_is_refused_or_inert() {
             ));
         }
     }
+    cases
+}
+
+#[test]
+fn every_descriptor_field_is_refused_or_inert() {
+    let root = support::scratch_dir("hostile-descriptor");
+    let legal = legal_descriptor();
+    let baseline = baseline(
+        &build_described(&Value::Object(legal.clone()).to_string()),
+        &root,
+    );
+    let mut failures = Vec::new();
+    let (mut accepted, mut refused) = (0, 0);
+    let cases: Vec<DescriptorCase> = [
+        descriptor_string_cases(&legal),
+        descriptor_environment_cases(&legal),
+        descriptor_number_cases(&legal),
+    ]
+    .concat();
     for (case, descriptor, value) in &cases {
         let stack = build_described(&descriptor.to_string());
         let outcome = check_case(

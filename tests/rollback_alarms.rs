@@ -20,8 +20,8 @@
 mod support;
 
 use ecsynth::model::{
-    BlueGreen, Container, DeploymentConfig, Listener, LoadBalancer, RollbackAlarms, Service, Stack,
-    TargetHealthCheck, TaskSize, Traffic,
+    BlueGreen, CodeDeploy, Container, DeploymentConfig, Listener, LoadBalancer, RollbackAlarms,
+    Service, Stack, TargetHealthCheck, TaskSize, Traffic,
 };
 use serde_json::Value;
 
@@ -214,6 +214,52 @@ fn blue_green_services_roll_back_on_alarms_of_both_target_groups() {
     assert!(checked > 0, "no registered stack deploys blue/green");
 }
 
+/// ECS-native blue/green (`DeploymentAlarms` with `rollback`, ECS API): every such service
+/// rolls back when an alarm on either of its target groups fires (the service's and the
+/// alternate one of `advanced_configuration`), with the dimensions ELB publishes under.
+#[test]
+fn ecs_blue_green_services_roll_back_on_alarms_of_both_target_groups() {
+    let registry = stacks::registry();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for name in registry.names() {
+        let doc: Value =
+            serde_json::from_slice(&support::main_tf_json(&registry, name)).expect("JSON");
+        for (label, service) in doc["resource"]["aws_ecs_service"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, service)| service["deployment_configuration"]["strategy"] == "BLUE_GREEN")
+        {
+            checked += 1;
+            let owner = format!("aws_ecs_service.{label}");
+            let settings = &service["alarms"];
+            if settings["enable"] != true || settings["rollback"] != true {
+                problems.push(format!(
+                    "stack `{name}`: {owner} does not roll back on alarms: {settings}"
+                ));
+                continue;
+            }
+            let watched = alarms(&doc, &settings["alarm_names"]);
+            let load_balancer = &service["load_balancer"][0];
+            let advanced = &load_balancer["advanced_configuration"];
+            let groups = [
+                reference(&load_balancer["target_group_arn"]).0,
+                reference(&advanced["alternate_target_group_arn"]).0,
+            ];
+            let rule = reference(&advanced["production_listener_rule"]).0;
+            let listener = reference(&block(&doc, &rule)["listener_arn"]).0;
+            let lb = reference(&block(&doc, &listener)["load_balancer_arn"]).0;
+            check_target_group_alarms(&mut problems, name, &owner, &doc, &watched, &lb, &groups);
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        checked > 0,
+        "no registered stack deploys ECS-native blue/green"
+    );
+}
+
 /// ECS `DeploymentCircuitBreaker` and `DeploymentAlarms`: a rolling service behind a load
 /// balancer rolls back when its tasks keep failing and when an alarm on its target group (or
 /// its classic ELB, by `LoadBalancerName` in `AWS/ELB`) fires.
@@ -231,6 +277,10 @@ fn rolling_services_behind_a_load_balancer_roll_back_on_alarms() {
             .flatten()
         {
             let owner = format!("aws_ecs_service.{label}");
+            // ECS-native blue/green: `ecs_blue_green_services_roll_back_on_alarms_of_both_target_groups`.
+            if service["deployment_configuration"]["strategy"] == "BLUE_GREEN" {
+                continue;
+            }
             if service["deployment_controller"]["type"] != "ECS" {
                 if !service["alarms"].is_null() {
                     problems.push(format!(
@@ -370,7 +420,7 @@ fn without_rollback_alarms_a_canary_is_accepted_and_watches_nothing() {
     let doc = web_stack(
         LoadBalancer::application("web", Listener::http(80)).internal(),
         |bg| {
-            bg.config(DeploymentConfig::Canary10Percent5Minutes)
+            bg.controller(CodeDeploy::default().config(DeploymentConfig::Canary10Percent5Minutes))
                 .without_rollback_alarms()
         },
     );

@@ -7,11 +7,12 @@ use std::fs;
 use std::path::Path;
 
 use ecsynth::model::{
-    Backend, BlueGreen, CapacityProviderId, ClassicHealthCheck, ClassicListener,
-    ClassicLoadBalancer, ClassicLoadBalancerId, ClassicTraffic, Compute, Container, Deployment,
-    DeploymentConfig, Ec2Capacity, Exposure, Input, Listener, LoadBalancer, LoadBalancerId,
-    Network, NetworkMode, Protocol, RollbackAlarms, Rolling, Route, RuleMatch, Service, Stack,
-    Step, StepScaling, TargetHealthCheck, TaskSize, Traffic, Volume, VolumeSource,
+    Backend, BlueGreen, BlueGreenController, CapacityProviderId, ClassicHealthCheck,
+    ClassicListener, ClassicLoadBalancer, ClassicLoadBalancerId, ClassicTraffic, CodeDeploy,
+    Compute, Container, Deployment, DeploymentConfig, Ec2Capacity, Exposure, Input, Listener,
+    LoadBalancer, LoadBalancerId, Network, NetworkMode, PosixUser, Protocol, RollbackAlarms,
+    Rolling, Route, RuleMatch, Service, Stack, Step, StepScaling, TargetHealthCheck, TaskSize,
+    Traffic, Ulimit, Volume, VolumeSource,
 };
 use ecsynth::registry::Registry;
 use support::{out_arg, run};
@@ -73,6 +74,14 @@ fn blue_green(service: &mut Service) -> &mut BlueGreen {
     match &mut service.deployment {
         Deployment::BlueGreen(blue_green) => blue_green,
         Deployment::Rolling(_) => panic!("the test service deploys blue/green"),
+    }
+}
+
+/// The CodeDeploy settings of the test service's blue/green deployment.
+fn code_deploy(service: &mut Service) -> &mut CodeDeploy {
+    match &mut blue_green(service).controller {
+        BlueGreenController::CodeDeploy(settings) => settings,
+        BlueGreenController::Ecs(_) => panic!("the test service deploys through CodeDeploy"),
     }
 }
 
@@ -673,7 +682,7 @@ fn network_load_balancers_shift_all_at_once() {
     assert_eq!(
         problems(|lb, service| {
             *lb = LoadBalancer::network("web", Listener::tcp(80)).internal();
-            blue_green(service).config = DeploymentConfig::Canary10Percent5Minutes;
+            code_deploy(service).config = DeploymentConfig::Canary10Percent5Minutes;
         }),
         [
             "error: stack `shop` › service `api` › `deployment.config`: \
@@ -687,7 +696,7 @@ fn network_load_balancers_shift_all_at_once() {
 #[test]
 fn custom_deployment_config_names() {
     assert_eq!(
-        problems(|_, service| blue_green(service).config = DeploymentConfig::Custom(String::new())),
+        problems(|_, service| code_deploy(service).config = DeploymentConfig::Custom(String::new())),
         [
             "error: stack `shop` › service `api` › `deployment.config`: the custom deployment \
           configuration name is empty; give its name (1 to 100 characters)"
@@ -695,7 +704,7 @@ fn custom_deployment_config_names() {
     );
     assert_eq!(
         problems(|_, service| {
-            blue_green(service).config =
+            code_deploy(service).config =
                 DeploymentConfig::Custom("CodeDeployDefault.OneAtATime".into());
         }),
         [
@@ -710,7 +719,7 @@ fn custom_deployment_config_names() {
     );
     let long = "c".repeat(101);
     assert_eq!(
-        problems(|_, service| blue_green(service).config = DeploymentConfig::Custom(long.clone())),
+        problems(|_, service| code_deploy(service).config = DeploymentConfig::Custom(long.clone())),
         [format!(
             "error: stack `shop` › service `api` › `deployment.config`: custom deployment \
              configuration name `{long}` is 101 characters; CodeDeploy allows at most 100"
@@ -718,7 +727,7 @@ fn custom_deployment_config_names() {
     );
     assert_eq!(
         problems(|_, service| {
-            blue_green(service).config = DeploymentConfig::Custom("Shop-Linear20".into());
+            code_deploy(service).config = DeploymentConfig::Custom("Shop-Linear20".into());
         }),
         Vec::<String>::new()
     );
@@ -730,7 +739,7 @@ fn custom_deployment_config_names() {
 fn custom_deployment_config_names_use_codedeploy_characters() {
     assert_eq!(
         problems(|_, service| {
-            blue_green(service).config = DeploymentConfig::Custom("shop canary\n".into());
+            code_deploy(service).config = DeploymentConfig::Custom("shop canary\n".into());
         }),
         [
             "error: stack `shop` › service `api` › `deployment.config`: custom deployment \
@@ -740,7 +749,7 @@ fn custom_deployment_config_names_use_codedeploy_characters() {
     );
     assert_eq!(
         problems(|_, service| {
-            blue_green(service).config = DeploymentConfig::Custom("Shop+Canary=10,@x_y.z".into());
+            code_deploy(service).config = DeploymentConfig::Custom("Shop+Canary=10,@x_y.z".into());
         }),
         Vec::<String>::new()
     );
@@ -749,14 +758,14 @@ fn custom_deployment_config_names_use_codedeploy_characters() {
 #[test]
 fn deployment_waits() {
     assert_eq!(
-        problems(|_, service| blue_green(service).termination_wait_minutes = 2881),
+        problems(|_, service| code_deploy(service).termination_wait_minutes = 2881),
         [
             "error: stack `shop` › service `api` › `deployment.termination_wait_minutes`: 2881 is \
           more than CodeDeploy's 2880 minutes (2 days); allowed: 0 to 2880"
         ]
     );
     assert_eq!(
-        problems(|_, service| blue_green(service).manual_approval_minutes = Some(0)),
+        problems(|_, service| code_deploy(service).manual_approval_minutes = Some(0)),
         [
             "error: stack `shop` › service `api` › `deployment.manual_approval_minutes`: 0 is \
           outside 1 to 2880 minutes (2 days); leave out `manual_approval_minutes` to shift \
@@ -768,7 +777,7 @@ fn deployment_waits() {
 #[test]
 fn no_auto_rollback_is_a_warning() {
     assert_eq!(
-        problems(|_, service| blue_green(service).auto_rollback = false),
+        problems(|_, service| code_deploy(service).auto_rollback = false),
         [
             "warning: stack `shop` › service `api` › `deployment.auto_rollback`: off: a failed \
           deployment leaves traffic where it stopped; turn it on unless something else rolls \
@@ -784,7 +793,7 @@ fn no_auto_rollback_is_a_warning() {
 fn gradual_deployment_without_rollback_on_alarms_is_refused_unless_opted_out_by_name() {
     assert_eq!(
         problems(|_, service| {
-            let settings = blue_green(service);
+            let settings = code_deploy(service);
             settings.config = DeploymentConfig::Canary10Percent5Minutes;
             settings.auto_rollback = false;
         }),
@@ -798,10 +807,10 @@ fn gradual_deployment_without_rollback_on_alarms_is_refused_unless_opted_out_by_
     );
     assert_eq!(
         problems(|_, service| {
-            let settings = blue_green(service);
+            let settings = code_deploy(service);
             settings.config = DeploymentConfig::Linear10PercentEvery3Minutes;
             settings.auto_rollback = false;
-            settings.rollback_alarms = None;
+            blue_green(service).rollback_alarms = None;
         }),
         [
             "warning: stack `shop` › service `api` › `deployment.auto_rollback`: off: a failed \
@@ -928,8 +937,10 @@ fn scaling_thresholds() {
 fn floats_are_finite_numbers() {
     assert_eq!(
         scaled(|s| {
-            s.scale_out = vec![Step::new(Some(f64::NAN), None, 1)];
-            s.scale_in = vec![Step::new(Some(f64::NEG_INFINITY), Some(0.0), -1)];
+            s.scale_out = vec![Step::adjustment(1).lower_bound(f64::NAN)];
+            s.scale_in = vec![Step::adjustment(-1)
+                .lower_bound(f64::NEG_INFINITY)
+                .upper_bound(0.0)];
         }),
         [
             "error: stack `shop` › service `api` › `scaling.scale_out[0].lower`: NaN is not a \
@@ -973,8 +984,8 @@ fn alarm_periods() {
 fn step_adjustments_point_the_right_way() {
     assert_eq!(
         scaled(|s| {
-            s.scale_out = vec![Step::new(Some(0.0), None, -1)];
-            s.scale_in = vec![Step::new(None, Some(0.0), 0)];
+            s.scale_out = vec![Step::adjustment(-1).lower_bound(0.0)];
+            s.scale_in = vec![Step::adjustment(0).upper_bound(0.0)];
         }),
         [
             "error: stack `shop` › service `api` › `scaling.scale_out[0].adjustment`: -1 does \
@@ -988,7 +999,7 @@ fn step_adjustments_point_the_right_way() {
 #[test]
 fn steps_need_a_bound_and_at_most_one_open_end_per_side() {
     assert_eq!(
-        scaled(|s| s.scale_out = vec![Step::new(None, None, 1)]),
+        scaled(|s| s.scale_out = vec![Step::adjustment(1)]),
         [
             "error: stack `shop` › service `api` › `scaling.scale_out[0]`: both bounds are \
           unbounded; give a lower or an upper bound"
@@ -997,8 +1008,8 @@ fn steps_need_a_bound_and_at_most_one_open_end_per_side() {
     assert_eq!(
         scaled(|s| {
             s.scale_out = vec![
-                Step::new(Some(0.0), None, 1),
-                Step::new(Some(20.0), None, 3),
+                Step::adjustment(1).lower_bound(0.0),
+                Step::adjustment(3).lower_bound(20.0),
             ];
         }),
         [
@@ -1007,7 +1018,7 @@ fn steps_need_a_bound_and_at_most_one_open_end_per_side() {
         ]
     );
     assert_eq!(
-        scaled(|s| s.scale_in = vec![Step::new(Some(0.0), Some(-10.0), -1)]),
+        scaled(|s| s.scale_in = vec![Step::adjustment(-1).lower_bound(0.0).upper_bound(-10.0)]),
         [
             "error: stack `shop` › service `api` › `scaling.scale_in[0]`: lower bound 0 is not \
           below upper bound -10"
@@ -1027,8 +1038,8 @@ fn steps_must_not_leave_gaps_or_overlap() {
     assert_eq!(
         scaled(|s| {
             s.scale_out = vec![
-                Step::new(Some(0.0), Some(10.0), 1),
-                Step::new(Some(15.0), None, 3),
+                Step::adjustment(1).lower_bound(0.0).upper_bound(10.0),
+                Step::adjustment(3).lower_bound(15.0),
             ];
         }),
         [
@@ -1039,8 +1050,8 @@ fn steps_must_not_leave_gaps_or_overlap() {
     assert_eq!(
         scaled(|s| {
             s.scale_out = vec![
-                Step::new(Some(0.0), Some(20.0), 1),
-                Step::new(Some(10.0), None, 3),
+                Step::adjustment(1).lower_bound(0.0).upper_bound(20.0),
+                Step::adjustment(3).lower_bound(10.0),
             ];
         }),
         [
@@ -1051,8 +1062,8 @@ fn steps_must_not_leave_gaps_or_overlap() {
     assert_eq!(
         scaled(|s| {
             s.scale_out = vec![
-                Step::new(Some(10.0), None, 3),
-                Step::new(Some(0.0), Some(10.0), 1),
+                Step::adjustment(3).lower_bound(10.0),
+                Step::adjustment(1).lower_bound(0.0).upper_bound(10.0),
             ];
         }),
         Vec::<String>::new(),
@@ -1747,7 +1758,13 @@ fn placement_constraint_expressions() {
 fn efs_root_directories_and_mount_paths() {
     assert_eq!(
         problems(|_, service| {
-            let mut volume = Volume::efs("data", 1000, 1000);
+            let mut volume = Volume::efs(
+                "data",
+                PosixUser {
+                    uid: 1000,
+                    gid: 1000,
+                },
+            );
             if let VolumeSource::Efs(efs) = &mut volume.source {
                 efs.root_directory = "/".into();
             }
@@ -1764,7 +1781,13 @@ fn efs_root_directories_and_mount_paths() {
     );
     assert_eq!(
         problems(|_, service| {
-            service.volumes.push(Volume::efs("data", 1000, 1000));
+            service.volumes.push(Volume::efs(
+                "data",
+                PosixUser {
+                    uid: 1000,
+                    gid: 1000,
+                },
+            ));
             service.volumes.push(Volume::scratch("tmp"));
             service.containers[0] = service.containers[0]
                 .clone()
@@ -1849,8 +1872,8 @@ fn jenkins(edit: impl FnOnce(&mut ClassicLoadBalancer, &mut Service)) -> Stack {
     let mut elb = ClassicLoadBalancer::new(
         "jenkins",
         vec![
-            ClassicListener::https(443, 8080, CLASSIC_CERTIFICATE),
-            ClassicListener::tcp(50000, 50000),
+            ClassicListener::https(443, CLASSIC_CERTIFICATE).instance_port(8080),
+            ClassicListener::tcp(50000),
         ],
         ClassicHealthCheck::http(8080, "/login"),
     )
@@ -1898,7 +1921,7 @@ impl ForTests for ClassicLoadBalancerId {
     fn default_for_tests() -> ClassicLoadBalancerId {
         Stack::new("scratch", "eu-west-1").add_classic_load_balancer(ClassicLoadBalancer::new(
             "x",
-            vec![ClassicListener::http(80, 80)],
+            vec![ClassicListener::http(80)],
             ClassicHealthCheck::http(80, "/"),
         ))
     }
@@ -1961,7 +1984,7 @@ fn a_classic_load_balancer_serves_one_service() {
 #[test]
 fn classic_listener_ports() {
     assert_eq!(
-        classic(|elb, _| elb.listeners.push(ClassicListener::tcp(22, 22))),
+        classic(|elb, _| elb.listeners.push(ClassicListener::tcp(22))),
         [
             "error: stack `shop` › classic load balancer `jenkins` › `listeners.22`: 22 is not a \
           port a classic ELB listens on; allowed: 25, 80, 443, 465, 587, 1024 to 65535"
@@ -1975,18 +1998,18 @@ fn classic_https_listeners_need_a_certificate() {
         classic(|elb, _| {
             elb.listeners.push(ClassicListener {
                 certificate_arn: None,
-                ..ClassicListener::https(8444, 8080, "unused")
+                ..ClassicListener::https(8444, "unused").instance_port(8080)
             });
         }),
         ["error: stack `shop` › classic load balancer `jenkins` › `listeners.8444.certificate_arn`: \
-          HTTPS listeners need a certificate; use `ClassicListener::https(port, instance_port, \
-          certificate_arn)`"]
+          HTTPS listeners need a certificate; use \
+          `ClassicListener::https(port, certificate_arn)`"]
     );
     assert_eq!(
-        classic(|elb, _| elb.listeners.push(ClassicListener::ssl(8443, 8080, ""))),
+        classic(|elb, _| elb.listeners.push(ClassicListener::ssl(8443, "").instance_port(8080))),
         ["error: stack `shop` › classic load balancer `jenkins` › `listeners.8443.certificate_arn`: \
-          SSL listeners need a certificate; use `ClassicListener::ssl(port, instance_port, \
-          certificate_arn)`"]
+          SSL listeners need a certificate; use \
+          `ClassicListener::ssl(port, certificate_arn)`"]
     );
 }
 
@@ -1996,18 +2019,21 @@ fn classic_https_listeners_need_a_certificate() {
 #[test]
 fn classic_plain_http_is_an_opt_in_with_a_reason() {
     assert_eq!(
-        classic(|elb, _| elb.listeners.push(ClassicListener::http(80, 8080))),
+        classic(|elb, _| elb
+            .listeners
+            .push(ClassicListener::http(80).instance_port(8080))),
         [
             "error: stack `shop` › classic load balancer `jenkins` › `listeners.80`: an HTTP \
           listener sends every request, logins and session cookies included, in clear text, and \
-          a classic ELB cannot redirect HTTP to HTTPS; use `ClassicListener::https(80, 8080, \
-          certificate_arn)`, or opt in with `.plain_http_because(\"<why>\")` on the load \
-          balancer"
+          a classic ELB cannot redirect HTTP to HTTPS; use `ClassicListener::https(80, \
+          certificate_arn).instance_port(8080)`, or opt in with \
+          `.plain_http_because(\"<why>\")` on the load balancer"
         ]
     );
     assert_eq!(
         classic(|elb, _| {
-            elb.listeners.push(ClassicListener::http(80, 8080));
+            elb.listeners
+                .push(ClassicListener::http(80).instance_port(8080));
             elb.plain_http_reason = Some(" ".into());
         })
         .len(),
@@ -2016,7 +2042,8 @@ fn classic_plain_http_is_an_opt_in_with_a_reason() {
     );
     assert_eq!(
         classic(|elb, _| {
-            elb.listeners.push(ClassicListener::http(80, 8080));
+            elb.listeners
+                .push(ClassicListener::http(80).instance_port(8080));
             *elb = elb
                 .clone()
                 .plain_http_because("the old monitoring speaks HTTP only");
@@ -2075,7 +2102,7 @@ fn every_problem_of_every_stack_comes_back_in_one_run() {
         lb.prod_listener.port = 0;
         service.task_size.cpu = 300;
         service.log_retention_days = 2;
-        blue_green(service).auto_rollback = false;
+        code_deploy(service).auto_rollback = false;
     });
     let mut second = stack_with(|_, service| {
         service.containers[0].image.clear();
@@ -2114,7 +2141,7 @@ fn invalid() -> Stack {
 }
 
 fn warned() -> Stack {
-    let mut stack = stack_with(|_, service| blue_green(service).auto_rollback = false);
+    let mut stack = stack_with(|_, service| code_deploy(service).auto_rollback = false);
     stack.name = "warned".into();
     stack
 }
@@ -2245,8 +2272,9 @@ fn check_of_fresh_output_exits_0_and_writes_nothing() {
     let expected: String = stacks::registry()
         .names()
         .map(|name| {
+            let major = stacks::registry().get(name).expect("registered")().provider_major;
             format!(
-                "up to date: stack `{name}` ({})\n",
+                "up to date: stack `{name}` for {major} ({})\n",
                 dir.join(name).display()
             )
         })
@@ -2296,10 +2324,13 @@ fn check_of_stale_output_exits_1_naming_stack_file_resources_and_attributes() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         stdout,
-        format!("up to date: stack `dev` ({})\n", dir.join("dev").display())
+        format!(
+            "up to date: stack `dev` for hashicorp/aws 6.x ({})\n",
+            dir.join("dev").display()
+        )
     );
     let head = format!(
-        "error: stack `prod`: {} is out of date\n  \
+        "error: stack `prod` for hashicorp/aws 6.x: {} is out of date\n  \
          changed: aws_lb.web\n    \
          internal: true → false\n    \
          --- aws_lb.web on disk\n    \
@@ -2373,10 +2404,11 @@ fn check_shows_a_changed_image_tag_as_one_line() {
         let address = format!("aws_ecs_task_definition.{label}");
         assert!(
             stderr.starts_with(&format!(
-                "error: stack `{name}`: {} is out of date\n  \
+                "error: stack `{name}` for {}: {} is out of date\n  \
                  changed: {address}\n    \
                  container_definitions[0].image: \"{stale}\" → \"{image}\"\n    \
                  --- {address} on disk\n",
+                stacks::registry().get(name).expect("registered")().provider_major,
                 main.display()
             )),
             "{stderr}"
@@ -2407,7 +2439,7 @@ fn check_of_missing_output_exits_1() {
     assert_eq!(
         stderr,
         format!(
-            "error: stack `staging`: {} is missing\n\
+            "error: stack `staging` for hashicorp/aws 6.x: {} is missing\n\
              error: committed output is stale; run `ecsynth synth staging --out {}` and commit \
              the result\n",
             dir.join("staging").join("main.tf.json").display(),
@@ -2430,7 +2462,7 @@ fn check_reports_output_that_is_not_json() {
     assert_eq!(code, 1);
     assert!(
         stderr.starts_with(&format!(
-            "error: stack `dev`: {} is out of date\n  not valid JSON: ",
+            "error: stack `dev` for hashicorp/aws 6.x: {} is out of date\n  not valid JSON: ",
             main.display()
         )),
         "{stderr}"
@@ -2835,15 +2867,15 @@ fn ulimits_have_names_and_soft_below_hard() {
         edit_app(|app| {
             *app = app
                 .clone()
-                .ulimit("files", 1, 1)
-                .ulimit("nofile", 2048, 1024)
-                .ulimit("nproc", 1, 1)
-                .ulimit("nproc", 1, 1)
+                .ulimit(Ulimit::new("files", 1))
+                .ulimit(Ulimit::new("nofile", 1024).soft_limit(2048))
+                .ulimit(Ulimit::new("nproc", 1))
+                .ulimit(Ulimit::new("nproc", 1))
         }),
         ["error: stack `shop` › service `api` › container `app` › `ulimits`: `files` is not a ulimit name; allowed: core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack", "error: stack `shop` › service `api` › container `app` › `ulimits.nofile`: soft limit 2048 is above the hard limit 1024; the soft limit must not exceed the hard limit", "error: stack `shop` › service `api` › container `app` › `ulimits.nproc`: `nproc` is set twice; set each ulimit once"]
     );
     assert_eq!(
-        edit_app(|app| *app = app.clone().ulimit("nofile", 1_048_577, 1_048_577)),
+        edit_app(|app| *app = app.clone().ulimit(Ulimit::new("nofile", 1_048_577))),
         ["error: stack `shop` › service `api` › container `app` › `ulimits.nofile`: hard limit 1048577 is above Fargate's 1048576 open files"]
     );
 }
@@ -3153,14 +3185,14 @@ fn steps_with_a_positive_upper_bound_need_one_unbounded_above() {
     assert_eq!(
         scaled(|s| {
             s.scale_out = vec![
-                Step::new(Some(0.0), Some(10.0), 1),
-                Step::new(Some(10.0), Some(20.0), 3),
+                Step::adjustment(1).lower_bound(0.0).upper_bound(10.0),
+                Step::adjustment(3).lower_bound(10.0).upper_bound(20.0),
             ];
         }),
         ["error: stack `shop` › service `api` › `scaling.scale_out`: a step ends at 10 above the threshold, and no step is unbounded above; Application Auto Scaling needs one step with no upper bound when any upper bound is positive"]
     );
     assert_eq!(
-        scaled(|s| s.scale_in = vec![Step::new(Some(-10.0), Some(0.0), -1)]),
+        scaled(|s| s.scale_in = vec![Step::adjustment(-1).lower_bound(-10.0).upper_bound(0.0)]),
         ["error: stack `shop` › service `api` › `scaling.scale_in`: a step starts at -10 below the threshold, and no step is unbounded below; Application Auto Scaling needs one step with no lower bound when any lower bound is negative"]
     );
 }
@@ -3410,7 +3442,13 @@ fn volume_names_are_ecs_volume_names() {
 fn efs_creation_token_is_at_most_64() {
     let volume = |name: String| {
         problems(|_, service| {
-            service.volumes.push(Volume::efs(&name, 1000, 1000));
+            service.volumes.push(Volume::efs(
+                &name,
+                PosixUser {
+                    uid: 1000,
+                    gid: 1000,
+                },
+            ));
             service.containers[0] = service.containers[0].clone().mount(&name, "/data");
         })
     };
@@ -3429,11 +3467,11 @@ fn codedeploy_hooks_name_functions_the_role_may_invoke() {
     use ecsynth::model::HookEvent;
     let hooked = |functions: &[&str]| {
         problems(|_, service| {
-            let mut settings = blue_green(service).clone();
+            let mut settings = code_deploy(service).clone();
             for function in functions {
                 settings = settings.hook(HookEvent::AfterAllowTestTraffic, function);
             }
-            *blue_green(service) = settings;
+            *code_deploy(service) = settings;
         })
     };
     assert_eq!(

@@ -1,9 +1,12 @@
 //! The generated stacks: one environment with N copies of the storefront service, built through
 //! the public model API the way `stacks/web.rs` builds its one service.
 
+use std::ops::RangeInclusive;
+
 use ecsynth::model::{
-    Backend, BlueGreen, Container, ContainerHealthCheck, DeploymentConfig, Input, Listener,
-    LoadBalancer, Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
+    Backend, BlueGreen, CodeDeploy, Container, ContainerHealthCheck, DeploymentConfig, Input,
+    Listener, LoadBalancer, Network, Service, Stack, StepScaling, TargetHealthCheck, TaskSize,
+    Traffic, Ulimit,
 };
 
 pub(crate) const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
@@ -27,99 +30,121 @@ pub(crate) fn stack(environment: &str, services: usize) -> Stack {
             ..Network::from_variables()
         });
     }
-    let (task_size, image_tag, min, max, config, wait, retention) = match environment {
-        "dev" => (
-            TaskSize {
-                cpu: 256,
-                memory: 512,
-            },
-            "latest-dev",
-            1,
-            2,
-            DeploymentConfig::AllAtOnce,
-            0,
-            7,
-        ),
-        "staging" => (
-            TaskSize {
-                cpu: 512,
-                memory: 1024,
-            },
-            "1.4.0-rc.1",
-            2,
-            4,
-            DeploymentConfig::Linear10PercentEvery1Minutes,
-            5,
-            30,
-        ),
-        _ => (
-            TaskSize {
-                cpu: 1024,
-                memory: 2048,
-            },
-            "1.3.2",
-            3,
-            12,
-            DeploymentConfig::Canary10Percent5Minutes,
-            30,
-            365,
-        ),
-    };
+    let settings = Settings::of(environment);
     for index in 0..services {
         let name = format!("svc-{index:04}");
-        let load_balancer = match environment {
-            "dev" => LoadBalancer::network(&name, Listener::tcp(80))
-                .internal()
-                .test_listener(Listener::tcp(8080))
-                .allowed_cidrs(&["10.0.0.0/8"]),
-            "staging" => LoadBalancer::application(&name, Listener::http(80))
-                .internal()
-                .test_listener(Listener::http(8080))
-                .allowed_cidrs(&["10.0.0.0/8"]),
-            _ => LoadBalancer::application(&name, Listener::https(443, CERTIFICATE))
-                .test_listener(Listener::https(8443, CERTIFICATE))
-                .test_listener_cidrs(&["10.0.0.0/8"])
-                .deletion_protection(true),
-        };
-        let load_balancer = stack.add_load_balancer(load_balancer);
-        let app = Container::new(
-            &name,
-            &format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/{name}:{image_tag}"),
-        )
-        .port(APP_PORT)
-        .env("PORT", &APP_PORT.to_string())
-        .env("APP_ENV", environment)
-        .secret(
-            "DATABASE_URL",
-            &format!(
-                "arn:aws:ssm:eu-west-1:123456789012:parameter/{name}/{environment}/database-url"
-            ),
-        )
-        .health_check(ContainerHealthCheck::shell(&format!(
-            "wget -q -O /dev/null http://localhost:{APP_PORT}/healthz || exit 1"
-        )))
-        .ulimit("nofile", 65536, 65536);
+        let load_balancer = stack.add_load_balancer(load_balancer(environment, &name));
+        let app = container(environment, &name, settings.image_tag);
         let traffic = Traffic::listeners(
             load_balancer,
             app.target(APP_PORT),
             TargetHealthCheck::http("/healthz"),
         );
         stack.add_service(
-            Service::new(&name, task_size)
+            Service::new(&name, settings.task_size)
                 .container(app)
                 .blue_green(
-                    BlueGreen::new(traffic)
-                        .config(config.clone())
-                        .termination_wait_minutes(wait),
+                    BlueGreen::new(traffic).controller(
+                        CodeDeploy::default()
+                            .config(settings.config.clone())
+                            .termination_wait_minutes(settings.termination_wait_minutes),
+                    ),
                 )
                 .scaling(
-                    StepScaling::cpu(min..=max)
+                    StepScaling::cpu(settings.tasks.clone())
                         .scale_out_above(70.0)
                         .scale_in_below(30.0),
                 )
-                .desired_count(min)
-                .log_retention_days(retention),
+                .desired_count(*settings.tasks.start())
+                .log_retention_days(settings.log_retention_days),
         );
     }
     stack
+}
+
+/// What differs between the environments.
+struct Settings {
+    task_size: TaskSize,
+    image_tag: &'static str,
+    tasks: RangeInclusive<u32>,
+    config: DeploymentConfig,
+    termination_wait_minutes: u32,
+    log_retention_days: u32,
+}
+
+impl Settings {
+    fn of(environment: &str) -> Settings {
+        match environment {
+            "dev" => Settings {
+                task_size: TaskSize {
+                    cpu: 256,
+                    memory: 512,
+                },
+                image_tag: "latest-dev",
+                tasks: 1..=2,
+                config: DeploymentConfig::AllAtOnce,
+                termination_wait_minutes: 0,
+                log_retention_days: 7,
+            },
+            "staging" => Settings {
+                task_size: TaskSize {
+                    cpu: 512,
+                    memory: 1024,
+                },
+                image_tag: "1.4.0-rc.1",
+                tasks: 2..=4,
+                config: DeploymentConfig::Linear10PercentEvery1Minutes,
+                termination_wait_minutes: 5,
+                log_retention_days: 30,
+            },
+            _ => Settings {
+                task_size: TaskSize {
+                    cpu: 1024,
+                    memory: 2048,
+                },
+                image_tag: "1.3.2",
+                tasks: 3..=12,
+                config: DeploymentConfig::Canary10Percent5Minutes,
+                termination_wait_minutes: 30,
+                log_retention_days: 365,
+            },
+        }
+    }
+}
+
+/// An internal NLB in dev, an internal plain-HTTP ALB in staging, an HTTPS ALB in prod.
+fn load_balancer(environment: &str, name: &str) -> LoadBalancer {
+    match environment {
+        "dev" => LoadBalancer::network(name, Listener::tcp(80))
+            .internal()
+            .test_listener(Listener::tcp(8080))
+            .allowed_cidrs(&["10.0.0.0/8"]),
+        "staging" => LoadBalancer::application(name, Listener::http(80))
+            .internal()
+            .test_listener(Listener::http(8080))
+            .allowed_cidrs(&["10.0.0.0/8"]),
+        _ => LoadBalancer::application(name, Listener::https(443, CERTIFICATE))
+            .test_listener(Listener::https(8443, CERTIFICATE))
+            .test_listener_cidrs(&["10.0.0.0/8"])
+            .deletion_protection(true),
+    }
+}
+
+/// The storefront container of service `name`.
+fn container(environment: &str, name: &str, image_tag: &str) -> Container {
+    Container::new(
+        name,
+        &format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/{name}:{image_tag}"),
+    )
+    .port(APP_PORT)
+    .env("PORT", &APP_PORT.to_string())
+    .env("APP_ENV", environment)
+    .secret(
+        "DATABASE_URL",
+        &format!("arn:aws:ssm:eu-west-1:123456789012:parameter/{name}/{environment}/database-url"),
+    )
+    .health_check(ContainerHealthCheck::shell(&format!(
+        "wget -q -O /dev/null http://localhost:{APP_PORT}/healthz || exit 1"
+    )))
+    .ulimit(Ulimit::new("nofile", 65536))
 }

@@ -55,8 +55,11 @@ pub struct BlockDeviceMapping {
 pub struct Ebs {
     pub volume_size: u32,
     pub volume_type: Expr,
-    pub encrypted: Expr,
-    pub delete_on_termination: Expr,
+    /// `encrypted` and `delete_on_termination` are nullable booleans: strings in the schema
+    /// that hashicorp/aws 6.0 validates as `""`, `true` or `false` only (version-6-upgrade
+    /// guide, "Nullable Boolean Validation Update"). JSON booleans pass in every major.
+    pub encrypted: bool,
+    pub delete_on_termination: bool,
 }
 
 #[derive(Debug, Serialize)]

@@ -90,6 +90,9 @@ pub struct EcsService {
     pub deployment_maximum_percent: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment_circuit_breaker: Option<DeploymentCircuitBreaker>,
+    /// The deployment strategy; written for ECS-native blue/green only (provider 6.4+).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_configuration: Option<DeploymentConfiguration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alarms: Option<DeploymentAlarms>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -141,7 +144,25 @@ pub struct DeploymentCircuitBreaker {
     pub rollback: bool,
 }
 
-/// CloudWatch alarms ECS watches during a rolling deployment (`DeploymentAlarms`).
+/// `deployment_configuration`: how ECS itself deploys (`strategy`), with the blue/green
+/// settings (hashicorp/aws 6.4+).
+#[derive(Debug, Serialize)]
+pub struct DeploymentConfiguration {
+    pub strategy: Expr,
+    pub bake_time_in_minutes: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lifecycle_hook: Vec<DeploymentLifecycleHook>,
+}
+
+/// A Lambda function ECS invokes at `lifecycle_stages` of a deployment, with `role_arn`.
+#[derive(Debug, Serialize)]
+pub struct DeploymentLifecycleHook {
+    pub hook_target_arn: Expr,
+    pub role_arn: Expr,
+    pub lifecycle_stages: Vec<Expr>,
+}
+
+/// CloudWatch alarms ECS watches during a deployment of its own (`DeploymentAlarms`).
 #[derive(Debug, Serialize)]
 pub struct DeploymentAlarms {
     pub alarm_names: Vec<Expr>,
@@ -167,6 +188,20 @@ pub struct ServiceLoadBalancer {
     pub elb_name: Option<Expr>,
     pub container_name: Expr,
     pub container_port: u16,
+    /// The second target group and the listener rules ECS switches between the two, for
+    /// ECS-native blue/green (hashicorp/aws 6.4+).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advanced_configuration: Option<AdvancedConfiguration>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AdvancedConfiguration {
+    pub alternate_target_group_arn: Expr,
+    pub production_listener_rule: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_listener_rule: Option<Expr>,
+    /// The role ECS assumes to modify the listener rules.
+    pub role_arn: Expr,
 }
 
 #[derive(Debug, Serialize)]

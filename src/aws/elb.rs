@@ -82,10 +82,24 @@ pub struct ListenerAction {
     pub action_type: Expr,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_group_arn: Option<Expr>,
+    /// A forward to several target groups by weight, instead of `target_group_arn`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forward: Option<WeightedForward>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect: Option<ListenerRedirect>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fixed_response: Option<FixedResponse>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WeightedForward {
+    pub target_group: Vec<WeightedTargetGroup>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WeightedTargetGroup {
+    pub arn: Expr,
+    pub weight: u32,
 }
 
 #[derive(Debug, Serialize)]

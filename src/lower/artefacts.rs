@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{templates, Context, LoweredService};
 use crate::aws::{ContainerDefinition, RuntimePlatformFile};
-use crate::model::{BlueGreen, Compute, Service};
+use crate::model::{BlueGreen, CodeDeploy, Compute, Service};
 use crate::tf::{Expr, List};
 
 /// Image placeholder that CodePipeline's ECS blue/green action replaces with the built image.
@@ -161,13 +161,14 @@ pub fn lower(
     context: &mut Context,
     service: &Service,
     blue_green: &BlueGreen,
+    code_deploy: &CodeDeploy,
     lowered: &LoweredService,
 ) {
     let stack = context.stack;
     let name = &lowered.names.label;
     let target = &blue_green.traffic.target;
 
-    let hooks: Vec<minijinja::Value> = blue_green
+    let hooks: Vec<minijinja::Value> = code_deploy
         .hooks
         .iter()
         .map(|hook| context! { event => hook.event.name(), function => hook.function })
@@ -256,17 +257,22 @@ pub fn lower(
 mod tests {
     use super::*;
 
-    #[test]
-    fn holes_come_back_as_the_values_they_stand_for() {
+    /// `var.subnet_ids`, a list known only at plan time.
+    fn subnet_variable() -> Expr {
         let mut doc = crate::tf::Document::new(crate::tf::TerraformSettings::new(">= 1.5"));
-        let subnets = doc.variable(
+        doc.variable(
             "subnet_ids",
             crate::tf::Variable {
                 type_constraint: "list(string)".into(),
                 description: String::new(),
                 default: None,
             },
-        );
+        )
+    }
+
+    #[test]
+    fn holes_come_back_as_the_values_they_stand_for() {
+        let subnets = subnet_variable();
         let mut holes = Holes::with_salt(0);
         let text = format!(
             "Subnets: {} ${{HOME}}",
@@ -287,15 +293,7 @@ mod tests {
 
     #[test]
     fn a_marker_in_user_text_stays_verbatim() {
-        let mut doc = crate::tf::Document::new(crate::tf::TerraformSettings::new(">= 1.5"));
-        let subnets = doc.variable(
-            "subnet_ids",
-            crate::tf::Variable {
-                type_constraint: "list(string)".into(),
-                description: String::new(),
-                default: None,
-            },
-        );
+        let subnets = subnet_variable();
         // User text forging the first two salts' markers, before and after the real hole.
         let forged = "@@ecsynth-hole-0@@ @@ecsynth-1-hole-0@@";
         let filled = render_with_holes(|holes| {

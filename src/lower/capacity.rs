@@ -50,10 +50,12 @@ pub fn lower_all(context: &mut Context) {
         .capacity_providers_with_ids()
         .zip(&table.capacity_providers)
     {
+        context.owned_by(Some((&named.part, &named.label)));
         let lowered = lower(context, capacity, named);
         names.push(lowered.provider.name());
         context.capacity.insert(id, lowered);
     }
+    context.owned_by(None);
     let default = names[0].clone();
     let association = context.doc.add(
         "main",
@@ -123,15 +125,40 @@ fn is_arm64(instance_type: &str) -> bool {
         .is_some_and(|family| family.ends_with('g') || family.ends_with("gd"))
 }
 
+/// One capacity provider, in the order its resources depend on each other: who the
+/// instances are, what may reach them, what they boot, the group that runs them and the
+/// provider that scales the group for ECS.
 fn lower(context: &mut Context, capacity: &Ec2Capacity, named: &CapacityNames) -> LoweredCapacity {
-    let stack = context.stack;
-    let name = &named.label;
-    let aws = &named.aws;
     let image_id = match &capacity.ami {
         Input::Value(image_id) => Expr::from(image_id),
         Input::Variable => ami_variable(context, is_arm64(&capacity.instance_type)),
     };
+    let profile = instance_profile(context, capacity, named);
+    let security_group = instances_security_group(context, capacity, named);
+    let template = launch_template(
+        context,
+        capacity,
+        named,
+        image_id,
+        &security_group,
+        &profile,
+    );
+    let group = auto_scaling_group(context, capacity, named, &template);
+    let provider = capacity_provider(context, capacity, named, &group);
+    LoweredCapacity {
+        provider,
+        instance_security_group: security_group,
+    }
+}
 
+/// The instances' role (the ECS agent and Session Manager) and the profile that hands it to
+/// them.
+fn instance_profile(
+    context: &mut Context,
+    capacity: &Ec2Capacity,
+    named: &CapacityNames,
+) -> Ref<IamInstanceProfile> {
+    let name = &named.label;
     let role = context.doc.add(
         &named.instance_role.label,
         IamRole {
@@ -157,21 +184,30 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity, named: &CapacityNames) -
             },
         );
     }
-    let profile = context.doc.add(
+    context.doc.add(
         name,
         IamInstanceProfile {
             name: (&named.instance_role.aws).into(),
             role: role.name(),
             tags: Tags::new(),
         },
-    );
+    )
+}
+
+/// The instances' security group: everything out; the services placed there add what may
+/// come in.
+fn instances_security_group(
+    context: &mut Context,
+    capacity: &Ec2Capacity,
+    named: &CapacityNames,
+) -> Ref<SecurityGroup> {
     let security_group = context.doc.add(
         &named.instances_group.label,
         SecurityGroup {
             name: (&named.instances_group.aws).into(),
             description: format!(
                 "EC2 instances of capacity provider {} in stack {}",
-                capacity.name, stack.name
+                capacity.name, context.stack.name
             )
             .into(),
             vpc_id: context.vpc_id.clone(),
@@ -179,7 +215,7 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity, named: &CapacityNames) -
         },
     );
     context.doc.add(
-        &suffixed(name, "instances_egress"),
+        &suffixed(&named.label, "instances_egress"),
         VpcSecurityGroupEgressRule(VpcSecurityGroupIngressRule {
             security_group_id: security_group.id(),
             description: "ECS agent, image pulls, logs and the tasks' own calls".into(),
@@ -190,7 +226,22 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity, named: &CapacityNames) -
             referenced_security_group_id: None,
         }),
     );
+    security_group
+}
 
+/// What each instance boots: the AMI, the agent's user data, IMDSv2, an encrypted root
+/// volume, and the stack's tags on everything Auto Scaling launches.
+fn launch_template(
+    context: &mut Context,
+    capacity: &Ec2Capacity,
+    named: &CapacityNames,
+    image_id: Expr,
+    security_group: &Ref<SecurityGroup>,
+    profile: &Ref<IamInstanceProfile>,
+) -> Ref<LaunchTemplate> {
+    let stack = context.stack;
+    let name = &named.label;
+    let aws = &named.aws;
     let user_data = capacity.user_data(&stack.name, &stack.cluster.name);
     // A local keeps the script readable in the output and in `terraform console`; the
     // literal is escaped, so the shell's own `${VAR}` reaches the instance unchanged.
@@ -201,7 +252,7 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity, named: &CapacityNames) -
     // `default_tags` never reach them, the launch template's tag specifications do.
     let mut launched_tags = super::stack_tags(stack);
     launched_tags.insert("Name".into(), Expr::from(aws));
-    let template = context.doc.add(
+    context.doc.add(
         name,
         LaunchTemplate {
             name: aws.into(),
@@ -224,8 +275,8 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity, named: &CapacityNames) -
                 ebs: Ebs {
                     volume_size: capacity.root_volume_gib,
                     volume_type: "gp3".into(),
-                    encrypted: "true".into(),
-                    delete_on_termination: "true".into(),
+                    encrypted: true,
+                    delete_on_termination: true,
                 },
             }],
             monitoring: Monitoring { enabled: true },
@@ -238,13 +289,22 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity, named: &CapacityNames) -
                 .collect(),
             tags: Tags::new(),
         },
-    );
+    )
+}
 
+/// The Auto Scaling group that runs the instances; ECS managed scaling sets its desired
+/// capacity, and a new launch template version rolls through it by itself.
+fn auto_scaling_group(
+    context: &mut Context,
+    capacity: &Ec2Capacity,
+    named: &CapacityNames,
+    template: &Ref<LaunchTemplate>,
+) -> Ref<AutoscalingGroup> {
     let (lifecycle, comment) = lifecycle::derive::<AutoscalingGroup>(&Facts::ecs_managed_scaling());
-    let group = context.doc.add_with(
-        name,
+    context.doc.add_with(
+        &named.label,
         AutoscalingGroup {
-            name: aws.into(),
+            name: (&named.aws).into(),
             min_size: capacity.min_size,
             max_size: capacity.max_size,
             desired_capacity: capacity.min_size,
@@ -279,7 +339,17 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity, named: &CapacityNames) -
             lifecycle,
             ..Meta::default()
         },
-    );
+    )
+}
+
+/// The ECS capacity provider: ECS scales the group to the tasks' needs and keeps instances
+/// that run tasks from being terminated.
+fn capacity_provider(
+    context: &mut Context,
+    capacity: &Ec2Capacity,
+    named: &CapacityNames,
+    group: &Ref<AutoscalingGroup>,
+) -> Ref<EcsCapacityProvider> {
     let on_off = |on: bool| Expr::from(if on { "ENABLED" } else { "DISABLED" });
     // ECS uses its service-linked role to manage the group: the role is created by the
     // cluster's CreateCluster (or by this stack, when it makes the role) and may not be
@@ -288,10 +358,10 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity, named: &CapacityNames) -
     let depends_on = std::iter::once(context.cluster.dependency())
         .chain(context.service_linked_role.as_ref().map(Ref::dependency))
         .collect();
-    let provider = context.doc.add_with(
-        name,
+    context.doc.add_with(
+        &named.label,
         EcsCapacityProvider {
-            name: aws.into(),
+            name: (&named.aws).into(),
             auto_scaling_group_provider: AutoScalingGroupProvider {
                 auto_scaling_group_arn: group.arn(),
                 managed_termination_protection: on_off(capacity.managed_termination_protection),
@@ -309,9 +379,5 @@ fn lower(context: &mut Context, capacity: &Ec2Capacity, named: &CapacityNames) -
             depends_on,
             ..Meta::default()
         },
-    );
-    LoweredCapacity {
-        provider,
-        instance_security_group: security_group,
-    }
+    )
 }

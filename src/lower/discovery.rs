@@ -96,6 +96,8 @@ pub fn lower_access(
         if !service.discoverable {
             continue;
         }
+        // The rules open the called service's group: they are that service's.
+        context.owned_by(Some((&names.part, &names.label)));
         for (caller, caller_names, caller_group) in services {
             let Some(caller_group) = caller_group else {
                 continue;
@@ -121,4 +123,5 @@ pub fn lower_access(
             );
         }
     }
+    context.owned_by(None);
 }

@@ -11,7 +11,7 @@
 //! Adding a rule is one row here; a rule for a new blue/green controller names it in `when`.
 
 use crate::aws::{AutoscalingGroup, EcsService, LbListener, LbListenerRule};
-use crate::model::{BlueGreenController, NetworkMode, Service};
+use crate::model::{ControllerKind, NetworkMode, Service};
 use crate::tf::{Lifecycle, Resource};
 
 /// `attribute` of every `resource_type` block that `owner` changes after creation, whenever
@@ -30,13 +30,13 @@ pub struct Rule {
 pub enum When {
     /// The block's service deploys blue/green under the controller, or the block carries the
     /// traffic the controller switches (a listener, a listener rule).
-    BlueGreen(BlueGreenController),
+    BlueGreen(ControllerKind),
     /// As `BlueGreen`, for a service whose tasks have a network configuration of their own
     /// (`awsvpc`; bridge and host tasks use their instance's network).
-    BlueGreenAwsvpc(BlueGreenController),
+    BlueGreenAwsvpc(ControllerKind),
     /// As `BlueGreen`, for a service on EC2 capacity: it names a capacity provider strategy,
     /// where a Fargate one gives a launch type.
-    BlueGreenOnEc2(BlueGreenController),
+    BlueGreenOnEc2(ControllerKind),
     /// The service deploys rolling, through ECS (`ecsynth deploy` moves it to new revisions).
     Rolling,
     /// The service has step scaling policies.
@@ -80,7 +80,7 @@ impl When {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Facts {
     /// The controller that switches the block's service or traffic between blue and green.
-    pub blue_green: Option<BlueGreenController>,
+    pub blue_green: Option<ControllerKind>,
     pub awsvpc: bool,
     pub on_ec2: bool,
     /// An ECS service that deploys rolling.
@@ -104,7 +104,7 @@ impl Facts {
 
     /// A listener or listener rule forwarding to a target group pair that `controller`
     /// switches; `None` when it forwards to one target group (or answers itself).
-    pub fn traffic(controller: Option<BlueGreenController>) -> Facts {
+    pub fn traffic(controller: Option<ControllerKind>) -> Facts {
         Facts {
             blue_green: controller,
             ..Facts::default()
@@ -120,7 +120,8 @@ impl Facts {
     }
 }
 
-const CODE_DEPLOY: BlueGreenController = BlueGreenController::CodeDeploy;
+const CODE_DEPLOY: ControllerKind = ControllerKind::CodeDeploy;
+const ECS: ControllerKind = ControllerKind::Ecs;
 
 /// Every attribute owned outside Terraform after creation. Within a resource type, rules keep
 /// this order in `ignore_changes` and in the comment.
@@ -189,6 +190,16 @@ pub const RULES: &[Rule] = &[
               service's target groups, not the listener's default action",
         when: When::BlueGreen(CODE_DEPLOY),
     },
+    // ECS-native blue/green: no rule for the service's task definition, which Terraform keeps
+    // (a deployment is an apply that changes it); ECS moves the rules' weights.
+    Rule {
+        resource_type: LbListenerRule::TYPE,
+        attribute: "action",
+        owner: "ECS",
+        why: "each deployment moves the forward weights between the blue and green target \
+              groups, and leaves them on the target group that won",
+        when: When::BlueGreen(ECS),
+    },
     Rule {
         resource_type: AutoscalingGroup::TYPE,
         attribute: "desired_capacity",
@@ -230,24 +241,27 @@ pub fn derive<R: Resource>(facts: &Facts) -> (Lifecycle, Option<String>) {
 
 /// Who may own `attribute` of a `resource_type` block, in table order without repeats; empty
 /// when no rule names it. For readers of the written JSON (the graph, `synth --check`), which
-/// see the block's `ignore_changes` but not the facts that put the attribute there. A service
-/// block's `deployment_controller.type` (`deployment_controller`) tells apart the rules that
-/// hold only under one controller (CodeDeploy or `ecsynth deploy` owning `task_definition`);
-/// without it, every owner of the attribute is named.
+/// see the block's `ignore_changes` but not the facts that put the attribute there: `written`
+/// gives the text at a path of the block (`["deployment_controller", "type"]`; arrays step
+/// into their first item; a value that is no string gives `""`), or `None` where the block has
+/// nothing. Where rules of two controllers name the same attribute, what the block shows
+/// tells them apart ([`Rule::written`]); a block that shows nothing of it gets every owner.
 pub fn owners(
     resource_type: &str,
     attribute: &str,
-    deployment_controller: Option<&str>,
+    written: impl Fn(&[&str]) -> Option<String>,
 ) -> Vec<&'static str> {
     let mut owners: Vec<&'static str> = Vec::new();
     for rule in RULES {
-        let controller_fits = match (rule.when.deployment_controller(), deployment_controller) {
-            (Some(needed), Some(written)) => needed == written,
-            _ => true,
+        let fits = match rule.written() {
+            None => true,
+            Some(Written::Is(path, value)) => written(path).is_none_or(|text| text == value),
+            Some(Written::Has(path)) => written(path).is_some(),
+            Some(Written::Lacks(path)) => written(path).is_none(),
         };
         if rule.resource_type == resource_type
             && rule.attribute == attribute
-            && controller_fits
+            && fits
             && !owners.contains(&rule.owner)
         {
             owners.push(rule.owner);
@@ -256,11 +270,53 @@ pub fn owners(
     owners
 }
 
+/// What the written block of a rule's resource type shows when the rule holds for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// The text at the path is this (or the block has nothing there).
+    Is(&'static [&'static str], &'static str),
+    /// The block has something at the path.
+    Has(&'static [&'static str]),
+    /// The block has nothing at the path.
+    Lacks(&'static [&'static str]),
+}
+
+/// Where a listener rule forwards by weight: ECS-native blue/green writes its rules so, and
+/// CodeDeploy's forward to one target group (`target_group_arn`).
+const WEIGHTED_FORWARD: &[&str] = &["action", "forward"];
+const CONTROLLER_TYPE: &[&str] = &["deployment_controller", "type"];
+
+impl Rule {
+    /// How the written block tells this rule's owner from another controller's: an ECS
+    /// service by its `deployment_controller.type`, a listener rule by how it forwards.
+    pub fn written(&self) -> Option<Written> {
+        let controller = match self.when {
+            When::BlueGreen(controller)
+            | When::BlueGreenAwsvpc(controller)
+            | When::BlueGreenOnEc2(controller) => Some(controller),
+            When::Rolling => None,
+            When::Autoscaled | When::EcsManagedScaling => return None,
+        };
+        match self.resource_type {
+            EcsService::TYPE => self
+                .when
+                .deployment_controller()
+                .map(|written| Written::Is(CONTROLLER_TYPE, written)),
+            LbListenerRule::TYPE => match controller {
+                Some(ControllerKind::Ecs) => Some(Written::Has(WEIGHTED_FORWARD)),
+                Some(ControllerKind::CodeDeploy) => Some(Written::Lacks(WEIGHTED_FORWARD)),
+                None => None,
+            },
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{
-        BlueGreen, BlueGreenController, Compute, Container, Ec2Capacity, Exposure, Listener,
+        BlueGreen, Compute, Container, ControllerKind, Ec2Capacity, Exposure, Listener,
         LoadBalancer, Rolling, Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
     };
 
@@ -363,7 +419,7 @@ mod tests {
 
     #[test]
     fn listeners_of_a_blue_green_pair_leave_default_action_to_codedeploy() {
-        let switched = Facts::traffic(Some(BlueGreenController::CodeDeploy));
+        let switched = Facts::traffic(Some(ControllerKind::CodeDeploy));
         let (lifecycle, comment) = derive::<LbListener>(&switched);
         assert_eq!(lifecycle.ignore_changes, ["default_action"]);
         assert!(comment
@@ -375,7 +431,7 @@ mod tests {
 
     #[test]
     fn rules_of_a_blue_green_pair_on_a_shared_listener_leave_action_to_codedeploy() {
-        let blue_green = Facts::traffic(Some(BlueGreenController::CodeDeploy));
+        let blue_green = Facts::traffic(Some(ControllerKind::CodeDeploy));
         assert_eq!(
             derive::<LbListenerRule>(&blue_green).0.ignore_changes,
             ["action"]
@@ -384,6 +440,30 @@ mod tests {
         assert!(derive::<LbListenerRule>(&rolling).0.is_empty());
         // The shared listener itself answers 404 by default; CodeDeploy never rewrites it.
         assert!(derive::<LbListener>(&rolling).0.is_empty());
+    }
+
+    /// ECS-native blue/green: ECS moves the weights of the service's listener rules (ECS
+    /// Developer Guide, "Application Load Balancer resources for blue/green deployments"), and
+    /// the task definition stays Terraform's: a deployment is an apply that changes it, which
+    /// an ignore would silently swallow. Only the autoscaler's `desired_count` is ignored.
+    #[test]
+    fn an_ecs_blue_green_service_keeps_its_task_definition_and_gives_rule_actions_to_ecs() {
+        let mut ecs = service(true, None);
+        if let crate::model::Deployment::BlueGreen(blue_green) = &mut ecs.deployment {
+            blue_green.controller = crate::model::EcsBlueGreen::default().into();
+        }
+        assert!(ignored(&ecs).is_empty(), "{:?}", ignored(&ecs));
+        ecs.scaling = Some(StepScaling::cpu(1..=4));
+        assert_eq!(ignored(&ecs), ["desired_count"]);
+
+        let switched = Facts::traffic(Some(ControllerKind::Ecs));
+        let (lifecycle, comment) = derive::<LbListenerRule>(&switched);
+        assert_eq!(lifecycle.ignore_changes, ["action"]);
+        assert!(comment
+            .expect("a comment")
+            .contains("action — ECS: each deployment moves the forward weights"));
+        // ECS never touches a listener's default action: its rules carry the traffic.
+        assert!(derive::<LbListener>(&switched).0.is_empty());
     }
 
     #[test]
@@ -402,7 +482,7 @@ mod tests {
     #[test]
     fn rules_apply_only_to_their_resource_type() {
         let everything = Facts {
-            blue_green: Some(BlueGreenController::CodeDeploy),
+            blue_green: Some(ControllerKind::CodeDeploy),
             awsvpc: true,
             on_ec2: true,
             // Blue/green above: a service is one or the other.
@@ -429,32 +509,61 @@ mod tests {
             .is_empty());
     }
 
+    /// A written block as a reader of the JSON sees it: the text at each path it has.
+    fn block(at: &[(&'static [&'static str], &'static str)]) -> impl Fn(&[&str]) -> Option<String> {
+        let at = at.to_vec();
+        move |path: &[&str]| {
+            at.iter()
+                .find(|(known, _)| *known == path)
+                .map(|(_, text)| (*text).to_owned())
+        }
+    }
+
     #[test]
     fn owners_are_looked_up_by_resource_type_and_attribute() {
+        let code_deploy = block(&[(CONTROLLER_TYPE, "CODE_DEPLOY")]);
+        let ecs = block(&[(CONTROLLER_TYPE, "ECS")]);
+        let nothing = block(&[]);
         assert_eq!(
-            owners("aws_ecs_service", "task_definition", Some("CODE_DEPLOY")),
+            owners("aws_ecs_service", "task_definition", &code_deploy),
             ["CodeDeploy"]
         );
         assert_eq!(
-            owners("aws_ecs_service", "task_definition", Some("ECS")),
+            owners("aws_ecs_service", "task_definition", &ecs),
             ["ecsynth deploy"]
         );
         // Without the controller both owners are named.
         assert_eq!(
-            owners("aws_ecs_service", "task_definition", None),
+            owners("aws_ecs_service", "task_definition", &nothing),
             ["CodeDeploy", "ecsynth deploy"]
         );
         assert_eq!(
-            owners("aws_ecs_service", "desired_count", None),
+            owners("aws_ecs_service", "desired_count", &nothing),
             ["Application Auto Scaling"]
         );
         assert_eq!(
-            owners("aws_autoscaling_group", "desired_capacity", None),
+            owners("aws_autoscaling_group", "desired_capacity", &nothing),
             ["ECS managed scaling"]
         );
         // `action` is owned on a listener rule, not on a listener.
-        assert!(owners("aws_lb_listener", "action", None).is_empty());
-        assert!(owners("aws_ecs_service", "tags", None).is_empty());
+        assert!(owners("aws_lb_listener", "action", &nothing).is_empty());
+        assert!(owners("aws_ecs_service", "tags", &nothing).is_empty());
+    }
+
+    /// A listener rule shows its controller by how it forwards: ECS-native blue/green rules
+    /// forward by weight to both target groups, CodeDeploy's to one (`target_group_arn`).
+    #[test]
+    fn a_listener_rule_names_the_controller_its_forward_shows() {
+        let weighted = block(&[(WEIGHTED_FORWARD, "")]);
+        let single = block(&[(
+            &["action", "target_group_arn"],
+            "${aws_lb_target_group.a.arn}",
+        )]);
+        assert_eq!(owners("aws_lb_listener_rule", "action", &weighted), ["ECS"]);
+        assert_eq!(
+            owners("aws_lb_listener_rule", "action", &single),
+            ["CodeDeploy"]
+        );
     }
 
     /// Every row names an argument or block of its resource type in both provider schemas

@@ -18,6 +18,7 @@ pub fn lower_all(context: &mut Context) {
     let stack = context.stack;
     let names = context.names;
     for ((id, model), named) in stack.load_balancers_with_ids().zip(&names.load_balancers) {
+        context.owned_by(Some((&named.part, &named.label)));
         let lb_label = &named.label;
         let security_group = security_group(context, named, &model.name, "Load balancer");
         for (listener, cidrs) in model.listeners() {
@@ -83,6 +84,7 @@ pub fn lower_all(context: &mut Context) {
         .classic_load_balancers_with_ids()
         .zip(&names.classic_load_balancers)
     {
+        context.owned_by(Some((&named.part, &named.label)));
         let elb_label = &named.label;
         let security_group = security_group(context, named, &model.name, "Classic load balancer");
         for listener in &model.listeners {
@@ -144,6 +146,7 @@ pub fn lower_all(context: &mut Context) {
             },
         );
     }
+    context.owned_by(None);
 }
 
 /// The policy name of [`CLASSIC_SSL_POLICY`] on each classic ELB; policies belong to their
@@ -265,6 +268,7 @@ fn shared_listeners(
         || ListenerAction {
             action_type: "fixed-response".into(),
             target_group_arn: None,
+            forward: None,
             redirect: None,
             fixed_response: Some(FixedResponse {
                 content_type: "text/plain".into(),
@@ -341,6 +345,7 @@ fn redirect_listener(
             default_action: vec![ListenerAction {
                 action_type: "redirect".into(),
                 target_group_arn: None,
+                forward: None,
                 redirect: Some(ListenerRedirect {
                     port: model.prod_listener.port.to_string().into(),
                     protocol: "HTTPS".into(),

@@ -20,6 +20,7 @@ mod load_balancer;
 mod logs;
 mod policy;
 mod scaling;
+pub mod security_defaults;
 mod service;
 mod targets;
 mod volumes;
@@ -33,26 +34,81 @@ use crate::aws::{
     EcsService, EcsTaskDefinition, Elb, IamRole, IamServiceLinkedRole, Lb, LbListener,
     SecurityGroup, ServiceDiscoveryPrivateDnsNamespace,
 };
+use crate::model::identity::Part;
 use crate::model::naming::{suffixed, Names, ServiceNames};
 use crate::model::templates;
 use crate::model::{
-    Backend, CapacityProviderId, ClassicLoadBalancerId, Input, LoadBalancerId, ProviderMajor,
-    Stack, Validated,
+    Backend, CapacityProviderId, ClassicLoadBalancerId, ControllerKind, Input, LoadBalancerId,
+    ProviderMajor, Stack, Validated,
 };
-use crate::tf::{Document, Expr, List, Output, Ref, TerraformSettings, Variable};
+use crate::tf::{Document, Expr, List, Output, Owner, Ref, TerraformSettings, Variable};
 
 /// The Terraform version the output needs (`lifecycle` and JSON features used here).
 const REQUIRED_TERRAFORM: &str = ">= 1.5.0";
 /// The S3 backend's `use_lockfile` locks state without DynamoDB from Terraform 1.10 on.
 const REQUIRED_TERRAFORM_S3_LOCKFILE: &str = ">= 1.10.0";
-/// The hashicorp/aws versions the output accepts, bounded to the stack's major so an online
-/// `init` never crosses one.
-fn required_aws_provider(major: ProviderMajor) -> &'static str {
-    match major {
-        // 5.35.0 broke `ignore_changes` on listener default actions; 5.36.0 fixed it.
-        ProviderMajor::V5 => ">= 5.36, < 6.0",
-        ProviderMajor::V6 => ">= 6.0, < 7.0",
-    }
+/// A release of a hashicorp/aws major the output needs, and why: the constraint's floor is
+/// the highest one that applies to the stack.
+struct ProviderFloor {
+    major: ProviderMajor,
+    minor: u32,
+    /// Whether the stack uses what needs it; `always` for what every output relies on.
+    applies: fn(&Stack) -> bool,
+}
+
+fn always(_: &Stack) -> bool {
+    true
+}
+
+/// The releases the output needs, per major. A feature that needs a later release (a newer
+/// argument, a fixed bug) adds its entry here with the test that uses it.
+const PROVIDER_FLOORS: &[ProviderFloor] = &[
+    // 5.35.0 broke `ignore_changes` on listener default actions; 5.36.0 fixed it.
+    ProviderFloor {
+        major: ProviderMajor::V5,
+        minor: 36,
+        applies: always,
+    },
+    // 6.0.0–6.4.0 are not for a stack that moves from 5.x or has long-lived services: 6.1.0
+    // was withdrawn from the registry; 6.0.0–6.4.0 plan a replacement of resources on the
+    // new `region` argument after an upgrade from 5.x under `-refresh=false` (fixed in
+    // 6.5.0, hashicorp/terraform-provider-aws #43516), and 6.4.0 fails in-place updates
+    // (`desired_count`) of an ECS service whose deployment is older than three months
+    // (#43445, fixed in 6.5.0 by #43502).
+    ProviderFloor {
+        major: ProviderMajor::V6,
+        minor: 5,
+        applies: always,
+    },
+    // ECS-native blue/green: `deployment_configuration.strategy` and
+    // `load_balancer.advanced_configuration` arrived in 6.4.0; 6.6.0 stopped writing an unset
+    // `test_listener_rule` as `""` (#43558). Validation refuses ECS-native blue/green on 5.x.
+    ProviderFloor {
+        major: ProviderMajor::V6,
+        minor: 6,
+        applies: uses_ecs_blue_green,
+    },
+];
+
+fn uses_ecs_blue_green(stack: &Stack) -> bool {
+    stack
+        .services()
+        .iter()
+        .any(|service| service.blue_green_controller() == Some(ControllerKind::Ecs))
+}
+
+/// The hashicorp/aws versions the output accepts: from the highest release of the stack's
+/// major it needs ([`PROVIDER_FLOORS`]) up to the next major, so an online `init` never
+/// crosses one.
+fn required_aws_provider(stack: &Stack) -> String {
+    let major = stack.provider_major;
+    let minor = PROVIDER_FLOORS
+        .iter()
+        .filter(|floor| floor.major == major && (floor.applies)(stack))
+        .map(|floor| floor.minor)
+        .max()
+        .unwrap_or(0);
+    format!(">= {}.{minor}, < {}.0", major.number(), major.number() + 1)
 }
 
 /// Everything lowering needs to refer back to while it adds a stack's resources.
@@ -134,6 +190,16 @@ pub(crate) struct TaskShape {
 }
 
 impl Context<'_> {
+    /// The resources added next belong to `part`, their labels built from `label_base`
+    /// (`None`: to the stack itself). This is what gives each its identity
+    /// ([`crate::model::identity`]), which the address lock follows.
+    pub(crate) fn owned_by(&mut self, owner: Option<(&Part, &str)>) {
+        self.doc.set_owner(owner.map(|(part, label_base)| Owner {
+            part: part.to_string(),
+            label_base: label_base.into(),
+        }));
+    }
+
     /// Adds output `<label>_<suffix>`, e.g. `web_service_name`.
     pub(crate) fn output(&mut self, label: &str, suffix: &str, description: String, value: Expr) {
         self.doc.output(
@@ -154,12 +220,17 @@ pub fn lower(validated: &Validated) -> Document {
     let mut doc = Document::new(terraform_settings(stack));
     // Blocks are rendered as they are added, so the escape hatch is declared before any.
     for escape in stack.overrides() {
-        doc.override_attribute(&escape.address, &escape.attribute, escape.value.clone());
+        doc.override_attribute(
+            &escape.address,
+            &escape.attribute,
+            escape.value.clone(),
+            escape.reason.clone(),
+        );
     }
     doc.set_comment(format!(
-        "Generated by ecsynth from stack `{}`. Edit the stack definition and run \
+        "Generated by ecsynth from stack `{}` for {}. Edit the stack definition and run \
          `cargo run -- synth {}` instead of editing this file.",
-        stack.name, stack.name
+        stack.name, stack.provider_major, stack.name
     ));
     doc.provider("aws", provider(stack));
     let vpc_id = match &stack.network.vpc_id {
@@ -214,6 +285,7 @@ pub fn lower(validated: &Validated) -> Document {
     outputs(&mut context);
     let mut task_groups = Vec::new();
     for (service, service_names) in stack.services().iter().zip(&names.services) {
+        context.owned_by(Some((&service_names.part, &service_names.label)));
         let lowered = service::lower(&mut context, service, service_names);
         task_groups.push((service, service_names, lowered.task_security_group.clone()));
         if let targets::Attachment::BlueGreen(targets) = &lowered.attached.attachment {
@@ -224,8 +296,9 @@ pub fn lower(validated: &Validated) -> Document {
         }
         service::outputs(&mut context, &lowered);
     }
+    context.owned_by(None);
     discovery::lower_access(&mut context, &task_groups);
-    context.doc.check_overrides();
+    security_defaults::check_overrides(&mut context.doc, stack);
     context.doc
 }
 
@@ -235,11 +308,7 @@ fn terraform_settings(stack: &Stack) -> TerraformSettings {
         _ => REQUIRED_TERRAFORM,
     };
     let mut settings = TerraformSettings::new(required);
-    settings.require_provider(
-        "aws",
-        "hashicorp/aws",
-        required_aws_provider(stack.provider_major),
-    );
+    settings.require_provider("aws", "hashicorp/aws", &required_aws_provider(stack));
     settings.backend = match &stack.backend {
         None | Some(Backend::Local) => None,
         Some(Backend::S3(s3)) => {

@@ -12,7 +12,7 @@ use crate::aws::{
     VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{suffixed, ServiceNames};
-use crate::model::{Compute, Container, NetworkMode, Secret, Service};
+use crate::model::{Compute, Container, ControllerKind, NetworkMode, Secret, Service};
 use crate::tf::{Dependency, List, Meta, Ref};
 
 const TASK_EXECUTION_POLICY: &str =
@@ -92,6 +92,7 @@ pub fn lower<'s>(
     );
 
     let service_registries = discovery::lower_service(context, service, names);
+    let controller = deployment::controller_resources(context, service, names, &attached);
     let (lifecycle, comment) = lifecycle::derive::<EcsService>(&Facts::service(service));
     // Container definitions name the log group as text, so the dependency is spelled out: it
     // must exist before the first task logs. The listeners attach the target groups to the
@@ -104,12 +105,13 @@ pub fn lower<'s>(
         .chain(role_policies)
         .chain(attached.dependencies.iter().cloned())
         .chain(mount_targets)
+        .chain(controller.dependencies.iter().cloned())
         .chain(match &service.compute {
             Compute::Ec2(_) => context.cluster_capacity.as_ref().map(Ref::dependency),
             Compute::Fargate(_) => None,
         })
         .collect();
-    let deployment = deployment::service_fields(&service.deployment, &rollback_alarms);
+    let deployment = deployment::service_fields(&service.deployment, &rollback_alarms, controller);
     let (
         launch_type,
         capacity_provider_strategy,
@@ -162,8 +164,9 @@ pub fn lower<'s>(
             deployment_minimum_healthy_percent: deployment.deployment_minimum_healthy_percent,
             deployment_maximum_percent: deployment.deployment_maximum_percent,
             deployment_circuit_breaker: deployment.deployment_circuit_breaker,
+            deployment_configuration: deployment.deployment_configuration,
             alarms: deployment.alarms,
-            load_balancer: attached.load_balancer_block(service),
+            load_balancer: attached.load_balancer_block(service, deployment.advanced_configuration),
             service_registries,
             network_configuration: task_security_group
                 .as_ref()
@@ -557,16 +560,16 @@ pub fn outputs(context: &mut Context, lowered: &LoweredService) {
         .cloned()
         .collect();
     let descriptions = if groups.len() == 2 {
-        [
+        let green = match lowered.attached.controller() {
+            Some(ControllerKind::Ecs) => "Target group ECS starts the first deployment in",
+            _ => "Target group CodeDeploy starts the first deployment in",
+        };
+        &[
             ("blue_target_group", "Target group the service starts in"),
-            (
-                "green_target_group",
-                "Target group CodeDeploy starts the first deployment in",
-            ),
-        ]
-        .as_slice()
+            ("green_target_group", green),
+        ][..]
     } else {
-        [("target_group", "Target group of the service")].as_slice()
+        &[("target_group", "Target group of the service")][..]
     };
     for (group, (suffix, description)) in groups.iter().zip(descriptions) {
         context.output(name, suffix, (*description).into(), group.name());

@@ -2,17 +2,20 @@
 //! one), and the listeners or listener rules forwarding to them; or a classic ELB.
 
 use super::lifecycle::{self, Facts};
-use super::{load_balancer, Context, SharedListeners};
+use super::{deployment, load_balancer, Context, SharedListeners};
 use crate::aws::{
-    ConditionValues, Elb, LbListener, LbListenerRule, LbTargetGroup, ListenerAction, RuleCondition,
-    SecurityGroup, ServiceLoadBalancer, Tags, TargetGroupHealthCheck,
+    AdvancedConfiguration, ConditionValues, Elb, LbListener, LbListenerRule, LbTargetGroup,
+    ListenerAction, RuleCondition, SecurityGroup, ServiceLoadBalancer, Tags,
+    TargetGroupHealthCheck, WeightedForward, WeightedTargetGroup,
 };
 use crate::model::naming::{suffixed, ServiceNames};
 use crate::model::validate::rules;
-use crate::model::{BlueGreen, LoadBalancerKind, NetworkMode, Route, RuleMatch, Service, Traffic};
+use crate::model::{
+    BlueGreen, ControllerKind, LoadBalancerKind, NetworkMode, Route, RuleMatch, Service, Traffic,
+};
 use crate::tf::{Dependency, Expr, Meta, Ref};
 
-/// What CodeDeploy switches for a blue/green service.
+/// What the blue/green controller switches for a service.
 pub struct BlueGreenTargets<'s> {
     pub settings: &'s BlueGreen,
     pub blue: Ref<LbTargetGroup>,
@@ -20,6 +23,18 @@ pub struct BlueGreenTargets<'s> {
     /// The listener whose traffic shifts: the service's own, or the shared one its rule is on.
     pub prod_listener: Ref<LbListener>,
     pub test_listener: Option<Ref<LbListener>>,
+    /// The service's rules on the shared prod and test listeners, when it is routed by a rule.
+    pub prod_rule: Option<Ref<LbListenerRule>>,
+    pub test_rule: Option<Ref<LbListenerRule>>,
+}
+
+/// What a service's listeners or rules are, as [`route`] adds them.
+struct Routed {
+    prod_listener: Ref<LbListener>,
+    test_listener: Option<Ref<LbListener>>,
+    prod_rule: Option<Ref<LbListenerRule>>,
+    test_rule: Option<Ref<LbListenerRule>>,
+    dependencies: Vec<Dependency>,
 }
 
 /// A service's way in, as the ECS service and its security groups need it.
@@ -42,8 +57,12 @@ pub struct Attached<'s> {
 }
 
 impl Attached<'_> {
-    /// The ECS service's `load_balancer` block.
-    pub fn load_balancer_block(&self, service: &Service) -> Vec<ServiceLoadBalancer> {
+    /// The ECS service's `load_balancer` block, with the controller's `advanced` settings.
+    pub fn load_balancer_block(
+        &self,
+        service: &Service,
+        advanced_configuration: Option<AdvancedConfiguration>,
+    ) -> Vec<ServiceLoadBalancer> {
         let Some(target) = service.load_balanced_target() else {
             return Vec::new();
         };
@@ -58,7 +77,16 @@ impl Attached<'_> {
             elb_name,
             container_name: target.container().to_owned().into(),
             container_port: target.port(),
+            advanced_configuration,
         }]
+    }
+
+    /// Who switches the target groups, for a blue/green service.
+    pub fn controller(&self) -> Option<ControllerKind> {
+        match &self.attachment {
+            Attachment::BlueGreen(targets) => Some(targets.settings.controller.kind()),
+            _ => None,
+        }
     }
 
     pub fn target_groups(&self) -> Vec<&Ref<LbTargetGroup>> {
@@ -100,7 +128,7 @@ pub fn lower<'s>(
             context.doc.add(&group.named.label, model)
         })
         .collect();
-    let (prod, test, dependencies) = route(context, service, names, traffic, &groups);
+    let routed = route(context, service, names, traffic, &groups);
     let load_balancer_security_group = Some(
         context.load_balancers[&traffic.load_balancer]
             .security_group
@@ -115,29 +143,32 @@ pub fn lower<'s>(
             settings,
             blue: first,
             green,
-            prod_listener: prod,
-            test_listener: test,
+            prod_listener: routed.prod_listener,
+            test_listener: routed.test_listener,
+            prod_rule: routed.prod_rule,
+            test_rule: routed.test_rule,
         }),
         _ => Attachment::TargetGroup(first),
     };
     Attached {
         attachment,
-        dependencies,
+        dependencies: routed.dependencies,
         load_balancer_security_group,
         port: Some(traffic.target.port()),
     }
 }
 
 /// The listeners of a load balancer the service has alone, or the service's rules on shared
-/// listeners; all forward to the first of `groups` (blue, when there is a green after it).
-/// Returns the prod and test listeners CodeDeploy names and what the ECS service waits for.
+/// listeners; all forward to the first of `groups` (blue, when there is a green after it;
+/// ECS-native blue/green rules forward to both, green by weight 0). Returns the listeners and
+/// rules the controller names and what the ECS service waits for.
 fn route(
     context: &mut Context,
     service: &Service,
     names: &ServiceNames,
     traffic: &Traffic,
     groups: &[Ref<LbTargetGroup>],
-) -> (Ref<LbListener>, Option<Ref<LbListener>>, Vec<Dependency>) {
+) -> Routed {
     let group = &groups[0];
     let forwards_to_blue_green_pair = groups.len() == 2;
     // After a deployment the listeners or rules forward to green, which their configuration
@@ -169,7 +200,13 @@ fn route(
             let dependencies = std::iter::once(prod.dependency())
                 .chain(test.as_ref().map(Ref::dependency))
                 .collect();
-            (prod, test, dependencies)
+            Routed {
+                prod_listener: prod,
+                test_listener: test,
+                prod_rule: None,
+                test_rule: None,
+                dependencies,
+            }
         }
         Route::Rule(rule) => {
             let shared = context.load_balancers[&traffic.load_balancer]
@@ -178,13 +215,18 @@ fn route(
                 .expect("lowering gives every load balancer with rules shared listeners");
             let (lifecycle, comment) = lifecycle::derive::<LbListenerRule>(&facts);
             let priority = rules::priority(service, rule);
+            let weighted = facts.blue_green.is_some_and(deployment::moves_rule_weights);
             let mut add_rule = |role: &str, listener: &Ref<LbListener>| {
                 context.doc.add_with(
                     &suffixed(&names.label, role),
                     LbListenerRule {
                         listener_arn: listener.arn(),
                         priority,
-                        action: vec![forward(group)],
+                        action: vec![if weighted {
+                            weighted_forward(groups)
+                        } else {
+                            forward(group)
+                        }],
                         condition: conditions(rule),
                         tags: Tags::new(),
                     },
@@ -201,7 +243,13 @@ fn route(
             let dependencies = std::iter::once(prod_rule.dependency())
                 .chain(test_rule.as_ref().map(Ref::dependency))
                 .collect();
-            (shared.prod, shared.test, dependencies)
+            Routed {
+                prod_listener: shared.prod,
+                test_listener: shared.test,
+                prod_rule: Some(prod_rule),
+                test_rule,
+                dependencies,
+            }
         }
     }
 }
@@ -210,6 +258,29 @@ fn forward(group: &Ref<LbTargetGroup>) -> ListenerAction {
     ListenerAction {
         action_type: "forward".into(),
         target_group_arn: Some(group.arn()),
+        forward: None,
+        redirect: None,
+        fixed_response: None,
+    }
+}
+
+/// All traffic to the first of `groups`, none to the others: the rule ECS-native blue/green
+/// starts from, with every target group it moves weight between (ECS Developer Guide,
+/// "Application Load Balancer resources for blue/green deployments").
+fn weighted_forward(groups: &[Ref<LbTargetGroup>]) -> ListenerAction {
+    ListenerAction {
+        action_type: "forward".into(),
+        target_group_arn: None,
+        forward: Some(WeightedForward {
+            target_group: groups
+                .iter()
+                .enumerate()
+                .map(|(n, group)| WeightedTargetGroup {
+                    arn: group.arn(),
+                    weight: if n == 0 { 100 } else { 0 },
+                })
+                .collect(),
+        }),
         redirect: None,
         fixed_response: None,
     }

@@ -57,6 +57,8 @@ pub fn lower(
     (volumes, dependencies)
 }
 
+/// One EFS volume: its file system, reachable from the tasks only, an access point owning the
+/// files as the volume's user, and the task role's permission to mount through it.
 fn file_system(
     context: &mut Context,
     service: &Service,
@@ -66,6 +68,27 @@ fn file_system(
     task_role: &Ref<IamRole>,
     clients: &Ref<SecurityGroup>,
 ) -> (EfsVolumeConfiguration, Vec<Dependency>) {
+    let file_system = encrypted_file_system(context, named);
+    let mut dependencies = mount_targets(context, service, volume, named, &file_system, clients);
+    let access_point = access_point(context, named, efs, &file_system);
+    let mount_policy = mount_policy(context, named, task_role, &file_system, &access_point);
+    dependencies.push(mount_policy.dependency());
+    (
+        EfsVolumeConfiguration {
+            file_system_id: file_system.id(),
+            transit_encryption: "ENABLED".into(),
+            authorization_config: EfsAuthorizationConfig {
+                access_point_id: access_point.id(),
+                iam: "ENABLED".into(),
+            },
+        },
+        dependencies,
+    )
+}
+
+/// The file system, encrypted at rest with the stack's key, backed up daily, refusing every
+/// client that does not use TLS.
+fn encrypted_file_system(context: &mut Context, named: &VolumeNames) -> Ref<EfsFileSystem> {
     let name = &named.label;
     let aws = &named.token;
     let mut tags = Tags::new();
@@ -111,6 +134,20 @@ fn file_system(
             ]),
         },
     );
+    file_system
+}
+
+/// A mount target in every task subnet, behind a security group that lets NFS in from
+/// `clients` only; what the service must wait for before its tasks mount.
+fn mount_targets(
+    context: &mut Context,
+    service: &Service,
+    volume: &Volume,
+    named: &VolumeNames,
+    file_system: &Ref<EfsFileSystem>,
+    clients: &Ref<SecurityGroup>,
+) -> Vec<Dependency> {
+    let name = &named.label;
     // `clients`: the tasks' own group under awsvpc; the instances' for bridge and host tasks,
     // which mount through the instance.
     let group = context.doc.add(
@@ -143,7 +180,7 @@ fn file_system(
         subnet_id,
         security_groups: List::Items(vec![group.id()]),
     };
-    let mount_targets: Vec<Dependency> = match context.subnet_ids.clone() {
+    match context.subnet_ids.clone() {
         // Subnets known only at plan time: one mount target per element.
         List::Whole(subnets) => {
             let target = mount_target(context.doc.each_value());
@@ -169,9 +206,19 @@ fn file_system(
                     .dependency()
             })
             .collect(),
-    };
-    let access_point = context.doc.add(
-        name,
+    }
+}
+
+/// The access point the tasks mount through: files created as the volume's user, under its
+/// root directory.
+fn access_point(
+    context: &mut Context,
+    named: &VolumeNames,
+    efs: &EfsVolume,
+    file_system: &Ref<EfsFileSystem>,
+) -> Ref<EfsAccessPoint> {
+    context.doc.add(
+        &named.label,
         EfsAccessPoint {
             file_system_id: file_system.id(),
             posix_user: PosixUser {
@@ -188,8 +235,18 @@ fn file_system(
             },
             tags: Tags::new(),
         },
-    );
-    // Mounting and writing through this access point only; no root access.
+    )
+}
+
+/// The task role may mount and write through this access point only; no root access. The
+/// task mounts with IAM authorisation as soon as it starts, so the service waits for this.
+fn mount_policy(
+    context: &mut Context,
+    named: &VolumeNames,
+    task_role: &Ref<IamRole>,
+    file_system: &Ref<EfsFileSystem>,
+    access_point: &Ref<EfsAccessPoint>,
+) -> Ref<IamRolePolicy> {
     let policy = Expr::concat([
         Expr::from(
             "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\
@@ -201,27 +258,12 @@ fn file_system(
         access_point.arn(),
         Expr::from("\"}}}]}"),
     ]);
-    let mut dependencies = mount_targets;
-    // The task mounts with IAM authorisation as soon as it starts: the policy must be on the
-    // task role before the service launches a task.
-    let mount_policy = context.doc.add(
-        &suffixed(name, "efs"),
+    context.doc.add(
+        &suffixed(&named.label, "efs"),
         IamRolePolicy {
             name: (&named.mount_policy).into(),
             role: task_role.id(),
             policy,
         },
-    );
-    dependencies.push(mount_policy.dependency());
-    (
-        EfsVolumeConfiguration {
-            file_system_id: file_system.id(),
-            transit_encryption: "ENABLED".into(),
-            authorization_config: EfsAuthorizationConfig {
-                access_point_id: access_point.id(),
-                iam: "ENABLED".into(),
-            },
-        },
-        dependencies,
     )
 }

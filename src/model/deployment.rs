@@ -1,6 +1,7 @@
 //! How a new task definition reaches production: ECS rolling updates, or blue/green, which
 //! carries the traffic it switches so that a blue/green service without a load balancer cannot
-//! be written, and names the controller that switches it ([`BlueGreenController`]).
+//! be written, and names the controller that switches it ([`BlueGreenController`]: CodeDeploy
+//! or ECS itself), which carries the settings only it reads.
 
 use super::traffic::{Exposure, Traffic};
 
@@ -173,77 +174,35 @@ impl RollbackAlarms {
     }
 }
 
-/// Who runs a blue/green deployment: creates the green tasks, shifts the listener traffic and
-/// rolls back. Lowering dispatches on it in one module (`src/lower/deployment.rs`: the ECS
-/// service's `deployment_controller`, the controller's own resources and artefacts) and the
-/// ownership rules name it (`src/lower/lifecycle.rs`: what it changes after creation).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum BlueGreenController {
-    /// AWS CodeDeploy (`deployment_controller = CODE_DEPLOY`): an application, a deployment
-    /// group and an AppSpec per deployment. Reads every setting of [`BlueGreen`].
-    #[default]
-    CodeDeploy,
-}
-
-/// Blue/green settings and the load balancer traffic the controller switches: the prod
-/// listener (or the service's rule on it) and, when the load balancer has one, the test
-/// listener.
+/// Blue/green settings every controller shares: the load balancer traffic it switches (the
+/// prod listener, or the service's rule on it, and the test listener when the load balancer
+/// has one), the alarms a deployment rolls back on, and the controller that runs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlueGreen {
     pub traffic: Traffic,
-    /// Default: CodeDeploy.
+    /// Default: CodeDeploy with its defaults ([`CodeDeploy::default`]).
     pub controller: BlueGreenController,
-    /// Default: all at once.
-    pub config: DeploymentConfig,
-    /// Minutes the old (blue) tasks keep running after traffic moved, for a fast rollback.
-    /// Default: 5.
-    pub termination_wait_minutes: u32,
-    /// Roll back when a deployment fails or a rollback alarm stops it. Default: on.
-    pub auto_rollback: bool,
-    /// Alarms on both target groups that stop the deployment (`alarm_configuration`) and,
-    /// with `auto_rollback`, roll it back (`DEPLOYMENT_STOP_ON_ALARM`). Default: on
-    /// ([`RollbackAlarms::default`]). A linear or canary configuration without them is
-    /// refused unless the stack opts out by name with `without_rollback_alarms`.
+    /// Alarms on both target groups that stop a deployment and roll it back: CodeDeploy's
+    /// `alarm_configuration` (rolling back with `auto_rollback`), ECS's `alarms` block.
+    /// Default: on ([`RollbackAlarms::default`]). A CodeDeploy linear or canary configuration
+    /// without them is refused unless the stack opts out by name with
+    /// `without_rollback_alarms`.
     pub rollback_alarms: Option<RollbackAlarms>,
-    /// `Some(minutes)`: wait for a person to continue before shifting traffic, at most this
-    /// long. Default: `None`, shift as soon as the green tasks are healthy.
-    pub manual_approval_minutes: Option<u32>,
-    /// Lambda functions CodeDeploy calls at lifecycle events, written into the AppSpec.
-    /// The CodeDeploy role may invoke functions named `CodeDeployHook_*`. Default: none.
-    pub hooks: Vec<Hook>,
 }
 
 impl BlueGreen {
+    /// Blue/green on `traffic` through CodeDeploy, all at once.
     pub fn new(traffic: Traffic) -> BlueGreen {
         BlueGreen {
             traffic,
             controller: BlueGreenController::default(),
-            config: DeploymentConfig::AllAtOnce,
-            termination_wait_minutes: 5,
-            auto_rollback: true,
             rollback_alarms: Some(RollbackAlarms::default()),
-            manual_approval_minutes: None,
-            hooks: Vec::new(),
         }
     }
 
-    pub fn controller(mut self, controller: BlueGreenController) -> BlueGreen {
-        self.controller = controller;
-        self
-    }
-
-    pub fn config(mut self, config: DeploymentConfig) -> BlueGreen {
-        self.config = config;
-        self
-    }
-
-    pub fn termination_wait_minutes(mut self, minutes: u32) -> BlueGreen {
-        self.termination_wait_minutes = minutes;
-        self
-    }
-
-    pub fn auto_rollback(mut self, on: bool) -> BlueGreen {
-        self.auto_rollback = on;
+    /// Who runs the deployments: a [`CodeDeploy`] or an [`EcsBlueGreen`].
+    pub fn controller(mut self, controller: impl Into<BlueGreenController>) -> BlueGreen {
+        self.controller = controller.into();
         self
     }
 
@@ -258,18 +217,218 @@ impl BlueGreen {
         self.rollback_alarms = None;
         self
     }
+}
 
-    pub fn manual_approval_minutes(mut self, minutes: u32) -> BlueGreen {
+/// Who runs a blue/green deployment: creates the green tasks, shifts the listener traffic and
+/// rolls back, with the settings only it reads. Lowering dispatches on it in one module
+/// (`src/lower/deployment.rs`: the ECS service's deployment fields, the controller's own
+/// resources and artefacts) and the ownership rules name its [`ControllerKind`]
+/// (`src/lower/lifecycle.rs`: what it changes after creation).
+#[derive(Clone, Debug, PartialEq)]
+pub enum BlueGreenController {
+    /// AWS CodeDeploy (`deployment_controller = CODE_DEPLOY`): an application, a deployment
+    /// group and an AppSpec per deployment.
+    CodeDeploy(CodeDeploy),
+    /// ECS itself (`deployment_controller = ECS`, `strategy = BLUE_GREEN`; hashicorp/aws
+    /// 6.4 and later): ECS moves the weights of the service's listener rules.
+    Ecs(EcsBlueGreen),
+}
+
+impl Default for BlueGreenController {
+    fn default() -> BlueGreenController {
+        BlueGreenController::CodeDeploy(CodeDeploy::default())
+    }
+}
+
+impl From<CodeDeploy> for BlueGreenController {
+    fn from(settings: CodeDeploy) -> BlueGreenController {
+        BlueGreenController::CodeDeploy(settings)
+    }
+}
+
+impl From<EcsBlueGreen> for BlueGreenController {
+    fn from(settings: EcsBlueGreen) -> BlueGreenController {
+        BlueGreenController::Ecs(settings)
+    }
+}
+
+impl BlueGreenController {
+    pub fn kind(&self) -> ControllerKind {
+        match self {
+            BlueGreenController::CodeDeploy(_) => ControllerKind::CodeDeploy,
+            BlueGreenController::Ecs(_) => ControllerKind::Ecs,
+        }
+    }
+}
+
+/// Which controller, without its settings: what ownership rules and readers of the written
+/// JSON tell apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControllerKind {
+    CodeDeploy,
+    Ecs,
+}
+
+impl ControllerKind {
+    /// As a stack writes it (`BlueGreenController::…`), for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ControllerKind::CodeDeploy => "CodeDeploy",
+            ControllerKind::Ecs => "Ecs",
+        }
+    }
+}
+
+/// CodeDeploy's settings of a blue/green deployment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CodeDeploy {
+    /// Default: all at once.
+    pub config: DeploymentConfig,
+    /// Minutes the old (blue) tasks keep running after traffic moved, for a fast rollback.
+    /// Default: 5.
+    pub termination_wait_minutes: u32,
+    /// Roll back when a deployment fails or a rollback alarm stops it. Default: on.
+    pub auto_rollback: bool,
+    /// `Some(minutes)`: wait for a person to continue before shifting traffic, at most this
+    /// long. Default: `None`, shift as soon as the green tasks are healthy.
+    pub manual_approval_minutes: Option<u32>,
+    /// Lambda functions CodeDeploy calls at lifecycle events, written into the AppSpec.
+    /// The CodeDeploy role may invoke functions named `CodeDeployHook_*`. Default: none.
+    pub hooks: Vec<Hook>,
+}
+
+impl Default for CodeDeploy {
+    fn default() -> CodeDeploy {
+        CodeDeploy {
+            config: DeploymentConfig::AllAtOnce,
+            termination_wait_minutes: 5,
+            auto_rollback: true,
+            manual_approval_minutes: None,
+            hooks: Vec::new(),
+        }
+    }
+}
+
+impl CodeDeploy {
+    pub fn config(mut self, config: DeploymentConfig) -> CodeDeploy {
+        self.config = config;
+        self
+    }
+
+    pub fn termination_wait_minutes(mut self, minutes: u32) -> CodeDeploy {
+        self.termination_wait_minutes = minutes;
+        self
+    }
+
+    pub fn auto_rollback(mut self, on: bool) -> CodeDeploy {
+        self.auto_rollback = on;
+        self
+    }
+
+    pub fn manual_approval_minutes(mut self, minutes: u32) -> CodeDeploy {
         self.manual_approval_minutes = Some(minutes);
         self
     }
 
-    pub fn hook(mut self, event: HookEvent, function: &str) -> BlueGreen {
+    pub fn hook(mut self, event: HookEvent, function: &str) -> CodeDeploy {
         self.hooks.push(Hook {
             event,
             function: function.into(),
         });
         self
+    }
+}
+
+/// ECS-native blue/green settings (`aws_ecs_service.deployment_configuration`). ECS switches
+/// the service's listener rules on an application load balancer between the blue and green
+/// target groups, through an IAM role it assumes (`AmazonECSInfrastructureRolePolicyForLoadBalancers`).
+/// Terraform keeps owning the task definition: a deployment is an apply that changes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EcsBlueGreen {
+    /// Minutes blue and green both run after production traffic moved, before the blue tasks
+    /// stop; a rollback within them is a listener change. 0 to 1440. Default: 5.
+    pub bake_time_minutes: u32,
+    /// Lambda functions ECS invokes at lifecycle stages, with a role of their own that may
+    /// invoke exactly these functions. Default: none.
+    pub hooks: Vec<LifecycleHook>,
+}
+
+impl Default for EcsBlueGreen {
+    fn default() -> EcsBlueGreen {
+        EcsBlueGreen {
+            bake_time_minutes: 5,
+            hooks: Vec::new(),
+        }
+    }
+}
+
+impl EcsBlueGreen {
+    pub fn bake_time_minutes(mut self, minutes: u32) -> EcsBlueGreen {
+        self.bake_time_minutes = minutes;
+        self
+    }
+
+    /// Invoke the Lambda function `function_arn` at each of `stages`.
+    pub fn hook(mut self, function_arn: &str, stages: &[LifecycleStage]) -> EcsBlueGreen {
+        self.hooks.push(LifecycleHook {
+            function_arn: function_arn.into(),
+            stages: stages.to_vec(),
+        });
+        self
+    }
+}
+
+/// A Lambda function ECS invokes at `stages` of a deployment; it answers `SUCCEEDED`,
+/// `FAILED` (ECS rolls back) or `IN_PROGRESS` (ECS asks again).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LifecycleHook {
+    /// `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`.
+    pub function_arn: String,
+    pub stages: Vec<LifecycleStage>,
+}
+
+/// The stages of an ECS blue/green deployment a Lambda hook can run at, in the order they
+/// happen (ECS API `DeploymentLifecycleHook.lifecycleStages`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LifecycleStage {
+    /// Only when a deployment starts with more than one service revision active.
+    ReconcileService,
+    /// Green not started; blue takes all production traffic.
+    PreScaleUp,
+    /// Green started; blue takes all production traffic.
+    PostScaleUp,
+    /// Test traffic moving to green.
+    TestTrafficShift,
+    /// Green takes all test traffic.
+    PostTestTrafficShift,
+    /// Production traffic moving to green.
+    ProductionTrafficShift,
+    /// Green takes all production traffic.
+    PostProductionTrafficShift,
+}
+
+impl LifecycleStage {
+    pub const ALL: [LifecycleStage; 7] = [
+        LifecycleStage::ReconcileService,
+        LifecycleStage::PreScaleUp,
+        LifecycleStage::PostScaleUp,
+        LifecycleStage::TestTrafficShift,
+        LifecycleStage::PostTestTrafficShift,
+        LifecycleStage::ProductionTrafficShift,
+        LifecycleStage::PostProductionTrafficShift,
+    ];
+
+    /// The value ECS takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            LifecycleStage::ReconcileService => "RECONCILE_SERVICE",
+            LifecycleStage::PreScaleUp => "PRE_SCALE_UP",
+            LifecycleStage::PostScaleUp => "POST_SCALE_UP",
+            LifecycleStage::TestTrafficShift => "TEST_TRAFFIC_SHIFT",
+            LifecycleStage::PostTestTrafficShift => "POST_TEST_TRAFFIC_SHIFT",
+            LifecycleStage::ProductionTrafficShift => "PRODUCTION_TRAFFIC_SHIFT",
+            LifecycleStage::PostProductionTrafficShift => "POST_PRODUCTION_TRAFFIC_SHIFT",
+        }
     }
 }
 

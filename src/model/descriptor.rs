@@ -1,5 +1,7 @@
 //! The compact service descriptor: the few fields an application team sets, kept as JSON in
-//! the service's own repository, with defaults for everything else.
+//! the service's own repository, with defaults for everything else. Every field, its default
+//! and its AWS limit: `docs/descriptors.md` (a test holds it to this parser). A stack takes
+//! every descriptor of a folder with `Stack::add_described_services_from`.
 //!
 //! ```json
 //! { "name": "catalogue", "image": "…/catalogue", "tag": "3.0.4", "port": 3000,
@@ -12,10 +14,10 @@ use std::fmt;
 use std::path::Path;
 
 use indexmap::IndexMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::compute::Compute;
-use super::deployment::{BlueGreen, DeploymentConfig};
+use super::deployment::{BlueGreen, CodeDeploy, DeploymentConfig};
 use super::load_balancer::{LoadBalancerId, TargetHealthCheck};
 use super::scaling::StepScaling;
 use super::service::{Container, ContainerHealthCheck, Service, TaskSize};
@@ -23,7 +25,7 @@ use super::traffic::{RuleMatch, Traffic};
 
 /// A service as an application team describes it. Unknown fields are errors, so a typo
 /// never silently falls back to a default.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceDescriptor {
     pub name: String,
@@ -59,7 +61,7 @@ pub struct ServiceDescriptor {
 }
 
 /// The task count range the descriptor's service scales in. Default: 2 to 4.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Instances {
     pub min: u32,
@@ -193,6 +195,65 @@ impl ServiceDescriptor {
         ServiceDescriptor::from_json(&file, &text)
     }
 
+    /// The descriptors of a folder: every `*.json` file directly in `dir`, in file-name order
+    /// (byte order, so the same on every machine). Hidden files (`.gitkeep`, editor swap
+    /// files) are skipped; any other entry is an error naming it, so that `orders.yaml` or
+    /// `orders.jsn` is not silently left out. A folder that cannot be listed is one error.
+    pub fn load_dir(dir: &Path) -> Vec<Result<ServiceDescriptor, DescriptorError>> {
+        let whole = |message: String| DescriptorError {
+            file: dir.display().to_string(),
+            line: 0,
+            column: 0,
+            message,
+        };
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(error) => {
+                return vec![Err(whole(format!(
+                    "cannot list the service descriptor folder: {error}"
+                )))]
+            }
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) => paths.push(entry.path()),
+                Err(error) => {
+                    return vec![Err(whole(format!(
+                        "cannot list the service descriptor folder: {error}"
+                    )))]
+                }
+            }
+        }
+        paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+        paths
+            .iter()
+            .filter(|path| {
+                !path
+                    .file_name()
+                    .is_some_and(|name| name.as_encoded_bytes().starts_with(b"."))
+            })
+            .map(|path| {
+                let not_a_descriptor = |what: &str| DescriptorError {
+                    file: path.display().to_string(),
+                    line: 0,
+                    column: 0,
+                    message: format!(
+                        "{what}; a service descriptor folder holds `*.json` descriptor files \
+                         only (hidden files are skipped)"
+                    ),
+                };
+                if !path.is_file() {
+                    Err(not_a_descriptor("not a file"))
+                } else if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                    Err(not_a_descriptor("not a `.json` file"))
+                } else {
+                    ServiceDescriptor::load(path)
+                }
+            })
+            .collect()
+    }
+
     /// Parses `text`; errors name `file`, the line and the column.
     pub fn from_json(file: &str, text: &str) -> Result<ServiceDescriptor, DescriptorError> {
         serde_json::from_str(text).map_err(|error| {
@@ -246,7 +307,10 @@ impl ServiceDescriptor {
         )
         .compute(Compute::fargate())
         .container(app)
-        .blue_green(BlueGreen::new(traffic).config(DeploymentConfig::AllAtOnce))
+        .blue_green(
+            BlueGreen::new(traffic)
+                .controller(CodeDeploy::default().config(DeploymentConfig::AllAtOnce)),
+        )
         .scaling(StepScaling::cpu(self.instances.min..=self.instances.max))
         .desired_count(self.instances.min)
     }

@@ -427,42 +427,52 @@ pub struct ClassicListener {
 }
 
 impl ClassicListener {
-    pub fn http(port: u16, instance_port: u16) -> ClassicListener {
+    /// Plain HTTP on `port` of the ELB, to the same port of the instances unless
+    /// [`ClassicListener::instance_port`] says otherwise.
+    pub fn http(port: u16) -> ClassicListener {
         ClassicListener {
             port,
             protocol: ClassicProtocol::Http,
-            instance_port,
+            instance_port: port,
             instance_protocol: ClassicProtocol::Http,
             certificate_arn: None,
         }
     }
 
-    /// HTTPS terminated at the ELB, plain HTTP to the instances.
-    pub fn https(port: u16, instance_port: u16, certificate_arn: &str) -> ClassicListener {
+    /// HTTPS terminated at the ELB on `port`, plain HTTP to the instances.
+    pub fn https(port: u16, certificate_arn: &str) -> ClassicListener {
         ClassicListener {
             protocol: ClassicProtocol::Https,
             certificate_arn: Some(certificate_arn.into()),
-            ..ClassicListener::http(port, instance_port)
+            ..ClassicListener::http(port)
         }
     }
 
-    /// TLS terminated at the ELB, plain TCP to the instances.
-    pub fn ssl(port: u16, instance_port: u16, certificate_arn: &str) -> ClassicListener {
+    /// TLS terminated at the ELB on `port`, plain TCP to the instances.
+    pub fn ssl(port: u16, certificate_arn: &str) -> ClassicListener {
         ClassicListener {
             protocol: ClassicProtocol::Ssl,
             certificate_arn: Some(certificate_arn.into()),
-            ..ClassicListener::tcp(port, instance_port)
+            ..ClassicListener::tcp(port)
         }
     }
 
-    pub fn tcp(port: u16, instance_port: u16) -> ClassicListener {
+    /// Plain TCP on `port` of the ELB, to the same port of the instances unless
+    /// [`ClassicListener::instance_port`] says otherwise.
+    pub fn tcp(port: u16) -> ClassicListener {
         ClassicListener {
             port,
             protocol: ClassicProtocol::Tcp,
-            instance_port,
+            instance_port: port,
             instance_protocol: ClassicProtocol::Tcp,
             certificate_arn: None,
         }
+    }
+
+    /// The instance port the ELB forwards to. Default: the listener's own port.
+    pub fn instance_port(mut self, port: u16) -> ClassicListener {
+        self.instance_port = port;
+        self
     }
 }
 

@@ -7,6 +7,7 @@
 mod compute;
 mod deployment;
 mod descriptor;
+pub mod identity;
 mod load_balancer;
 pub(crate) mod naming;
 mod scaling;
@@ -21,8 +22,8 @@ pub use compute::{
     PlacementStrategy, PortRange, AGENT_DYNAMIC_HOST_PORT_RANGE, KERNEL_LOCAL_PORT_RANGE,
 };
 pub use deployment::{
-    BlueGreen, BlueGreenController, Deployment, DeploymentConfig, Hook, HookEvent, RollbackAlarms,
-    Rolling,
+    BlueGreen, BlueGreenController, CodeDeploy, ControllerKind, Deployment, DeploymentConfig,
+    EcsBlueGreen, Hook, HookEvent, LifecycleHook, LifecycleStage, RollbackAlarms, Rolling,
 };
 pub use descriptor::{DescriptorError, Instances, ServiceDescriptor};
 pub use load_balancer::{
@@ -32,11 +33,16 @@ pub use load_balancer::{
 };
 pub use scaling::{Step, StepScaling};
 pub use service::{
-    Container, ContainerHealthCheck, EfsVolume, MountPoint, Port, PortProtocol, Secret, Service,
-    TaskSize, Ulimit, Volume, VolumeSource,
+    Container, ContainerHealthCheck, EfsVolume, MountPoint, Port, PortProtocol, PosixUser, Secret,
+    Service, TaskSize, Ulimit, Volume, VolumeSource,
 };
 pub use stack::{
     AttributeOverride, Backend, Cluster, Input, Network, ProviderMajor, S3Backend, Stack,
 };
 pub use traffic::{ClassicTraffic, ContainerPort, Exposure, Route, RuleMatch, Traffic};
 pub use validate::{cut, Diagnostic, Severity, Validated};
+
+/// Builds the value of an escape-hatch override (`Stack::override_attribute`):
+/// `json!(120)`, `json!({"enabled": true})`. Re-exported so that a stack needs no dependency
+/// of its own.
+pub use serde_json::json;

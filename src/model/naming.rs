@@ -6,6 +6,8 @@
 //! against AWS's rules, and hands it to lowering inside [`super::Validated`]; lowering only
 //! reads it. A naming rule is a change here and nowhere else.
 
+use super::deployment::BlueGreenController;
+use super::identity::{Part, PartKind};
 use super::service::{Service, VolumeSource};
 use super::stack::Stack;
 
@@ -68,14 +70,28 @@ fn rollback_alarm_sources(service: &Service) -> &'static [&'static str] {
 /// The metric suffixes of rollback alarm names; `unhealthy` is the longest.
 pub(crate) const ROLLBACK_ALARM_METRICS: &[&str] = &["unhealthy", "5xx", "p99"];
 
-/// The suffixes of a service's IAM roles (`<stack>-<service>-<suffix>`).
+/// The suffixes of a service's IAM roles (`<stack>-<service>-<suffix>`): execution and task
+/// roles, then the blue/green controller's: CodeDeploy's service role, or the role ECS assumes
+/// to switch the listener rules and, with Lambda hooks, the role it invokes them with.
 fn role_suffixes(service: &Service) -> &'static [&'static str] {
-    if service.is_blue_green() {
-        &["execution", "task", "codedeploy"]
-    } else {
-        &["execution", "task"]
+    match service
+        .blue_green_settings()
+        .map(|blue_green| &blue_green.controller)
+    {
+        None => &["execution", "task"],
+        Some(BlueGreenController::CodeDeploy(_)) => &["execution", "task", CODEDEPLOY_ROLE],
+        Some(BlueGreenController::Ecs(ecs)) if ecs.hooks.is_empty() => {
+            &["execution", "task", ECS_TRAFFIC_ROLE]
+        }
+        Some(BlueGreenController::Ecs(_)) => {
+            &["execution", "task", ECS_TRAFFIC_ROLE, ECS_HOOKS_ROLE]
+        }
     }
 }
+
+const CODEDEPLOY_ROLE: &str = "codedeploy";
+const ECS_TRAFFIC_ROLE: &str = "bluegreen";
+const ECS_HOOKS_ROLE: &str = "hooks";
 
 /// The CloudWatch Logs group of a service's containers.
 fn log_group(stack: &str, service: &str) -> String {
@@ -115,6 +131,8 @@ pub struct Names {
 /// An ALB, NLB or classic ELB: `<stack>-<name>`, and its security group `<stack>-<name>-lb`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadBalancerNames {
+    /// What owns its resources, for their identity.
+    pub part: Part,
     pub label: String,
     pub aws: String,
     pub security_group: Named,
@@ -125,6 +143,8 @@ pub struct LoadBalancerNames {
 /// instances' security group `<stack>-<name>-instances`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CapacityNames {
+    /// What owns its resources, for their identity.
+    pub part: Part,
     pub label: String,
     pub aws: String,
     pub instance_role: Named,
@@ -136,11 +156,16 @@ pub struct CapacityNames {
 /// `label`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceNames {
+    /// What owns its resources, for their identity: keyed by its AWS name, so a service
+    /// renamed in Rust with [`Service::aws_name`] keeps it.
+    pub part: Part,
+    /// From the name the stack's code knows the service by ([`Service::label_name`]).
     pub label: String,
     /// The task definition family; also the CodeDeploy application and deployment group.
     pub family: String,
     pub log_group: String,
-    /// `-execution`, `-task` and, blue/green, `-codedeploy`: in that order.
+    /// `-execution`, `-task` and the blue/green controller's (`-codedeploy`, or `-bluegreen`
+    /// and `-hooks`): in that order.
     pub roles: Vec<Suffixed>,
     /// The tasks' own security group (`-tasks`); lowering adds it only for awsvpc tasks
     /// (bridge and host tasks use their instances' group).
@@ -206,10 +231,11 @@ impl Names {
     /// validation can check the names it holds.
     pub fn of(stack: &Stack) -> Names {
         let prefix = |name: &str| aws_name(&stack.name, &[name]);
-        let load_balancer = |name: &str| {
+        let load_balancer = |kind: PartKind, name: &str| {
             let label = label(name);
             let aws = prefix(name);
             LoadBalancerNames {
+                part: Part::new(kind, name),
                 security_group: Named::suffixed(&label, &aws, "lb"),
                 label,
                 aws,
@@ -220,12 +246,12 @@ impl Names {
             load_balancers: stack
                 .load_balancers()
                 .iter()
-                .map(|model| load_balancer(&model.name))
+                .map(|model| load_balancer(PartKind::LoadBalancer, &model.name))
                 .collect(),
             classic_load_balancers: stack
                 .classic_load_balancers()
                 .iter()
-                .map(|model| load_balancer(&model.name))
+                .map(|model| load_balancer(PartKind::ClassicLoadBalancer, &model.name))
                 .collect(),
             capacity_providers: stack
                 .capacity_providers()
@@ -234,6 +260,7 @@ impl Names {
                     let label = label(&capacity.name);
                     let aws = prefix(&capacity.name);
                     CapacityNames {
+                        part: Part::new(PartKind::CapacityProvider, &capacity.name),
                         instance_role: Named::suffixed(&label, &aws, "instance"),
                         instances_group: Named::suffixed(&label, &aws, "instances"),
                         label,
@@ -311,7 +338,7 @@ impl Names {
 
 impl ServiceNames {
     fn of(stack: &str, service: &Service) -> ServiceNames {
-        let label = label(&service.name);
+        let label = label(service.label_name());
         let family = aws_name(stack, &[&service.name]);
         let named = |suffix: &str| Named::suffixed(&label, &family, suffix);
         let scaling = service.scaling.as_ref().map(|_| ScalingNames {
@@ -350,6 +377,7 @@ impl ServiceNames {
             })
             .collect();
         ServiceNames {
+            part: Part::new(PartKind::Service, &service.name),
             log_group: log_group(stack, &service.name),
             roles: role_suffixes(service)
                 .iter()
@@ -396,9 +424,28 @@ impl ServiceNames {
         &self.roles[1].named
     }
 
-    /// CodeDeploy's role (`-codedeploy`), for a blue/green service.
+    /// CodeDeploy's role (`-codedeploy`), for a service CodeDeploy deploys.
     pub fn codedeploy_role(&self) -> Option<&Named> {
-        self.roles.get(2).map(|role| &role.named)
+        self.role(CODEDEPLOY_ROLE)
+    }
+
+    /// The role ECS assumes to switch the listener rules (`-bluegreen`), for ECS-native
+    /// blue/green.
+    pub fn ecs_traffic_role(&self) -> Option<&Named> {
+        self.role(ECS_TRAFFIC_ROLE)
+    }
+
+    /// The role ECS invokes the Lambda hooks with (`-hooks`), for ECS-native blue/green with
+    /// hooks.
+    pub fn ecs_hooks_role(&self) -> Option<&Named> {
+        self.role(ECS_HOOKS_ROLE)
+    }
+
+    fn role(&self, suffix: &str) -> Option<&Named> {
+        self.roles
+            .iter()
+            .find(|role| role.suffix == suffix)
+            .map(|role| &role.named)
     }
 }
 

@@ -33,8 +33,8 @@ impl StepScaling {
             max_tasks: *tasks.end(),
             high_cpu_percent: 70.0,
             low_cpu_percent: 30.0,
-            scale_out: vec![Step::new(Some(0.0), None, 1)],
-            scale_in: vec![Step::new(None, Some(0.0), -1)],
+            scale_out: vec![Step::adjustment(1).lower_bound(0.0)],
+            scale_in: vec![Step::adjustment(-1).upper_bound(0.0)],
             cooldown_seconds: 60,
             evaluation_periods: 2,
             period_seconds: 60,
@@ -91,11 +91,26 @@ pub struct Step {
 }
 
 impl Step {
-    pub fn new(lower: Option<f64>, upper: Option<f64>, adjustment: i32) -> Step {
+    /// Changes the task count by `tasks` (negative to scale in) wherever the metric is,
+    /// until [`Step::lower_bound`] or [`Step::upper_bound`] narrow it:
+    /// `Step::adjustment(3).lower_bound(20.0)`.
+    pub fn adjustment(tasks: i32) -> Step {
         Step {
-            lower,
-            upper,
-            adjustment,
+            lower: None,
+            upper: None,
+            adjustment: tasks,
         }
+    }
+
+    /// The step applies from `bound` above the alarm threshold (inclusive).
+    pub fn lower_bound(mut self, bound: f64) -> Step {
+        self.lower = Some(bound);
+        self
+    }
+
+    /// The step applies below `bound` above the alarm threshold (exclusive).
+    pub fn upper_bound(mut self, bound: f64) -> Step {
+        self.upper = Some(bound);
+        self
     }
 }

@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 
 use super::compute::{Compute, Fargate};
-use super::deployment::{BlueGreen, BlueGreenController, Deployment, Rolling};
+use super::deployment::{BlueGreen, ControllerKind, Deployment, Rolling};
 use super::scaling::StepScaling;
 use super::traffic::{ClassicTraffic, ContainerPort, Exposure, Traffic};
 
@@ -13,6 +13,9 @@ use super::traffic::{ClassicTraffic, ContainerPort, Exposure, Traffic};
 pub struct Service {
     /// ECS service name; AWS names of its resources are `<stack>-<name>-…`.
     pub name: String,
+    /// The name the stack's code knows the service by, when it differs from `name` (set by
+    /// [`Service::aws_name`]): its Terraform labels follow it. Default: `None`, `name`.
+    pub label: Option<String>,
     /// Tasks to run at creation. With scaling, the autoscaler owns it afterwards. Default: 2.
     pub desired_count: u32,
     /// Task-level CPU units and memory. On Fargate one of Fargate's sizes; on EC2 what the
@@ -42,6 +45,7 @@ impl Service {
     pub fn new(name: &str, task_size: TaskSize) -> Service {
         Service {
             name: name.into(),
+            label: None,
             desired_count: 2,
             task_size,
             compute: Compute::default(),
@@ -53,6 +57,22 @@ impl Service {
             volumes: Vec::new(),
             discoverable: false,
         }
+    }
+
+    /// Pins the name AWS knows the service by (its ECS service, task family, log group, roles,
+    /// `<stack>-<aws name>-…`) while the stack's code calls it by the name given to
+    /// [`Service::new`], which its Terraform labels follow. For renaming a service in Rust
+    /// without replacing anything in AWS: keep the old name here; synth writes the `moved`
+    /// blocks (README, "Renaming and upgrading safely").
+    pub fn aws_name(mut self, aws_name: &str) -> Service {
+        let code_name = std::mem::replace(&mut self.name, aws_name.into());
+        self.label = (code_name != self.name).then_some(code_name);
+        self
+    }
+
+    /// The name the stack's code knows the service by: its Terraform labels are built from it.
+    pub fn label_name(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
     }
 
     pub fn container(mut self, container: Container) -> Service {
@@ -126,9 +146,9 @@ impl Service {
     }
 
     /// Who runs the service's blue/green deployments, when it has them.
-    pub fn blue_green_controller(&self) -> Option<BlueGreenController> {
+    pub fn blue_green_controller(&self) -> Option<ControllerKind> {
         self.blue_green_settings()
-            .map(|blue_green| blue_green.controller)
+            .map(|blue_green| blue_green.controller.kind())
     }
 
     pub fn blue_green_settings(&self) -> Option<&BlueGreen> {
@@ -344,12 +364,9 @@ impl Container {
         self
     }
 
-    pub fn ulimit(mut self, name: &str, soft_limit: u32, hard_limit: u32) -> Container {
-        self.ulimits.push(Ulimit {
-            name: name.into(),
-            soft_limit,
-            hard_limit,
-        });
+    /// A resource limit: `.ulimit(Ulimit::new("nofile", 65536))`.
+    pub fn ulimit(mut self, ulimit: Ulimit) -> Container {
+        self.ulimits.push(ulimit);
         self
     }
 }
@@ -460,6 +477,23 @@ pub struct Ulimit {
     pub hard_limit: u32,
 }
 
+impl Ulimit {
+    /// `name` limited to `limit`, soft and hard alike.
+    pub fn new(name: &str, limit: u32) -> Ulimit {
+        Ulimit {
+            name: name.into(),
+            soft_limit: limit,
+            hard_limit: limit,
+        }
+    }
+
+    /// A soft limit the container may raise itself up to the hard one.
+    pub fn soft_limit(mut self, limit: u32) -> Ulimit {
+        self.soft_limit = limit;
+        self
+    }
+}
+
 /// A task volume mounted into a container.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MountPoint {
@@ -479,14 +513,14 @@ pub struct Volume {
 
 impl Volume {
     /// An encrypted EFS file system of its own, reached through an access point that creates
-    /// files as `uid`:`gid`, encrypted in transit and authorised by the task role. Survives
-    /// the task and the instance.
-    pub fn efs(name: &str, uid: u32, gid: u32) -> Volume {
+    /// files as `owner`, encrypted in transit and authorised by the task role. Survives the
+    /// task and the instance: `Volume::efs("home", PosixUser { uid: 1000, gid: 1000 })`.
+    pub fn efs(name: &str, owner: PosixUser) -> Volume {
         Volume {
             name: name.into(),
             source: VolumeSource::Efs(EfsVolume {
-                uid,
-                gid,
+                uid: owner.uid,
+                gid: owner.gid,
                 root_directory: format!("/{name}"),
             }),
         }
@@ -518,6 +552,13 @@ pub enum VolumeSource {
     Scratch,
     /// A path on the instance (EC2 only).
     HostPath(String),
+}
+
+/// The POSIX user and group an EFS access point creates files as (EFS API `PosixUser`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PosixUser {
+    pub uid: u32,
+    pub gid: u32,
 }
 
 /// An EFS volume: a file system of its own, mounted through an access point.

@@ -3,6 +3,8 @@
 
 use indexmap::IndexMap;
 
+use super::identity::{Adoption, Removal};
+
 use super::compute::{CapacityProviderId, Ec2Capacity};
 use super::descriptor::{DescriptorError, ServiceDescriptor};
 use super::load_balancer::{
@@ -12,24 +14,56 @@ use super::service::Service;
 
 /// The major version of the hashicorp/aws provider a stack's output is written for. A root
 /// module can hold only one version of a provider, so a stack follows the major the rest of
-/// the team's configuration uses.
+/// the team's configuration uses. Default: 6, the current major.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProviderMajor {
     /// 5.x: security fixes only since 6.0 (June 2025); the provider installed on this
     /// project's test machines, so `terraform validate` and the emulator run against it.
-    #[default]
     V5,
     /// 6.x: the current major.
+    #[default]
     V6,
 }
 
 impl ProviderMajor {
+    /// Every major ecsynth writes for, oldest first.
+    pub const ALL: [ProviderMajor; 2] = [ProviderMajor::V5, ProviderMajor::V6];
+
     /// The number people write: `5`, `6`.
     pub fn number(self) -> u32 {
         match self {
             ProviderMajor::V5 => 5,
             ProviderMajor::V6 => 6,
         }
+    }
+}
+
+/// `hashicorp/aws 6.x`: how outputs name the major.
+impl std::fmt::Display for ProviderMajor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "hashicorp/aws {}.x", self.number())
+    }
+}
+
+/// Reads the number people write (`5`, `6`); the error names the text and the majors allowed.
+impl std::str::FromStr for ProviderMajor {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        ProviderMajor::ALL
+            .into_iter()
+            .find(|major| text.trim() == major.number().to_string())
+            .ok_or_else(|| {
+                let allowed: Vec<String> = ProviderMajor::ALL
+                    .iter()
+                    .map(|major| major.number().to_string())
+                    .collect();
+                format!(
+                    "`{}` is not a hashicorp/aws major ecsynth writes for; allowed: {}",
+                    super::cut(text),
+                    allowed.join(", ")
+                )
+            })
     }
 }
 
@@ -63,11 +97,15 @@ pub struct Stack {
     /// validation, so the stack is refused with the file, line and column.
     pub(crate) undescribed: Vec<DescriptorError>,
     overrides: Vec<AttributeOverride>,
+    removals: Vec<Removal>,
+    adoptions: Vec<Adoption>,
 }
 
 /// The escape hatch: an attribute of an emitted resource set or removed by address, for
-/// what the model does not cover yet. Checked against the document; marked with a `//`
-/// comment in the output.
+/// what the model does not cover yet. Checked at synth against the document (the block
+/// exists), the provider schema of the stack's [`ProviderMajor`] (the argument exists and the
+/// value has its shape) and the security defaults (changing one needs a reason); marked with
+/// a `//` comment in the output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AttributeOverride {
     /// `aws_lb.web`, `data.aws_caller_identity.current`: as in the snapshot.
@@ -76,6 +114,9 @@ pub struct AttributeOverride {
     pub attribute: String,
     /// `None` removes it.
     pub value: Option<serde_json::Value>,
+    /// Why a security default is changed: only through [`Stack::override_security_default`]
+    /// and [`Stack::remove_security_default`]; written into the resource's `//` comment.
+    pub reason: Option<String>,
 }
 
 impl Stack {
@@ -97,6 +138,8 @@ impl Stack {
             services: Vec::new(),
             undescribed: Vec::new(),
             overrides: Vec::new(),
+            removals: Vec::new(),
+            adoptions: Vec::new(),
         }
     }
 
@@ -106,34 +149,101 @@ impl Stack {
     }
 
     /// Sets `attribute` of the resource at `address` to `value` (strings are escaped like
-    /// every literal), over what lowering writes. For what the model does not cover yet;
-    /// the output says so in the resource's `//` comment.
+    /// every literal; [`json!`](crate::model::json) writes any value), over what lowering
+    /// writes. For what the model does not cover yet; the output says so in the resource's
+    /// `//` comment. At synth, `attribute` must be an argument or block of the resource's type
+    /// in the stack's provider schema, `value` of its shape (a block: an object, or a list of
+    /// them), given once per resource, and not a security default (see
+    /// [`Stack::override_security_default`]).
     pub fn override_attribute(
         &mut self,
         address: &str,
         attribute: &str,
         value: serde_json::Value,
     ) -> &mut Stack {
-        self.overrides.push(AttributeOverride {
-            address: address.into(),
-            attribute: attribute.into(),
-            value: Some(value),
-        });
-        self
+        self.push_override(address, attribute, Some(value), None)
     }
 
-    /// Removes `attribute` from the resource at `address`; it must be one lowering writes.
+    /// Removes `attribute` from the resource at `address`; it must be one lowering writes and
+    /// not one the provider requires.
     pub fn remove_attribute(&mut self, address: &str, attribute: &str) -> &mut Stack {
+        self.push_override(address, attribute, None, None)
+    }
+
+    /// As [`Stack::override_attribute`], for an argument that carries one of the security
+    /// defaults (`crate::lower::security_defaults::SECURITY_DEFAULTS`, README "Security
+    /// defaults"): `reason` says why, for the reviewer; it is written into the resource's `//`
+    /// comment, so it shows in the review form and in `synth --check`.
+    pub fn override_security_default(
+        &mut self,
+        address: &str,
+        attribute: &str,
+        value: serde_json::Value,
+        reason: &str,
+    ) -> &mut Stack {
+        self.push_override(address, attribute, Some(value), Some(reason))
+    }
+
+    /// As [`Stack::remove_attribute`], for an argument that carries a security default; see
+    /// [`Stack::override_security_default`].
+    pub fn remove_security_default(
+        &mut self,
+        address: &str,
+        attribute: &str,
+        reason: &str,
+    ) -> &mut Stack {
+        self.push_override(address, attribute, None, Some(reason))
+    }
+
+    fn push_override(
+        &mut self,
+        address: &str,
+        attribute: &str,
+        value: Option<serde_json::Value>,
+        reason: Option<&str>,
+    ) -> &mut Stack {
         self.overrides.push(AttributeOverride {
             address: address.into(),
             attribute: attribute.into(),
-            value: None,
+            value,
+            reason: reason.map(Into::into),
         });
         self
     }
 
     pub fn overrides(&self) -> &[AttributeOverride] {
         &self.overrides
+    }
+
+    /// Allows synth to drop the stateful resource with `identity` (as the address lock names
+    /// it, `service `web` › aws_cloudwatch_log_group`) for `reason`: without it, synth refuses
+    /// to drop a resource that holds data. Remove the call once the removal is applied.
+    pub fn allow_removal(&mut self, identity: &str, reason: &str) -> &mut Stack {
+        self.removals.push(Removal {
+            identity: identity.into(),
+            reason: reason.into(),
+        });
+        self
+    }
+
+    pub fn removals(&self) -> &[Removal] {
+        &self.removals
+    }
+
+    /// Adopts an object that already exists in AWS: the resource with `identity` (as the
+    /// address lock names it) is imported from `id` — what the provider's import takes: a log
+    /// group's name, a load balancer's ARN, a cluster's name — instead of created. Synth
+    /// writes the `import` block (Terraform 1.5+); remove the call once applied.
+    pub fn adopt(&mut self, identity: &str, id: &str) -> &mut Stack {
+        self.adoptions.push(Adoption {
+            identity: identity.into(),
+            id: id.into(),
+        });
+        self
+    }
+
+    pub fn adoptions(&self) -> &[Adoption] {
+        &self.adoptions
     }
 
     /// Writes the output for this hashicorp/aws major (the constraint is bounded to it).
@@ -261,6 +371,22 @@ impl Stack {
                 self
             }
         }
+    }
+
+    /// Adds a service for every descriptor file in `dir` (`*.json`, in file-name order; see
+    /// [`ServiceDescriptor::load_dir`]), each routed through `load_balancer` as
+    /// [`Stack::add_described_service`] does: a file dropped into the folder becomes a service
+    /// with no code change, and a broken one refuses the stack at synth with its file, line and
+    /// column.
+    pub fn add_described_services_from(
+        &mut self,
+        dir: impl AsRef<std::path::Path>,
+        load_balancer: LoadBalancerId,
+    ) -> &mut Stack {
+        for descriptor in ServiceDescriptor::load_dir(dir.as_ref()) {
+            self.add_described_service(descriptor, load_balancer);
+        }
+        self
     }
 
     pub fn add_service(&mut self, service: Service) -> &mut Stack {

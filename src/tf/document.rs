@@ -17,6 +17,7 @@ use serde::{Serialize, Serializer};
 
 use super::expr::{check_owner, DocId, Expr, WritingGuard};
 use super::json;
+use super::schema::{ArgumentChange, ProviderSchema};
 
 /// A resource or data source body: a typed struct whose fields are the provider's arguments.
 pub trait Resource: Serialize + 'static {
@@ -114,6 +115,62 @@ pub struct Meta {
     pub lifecycle: Lifecycle,
 }
 
+/// Who the resources added next belong to, for their identity: a part of what the document
+/// describes (`service \`web\``) and the label its resources' labels start with (`web`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub part: String,
+    pub label_base: String,
+}
+
+/// A resource by what it is for rather than where it is: its owner's part, its type and its
+/// label after the owner's label base (`service \`web\` › aws_lb_target_group blue`). Renaming
+/// a part's labels, or changing how labels are built from a base, leaves it unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identified {
+    pub identity: String,
+    pub address: String,
+    pub type_name: &'static str,
+    /// One instance per element (`for_each`): an `import` needs each instance's key.
+    pub for_each: bool,
+}
+
+/// The identity of the resource `type_name.label` owned by `owner`. A label that does not
+/// start with the owner's base keeps it whole as its role.
+fn identity(owner: Option<&Owner>, type_name: &str, label: &str) -> String {
+    let (part, base) = owner.map_or(("stack", ""), |o| (o.part.as_str(), o.label_base.as_str()));
+    let role = if base.is_empty() {
+        label
+    } else if label == base {
+        ""
+    } else {
+        label
+            .strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix('_'))
+            .unwrap_or(label)
+    };
+    // Built for every resource: `concat` is a fraction of what `format!` costs.
+    if role.is_empty() {
+        [part, " › ", type_name].concat()
+    } else {
+        [part, " › ", type_name, " ", role].concat()
+    }
+}
+
+/// A root `moved` block (Terraform 1.1+): state at `from` belongs to `to` now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Moved {
+    pub from: String,
+    pub to: String,
+}
+
+/// A root `import` block (Terraform 1.5+): the resource at `to` adopts the existing object `id`.
+#[derive(Clone, Debug, Serialize)]
+struct Import {
+    to: String,
+    id: Expr,
+}
+
 /// A `variable` block. Its description and type are literal text, never templates.
 #[derive(Clone, Debug, Serialize)]
 pub struct Variable {
@@ -197,10 +254,131 @@ struct Override {
     address: String,
     attribute: String,
     value: Option<Literal>,
+    /// Why the stack changes a guarded argument ([`OverrideRules::guarded`]): given only
+    /// through the explicit opt-in, and written into the block's `//` comment.
+    reason: Option<String>,
     /// The block was added (and the override applied to it).
     applied: bool,
     /// The typed body writes the attribute (what a removal needs).
     body_has_it: bool,
+}
+
+/// What [`Document::check_overrides`] holds a stack's overrides against.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OverrideRules<'a> {
+    /// The schema of the provider the document is written for; `None` skips the schema check.
+    pub schema: Option<&'a ProviderSchema>,
+    /// Resource arguments a plain override may not change: each needs the stack's reason.
+    pub guarded: &'a [Guarded],
+}
+
+/// A resource argument whose value is a default the generator keeps for a reason (a security
+/// default): an override of it must say why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guarded {
+    pub resource_type: &'static str,
+    pub argument: &'static str,
+    /// What the default protects, in a few words, for the error.
+    pub why: &'static str,
+}
+
+/// Longest value an override message quotes.
+const VALUE_IN_MESSAGES: usize = 80;
+
+impl Override {
+    /// `set to <the value as compact JSON, cut>` or `removed`, for messages.
+    fn change_text(&self) -> String {
+        let Some(value) = &self.value else {
+            return "removed".to_owned();
+        };
+        let text = serde_json::to_string(&value.0).unwrap_or_default();
+        if text.chars().count() <= VALUE_IN_MESSAGES {
+            return format!("set to {text}");
+        }
+        let cut: String = text.chars().take(VALUE_IN_MESSAGES - 1).collect();
+        format!("set to {cut}…")
+    }
+
+    /// Its problems against the schema and the guarded arguments.
+    fn check_against(&self, rules: &OverrideRules<'_>) -> Vec<DocumentError> {
+        let mut problems = Vec::new();
+        let (data, rest) = match self.address.strip_prefix("data.") {
+            Some(rest) => (true, rest),
+            None => (false, self.address.as_str()),
+        };
+        let type_name = rest.split('.').next().unwrap_or(rest);
+        if let Some(schema) = rules.schema {
+            let change = match &self.value {
+                Some(value) => ArgumentChange::Set(&value.0),
+                None => ArgumentChange::Remove,
+            };
+            let messages = schema
+                .check_argument(data, type_name, &self.attribute, change)
+                .unwrap_or_else(|| {
+                    vec![format!(
+                        "the schema of {} {} has no type `{type_name}`",
+                        schema.provider, schema.version
+                    )]
+                });
+            problems.extend(
+                messages
+                    .into_iter()
+                    .map(|message| DocumentError::OverrideSchema {
+                        address: self.address.clone(),
+                        attribute: self.attribute.clone(),
+                        change: self.change_text(),
+                        message,
+                    }),
+            );
+        }
+        let guard = rules
+            .guarded
+            .iter()
+            .find(|g| !data && g.resource_type == type_name && g.argument == self.attribute);
+        match (guard, &self.reason) {
+            (Some(guard), None) => problems.push(DocumentError::GuardedWithoutReason {
+                address: self.address.clone(),
+                attribute: self.attribute.clone(),
+                change: self.change_text(),
+                why: guard.why,
+            }),
+            (Some(_), Some(reason)) if reason.trim().is_empty() => {
+                problems.push(DocumentError::MisusedOptIn {
+                    address: self.address.clone(),
+                    attribute: self.attribute.clone(),
+                    message: "the reason is empty; say why the security default is changed, \
+                              for the reviewer"
+                        .to_owned(),
+                })
+            }
+            (None, Some(_)) => problems.push(DocumentError::MisusedOptIn {
+                address: self.address.clone(),
+                attribute: self.attribute.clone(),
+                message: format!(
+                    "is not a security default of `{type_name}`, so it needs no reason; use \
+                     `Stack::override_attribute` or `Stack::remove_attribute` (the guarded \
+                     arguments of `{type_name}`: {})",
+                    guarded_of(rules.guarded, type_name)
+                ),
+            }),
+            _ => {}
+        }
+        problems
+    }
+}
+
+/// The guarded arguments of `type_name`, for messages.
+fn guarded_of(guarded: &[Guarded], type_name: &str) -> String {
+    let names: Vec<String> = guarded
+        .iter()
+        .filter(|g| g.resource_type == type_name)
+        .map(|g| format!("`{}`", g.argument))
+        .collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// The blocks of one type (or the outputs), rendered as they were added: the entries of their
@@ -355,6 +533,12 @@ pub enum DocumentError {
     DuplicateBlock {
         address: String,
     },
+    /// Two resources with one identity: the address lock could not tell them apart (a
+    /// lowering bug: an owner's labels must be unique).
+    DuplicateIdentity {
+        identity: String,
+        address: String,
+    },
     InvalidLabel {
         kind: &'static str,
         label: String,
@@ -364,6 +548,8 @@ pub enum DocumentError {
     /// An override names a block the document does not have.
     UnknownBlock {
         address: String,
+        /// The addresses of the blocks of that type the document has, sorted.
+        of_type: Vec<String>,
     },
     /// An override declared after its block was added, too late to be applied.
     OverrideAfterBlock {
@@ -374,19 +560,118 @@ pub enum DocumentError {
         address: String,
         attribute: String,
     },
+    /// An override does not fit the provider schema: an argument the type lacks, a computed
+    /// one, a required one removed, a block given the wrong shape.
+    OverrideSchema {
+        address: String,
+        attribute: String,
+        /// `set to <the value, compact and cut>` or `removed`.
+        change: String,
+        message: String,
+    },
+    /// A second override of the same attribute of the same block.
+    DuplicateOverride {
+        address: String,
+        attribute: String,
+        /// `first set to 120, then removed`.
+        changes: String,
+    },
+    /// A plain override of an argument that carries a security default.
+    GuardedWithoutReason {
+        address: String,
+        attribute: String,
+        change: String,
+        why: &'static str,
+    },
+    /// A reasoned opt-in whose reason is empty, or for an argument that is not guarded.
+    MisusedOptIn {
+        address: String,
+        attribute: String,
+        message: String,
+    },
+}
+
+impl DocumentError {
+    /// The problem is in the stack's overrides (the escape hatch), not in lowering.
+    pub fn is_override(&self) -> bool {
+        matches!(
+            self,
+            DocumentError::UnknownBlock { .. }
+                | DocumentError::UnknownAttribute { .. }
+                | DocumentError::OverrideAfterBlock { .. }
+                | DocumentError::OverrideSchema { .. }
+                | DocumentError::DuplicateOverride { .. }
+                | DocumentError::GuardedWithoutReason { .. }
+                | DocumentError::MisusedOptIn { .. }
+        )
+    }
 }
 
 impl fmt::Display for DocumentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            DocumentError::DuplicateIdentity { identity, address } => write!(
+                f,
+                "`{address}` has the identity `{identity}` of another resource; the address \
+                 lock needs one identity per resource"
+            ),
             DocumentError::DuplicateBlock { address } => {
                 write!(f, "`{address}` is defined twice in the document")
             }
-            DocumentError::UnknownBlock { address } => write!(
+            DocumentError::UnknownBlock { address, of_type } => {
+                write!(
+                    f,
+                    "`{address}` is not a resource or data source of the document; check the \
+                     address in the snapshot (`type.label`, `data.type.label`)"
+                )?;
+                match of_type.as_slice() {
+                    [] => f.write_str("; the document has no block of that type"),
+                    known => {
+                        const SHOWN: usize = 10;
+                        let mut shown: Vec<String> = known
+                            .iter()
+                            .take(SHOWN)
+                            .map(|address| format!("`{address}`"))
+                            .collect();
+                        if known.len() > SHOWN {
+                            shown.push(format!("… ({} in all)", known.len()));
+                        }
+                        write!(f, "; blocks of that type: {}", shown.join(", "))
+                    }
+                }
+            }
+            DocumentError::OverrideSchema {
+                address,
+                attribute,
+                change,
+                message,
+            } => write!(f, "`{address}` › `{attribute}` {change}: {message}"),
+            DocumentError::DuplicateOverride {
+                address,
+                attribute,
+                changes,
+            } => write!(
                 f,
-                "`{address}` is not a resource or data source of the document; check the \
-                 address in the snapshot (`type.label`, `data.type.label`)"
+                "`{address}` › `{attribute}` is overridden twice ({changes}); give one override \
+                 per attribute"
             ),
+            DocumentError::GuardedWithoutReason {
+                address,
+                attribute,
+                change,
+                why,
+            } => write!(
+                f,
+                "`{address}` › `{attribute}` {change} would change a security default ({why}); \
+                 if that is intended, say why with `Stack::override_security_default(address, \
+                 attribute, value, reason)` or `Stack::remove_security_default(address, \
+                 attribute, reason)`: the reason is written into the resource's `//` comment"
+            ),
+            DocumentError::MisusedOptIn {
+                address,
+                attribute,
+                message,
+            } => write!(f, "`{address}` › `{attribute}`: {message}"),
             DocumentError::UnknownAttribute { address, attribute } => write!(
                 f,
                 "`{address}` has no attribute `{attribute}` to remove; only attributes the \
@@ -424,6 +709,14 @@ pub struct Document {
     overrides: Vec<Override>,
     /// Problems found while adding blocks; reported by [`Document::write`].
     problems: Vec<DocumentError>,
+    /// The owner of the resources added now ([`Document::set_owner`]).
+    owner: Option<Owner>,
+    /// Every resource, by identity, in the order added.
+    identified: Vec<Identified>,
+    /// Identity → address, to find two resources with one identity.
+    identities: std::collections::HashMap<String, Arc<str>, Fx>,
+    moved: Vec<Moved>,
+    imports: Vec<Import>,
 }
 
 impl Document {
@@ -440,7 +733,37 @@ impl Document {
             outputs: Rendered::default(),
             overrides: Vec::new(),
             problems: Vec::new(),
+            owner: None,
+            identified: Vec::new(),
+            identities: Default::default(),
+            moved: Vec::new(),
+            imports: Vec::new(),
         }
+    }
+
+    /// The owner of the resources added from now on; `None`: the document as a whole (part
+    /// `stack`, no label base).
+    pub fn set_owner(&mut self, owner: Option<Owner>) {
+        self.owner = owner;
+    }
+
+    /// Every resource (data sources are not state) with its identity, in the order added.
+    pub fn identified(&self) -> &[Identified] {
+        &self.identified
+    }
+
+    /// Adds a root `moved` block.
+    pub fn moved(&mut self, moved: Moved) {
+        self.moved.push(moved);
+    }
+
+    /// Adds a root `import` block: the resource at `to` adopts the existing object `id`
+    /// (literal text, escaped like every literal).
+    pub fn import(&mut self, to: &str, id: &str) {
+        self.imports.push(Import {
+            to: to.into(),
+            id: Expr::from(id.to_owned()),
+        });
     }
 
     /// The root `"//"` comment.
@@ -485,12 +808,14 @@ impl Document {
     /// writes, and says so in the block's `//` comment. Blocks are rendered as they are added,
     /// so overrides are declared first: one declared after its block is recorded at once as a
     /// problem ([`DocumentError::OverrideAfterBlock`]); [`Document::check_overrides`] reports
-    /// an unknown block and the removal of an attribute the block does not write.
+    /// the rest. `reason` is the stack's reason for changing a guarded argument
+    /// ([`OverrideRules::guarded`]); it is written into the comment.
     pub fn override_attribute(
         &mut self,
         address: &str,
         attribute: &str,
         value: Option<serde_json::Value>,
+        reason: Option<String>,
     ) {
         if self.has_block(address) {
             self.problems.push(DocumentError::OverrideAfterBlock {
@@ -502,27 +827,61 @@ impl Document {
             address: address.into(),
             attribute: attribute.into(),
             value: value.map(Literal),
+            reason,
             applied: false,
             body_has_it: false,
         });
     }
 
-    /// Records, in the order they were declared, every override of a block the document does
-    /// not have and every removal of an attribute the block does not write; call it once all
-    /// blocks are added. [`Document::problems`] then lists them.
-    pub fn check_overrides(&mut self) {
-        for o in &self.overrides {
-            if !o.applied {
-                self.problems.push(DocumentError::UnknownBlock {
+    /// Records every problem of the overrides, in the order they were declared: a block the
+    /// document does not have, the removal of an attribute the block does not write, a second
+    /// override of the same attribute, an override that does not fit `rules.schema`, a guarded
+    /// argument changed without a reason, a reason given where none is needed. Call it once
+    /// all blocks are added; [`Document::problems`] then lists them.
+    pub fn check_overrides(&mut self, rules: &OverrideRules<'_>) {
+        let mut problems = Vec::new();
+        for (index, o) in self.overrides.iter().enumerate() {
+            if let Some(first) = self.overrides[..index].iter().find(|earlier| {
+                (&earlier.address, &earlier.attribute) == (&o.address, &o.attribute)
+            }) {
+                problems.push(DocumentError::DuplicateOverride {
                     address: o.address.clone(),
+                    attribute: o.attribute.clone(),
+                    changes: format!("first {}, then {}", first.change_text(), o.change_text()),
                 });
-            } else if o.value.is_none() && !o.body_has_it {
-                self.problems.push(DocumentError::UnknownAttribute {
+                continue;
+            }
+            if !o.applied {
+                problems.push(DocumentError::UnknownBlock {
+                    address: o.address.clone(),
+                    of_type: self.blocks_of_type(&o.address),
+                });
+                continue;
+            }
+            problems.extend(o.check_against(rules));
+            if o.value.is_none() && !o.body_has_it {
+                problems.push(DocumentError::UnknownAttribute {
                     address: o.address.clone(),
                     attribute: o.attribute.clone(),
                 });
             }
         }
+        self.problems.extend(problems);
+    }
+
+    /// The sorted addresses of the blocks of the type `address` names.
+    fn blocks_of_type(&self, address: &str) -> Vec<String> {
+        let (blocks, rest) = match address.strip_prefix("data.") {
+            Some(rest) => (&self.data, rest),
+            None => (&self.resources, address),
+        };
+        let type_name = rest.split('.').next().unwrap_or(rest);
+        let mut found: Vec<String> = blocks
+            .get(type_name)
+            .map(|of_type| of_type.keys.iter().map(|key| key.to_string()).collect())
+            .unwrap_or_default();
+        found.sort();
+        found
     }
 
     fn has_block(&self, address: &str) -> bool {
@@ -557,7 +916,25 @@ impl Document {
     pub fn add_with<T: Resource>(&mut self, label: &str, body: T, meta: Meta) -> Ref<T> {
         // Every block pays for its address: `concat` is a fraction of what `format!` costs.
         let address: Arc<str> = [T::TYPE, ".", label].concat().into();
+        let for_each = meta.for_each.is_some();
         self.insert_block(BlockKind::Resource, T::TYPE, &address, label, &body, meta);
+        let identity = identity(self.owner.as_ref(), T::TYPE, label);
+        let taken = self
+            .identities
+            .insert(identity.clone(), Arc::clone(&address));
+        // The same address twice is a duplicate block, reported as such.
+        if taken.is_some_and(|other| other != address) {
+            self.problems.push(DocumentError::DuplicateIdentity {
+                identity: identity.clone(),
+                address: address.to_string(),
+            });
+        }
+        self.identified.push(Identified {
+            identity,
+            address: address.to_string(),
+            type_name: T::TYPE,
+            for_each,
+        });
         self.handle(address)
     }
 
@@ -659,6 +1036,12 @@ impl Document {
         if self.outputs.entries > 0 {
             self.outputs.write("output", writer)?;
         }
+        if !self.moved.is_empty() {
+            writer.entry("moved", &self.moved)?;
+        }
+        if !self.imports.is_empty() {
+            writer.entry("import", &self.imports)?;
+        }
         writer.end(b'}')
     }
 
@@ -699,9 +1082,15 @@ impl Document {
             .collect();
         for o in &mut overrides {
             o.applied = true;
-            let note = match &o.value {
-                Some(_) => format!("`{}` is set by the stack's override", o.attribute),
-                None => format!("`{}` is removed by the stack's override", o.attribute),
+            let verb = if o.value.is_some() { "set" } else { "removed" };
+            let note = match &o.reason {
+                None => format!("`{}` is {verb} by the stack's override", o.attribute),
+                Some(reason) => format!(
+                    "`{}` is {verb} by the stack's override of a security default, because: \
+                     {}",
+                    o.attribute,
+                    reason.trim_end_matches('.')
+                ),
             };
             meta.comment = Some(match meta.comment.take() {
                 Some(comment) => format!("{comment} {note}."),
@@ -1000,11 +1389,16 @@ mod tests {
     #[test]
     fn an_override_declared_first_is_applied_when_its_block_is_added() {
         let mut doc = document();
-        doc.override_attribute("test_bucket.a", "name", Some(serde_json::json!("renamed")));
-        doc.override_attribute("test_bucket.a", "policy", None);
-        doc.override_attribute("test_bucket.missing", "name", None);
+        doc.override_attribute(
+            "test_bucket.a",
+            "name",
+            Some(serde_json::json!("renamed")),
+            None,
+        );
+        doc.override_attribute("test_bucket.a", "policy", None, None);
+        doc.override_attribute("test_bucket.missing", "name", None, None);
         doc.add("a", plain("a"));
-        doc.check_overrides();
+        doc.check_overrides(&OverrideRules::default());
         // The body has no `policy` to remove (it is skipped when empty), and there is no
         // `test_bucket.missing`: both reported, in the order declared.
         assert_eq!(
@@ -1015,7 +1409,8 @@ mod tests {
                     attribute: "policy".into()
                 },
                 DocumentError::UnknownBlock {
-                    address: "test_bucket.missing".into()
+                    address: "test_bucket.missing".into(),
+                    of_type: vec!["test_bucket.a".into()],
                 },
             ]
         );
@@ -1025,8 +1420,13 @@ mod tests {
     fn an_override_declared_after_its_block_is_refused() {
         let mut doc = document();
         doc.add("a", plain("a"));
-        doc.override_attribute("test_bucket.a", "name", Some(serde_json::json!("late")));
-        doc.check_overrides();
+        doc.override_attribute(
+            "test_bucket.a",
+            "name",
+            Some(serde_json::json!("late")),
+            None,
+        );
+        doc.check_overrides(&OverrideRules::default());
         assert_eq!(
             doc.problems(),
             [DocumentError::OverrideAfterBlock {
@@ -1039,14 +1439,179 @@ mod tests {
     #[test]
     fn an_overridden_attribute_replaces_the_bodys_and_the_comment_says_so() {
         let mut doc = document();
-        doc.override_attribute("test_bucket.a", "name", Some(serde_json::json!("renamed")));
+        doc.override_attribute(
+            "test_bucket.a",
+            "name",
+            Some(serde_json::json!("renamed")),
+            None,
+        );
         doc.add("a", plain("a"));
-        doc.check_overrides();
+        doc.check_overrides(&OverrideRules::default());
         let json: serde_json::Value =
             serde_json::from_str(&doc.to_json().expect("valid document")).expect("JSON");
         let block = &json["resource"]["test_bucket"]["a"];
         assert_eq!(block["name"], "renamed");
         assert_eq!(block["//"], "`name` is set by the stack's override.");
+    }
+
+    /// A second override of one attribute, a guarded argument changed without a reason and a
+    /// reason where none is needed: all reported, in the order declared, and the block's
+    /// comment carries the reason of an accepted opt-in.
+    #[test]
+    fn duplicates_and_guarded_arguments_are_checked_by_the_rules() {
+        const GUARDED: &[Guarded] = &[Guarded {
+            resource_type: "test_bucket",
+            argument: "policy",
+            why: "the bucket is private",
+        }];
+        let rules = OverrideRules {
+            schema: None,
+            guarded: GUARDED,
+        };
+        let mut doc = document();
+        doc.override_attribute("test_bucket.a", "name", Some(serde_json::json!("x")), None);
+        doc.override_attribute("test_bucket.a", "name", None, None);
+        doc.override_attribute(
+            "test_bucket.a",
+            "policy",
+            Some(serde_json::json!("{}")),
+            None,
+        );
+        doc.override_attribute("test_bucket.b", "name", None, Some("why not".into()));
+        doc.override_attribute(
+            "test_bucket.c",
+            "policy",
+            Some(serde_json::json!("{}")),
+            Some("public website".into()),
+        );
+        for label in ["a", "b", "c"] {
+            doc.add(label, plain(label));
+        }
+        doc.check_overrides(&rules);
+        let messages: Vec<String> = doc.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "`test_bucket.a` › `name` is overridden twice (first set to \"x\", then \
+                 removed); give one override per attribute",
+                "`test_bucket.a` › `policy` set to \"{}\" would change a security default (the \
+                 bucket is private); if that is intended, say why with \
+                 `Stack::override_security_default(address, attribute, value, reason)` or \
+                 `Stack::remove_security_default(address, attribute, reason)`: the reason is \
+                 written into the resource's `//` comment",
+                "`test_bucket.b` › `name`: is not a security default of `test_bucket`, so it \
+                 needs no reason; use `Stack::override_attribute` or `Stack::remove_attribute` \
+                 (the guarded arguments of `test_bucket`: `policy`)",
+            ]
+        );
+        assert!(doc.problems().iter().all(DocumentError::is_override));
+    }
+
+    #[test]
+    fn an_accepted_opt_in_puts_its_reason_in_the_comment() {
+        let mut doc = document();
+        doc.override_attribute(
+            "test_bucket.a",
+            "policy",
+            Some(serde_json::json!("{}")),
+            Some("a public website.".into()),
+        );
+        doc.add("a", plain("a"));
+        doc.check_overrides(&OverrideRules {
+            schema: None,
+            guarded: &[Guarded {
+                resource_type: "test_bucket",
+                argument: "policy",
+                why: "the bucket is private",
+            }],
+        });
+        let json: serde_json::Value =
+            serde_json::from_str(&doc.to_json().expect("valid document")).expect("JSON");
+        assert_eq!(
+            json["resource"]["test_bucket"]["a"]["//"],
+            "`policy` is set by the stack's override of a security default, because: a public \
+             website."
+        );
+    }
+
+    #[test]
+    fn identities_follow_the_owner_not_the_label() {
+        let mut doc = document();
+        doc.add("main", plain("main"));
+        doc.set_owner(Some(Owner {
+            part: "service `web`".into(),
+            label_base: "web".into(),
+        }));
+        doc.add("web", plain("web"));
+        doc.add("web_blue", plain("blue"));
+        doc.add("other", plain("other"));
+        let identities: Vec<(&str, &str)> = doc
+            .identified()
+            .iter()
+            .map(|i| (i.identity.as_str(), i.address.as_str()))
+            .collect();
+        assert_eq!(
+            identities,
+            [
+                ("stack › test_bucket main", "test_bucket.main"),
+                ("service `web` › test_bucket", "test_bucket.web"),
+                ("service `web` › test_bucket blue", "test_bucket.web_blue"),
+                ("service `web` › test_bucket other", "test_bucket.other"),
+            ]
+        );
+        // The same part under another label base: same identities, other addresses.
+        let mut renamed = document();
+        renamed.add("main", plain("main"));
+        renamed.set_owner(Some(Owner {
+            part: "service `web`".into(),
+            label_base: "frontend".into(),
+        }));
+        renamed.add("frontend_blue", plain("blue"));
+        assert_eq!(
+            renamed.identified()[1].identity,
+            "service `web` › test_bucket blue"
+        );
+    }
+
+    #[test]
+    fn two_resources_with_one_identity_are_reported() {
+        let mut doc = document();
+        doc.set_owner(Some(Owner {
+            part: "service `a`".into(),
+            label_base: "a".into(),
+        }));
+        doc.add("a_x", plain("x"));
+        // Not under the base: its whole label is its role, the same as `a_x`'s.
+        doc.add("x", plain("x"));
+        assert_eq!(
+            doc.problems(),
+            [DocumentError::DuplicateIdentity {
+                identity: "service `a` › test_bucket x".into(),
+                address: "test_bucket.x".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn moved_and_import_blocks_are_written_at_the_root_after_the_outputs() {
+        let mut doc = document();
+        doc.add("b", plain("b"));
+        doc.moved(Moved {
+            from: "test_bucket.a".into(),
+            to: "test_bucket.b".into(),
+        });
+        doc.import("test_bucket.b", "bucket-${b}");
+        let json: serde_json::Value =
+            serde_json::from_str(&doc.to_json().expect("valid document")).expect("JSON");
+        assert_eq!(
+            json["moved"],
+            serde_json::json!([{"from": "test_bucket.a", "to": "test_bucket.b"}])
+        );
+        // The id is literal text: `${` is escaped so Terraform does not read a reference.
+        assert_eq!(
+            json["import"],
+            serde_json::json!([{"to": "test_bucket.b", "id": "bucket-$${b}"}])
+        );
     }
 
     #[test]

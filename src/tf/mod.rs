@@ -18,9 +18,11 @@ mod json;
 pub mod schema;
 
 pub use document::{
-    Dependency, Document, DocumentError, Lifecycle, Meta, Output, Ref, Resource, TerraformSettings,
-    Variable, WriteError,
+    Dependency, Document, DocumentError, Guarded, Lifecycle, Meta, Output, OverrideRules, Ref,
+    Resource, TerraformSettings, Variable, WriteError,
 };
+// Identities and the root `moved`/`import` blocks, for the address lock (`crate::lock`).
+pub use document::{Identified, Moved, Owner};
 pub use expr::{Expr, List};
 
 /// `value` as pretty JSON, byte for byte what `serde_json::to_string_pretty` writes, through

@@ -190,6 +190,116 @@ impl ProviderSchema {
     }
 }
 
+/// What a top-level argument of a block may become, by [`ProviderSchema::check_argument`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgumentChange<'v> {
+    /// Set to this value.
+    Set(&'v Value),
+    Remove,
+}
+
+/// Meta-arguments a stack's override may set: the others are written by the generator (from
+/// the ownership rules, the lowering's dependencies) or change how many blocks there are.
+const OVERRIDABLE_META_ARGUMENTS: &[&str] = &["provider"];
+
+impl ProviderSchema {
+    /// Why setting or removing the top-level `argument` of a `type_name` block (a data source
+    /// when `data`) does not fit this schema: an argument or block the type lacks (with what it
+    /// has), one only the provider computes, a required one removed, a block given a value
+    /// that is not an object or list of objects (or a list longer than the block allows), and
+    /// inside a block's value every nested argument as [`ProviderSchema::check`] checks it.
+    /// Empty when it fits; `None` when the schema does not know the type.
+    pub fn check_argument(
+        &self,
+        data: bool,
+        type_name: &str,
+        argument: &str,
+        change: ArgumentChange<'_>,
+    ) -> Option<Vec<String>> {
+        let schema = if data { &self.data } else { &self.resources }.get(type_name)?;
+        let mut problems = Vec::new();
+        if OVERRIDABLE_META_ARGUMENTS.contains(&argument) {
+            return Some(problems);
+        }
+        if META_ARGUMENTS.contains(&argument) {
+            problems.push(format!(
+                "`{argument}` is a Terraform meta-argument the generator writes; an override may \
+                 set only {}",
+                OVERRIDABLE_META_ARGUMENTS.join(", ")
+            ));
+            return Some(problems);
+        }
+        let provider = format!("{} {}", self.provider, self.version);
+        if let Some(nested) = schema.blocks.get(argument) {
+            match change {
+                ArgumentChange::Remove if nested.required => problems.push(format!(
+                    "`{argument}` is a required block of `{type_name}` in {provider} and cannot \
+                     be removed"
+                )),
+                ArgumentChange::Remove => {}
+                ArgumentChange::Set(value) => {
+                    let mut found = Vec::new();
+                    let mut check = BlockCheck {
+                        address: "",
+                        problems: &mut found,
+                    };
+                    check.nested(nested, value, argument);
+                    problems.extend(found.into_iter().map(|problem| {
+                        if problem.path == argument {
+                            format!("`{argument}` {}", problem.message)
+                        } else {
+                            format!("`{}`: {}", problem.path, problem.message)
+                        }
+                    }));
+                }
+            }
+            return Some(problems);
+        }
+        match (schema.attributes.get(argument), change) {
+            (None, _) => {
+                let unknown = unknown(argument, schema);
+                problems.push(if unknown.contains("did you mean") {
+                    format!("`{type_name}` in {provider} has {unknown}")
+                } else {
+                    format!(
+                        "`{type_name}` in {provider} has {unknown}; it takes {}",
+                        settable(schema)
+                    )
+                })
+            }
+            (Some(AttributeUse::Computed), _) => problems.push(format!(
+                "`{argument}` is computed by the provider ({provider}) and cannot be set or \
+                 removed; `{type_name}` takes {}",
+                settable(schema)
+            )),
+            (Some(AttributeUse::Required), ArgumentChange::Remove) => problems.push(format!(
+                "`{argument}` is required by `{type_name}` in {provider} and cannot be removed"
+            )),
+            (Some(AttributeUse::Required), ArgumentChange::Set(Value::Null)) => {
+                problems.push(format!(
+                    "`{argument}` is required by `{type_name}` in {provider} and cannot be null"
+                ))
+            }
+            (Some(_), _) => {}
+        }
+        Some(problems)
+    }
+}
+
+/// The arguments and blocks a configuration may set, for messages.
+fn settable(schema: &BlockSchema) -> String {
+    let mut names: Vec<&str> = schema
+        .attributes
+        .iter()
+        .filter(|(_, use_)| **use_ != AttributeUse::Computed)
+        .map(|(name, _)| name.as_str())
+        .chain(schema.blocks.keys().map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    let names: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    names.join(", ")
+}
+
 struct BlockCheck<'a> {
     address: &'a str,
     problems: &'a mut Vec<SchemaProblem>,

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use ecsynth::model::{ProviderMajor, Severity, Stack};
+
 /// A fresh, empty directory under `target/test-scratch/`, unique to this test.
 pub fn scratch_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -164,18 +166,111 @@ pub fn main_tf_json(registry: &ecsynth::registry::Registry, name: &str) -> Vec<u
         .unwrap_or_else(|error| panic!("stack `{name}`: {error}"))
 }
 
-/// Runs the real `terraform validate` on the output of each of `names`, side by side
-/// (validation is dominated by loading the provider schema); returns one message per stack
-/// that fails, with Terraform's output.
+/// The hashicorp/aws major of the provider binary installed on the test machines (5.100.0,
+/// from the offline mirror): every test that runs the provider runs the stacks' output for
+/// this major, written as a user would (`ecsynth synth --aws-provider 5`).
+pub const INSTALLED_PROVIDER: ProviderMajor = ProviderMajor::V5;
+
+/// `stack` written for [`INSTALLED_PROVIDER`] instead of its own major.
+pub fn for_installed_provider(mut stack: Stack) -> Stack {
+    stack.aws_provider(INSTALLED_PROVIDER);
+    stack
+}
+
+/// The stack `name` of `registry` written for `major`: the bytes of its `main.tf.json`, or
+/// the errors with which it refuses that major.
+pub fn main_tf_json_for(
+    registry: &ecsynth::registry::Registry,
+    name: &str,
+    major: ProviderMajor,
+) -> Result<Vec<u8>, Vec<String>> {
+    let build = registry
+        .get(name)
+        .unwrap_or_else(|| panic!("stack `{name}` is not registered"));
+    let mut stack = build();
+    stack.aws_provider(major);
+    let (synthesized, diagnostics) = ecsynth::synth::synthesize(&stack);
+    match synthesized {
+        Some(synthesized) => Ok(synthesized
+            .render()
+            .unwrap_or_else(|error| panic!("stack `{name}`: {error}"))),
+        None => Err(diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(ToString::to_string)
+            .collect()),
+    }
+}
+
+/// Of `names`, the stacks that can be written for [`INSTALLED_PROVIDER`], and one line for each
+/// that refuses it, with its errors. A stack must be valid for its own major (checked here),
+/// so a refusal is the stack saying it needs a newer major (ECS-native blue/green needs 6.x): such a stack is proven by the schema check of
+/// `tests/provider_schema.rs` instead. The lines are printed (visible with `--nocapture`, and
+/// with any failure).
+pub fn installed_provider_stacks(
+    registry: &ecsynth::registry::Registry,
+    names: &[&'static str],
+) -> (Vec<&'static str>, Vec<String>) {
+    let mut written = Vec::new();
+    let mut refused = Vec::new();
+    for name in names {
+        match main_tf_json_for(registry, name, INSTALLED_PROVIDER) {
+            Ok(_) => written.push(*name),
+            Err(errors) => {
+                // Only a stack valid for its own major may be left out: else the refusal is a
+                // broken stack, not a newer major.
+                let own = registry.get(name).expect("registered")().provider_major;
+                if let Err(own_errors) = main_tf_json_for(registry, name, own) {
+                    panic!(
+                        "stack `{name}` is invalid for its own {own}:\n  {}",
+                        own_errors.join("\n  ")
+                    );
+                }
+                refused.push(format!(
+                    "stack `{name}` is not run on the installed provider: it refuses {}:\n  {}",
+                    INSTALLED_PROVIDER,
+                    errors.join("\n  ")
+                ));
+            }
+        }
+    }
+    for line in &refused {
+        eprintln!("{line}");
+    }
+    (written, refused)
+}
+
+/// Writes `names` under `out` for [`INSTALLED_PROVIDER`] through the command line, as a user
+/// would: `ecsynth synth <names> --aws-provider 5 --out <out>`. Panics with the CLI's errors
+/// when it does not succeed. Returns each stack's directory.
+pub fn write_for_installed_provider(
+    registry: &ecsynth::registry::Registry,
+    names: &[&str],
+    out: &Path,
+) -> Vec<PathBuf> {
+    let major = INSTALLED_PROVIDER.number().to_string();
+    let out_text = out_arg(out);
+    let mut args = vec!["synth"];
+    args.extend(names);
+    args.extend(["--aws-provider", &major, "--out", &out_text]);
+    let (code, _, stderr) = run(registry, &args);
+    assert_eq!(code, 0, "`ecsynth {}` failed:\n{stderr}", args.join(" "));
+    names.iter().map(|name| out.join(name)).collect()
+}
+
+/// Runs the real `terraform validate` on the output of each of `names` written for the
+/// installed provider ([`write_for_installed_provider`]), side by side (validation is
+/// dominated by loading the provider schema); returns one message per stack that fails, with
+/// Terraform's output.
 pub fn terraform_validate(registry: &ecsynth::registry::Registry, names: &[&str]) -> Vec<String> {
     require_terraform();
+    // Kept between runs so that `terraform init` happens once per stack directory.
+    let dirs = write_for_installed_provider(registry, names, &cached_dir("terraform-validate"));
     std::thread::scope(|scope| {
         let runs: Vec<_> = names
             .iter()
-            .map(|name| {
-                let bytes = main_tf_json(registry, name);
-                scope.spawn(move || validate_one(name, &bytes))
-            })
+            .zip(&dirs)
+            .map(|(name, dir)| scope.spawn(move || validate_one(name, dir)))
             .collect();
         runs.into_iter()
             .filter_map(|run| run.join().expect("validation thread panicked"))
@@ -183,18 +278,15 @@ pub fn terraform_validate(registry: &ecsynth::registry::Registry, names: &[&str]
     })
 }
 
-/// `None` when valid, the Terraform output otherwise.
-fn validate_one(name: &str, main_tf_json: &[u8]) -> Option<String> {
-    // Kept between runs so that `terraform init` happens once per stack directory.
-    let dir = cached_dir(&format!("terraform-validate/{name}"));
-    std::fs::write(dir.join(ecsynth::synth::MAIN_FILE), main_tf_json).expect("write main.tf.json");
-    terraform_init(&dir);
-    let output = terraform(&dir, &["validate", "-no-color", "-json"]);
+/// `None` when the stack written in `dir` is valid, the Terraform output otherwise.
+fn validate_one(name: &str, dir: &Path) -> Option<String> {
+    terraform_init(dir);
+    let output = terraform(dir, &["validate", "-no-color", "-json"]);
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
     let valid = output.status.success() && report["valid"] == true && report["warning_count"] == 0;
     (!valid).then(|| {
         format!(
-            "stack `{name}` failed terraform validate:\n{}{}",
+            "stack `{name}` failed terraform validate on {INSTALLED_PROVIDER}:\n{}{}",
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         )

@@ -5,10 +5,10 @@ use super::Coverage::{ByConstruction, Checked, NotChecked};
 use super::{cut, plain_list, service_path, Checker};
 use super::{row, Constraint};
 use crate::model::compute::{
-    Compute, Ec2Capacity, AGENT_DYNAMIC_HOST_PORT_RANGE, KERNEL_LOCAL_PORT_RANGE,
+    Compute, Ec2Capacity, Ec2Placement, AGENT_DYNAMIC_HOST_PORT_RANGE, KERNEL_LOCAL_PORT_RANGE,
 };
-use crate::model::naming::ServiceNames;
-use crate::model::service::{Service, VolumeSource};
+use crate::model::naming::{ServiceNames, VolumeNames};
+use crate::model::service::{EfsVolume, Service, Volume, VolumeSource};
 use crate::model::stack::Input;
 use crate::model::stack::Stack;
 
@@ -94,66 +94,15 @@ fn base64_len(bytes: usize) -> usize {
     bytes.div_ceil(3) * 4
 }
 
+/// One EC2 capacity provider: its sizes, its instances, and what its user data writes to the
+/// agent's and the kernel's configuration.
 pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2Capacity) {
     let path = vec![format!("capacity provider `{}`", capacity.name)];
-    if capacity.max_size == 0 || capacity.min_size > capacity.max_size {
-        check.error(
-            &path,
-            "size",
-            format!(
-                "min {} and max {} instances: max must be at least 1 and at least min",
-                capacity.min_size, capacity.max_size
-            ),
-        );
-    }
-    if !(1..=100).contains(&capacity.target_capacity_percent) {
-        check.error(
-            &path,
-            "target_capacity_percent",
-            format!(
-                "{} is outside ECS managed scaling's 1 to 100 percent",
-                capacity.target_capacity_percent
-            ),
-        );
-    }
-    if capacity.root_volume_gib < MIN_ROOT_VOLUME_GIB {
-        check.error(
-            &path,
-            "root_volume_gib",
-            format!(
-                "{} GiB is smaller than the ECS-optimised AMI's {MIN_ROOT_VOLUME_GIB} GiB \
-                 snapshot; instances would fail to launch",
-                capacity.root_volume_gib
-            ),
-        );
-    }
-    if capacity.root_volume_gib > MAX_ROOT_VOLUME_GIB {
-        check.error(
-            &path,
-            "root_volume_gib",
-            format!(
-                "{} GiB is larger than a gp3 volume can be; allowed: {MIN_ROOT_VOLUME_GIB} to \
-                 {MAX_ROOT_VOLUME_GIB} GiB (16 TiB)",
-                capacity.root_volume_gib
-            ),
-        );
-    }
+    check_sizes(check, &path, capacity);
     if let Some(problem) = instance_type_problem(&capacity.instance_type) {
         check.error(&path, "instance_type", problem);
     }
-    let user_data = capacity.user_data(&stack.name, &stack.cluster.name).len();
-    if user_data > MAX_USER_DATA_BYTES {
-        check.error(
-            &path,
-            "user_data",
-            format!(
-                "the user data script is {user_data} bytes ({} base64-encoded), more than EC2's \
-                 {MAX_USER_DATA_BYTES} bytes (16 KB) before encoding; shorten the agent and \
-                 kernel settings",
-                base64_len(user_data)
-            ),
-        );
-    }
+    check_user_data_size(check, &path, stack, capacity);
     check_dynamic_host_ports(check, &path, capacity);
     if let Input::Value(image_id) = &capacity.ami {
         // EC2 image ids: `ami-` and 8 or 17 hexadecimal digits (EC2 API, Image.ImageId).
@@ -168,6 +117,81 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
             );
         }
     }
+    check_agent_settings(check, &path, capacity);
+    check_kernel_settings(check, &path, capacity);
+}
+
+/// Instance counts, managed scaling's target and the root volume.
+fn check_sizes(check: &mut Checker, path: &[String], capacity: &Ec2Capacity) {
+    if capacity.max_size == 0 || capacity.min_size > capacity.max_size {
+        check.error(
+            path,
+            "size",
+            format!(
+                "min {} and max {} instances: max must be at least 1 and at least min",
+                capacity.min_size, capacity.max_size
+            ),
+        );
+    }
+    if !(1..=100).contains(&capacity.target_capacity_percent) {
+        check.error(
+            path,
+            "target_capacity_percent",
+            format!(
+                "{} is outside ECS managed scaling's 1 to 100 percent",
+                capacity.target_capacity_percent
+            ),
+        );
+    }
+    if capacity.root_volume_gib < MIN_ROOT_VOLUME_GIB {
+        check.error(
+            path,
+            "root_volume_gib",
+            format!(
+                "{} GiB is smaller than the ECS-optimised AMI's {MIN_ROOT_VOLUME_GIB} GiB \
+                 snapshot; instances would fail to launch",
+                capacity.root_volume_gib
+            ),
+        );
+    }
+    if capacity.root_volume_gib > MAX_ROOT_VOLUME_GIB {
+        check.error(
+            path,
+            "root_volume_gib",
+            format!(
+                "{} GiB is larger than a gp3 volume can be; allowed: {MIN_ROOT_VOLUME_GIB} to \
+                 {MAX_ROOT_VOLUME_GIB} GiB (16 TiB)",
+                capacity.root_volume_gib
+            ),
+        );
+    }
+}
+
+/// EC2 takes at most 16 KB of user data before encoding.
+fn check_user_data_size(
+    check: &mut Checker,
+    path: &[String],
+    stack: &Stack,
+    capacity: &Ec2Capacity,
+) {
+    let user_data = capacity.user_data(&stack.name, &stack.cluster.name).len();
+    if user_data > MAX_USER_DATA_BYTES {
+        check.error(
+            path,
+            "user_data",
+            format!(
+                "the user data script is {user_data} bytes ({} base64-encoded), more than EC2's \
+                 {MAX_USER_DATA_BYTES} bytes (16 KB) before encoding; shorten the agent and \
+                 kernel settings",
+                base64_len(user_data)
+            ),
+        );
+    }
+}
+
+/// ecs.config lines: a variable name and one line of printable text; the agent's durations in
+/// Go's syntax.
+fn check_agent_settings(check: &mut Checker, path: &[String], capacity: &Ec2Capacity) {
     for (name, value) in &capacity.agent_settings {
         // The agent also reads `HTTP_PROXY` and `NO_PROXY` from ecs.config, so no `ECS_`.
         let valid = name.starts_with(|c: char| c.is_ascii_uppercase())
@@ -176,7 +200,7 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
         if !valid {
             check.error(
-                &path,
+                path,
                 "agent_settings",
                 format!(
                     "`{name}` is not an ECS agent variable name: A-Z, 0-9 and `_`, starting \
@@ -186,7 +210,7 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
         }
         if value.chars().any(char::is_control) {
             check.error(
-                &path,
+                path,
                 &format!("agent_settings.{name}"),
                 format!(
                     "`{}` holds a line break or another control character; \
@@ -202,7 +226,7 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
     ] {
         if !is_go_duration(value) {
             check.error(
-                &path,
+                path,
                 field,
                 format!(
                     "`{}` is not a duration the ECS agent reads: a number and a unit, `ns`, \
@@ -212,6 +236,10 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
             );
         }
     }
+}
+
+/// sysctl settings: dotted names, one line of printable text.
+fn check_kernel_settings(check: &mut Checker, path: &[String], capacity: &Ec2Capacity) {
     for (name, value) in &capacity.kernel_settings {
         // sysctl(8): a key is names joined by `.` (or `/`), none of them empty.
         let valid_name = name.split('.').all(|part| !part.is_empty())
@@ -220,7 +248,7 @@ pub(super) fn check_capacity(check: &mut Checker, stack: &Stack, capacity: &Ec2C
                 .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
         if !valid_name || value.chars().any(char::is_control) {
             check.error(
-                &path,
+                path,
                 "kernel_settings",
                 format!(
                     "`{} = {}` is not a sysctl setting: names are words of A-Z, a-z, 0-9, `_`, \
@@ -329,6 +357,8 @@ fn is_go_duration(text: &str) -> bool {
     true
 }
 
+/// Where a service runs (Fargate, or the EC2 capacity it names and how tasks are placed
+/// there) and its volumes and mounts.
 pub(super) fn check_service(
     check: &mut Checker,
     stack: &Stack,
@@ -364,94 +394,121 @@ pub(super) fn check_service(
                 return;
             };
             check_fits_instance(check, service, capacity);
-            if ec2.placement_strategy.len() > MAX_PLACEMENT_STRATEGIES {
-                check.error(
-                    &path,
-                    "compute.placement_strategy",
-                    format!(
-                        "{} rules; ECS allows at most {MAX_PLACEMENT_STRATEGIES}",
-                        ec2.placement_strategy.len()
-                    ),
-                );
-            }
-            if ec2.placement_constraints.len() > MAX_PLACEMENT_CONSTRAINTS {
-                check.error(
-                    &path,
-                    "compute.placement_constraints",
-                    format!(
-                        "{} constraints; ECS allows at most {MAX_PLACEMENT_CONSTRAINTS}",
-                        ec2.placement_constraints.len()
-                    ),
-                );
-            }
-            for expression in &ec2.placement_constraints {
-                check_placement_expression(check, &path, expression);
-            }
-            for volume in &service.volumes {
-                if let VolumeSource::HostPath(host_path) = &volume.source {
-                    // Docker bind-mounts `sourcePath`, which must be absolute (ECS API
-                    // HostVolumeProperties; Docker refuses a relative bind source).
-                    let bad = host_path.chars().find(|c| c.is_control());
-                    if !host_path.starts_with('/') || bad.is_some() {
-                        let why = bad.map_or_else(
-                            || "is not an absolute path".to_owned(),
-                            |c| format!("contains {}", super::provider::shown(c)),
-                        );
-                        check.error(
-                            &path,
-                            &format!("volumes.{}", volume.name),
-                            format!(
-                                "host path `{}` {why}; Docker bind-mounts an absolute path on \
-                                 the instance without control characters, e.g. `/srv/data`",
-                                cut(&host_path.escape_debug().to_string())
-                            ),
-                        );
-                        continue;
-                    }
-                    check.warning(
-                        &path,
-                        &format!("volumes.{}", volume.name),
-                        format!(
-                            "host path `{host_path}` lives on one instance: its data is lost \
-                             when the instance is replaced (scale-in, AMI refresh); use \
-                             `Volume::efs` for data that must survive"
-                        ),
-                    );
-                }
-            }
+            check_placement(check, &path, ec2);
+            check_host_paths(check, &path, service);
         }
     }
     for (volume, named) in service.volumes.iter().zip(&names.volumes) {
         check_volume_name(check, &path, &volume.name);
         if let (VolumeSource::Efs(efs), Some(named)) = (&volume.source, named) {
-            let token = &named.token;
-            let length = token.chars().count();
-            if length > MAX_CREATION_TOKEN {
-                check.error(
-                    &path,
-                    &format!("volumes.{}", volume.name),
-                    format!(
-                        "the EFS creation token `{}` (`<stack>-<service>-<volume>`) is {length} \
-                         characters; EFS allows at most {MAX_CREATION_TOKEN}: shorten the volume \
-                         or service name",
-                        cut(token)
-                    ),
-                );
-            }
-            // EFS CreateAccessPoint: RootDirectory.Path is 1 to 100 characters, absolute.
-            let root = &efs.root_directory;
-            if !root.starts_with('/') || root == "/" || root.chars().count() > 100 {
-                check.error(
-                    &path,
-                    &format!("volumes.{}.root_directory", volume.name),
-                    format!(
-                        "`{root}` must be an absolute directory below `/` of at most 100 \
-                         characters; each volume gets its own directory on its file system"
-                    ),
-                );
-            }
+            check_efs_volume(check, &path, volume, efs, named);
         }
     }
+    check_mount_points(check, service);
+}
+
+/// At most 5 strategy rules and 10 constraints, each a cluster query expression.
+fn check_placement(check: &mut Checker, path: &[String], ec2: &Ec2Placement) {
+    if ec2.placement_strategy.len() > MAX_PLACEMENT_STRATEGIES {
+        check.error(
+            path,
+            "compute.placement_strategy",
+            format!(
+                "{} rules; ECS allows at most {MAX_PLACEMENT_STRATEGIES}",
+                ec2.placement_strategy.len()
+            ),
+        );
+    }
+    if ec2.placement_constraints.len() > MAX_PLACEMENT_CONSTRAINTS {
+        check.error(
+            path,
+            "compute.placement_constraints",
+            format!(
+                "{} constraints; ECS allows at most {MAX_PLACEMENT_CONSTRAINTS}",
+                ec2.placement_constraints.len()
+            ),
+        );
+    }
+    for expression in &ec2.placement_constraints {
+        check_placement_expression(check, path, expression);
+    }
+}
+
+/// Host path volumes on EC2: an absolute path Docker can bind-mount, and a warning that the
+/// data stays on one instance.
+fn check_host_paths(check: &mut Checker, path: &[String], service: &Service) {
+    for volume in &service.volumes {
+        if let VolumeSource::HostPath(host_path) = &volume.source {
+            // Docker bind-mounts `sourcePath`, which must be absolute (ECS API
+            // HostVolumeProperties; Docker refuses a relative bind source).
+            let bad = host_path.chars().find(|c| c.is_control());
+            if !host_path.starts_with('/') || bad.is_some() {
+                let why = bad.map_or_else(
+                    || "is not an absolute path".to_owned(),
+                    |c| format!("contains {}", super::provider::shown(c)),
+                );
+                check.error(
+                    path,
+                    &format!("volumes.{}", volume.name),
+                    format!(
+                        "host path `{}` {why}; Docker bind-mounts an absolute path on \
+                         the instance without control characters, e.g. `/srv/data`",
+                        cut(&host_path.escape_debug().to_string())
+                    ),
+                );
+                continue;
+            }
+            check.warning(
+                path,
+                &format!("volumes.{}", volume.name),
+                format!(
+                    "host path `{host_path}` lives on one instance: its data is lost \
+                     when the instance is replaced (scale-in, AMI refresh); use \
+                     `Volume::efs` for data that must survive"
+                ),
+            );
+        }
+    }
+}
+
+/// An EFS volume's creation token and access point root directory.
+fn check_efs_volume(
+    check: &mut Checker,
+    path: &[String],
+    volume: &Volume,
+    efs: &EfsVolume,
+    named: &VolumeNames,
+) {
+    let token = &named.token;
+    let length = token.chars().count();
+    if length > MAX_CREATION_TOKEN {
+        check.error(
+            path,
+            &format!("volumes.{}", volume.name),
+            format!(
+                "the EFS creation token `{}` (`<stack>-<service>-<volume>`) is {length} \
+                 characters; EFS allows at most {MAX_CREATION_TOKEN}: shorten the volume \
+                 or service name",
+                cut(token)
+            ),
+        );
+    }
+    // EFS CreateAccessPoint: RootDirectory.Path is 1 to 100 characters, absolute.
+    let root = &efs.root_directory;
+    if !root.starts_with('/') || root == "/" || root.chars().count() > 100 {
+        check.error(
+            path,
+            &format!("volumes.{}.root_directory", volume.name),
+            format!(
+                "`{root}` must be an absolute directory below `/` of at most 100 \
+                 characters; each volume gets its own directory on its file system"
+            ),
+        );
+    }
+}
+
+/// Every mount: an absolute path in the container, of a volume of the service.
+fn check_mount_points(check: &mut Checker, service: &Service) {
     for container in &service.containers {
         for mount in &container.mount_points {
             if !mount.path.starts_with('/') {

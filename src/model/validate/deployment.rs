@@ -1,5 +1,6 @@
-//! CodeDeploy blue/green: the deployment configuration, its fit with the load balancer kind,
-//! wait times, and rollback.
+//! Deployments: rolling settings; CodeDeploy blue/green (the deployment configuration, its fit
+//! with the load balancer kind, wait times, rollback); ECS-native blue/green (the provider
+//! that can write it, the listener rule ECS switches, bake time, Lambda hooks).
 //!
 //! CodeDeploy ECS deployment groups take ALB or NLB only, with exactly two target groups;
 //! lowering builds exactly that, so those rules hold by construction and are not checked here.
@@ -7,11 +8,14 @@
 use super::provider::KNOWN_REGIONS;
 use super::Coverage::{ByConstruction, Checked};
 use super::{cut, quoted_list, row, service_path, Checker, Constraint};
-use crate::model::deployment::{BlueGreen, Deployment, DeploymentConfig, RollbackAlarms, Rolling};
+use crate::model::deployment::{
+    BlueGreen, BlueGreenController, CodeDeploy, Deployment, DeploymentConfig, EcsBlueGreen,
+    LifecycleStage, RollbackAlarms, Rolling,
+};
 use crate::model::load_balancer::LoadBalancerKind;
 use crate::model::service::Service;
-use crate::model::stack::Stack;
-use crate::model::traffic::Exposure;
+use crate::model::stack::{ProviderMajor, Stack};
+use crate::model::traffic::{Exposure, Route};
 
 /// CodeDeploy's predefined ECS configurations.
 const PREDEFINED: &[&str] = &[
@@ -57,7 +61,9 @@ pub(super) const CATALOGUE: &[Constraint] = &[
     row(DG, "blue_green_deployment_config", "termination wait 0–2880 min; ready wait 1–2880 min", DG_API, Checked("deployment.termination_wait_minutes, deployment.manual_approval_minutes")),
     row(DG, "auto_rollback_configuration", "events enum; DEPLOYMENT_STOP_ON_ALARM rolls back on the alarms of alarm_configuration", DG_API, Checked("deployment.auto_rollback: off is a warning, an error for linear and canary configurations with rollback alarms")),
     row(DG, "alarm_configuration", "1–10 existing CloudWatch alarm names", "CodeDeploy API AlarmConfiguration", ByConstruction("2 or 3 alarms per target group, two target groups; references to alarms of this stack")),
-    row(SVC, "alarms", "existing CloudWatch alarm names; ECS deployment controller only", "ECS API DeploymentAlarms", ByConstruction("rolling services behind a load balancer only; references to alarms of this stack")),
+    row(SVC, "alarms", "existing CloudWatch alarm names; ECS deployment controller only", "ECS API DeploymentAlarms", ByConstruction("rolling and ECS-native blue/green services behind a load balancer only; references to alarms of this stack")),
+    row(SVC, "deployment_configuration", "ECS controller only; strategy BLUE_GREEN; bake_time_in_minutes 0–1440; lifecycle_hook: a Lambda function ARN, a role, lifecycle_stages of RECONCILE_SERVICE, PRE_SCALE_UP, POST_SCALE_UP, TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, POST_PRODUCTION_TRAFFIC_SHIFT; hashicorp/aws 6.4 or later", "ECS API DeploymentConfiguration, DeploymentLifecycleHook; hashicorp/aws resource_service.go (IntBetween(0, 1440), enum DeploymentLifecycleHookStage, PR #43434)", Checked("deployment.controller (provider major), deployment.bake_time_minutes, deployment.hooks (function ARN, stages; stage names by type)")),
+    row(SVC, "load_balancer.advanced_configuration", "alternate target group; production and test listener rules (rules of an application load balancer); the role ECS assumes to modify them; hashicorp/aws 6.4 or later", "ECS API AdvancedConfiguration; ECS Developer Guide, Required resources for Amazon ECS blue/green deployments", Checked("traffic.route (a rule on an application load balancer)")),
     row(DG, "deployment_style", "BLUE_GREEN WITH_TRAFFIC_CONTROL", DG_API, ByConstruction("constant")),
     row(DG, "load_balancer_info", "two target groups, one prod and one test listener", DG_API, ByConstruction("lowering builds exactly that")),
     row(DG, "ecs_service", "cluster and service", DG_API, ByConstruction("references")),
@@ -92,24 +98,53 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
         Deployment::BlueGreen(blue_green) => blue_green,
         Deployment::Rolling(rolling) => return check_rolling(check, stack, service, rolling),
     };
-    let path = service_path(service);
-    check_config(check, &path, &blue_green.config);
-    check_network_load_balancer(check, &path, stack, blue_green);
-    if blue_green.termination_wait_minutes > MAX_WAIT_MINUTES {
+    match &blue_green.controller {
+        BlueGreenController::CodeDeploy(settings) => {
+            check_code_deploy(check, &path, stack, blue_green, settings)
+        }
+        BlueGreenController::Ecs(settings) => check_ecs(check, &path, stack, blue_green, settings),
+    }
+}
+
+/// The rollback alarms of a blue/green service, whichever controller watches them.
+fn check_blue_green_alarms(
+    check: &mut Checker,
+    path: &[String],
+    stack: &Stack,
+    blue_green: &BlueGreen,
+) {
+    if let Some(alarms) = &blue_green.rollback_alarms {
+        let kind = stack
+            .load_balancer(blue_green.traffic.load_balancer)
+            .map(|load_balancer| load_balancer.kind);
+        check_rollback_alarms(check, path, alarms, kind);
+    }
+}
+
+fn check_code_deploy(
+    check: &mut Checker,
+    path: &[String],
+    stack: &Stack,
+    blue_green: &BlueGreen,
+    settings: &CodeDeploy,
+) {
+    check_config(check, path, &settings.config);
+    check_network_load_balancer(check, path, stack, blue_green, settings);
+    if settings.termination_wait_minutes > MAX_WAIT_MINUTES {
         check.error(
-            &path,
+            path,
             "deployment.termination_wait_minutes",
             format!(
                 "{} is more than CodeDeploy's {MAX_WAIT_MINUTES} minutes (2 days); allowed: 0 \
                  to {MAX_WAIT_MINUTES}",
-                blue_green.termination_wait_minutes
+                settings.termination_wait_minutes
             ),
         );
     }
-    if let Some(minutes) = blue_green.manual_approval_minutes {
+    if let Some(minutes) = settings.manual_approval_minutes {
         if !(1..=MAX_WAIT_MINUTES).contains(&minutes) {
             check.error(
-                &path,
+                path,
                 "deployment.manual_approval_minutes",
                 format!(
                     "{minutes} is outside 1 to {MAX_WAIT_MINUTES} minutes (2 days); leave out \
@@ -118,38 +153,33 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
             );
         }
     }
-    for hook in &blue_green.hooks {
+    for hook in &settings.hooks {
         if let Some(problem) = hook_problem(&hook.function) {
             check.error(
-                &path,
+                path,
                 &format!("deployment.hooks.{}", hook.event.name()),
                 problem,
             );
         }
     }
-    if let Some(alarms) = &blue_green.rollback_alarms {
-        let kind = stack
-            .load_balancer(blue_green.traffic.load_balancer)
-            .map(|load_balancer| load_balancer.kind);
-        check_rollback_alarms(check, &path, alarms, kind);
-    }
-    if !blue_green.auto_rollback
+    check_blue_green_alarms(check, path, stack, blue_green);
+    if !settings.auto_rollback
         && blue_green.rollback_alarms.is_some()
-        && blue_green.config.shifts_gradually()
+        && settings.config.shifts_gradually()
     {
         check.error(
-            &path,
+            path,
             "deployment.auto_rollback",
             format!(
                 "off with `{}`, which shifts traffic in steps: a rollback alarm would stop a \
                  bad deployment with part of the traffic left on it; turn `auto_rollback` on, \
                  or opt out of rollback alarms by name with `without_rollback_alarms()`",
-                blue_green.config.name()
+                settings.config.name()
             ),
         );
-    } else if !blue_green.auto_rollback {
+    } else if !settings.auto_rollback {
         check.warning(
-            &path,
+            path,
             "deployment.auto_rollback",
             "off: a failed deployment leaves traffic where it stopped; turn it on unless \
              something else rolls back"
@@ -158,6 +188,93 @@ pub(super) fn check(check: &mut Checker, stack: &Stack, service: &Service) {
     }
 }
 
+/// ECS-native blue/green arrived with hashicorp/aws 6.4.0 (`deployment_configuration.strategy`,
+/// `load_balancer.advanced_configuration`; provider CHANGELOG 6.4.0, PR #43434).
+const ECS_BLUE_GREEN_PROVIDER: &str = "hashicorp/aws 6.4";
+/// `bakeTimeInMinutes`: 0 to 1440 (provider validation `IntBetween(0, 1440)`, PR #43434).
+const MAX_BAKE_TIME_MINUTES: u32 = 1440;
+
+/// ECS-native blue/green: the provider that can write it, the listener rule ECS switches, the
+/// bake time and the Lambda hooks.
+fn check_ecs(
+    check: &mut Checker,
+    path: &[String],
+    stack: &Stack,
+    blue_green: &BlueGreen,
+    settings: &EcsBlueGreen,
+) {
+    if stack.provider_major < ProviderMajor::V6 {
+        check.error(
+            path,
+            "deployment.controller",
+            format!(
+                "`Ecs` (ECS-native blue/green) is written with `deployment_configuration.strategy` \
+                 and `load_balancer.advanced_configuration`, which need {ECS_BLUE_GREEN_PROVIDER} \
+                 or later, but the stack is written for hashicorp/aws {}; allowed: \
+                 `stack.aws_provider(ProviderMajor::V6)`, or the `CodeDeploy` controller",
+                stack.provider_major.number()
+            ),
+        );
+    }
+    let on_application = stack
+        .load_balancer(blue_green.traffic.load_balancer)
+        .is_some_and(|load_balancer| load_balancer.kind == LoadBalancerKind::Application);
+    if !matches!(blue_green.traffic.route, Route::Rule(_)) || !on_application {
+        check.error(
+            path,
+            "traffic.route",
+            "ECS-native blue/green moves traffic by rewriting a listener rule \
+             (`advanced_configuration.production_listener_rule`: a rule of an application load \
+             balancer, ECS API AdvancedConfiguration), and ecsynth writes one for a service \
+             routed by a rule; allowed: `Traffic::rule` on an application load balancer (e.g. \
+             `RuleMatch::path(\"/*\")` for every request), or the `CodeDeploy` controller"
+                .into(),
+        );
+    }
+    if settings.bake_time_minutes > MAX_BAKE_TIME_MINUTES {
+        check.error(
+            path,
+            "deployment.bake_time_minutes",
+            format!(
+                "{} is more than ECS's {MAX_BAKE_TIME_MINUTES} minutes (1 day); allowed: 0 to \
+                 {MAX_BAKE_TIME_MINUTES}",
+                settings.bake_time_minutes
+            ),
+        );
+    }
+    for (n, hook) in settings.hooks.iter().enumerate() {
+        if let Err(problem) = lambda_function_name(&hook.function_arn, true) {
+            check.error(
+                path,
+                &format!("deployment.hooks[{n}].function_arn"),
+                problem,
+            );
+        }
+        if hook.stages.is_empty() {
+            check.error(
+                path,
+                &format!("deployment.hooks[{n}].stages"),
+                format!(
+                    "empty: ECS requires at least one lifecycle stage per hook; allowed: {}",
+                    quoted_list(LifecycleStage::ALL.map(LifecycleStage::name))
+                ),
+            );
+        }
+        for (index, stage) in hook.stages.iter().enumerate() {
+            if hook.stages[..index].contains(stage) {
+                check.error(
+                    path,
+                    &format!("deployment.hooks[{n}].stages"),
+                    format!(
+                        "`{}` is listed twice; ECS invokes a hook once per stage it names",
+                        stage.name()
+                    ),
+                );
+            }
+        }
+    }
+    check_blue_green_alarms(check, path, stack, blue_green);
+}
 /// What the CodeDeploy role may invoke: its managed policy `AWSCodeDeployRoleForECSLimited` allows
 /// `lambda:InvokeFunction` on `arn:aws:lambda:*:*:function:CodeDeployHook_*` only.
 const HOOK_PREFIX: &str = "CodeDeployHook_";
@@ -173,8 +290,39 @@ fn hook_problem(function: &str) -> Option<String> {
             "the hook names no function; give a Lambda function named `{HOOK_PREFIX}…`"
         ));
     }
+    let name = match lambda_function_name(function, false) {
+        Ok(name) => name,
+        Err(problem) => return Some(problem),
+    };
+    (!name.starts_with(HOOK_PREFIX)).then(|| {
+        format!(
+            "`{}` does not start with `{HOOK_PREFIX}`; the CodeDeploy role \
+             (AWSCodeDeployRoleForECSLimited) may invoke only functions named `{HOOK_PREFIX}*`, so \
+             the deployment would fail at this hook: rename the function",
+            cut(name)
+        )
+    })
+}
+
+/// The function name in `function`: a Lambda function ARN
+/// (`arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`) or, unless `arn_only`,
+/// a bare function name; 1 to 64 of `[a-zA-Z0-9-_]` (Lambda API `FunctionName`).
+/// ECS takes ARNs only (`hookTargetArn`, provider validation `verify.ValidARN`).
+fn lambda_function_name(function: &str, arn_only: bool) -> Result<&str, String> {
+    let example = if arn_only {
+        "`arn:aws:lambda:<region>:<account>:function:<name>`"
+    } else {
+        "`arn:aws:lambda:<region>:<account>:function:CodeDeployHook_<name>` or the function \
+         name alone"
+    };
     let name = match function.strip_prefix("arn:") {
-        None => function,
+        None if !arn_only => function,
+        None => {
+            return Err(format!(
+                "`{}` is not a Lambda function ARN; write {example}",
+                cut(function)
+            ))
+        }
         Some(_) => {
             let parts: Vec<&str> = function.split(':').collect();
             match parts.as_slice() {
@@ -187,10 +335,9 @@ fn hook_problem(function: &str) -> Option<String> {
                     *name
                 }
                 _ => {
-                    return Some(format!(
+                    return Err(format!(
                         "`{}` is not a Lambda function ARN of the `aws` partition; write \
-                         `arn:aws:lambda:<region>:<account>:function:{HOOK_PREFIX}<name>` or \
-                         the function name alone",
+                         {example}",
                         cut(function)
                     ))
                 }
@@ -198,25 +345,19 @@ fn hook_problem(function: &str) -> Option<String> {
         }
     };
     let length = name.chars().count();
-    if length > MAX_FUNCTION_NAME
+    if length == 0
+        || length > MAX_FUNCTION_NAME
         || name
             .chars()
             .any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
     {
-        return Some(format!(
+        return Err(format!(
             "`{}` is not a Lambda function name: 1 to {MAX_FUNCTION_NAME} of A-Z, a-z, 0-9, `-` \
              and `_`",
             cut(name)
         ));
     }
-    (!name.starts_with(HOOK_PREFIX)).then(|| {
-        format!(
-            "`{}` does not start with `{HOOK_PREFIX}`; the CodeDeploy role \
-             (AWSCodeDeployRoleForECSLimited) may invoke only functions named `{HOOK_PREFIX}*`, so \
-             the deployment would fail at this hook: rename the function",
-            cut(name)
-        )
-    })
+    Ok(name)
 }
 
 fn check_config(check: &mut Checker, path: &[String], config: &DeploymentConfig) {
@@ -282,8 +423,9 @@ fn check_network_load_balancer(
     path: &[String],
     stack: &Stack,
     blue_green: &BlueGreen,
+    settings: &CodeDeploy,
 ) {
-    let shifts_gradually = blue_green.config.shifts_gradually();
+    let shifts_gradually = settings.config.shifts_gradually();
     let Some(load_balancer) = stack.load_balancer(blue_green.traffic.load_balancer) else {
         return;
     };
@@ -295,7 +437,7 @@ fn check_network_load_balancer(
                 "`{}` shifts traffic gradually, but CodeDeploy supports only \
                  `CodeDeployDefault.ECSAllAtOnce` behind a network load balancer (`{}`); use \
                  `DeploymentConfig::AllAtOnce` or an application load balancer",
-                blue_green.config.name(),
+                settings.config.name(),
                 load_balancer.name
             ),
         );

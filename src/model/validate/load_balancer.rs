@@ -4,8 +4,8 @@
 use super::Coverage::{ByConstruction, Checked, NotChecked};
 use super::{cut, load_balancer_path, plain_list, row, Checker, Constraint};
 use crate::model::load_balancer::{
-    ClassicLoadBalancer, ClassicProtocol, Listener, LoadBalancer, LoadBalancerKind, Protocol,
-    Scheme,
+    ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicProtocol, Listener,
+    LoadBalancer, LoadBalancerKind, Protocol, Scheme,
 };
 
 const ALB_PROTOCOLS: &[Protocol] = &[Protocol::Http, Protocol::Https];
@@ -379,80 +379,98 @@ pub(super) fn check_classic(check: &mut Checker, region: &str, elb: &ClassicLoad
     }
     let mut ports = Vec::new();
     for listener in &elb.listeners {
-        let port = listener.port;
-        let allowed = matches!(port, 25 | 80 | 443 | 465 | 587) || port >= 1024;
-        if !allowed {
-            check.error(
-                &path,
-                &format!("listeners.{port}"),
-                format!(
-                    "{port} is not a port a classic ELB listens on; allowed: 25, 80, 443, 465, \
-                     587, 1024 to 65535"
-                ),
-            );
-        }
-        if listener.instance_port == 0 {
-            check.error(
-                &path,
-                &format!("listeners.{port}.instance_port"),
-                "0 is not an instance port; allowed: 1 to 65535".into(),
-            );
-        }
-        if ports.contains(&port) {
-            check.error(
-                &path,
-                &format!("listeners.{port}"),
-                format!("{port} has two listeners; each port takes one"),
-            );
-        }
-        ports.push(port);
-        let plain_http_allowed = elb
-            .plain_http_reason
-            .as_deref()
-            .is_some_and(|reason| !reason.trim().is_empty());
-        if listener.protocol == ClassicProtocol::Http && !plain_http_allowed {
-            check.error(
-                &path,
-                &format!("listeners.{port}"),
-                format!(
-                    "an HTTP listener sends every request, logins and session cookies \
-                     included, in clear text, and a classic ELB cannot redirect HTTP to \
-                     HTTPS; use `ClassicListener::https({port}, {}, certificate_arn)`, or \
-                     opt in with `.plain_http_because(\"<why>\")` on the load balancer",
-                    listener.instance_port
-                ),
-            );
-        }
-        if listener.protocol.terminates_tls() && !has_certificate(&listener.certificate_arn) {
-            let constructor = match listener.protocol {
-                ClassicProtocol::Ssl => "ssl",
-                _ => "https",
-            };
-            check.error(
-                &path,
-                &format!("listeners.{port}.certificate_arn"),
-                format!(
-                    "{} listeners need a certificate; use `ClassicListener::{constructor}(port, \
-                     instance_port, certificate_arn)`",
-                    listener.protocol.name()
-                ),
-            );
-        }
-        if let Some(arn) = listener
-            .certificate_arn
-            .as_deref()
-            .filter(|a| !a.is_empty())
-        {
-            check_certificate(
-                check,
-                &path,
-                &format!("listeners.{port}.certificate_arn"),
-                region,
-                arn,
-            );
-        }
+        check_classic_listener(check, &path, region, elb, listener, &ports);
+        ports.push(listener.port);
     }
-    let health = &elb.health_check;
+    check_classic_health_target(check, &path, &elb.health_check);
+    check_classic_timing(check, &path, elb);
+}
+
+/// One listener of a classic ELB; `earlier` are the ports of the listeners before it.
+fn check_classic_listener(
+    check: &mut Checker,
+    path: &[String],
+    region: &str,
+    elb: &ClassicLoadBalancer,
+    listener: &ClassicListener,
+    earlier: &[u16],
+) {
+    let port = listener.port;
+    let allowed = matches!(port, 25 | 80 | 443 | 465 | 587) || port >= 1024;
+    if !allowed {
+        check.error(
+            path,
+            &format!("listeners.{port}"),
+            format!(
+                "{port} is not a port a classic ELB listens on; allowed: 25, 80, 443, 465, \
+                 587, 1024 to 65535"
+            ),
+        );
+    }
+    if listener.instance_port == 0 {
+        check.error(
+            path,
+            &format!("listeners.{port}.instance_port"),
+            "0 is not an instance port; allowed: 1 to 65535".into(),
+        );
+    }
+    if earlier.contains(&port) {
+        check.error(
+            path,
+            &format!("listeners.{port}"),
+            format!("{port} has two listeners; each port takes one"),
+        );
+    }
+    let plain_http_allowed = elb
+        .plain_http_reason
+        .as_deref()
+        .is_some_and(|reason| !reason.trim().is_empty());
+    if listener.protocol == ClassicProtocol::Http && !plain_http_allowed {
+        check.error(
+            path,
+            &format!("listeners.{port}"),
+            format!(
+                "an HTTP listener sends every request, logins and session cookies \
+                 included, in clear text, and a classic ELB cannot redirect HTTP to \
+                 HTTPS; use `ClassicListener::https({port}, certificate_arn)\
+                 .instance_port({})`, or opt in with `.plain_http_because(\"<why>\")` on \
+                 the load balancer",
+                listener.instance_port
+            ),
+        );
+    }
+    if listener.protocol.terminates_tls() && !has_certificate(&listener.certificate_arn) {
+        let constructor = match listener.protocol {
+            ClassicProtocol::Ssl => "ssl",
+            _ => "https",
+        };
+        check.error(
+            path,
+            &format!("listeners.{port}.certificate_arn"),
+            format!(
+                "{} listeners need a certificate; use \
+                 `ClassicListener::{constructor}(port, certificate_arn)`",
+                listener.protocol.name()
+            ),
+        );
+    }
+    if let Some(arn) = listener
+        .certificate_arn
+        .as_deref()
+        .filter(|a| !a.is_empty())
+    {
+        check_certificate(
+            check,
+            path,
+            &format!("listeners.{port}.certificate_arn"),
+            region,
+            arn,
+        );
+    }
+}
+
+/// `PROTOCOL:PORT[/PATH]`, with a path for HTTP(S) only.
+fn check_classic_health_target(check: &mut Checker, path: &[String], health: &ClassicHealthCheck) {
     let target_ok = health
         .target
         .split_once(':')
@@ -470,7 +488,7 @@ pub(super) fn check_classic(check: &mut Checker, region: &str, elb: &ClassicLoad
         });
     if !target_ok {
         check.error(
-            &path,
+            path,
             "health_check.target",
             format!(
                 "`{}` is not a health check target; write `HTTP:8080/login`, `HTTPS:443/path`, \
@@ -479,6 +497,11 @@ pub(super) fn check_classic(check: &mut Checker, region: &str, elb: &ClassicLoad
             ),
         );
     }
+}
+
+/// The health check's timing and thresholds, the idle timeout and connection draining.
+fn check_classic_timing(check: &mut Checker, path: &[String], elb: &ClassicLoadBalancer) {
+    let health = &elb.health_check;
     for (field, value, range) in [
         ("health_check.interval", health.interval, 5..=300),
         ("health_check.timeout", health.timeout, 2..=60),
@@ -501,7 +524,7 @@ pub(super) fn check_classic(check: &mut Checker, region: &str, elb: &ClassicLoad
     ] {
         if !range.contains(&value) {
             check.error(
-                &path,
+                path,
                 field,
                 format!(
                     "{value} is outside the allowed range {} to {}",
@@ -514,7 +537,7 @@ pub(super) fn check_classic(check: &mut Checker, region: &str, elb: &ClassicLoad
     let ranges_hold = (5..=300).contains(&health.interval) && (2..=60).contains(&health.timeout);
     if ranges_hold && health.timeout >= health.interval {
         check.error(
-            &path,
+            path,
             "health_check.timeout",
             format!(
                 "{} s is not shorter than the interval ({} s); a check must time out before the \

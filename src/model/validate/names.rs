@@ -10,13 +10,14 @@ use std::collections::HashMap;
 use super::Coverage::{ByConstruction, Checked};
 use super::{container_path, load_balancer_path, quoted_list, service_path, Checker};
 use super::{row, Constraint};
-use crate::model::naming::{self, Names};
+use crate::model::naming::{self, LoadBalancerNames, Names};
+use crate::model::service::Service;
 use crate::model::stack::Stack;
 
 pub(super) const CATALOGUE: &[Constraint] = &[
     row("aws_ecs_cluster", "name", "1–255 of A-Za-z0-9-_", "ECS API CreateCluster", Checked("cluster.name")),
     row("aws_ecs_cluster", "setting", "containerInsights enabled/disabled", "ECS API ClusterSetting", ByConstruction("from a bool")),
-    row("aws_iam_role", "name", "1–64 of A-Za-z0-9_+=,.@-", "IAM API CreateRole; provider validation", Checked("name (`<stack>-<service>-execution|task|codedeploy`, `<stack>-<capacity>-instance`)")),
+    row("aws_iam_role", "name", "1–64 of A-Za-z0-9_+=,.@-", "IAM API CreateRole; provider validation", Checked("name (`<stack>-<service>-execution|task|codedeploy|bluegreen|hooks`, `<stack>-<capacity>-instance`)")),
     row("aws_iam_role", "description", "≤ 1000 of printable characters", "IAM API CreateRole", ByConstruction("fixed text with checked names")),
     row("aws_iam_role", "assume_role_policy", "IAM policy JSON", "IAM API", ByConstruction("fixed service principals")),
     row("aws_iam_role_policy", "name", "1–128 of A-Za-z0-9_+=,.@-", "IAM API PutRolePolicy", ByConstruction("constant")),
@@ -116,7 +117,7 @@ pub const CAPACITY_PROVIDER: NameRule = NameRule {
     ..SERVICE
 };
 
-/// IAM role names: `<stack>-<service>-execution|task|codedeploy`.
+/// IAM role names: `<stack>-<service>-execution|task|codedeploy|bluegreen|hooks`.
 pub const IAM_ROLE: NameRule = NameRule {
     kind: "IAM role",
     max_len: 64,
@@ -377,28 +378,27 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack, names: &Names) {
             value: &stack.cluster.name,
         }],
     );
+    check_load_balancer_names(check, stack, names, stack_part);
+    check_capacity_provider_names(check, stack, names, stack_part);
+    check_service_names(check, stack, names, stack_part);
+}
+
+/// Load balancers of both kinds: AWS names, and Terraform labels unique across the two.
+fn check_load_balancer_names(check: &mut Checker, stack: &Stack, names: &Names, stack_part: Part) {
     let mut labels = HashMap::new();
     for (load_balancer, named) in stack.load_balancers().iter().zip(&names.load_balancers) {
         let path = load_balancer_path(load_balancer);
-        let lb_part = Part::Model {
-            what: "load balancer name",
-            value: &load_balancer.name,
+        let kind = LoadBalancerKind {
+            what: "load balancer",
+            rule: &LOAD_BALANCER,
         };
-        LOAD_BALANCER.check_named(check, &path, "name", &named.aws, &[stack_part, lb_part]);
-        check_label(
-            check,
-            &path,
-            "load balancer",
-            &load_balancer.name,
-            &named.label,
-        );
-        check_unique(
+        kind.check(
             check,
             &path,
             &mut labels,
-            "load balancer",
+            stack_part,
             &load_balancer.name,
-            &named.label,
+            named,
         );
     }
     for (elb, named) in stack
@@ -407,33 +407,51 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack, names: &Names) {
         .zip(&names.classic_load_balancers)
     {
         let path = vec![format!("classic load balancer `{}`", elb.name)];
-        let elb_part = Part::Model {
-            what: "classic load balancer name",
-            value: &elb.name,
+        let kind = LoadBalancerKind {
+            what: "classic load balancer",
+            rule: &CLASSIC_LOAD_BALANCER,
         };
-        CLASSIC_LOAD_BALANCER.check_named(
-            check,
-            &path,
-            "name",
-            &named.aws,
-            &[stack_part, elb_part],
-        );
-        check_label(
-            check,
-            &path,
-            "classic load balancer",
-            &elb.name,
-            &named.label,
-        );
-        check_unique(
-            check,
-            &path,
-            &mut labels,
-            "load balancer",
-            &elb.name,
-            &named.label,
-        );
+        kind.check(check, &path, &mut labels, stack_part, &elb.name, named);
     }
+}
+
+/// What differs between the names of an ALB or NLB and those of a classic ELB.
+struct LoadBalancerKind {
+    what: &'static str,
+    rule: &'static NameRule,
+}
+
+impl LoadBalancerKind {
+    /// The AWS name `named.aws` made from the stack's and `name`, and the Terraform label,
+    /// unique among the `labels` of load balancers of both kinds.
+    fn check<'n>(
+        &self,
+        check: &mut Checker,
+        path: &[String],
+        labels: &mut HashMap<String, &'n str>,
+        stack_part: Part,
+        name: &'n str,
+        named: &LoadBalancerNames,
+    ) {
+        let what = format!("{} name", self.what);
+        let part = Part::Model {
+            what: &what,
+            value: name,
+        };
+        self.rule
+            .check_named(check, path, "name", &named.aws, &[stack_part, part]);
+        check_label(check, path, self.what, name, &named.label);
+        check_unique(check, path, labels, "load balancer", name, &named.label);
+    }
+}
+
+/// Capacity providers and their instance roles.
+fn check_capacity_provider_names(
+    check: &mut Checker,
+    stack: &Stack,
+    names: &Names,
+    stack_part: Part,
+) {
     let mut labels = HashMap::new();
     for (capacity, named) in stack
         .capacity_providers()
@@ -477,6 +495,10 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack, names: &Names) {
             &named.label,
         );
     }
+}
+
+/// Services, the names derived from them, and their containers.
+fn check_service_names(check: &mut Checker, stack: &Stack, names: &Names, stack_part: Part) {
     let mut labels = HashMap::new();
     for (service, named) in stack.services().iter().zip(&names.services) {
         let path = service_path(service);
@@ -499,31 +521,36 @@ pub(super) fn check_stack(check: &mut Checker, stack: &Stack, names: &Names) {
             &service.name,
             &named.label,
         );
-        let mut containers: Vec<&str> = Vec::new();
-        for container in &service.containers {
-            let path = container_path(service, container);
-            CONTAINER.check(
-                check,
+        check_container_names(check, service);
+    }
+}
+
+/// Container names, unique within the service's task.
+fn check_container_names(check: &mut Checker, service: &Service) {
+    let mut containers: Vec<&str> = Vec::new();
+    for container in &service.containers {
+        let path = container_path(service, container);
+        CONTAINER.check(
+            check,
+            &path,
+            "name",
+            &[Part::Model {
+                what: "container name",
+                value: &container.name,
+            }],
+        );
+        if containers.contains(&container.name.as_str()) {
+            check.error(
                 &path,
                 "name",
-                &[Part::Model {
-                    what: "container name",
-                    value: &container.name,
-                }],
+                format!(
+                    "another container of this service is also named `{}`; container names \
+                     must be unique within a task",
+                    container.name
+                ),
             );
-            if containers.contains(&container.name.as_str()) {
-                check.error(
-                    &path,
-                    "name",
-                    format!(
-                        "another container of this service is also named `{}`; container names \
-                         must be unique within a task",
-                        container.name
-                    ),
-                );
-            }
-            containers.push(&container.name);
         }
+        containers.push(&container.name);
     }
 }
 

@@ -48,6 +48,58 @@ pub(super) fn check_rule(
     traffic: &Traffic,
     rule: &RuleMatch,
 ) {
+    check_condition_values(check, path, rule);
+    check_hosts(check, path, rule);
+    check_paths(check, path, rule);
+    if let Some(pinned) = rule.priority.filter(|p| !PRIORITIES.contains(p)) {
+        check.error(
+            path,
+            "traffic.route.priority",
+            format!("{pinned} is outside the listener rule priorities 1 to 50000"),
+        );
+    }
+    let mine = Claim {
+        service,
+        rule,
+        priority: priority(service, rule),
+    };
+    // Compare with the services before this one, so each clash is reported once.
+    for other in stack
+        .services_behind(traffic.load_balancer)
+        .take_while(|other| !std::ptr::eq(*other, service))
+    {
+        let Some(Route::Rule(theirs)) = other.traffic().map(|t| &t.route) else {
+            continue;
+        };
+        let theirs = Claim {
+            service: other,
+            rule: theirs,
+            priority: priority(other, theirs),
+        };
+        if theirs.priority == mine.priority {
+            check.error(
+                path,
+                "traffic.route.priority",
+                format!(
+                    "{} is also the priority of service `{}`'s rule on this load balancer; \
+                     pin a different one with `RuleMatch::priority`",
+                    mine.priority, other.name
+                ),
+            );
+        }
+        check_overlap(check, path, &mine, &theirs);
+    }
+}
+
+/// A rule of a service with the priority it gets.
+struct Claim<'a> {
+    service: &'a Service,
+    rule: &'a RuleMatch,
+    priority: u32,
+}
+
+/// Between one and five host and path values, each 1 to 128 characters.
+fn check_condition_values(check: &mut Checker, path: &[String], rule: &RuleMatch) {
     let field = "traffic.route";
     if rule.hosts.is_empty() && rule.paths.is_empty() {
         check.error(
@@ -82,11 +134,15 @@ pub(super) fn check_rule(
             );
         }
     }
+}
+
+/// Hosts of the characters ELB takes, labels joined by single dots.
+fn check_hosts(check: &mut Checker, path: &[String], rule: &RuleMatch) {
     for host in &rule.hosts {
         if let Some(bad) = host.chars().find(|c| !host_character(*c)) {
             check.error(
                 path,
-                field,
+                "traffic.route",
                 format!(
                     "host `{}` contains {}; a host condition allows A-Z, a-z, 0-9, `-`, `.` \
                      and the wildcards `*` and `?`",
@@ -99,7 +155,7 @@ pub(super) fn check_rule(
             // a rule for `..` could never match a request.
             check.error(
                 path,
-                field,
+                "traffic.route",
                 format!(
                     "host `{}` has an empty label; a host is labels joined by single dots, \
                      e.g. `shop.example.com` or `*.example.com`",
@@ -108,11 +164,15 @@ pub(super) fn check_rule(
             );
         }
     }
+}
+
+/// Path patterns of the characters ELB takes, starting with `/` (or a wildcard).
+fn check_paths(check: &mut Checker, path: &[String], rule: &RuleMatch) {
     for path_pattern in &rule.paths {
         if let Some(bad) = path_pattern.chars().find(|c| !path_character(*c)) {
             check.error(
                 path,
-                field,
+                "traffic.route",
                 format!(
                     "path pattern `{}` contains {}; a path condition allows A-Z, a-z, 0-9, \
                      `_-.$/~\"'@:+&` and the wildcards `*` and `?`",
@@ -124,98 +184,74 @@ pub(super) fn check_rule(
         if !path_pattern.starts_with('/') && !path_pattern.starts_with('*') {
             check.error(
                 path,
-                field,
+                "traffic.route",
                 format!("path pattern `{path_pattern}` must start with `/`"),
             );
         }
     }
-    let mine = priority(service, rule);
-    if let Some(pinned) = rule.priority.filter(|p| !PRIORITIES.contains(p)) {
+}
+
+/// Two rules on one load balancer that would take each other's requests: the same claim, a
+/// rule evaluated first that matches everything the other does, or one whose path pattern
+/// covers a more specific one of the other.
+fn check_overlap(check: &mut Checker, path: &[String], mine: &Claim, theirs: &Claim) {
+    if same_claim(mine.rule, theirs.rule) {
         check.error(
             path,
-            "traffic.route.priority",
-            format!("{pinned} is outside the listener rule priorities 1 to 50000"),
+            "traffic.route",
+            format!(
+                "service `{}` already claims the same hosts and paths on this load \
+                 balancer; one of the two would never receive a request",
+                theirs.service.name
+            ),
         );
+        return;
     }
-    // Compare with the services before this one, so each clash is reported once.
-    for other in stack
-        .services_behind(traffic.load_balancer)
-        .take_while(|other| !std::ptr::eq(*other, service))
+    // ELB evaluates the lower priority first; on a tie (reported above) this rule counts as
+    // first.
+    let (first, second) = if theirs.priority < mine.priority {
+        (theirs, mine)
+    } else {
+        (mine, theirs)
+    };
+    if covers(first.rule, second.rule) {
+        check.error(
+            &service_path(second.service),
+            "traffic.route",
+            format!(
+                "the rule of service `{}` (priority {}) can never match: the rule of \
+                 service `{}` (priority {}) is evaluated first and matches every request \
+                 it would ({}); pin a lower priority for the narrower rule with \
+                 `RuleMatch::priority`, or give the rules different hosts or paths",
+                second.service.name,
+                second.priority,
+                first.service.name,
+                first.priority,
+                describe(first.rule)
+            ),
+        );
+    } else if let Some((pattern, covered)) =
+        shadows(first.rule, first.priority, second.rule, second.priority)
     {
-        let Some(Route::Rule(theirs)) = other.traffic().map(|t| &t.route) else {
-            continue;
-        };
-        let their_priority = priority(other, theirs);
-        if their_priority == mine {
-            check.error(
-                path,
-                "traffic.route.priority",
-                format!(
-                    "{mine} is also the priority of service `{}`'s rule on this load balancer; \
-                     pin a different one with `RuleMatch::priority`",
-                    other.name
-                ),
-            );
-        }
-        if same_claim(rule, theirs) {
-            check.error(
-                path,
-                "traffic.route",
-                format!(
-                    "service `{}` already claims the same hosts and paths on this load \
-                     balancer; one of the two would never receive a request",
-                    other.name
-                ),
-            );
-        } else if let Some((winner, winner_rule, first, loser, second)) = if their_priority < mine {
-            covers(theirs, rule).then_some((other, theirs, their_priority, service, mine))
-        } else {
-            covers(rule, theirs).then_some((service, rule, mine, other, their_priority))
-        } {
-            check.error(
-                &service_path(loser),
-                "traffic.route",
-                format!(
-                    "the rule of service `{}` (priority {second}) can never match: the rule of \
-                     service `{}` (priority {first}) is evaluated first and matches every request \
-                     it would ({}); pin a lower priority for the narrower rule with \
-                     `RuleMatch::priority`, or give the rules different hosts or paths",
-                    loser.name,
-                    winner.name,
-                    describe(winner_rule)
-                ),
-            );
-        } else if let Some(shadow) = shadows(theirs, their_priority, rule, mine)
-            .map(|(pattern, covered)| (other, pattern, covered, their_priority, mine))
-            .or_else(|| {
-                shadows(rule, mine, theirs, their_priority)
-                    .map(|(pattern, covered)| (service, pattern, covered, mine, their_priority))
-            })
-        {
-            let (first, pattern, covered, first_priority, second_priority) = shadow;
-            let second = if first.name == service.name {
-                other
-            } else {
-                service
-            };
-            check.error(
-                &service_path(service),
-                "traffic.route.priority",
-                format!(
-                    "the rule of service `{}` (priority {first_priority}) is evaluated before \
-                     that of service `{}` (priority {second_priority}) and its path {} also \
-                     matches `{covered}`; pin priorities with `RuleMatch::priority` so that the \
-                     more specific rule has the lower number",
-                    first.name,
-                    second.name,
-                    if pattern == "every path" {
-                        pattern.to_owned()
-                    } else {
-                        format!("`{pattern}`")
-                    }
-                ),
-            );
-        }
+        check.error(
+            &service_path(mine.service),
+            "traffic.route.priority",
+            format!(
+                "the rule of service `{}` (priority {}) is evaluated before \
+                 that of service `{}` (priority {}) and its path {} also \
+                 matches `{covered}`; pin priorities with `RuleMatch::priority` so that the \
+                 more specific rule has the lower number",
+                first.service.name,
+                first.priority,
+                second.service.name,
+                second.priority,
+                if pattern == "every path" {
+                    pattern.to_owned()
+                } else {
+                    format!("`{pattern}`")
+                }
+            ),
+        );
     }
 }
 

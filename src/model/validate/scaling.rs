@@ -158,50 +158,62 @@ fn check_steps(check: &mut Checker, path: &[String], field: &str, steps: &[Step]
         );
         return;
     }
-    let direction = if sign > 0 { "add" } else { "remove" };
     for (index, step) in steps.iter().enumerate() {
-        if step.adjustment.signum() != sign {
+        check_step(check, path, &format!("{field}[{index}]"), field, step, sign);
+    }
+    check_unbounded_steps(check, path, field, steps);
+    check_steps_meet(check, path, field, steps);
+}
+
+/// One step, `at` its place in the list: an adjustment in the list's direction and finite
+/// bounds, lower below upper.
+fn check_step(check: &mut Checker, path: &[String], at: &str, field: &str, step: &Step, sign: i32) {
+    let direction = if sign > 0 { "add" } else { "remove" };
+    if step.adjustment.signum() != sign {
+        check.error(
+            path,
+            &format!("{at}.adjustment"),
+            format!(
+                "{} does not {direction} tasks; {field} adjustments must be {}",
+                step.adjustment,
+                if sign > 0 { "positive" } else { "negative" }
+            ),
+        );
+    }
+    let mut finite = true;
+    for (side, bound) in [("lower", step.lower), ("upper", step.upper)] {
+        if let Some(bound) = bound.filter(|bound| !bound.is_finite()) {
+            finite = false;
             check.error(
                 path,
-                &format!("{field}[{index}].adjustment"),
+                &format!("{at}.{side}"),
                 format!(
-                    "{} does not {direction} tasks; {field} adjustments must be {}",
-                    step.adjustment,
-                    if sign > 0 { "positive" } else { "negative" }
+                    "{bound} is not a number Application Auto Scaling takes; a bound is a \
+                     finite number, and a side without one is unbounded"
                 ),
             );
         }
-        let mut finite = true;
-        for (side, bound) in [("lower", step.lower), ("upper", step.upper)] {
-            if let Some(bound) = bound.filter(|bound| !bound.is_finite()) {
-                finite = false;
-                check.error(
-                    path,
-                    &format!("{field}[{index}].{side}"),
-                    format!(
-                        "{bound} is not a number Application Auto Scaling takes; a bound is a \
-                         finite number, and a side without one is unbounded"
-                    ),
-                );
-            }
-        }
-        if !finite {
-            continue;
-        }
-        match (step.lower, step.upper) {
-            (None, None) => check.error(
-                path,
-                &format!("{field}[{index}]"),
-                "both bounds are unbounded; give a lower or an upper bound".into(),
-            ),
-            (Some(lower), Some(upper)) if lower >= upper => check.error(
-                path,
-                &format!("{field}[{index}]"),
-                format!("lower bound {lower} is not below upper bound {upper}"),
-            ),
-            _ => {}
-        }
     }
+    if !finite {
+        return;
+    }
+    match (step.lower, step.upper) {
+        (None, None) => check.error(
+            path,
+            at,
+            "both bounds are unbounded; give a lower or an upper bound".into(),
+        ),
+        (Some(lower), Some(upper)) if lower >= upper => check.error(
+            path,
+            at,
+            format!("lower bound {lower} is not below upper bound {upper}"),
+        ),
+        _ => {}
+    }
+}
+
+/// At most one step open at each end, and one open end wherever bounds cross the threshold.
+fn check_unbounded_steps(check: &mut Checker, path: &[String], field: &str, steps: &[Step]) {
     for (side, unbounded) in [
         ("lower", steps.iter().filter(|s| s.lower.is_none()).count()),
         ("upper", steps.iter().filter(|s| s.upper.is_none()).count()),
@@ -247,7 +259,10 @@ fn check_steps(check: &mut Checker, path: &[String], field: &str, steps: &[Step]
             ),
         );
     }
-    // Sorted by lower bound (unbounded first), each step must start where the previous ends.
+}
+
+/// Sorted by lower bound (unbounded first), each step must start where the previous ends.
+fn check_steps_meet(check: &mut Checker, path: &[String], field: &str, steps: &[Step]) {
     let mut sorted: Vec<&Step> = steps.iter().collect();
     sorted.sort_by(|a, b| {
         let key = |s: &Step| s.lower.unwrap_or(f64::NEG_INFINITY);
