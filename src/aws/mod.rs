@@ -14,6 +14,7 @@ mod iam;
 mod monitoring;
 mod network;
 mod provider;
+mod sns;
 
 pub use codedeploy::*;
 pub use ec2::*;
@@ -24,6 +25,7 @@ pub use iam::*;
 pub use monitoring::*;
 pub use network::*;
 pub use provider::*;
+pub use sns::*;
 
 /// Declares a struct as a resource type and the attributes other resources may reference.
 macro_rules! resource {

@@ -9,7 +9,7 @@
 //! its rows in the ownership rules.
 
 use super::targets::BlueGreenTargets;
-use super::{artefacts, policy, Context, LoweredService};
+use super::{artefacts, notifications, policy, Context, LoweredService};
 use crate::aws::{
     AlarmConfiguration, AutoRollbackConfiguration, BlueGreenDeploymentConfig,
     CloudwatchMetricAlarm, CodedeployApp, CodedeployDeploymentGroup, DeploymentAlarms,
@@ -132,6 +132,7 @@ fn code_deploy(
             policy_arn: CODEDEPLOY_FOR_ECS_POLICY.into(),
         },
     );
+    let (trigger_configuration, grant) = notifications::codedeploy_trigger(context, lowered, &role);
     let app = context.doc.add(
         name,
         CodedeployApp {
@@ -211,11 +212,12 @@ fn code_deploy(
                     ],
                 },
             },
+            trigger_configuration,
             tags: Tags::new(),
         },
         // CodeDeploy checks the role's permissions when the group is created.
         Meta {
-            depends_on: vec![attachment.dependency()],
+            depends_on: [attachment.dependency()].into_iter().chain(grant).collect(),
             ..Meta::default()
         },
     );

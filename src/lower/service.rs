@@ -197,6 +197,7 @@ pub fn lower<'s>(
         attached,
         containers,
         task,
+        deployment_topic: None,
     }
 }
 

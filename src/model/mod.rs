@@ -9,6 +9,7 @@ mod deployment;
 mod descriptor;
 mod load_balancer;
 pub(crate) mod naming;
+mod notifications;
 mod scaling;
 mod service;
 mod stack;
@@ -30,6 +31,7 @@ pub use load_balancer::{
     ClassicProtocol, Listener, LoadBalancer, LoadBalancerId, LoadBalancerKind, Protocol, Scheme,
     TargetHealthCheck, CLASSIC_SSL_POLICY,
 };
+pub use notifications::{DeploymentEvent, DeploymentTopic};
 pub use scaling::{Step, StepScaling};
 pub use service::{
     Container, ContainerHealthCheck, EfsVolume, MountPoint, Port, PortProtocol, Secret, Service,
