@@ -4,7 +4,11 @@
 
 mod support;
 
-use ecsynth::deploy::{plan, taskdef, template};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use ecsynth::deploy::{plan, registry, taskdef, template};
 use ecsynth::model::{
     Backend, BlueGreen, Container, DeploymentEvent, DeploymentTopic, Listener, LoadBalancer,
     Service, Stack, TargetHealthCheck, TaskSize, Traffic,
@@ -369,4 +373,149 @@ fn an_existing_topic_must_be_a_standard_topic_arn_of_the_partition() {
     );
     assert!(problems("arn:aws:sns:eu-west-1:123456789012:rel eases")[0]
         .contains("is not 1–256 of A-Z, a-z, 0-9"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registry lookup of `--image` outside ECR (Docker Registry HTTP API v2)
+
+/// A registry on 127.0.0.1 that wants an anonymous Bearer token, as Docker Hub and ghcr.io
+/// do, and knows one manifest: `acme/web:v1`, also by its digest. Returns its `host:port` and the requests seen.
+fn fake_registry(digest: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let host = listener.local_addr().expect("address").to_string();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (realm, log) = (format!("http://{host}/token"), Arc::clone(&seen));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut head = Vec::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push(line.trim_end().to_owned());
+            }
+            let request = head.first().cloned().unwrap_or_default();
+            let header = |name: &str| {
+                head.iter()
+                    .find_map(|h| {
+                        let (k, v) = h.split_once(':')?;
+                        k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+                    })
+                    .unwrap_or_default()
+            };
+            log.lock().expect("log").push(format!(
+                "{request} auth={} accept={}",
+                header("authorization"),
+                header("accept")
+            ));
+            let authorized = header("authorization") == "Bearer t0k";
+            let response = if request.starts_with("GET /token?scope=repository:acme/web:pull") {
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 17\r\n\
+                 connection: close\r\n\r\n{\"token\": \"t0k\"}\n"
+                    .to_owned()
+            } else if !authorized {
+                format!(
+                    "HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer realm=\"{realm}\",\
+                     service=\"fake\",scope=\"repository:acme/web:pull\"\r\ncontent-length: \
+                     0\r\nconnection: close\r\n\r\n"
+                )
+            } else if (request.starts_with("HEAD /v2/acme/web/manifests/v1 ")
+                || request.starts_with(&format!("HEAD /v2/acme/web/manifests/{digest} ")))
+                && header("accept").contains("application/vnd.oci.image.index.v1+json")
+            {
+                format!(
+                    "HTTP/1.1 200 OK\r\ndocker-content-digest: {digest}\r\ncontent-length: \
+                     0\r\nconnection: close\r\n\r\n"
+                )
+            } else {
+                "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    .to_owned()
+            };
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    (host, seen)
+}
+
+fn lookup(image: &str) -> Result<String, registry::LookupError> {
+    let image = ecsynth::deploy::image::ImageRef::parse(image).expect("a reference");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(registry::digest(&image))
+}
+
+/// A tag outside ECR is pinned to the digest the registry's `HEAD /v2/<name>/manifests/<tag>`
+/// names (Docker Registry HTTP API v2, `Docker-Content-Digest`), asking for the multi-platform
+/// index first, after the anonymous token the `401`'s `WWW-Authenticate: Bearer` challenge
+/// points to (Docker Registry token authentication specification).
+#[test]
+fn a_tag_outside_ecr_is_pinned_through_the_registry_token_flow() {
+    let digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    let (host, seen) = fake_registry(digest);
+    assert_eq!(
+        lookup(&format!("{host}/acme/web:v1")).expect("found"),
+        digest
+    );
+    let seen = seen.lock().expect("log").clone();
+    assert_eq!(seen.len(), 3, "{seen:#?}");
+    assert!(seen[0].starts_with("HEAD /v2/acme/web/manifests/v1 HTTP/1.1 auth= accept="));
+    assert!(seen[0].contains(registry::MANIFEST_TYPES), "{seen:#?}");
+    assert!(seen[1].starts_with("GET /token?scope=repository:acme/web:pull&service=fake "));
+    assert!(seen[2].starts_with("HEAD /v2/acme/web/manifests/v1 HTTP/1.1 auth=Bearer t0k"));
+
+    // A digest given is looked up as it is: the tag beside it does not decide.
+    assert_eq!(
+        lookup(&format!("{host}/acme/web:v1@{digest}")).expect("the digest"),
+        digest
+    );
+    let other = digest.replace('1', "2");
+    let error = lookup(&format!("{host}/acme/web:v1@{other}")).expect_err("another digest");
+    assert!(error.missing);
+    assert!(
+        error.message.contains(&format!("/manifests/{other}: 404")),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn an_image_the_registry_does_not_have_is_refused_naming_the_request() {
+    let digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    let (host, _) = fake_registry(digest);
+    let error = lookup(&format!("{host}/acme/web:v9")).expect_err("missing");
+    assert!(error.missing);
+    assert_eq!(
+        error.message,
+        format!(
+            "not found in registry http://{host} (HEAD http://{host}/v2/acme/web/manifests/v9: \
+             404 Not Found)"
+        )
+    );
+}
+
+/// Through the CLI: the lookup is step 1 of a deploy, so a missing image exits 2 before any
+/// AWS call (none could answer here: the endpoint is a closed port).
+#[test]
+fn deploy_of_a_missing_registry_image_exits_2_before_aws_is_asked() {
+    let (host, _) = fake_registry("sha256:00");
+    let registry = stacks::registry();
+    let name = registry.names().next().expect("a stack");
+    let document = document(name);
+    let (service, _) = plan::services(&document).remove(0);
+    let image = format!("{host}/acme/web:v9");
+    let (code, _, stderr) = support::run(&registry, &["deploy", name, &service, "--image", &image]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "error: stack `{name}` › service `{service}`: `--image {image}`: not found in \
+             registry http://{host} (HEAD http://{host}/v2/acme/web/manifests/v9: 404 Not \
+             Found)\n"
+        )
+    );
 }

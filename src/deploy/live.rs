@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::image::ImageRef;
 use super::notify::Notifier;
 use super::plan::{self, ServicePlan};
+use super::registry;
 use super::taskdef::{self, TaskDefinition};
 use super::template::{self, reference};
 use super::{Stop, Streams};
@@ -99,7 +100,7 @@ impl Aws {
     ) -> Result<Started, Stop> {
         let plan = ship.plan;
         // (1) The image exists, and is registered by digest.
-        let pinned = self.pin(ship.image).await?;
+        let pinned = self.pin(ship.image, streams).await?;
         streams.say(format_args!("image: {pinned}"));
         // (2) The cluster and service exist, are ACTIVE, and are the ones the stack describes.
         let service = self.live_service(plan).await?;
@@ -224,16 +225,24 @@ impl Aws {
         }
     }
 
-    /// The image by digest: ECR `DescribeImages` for an ECR repository; a reference to another
-    /// registry must name its digest already (ecsynth does not speak the registry protocol).
-    async fn pin(&self, image: &ImageRef) -> Result<String, Stop> {
+    /// The image by digest: ECR `DescribeImages` for an ECR repository, the registry's HTTP
+    /// API for any other ([`registry`]). A reference by digest to a registry that does not
+    /// answer anonymously is taken as given, with a warning.
+    async fn pin(&self, image: &ImageRef, streams: &mut Streams<'_>) -> Result<String, Stop> {
         let Some(ecr) = image.ecr() else {
-            return match &image.digest {
-                Some(digest) => Ok(image.pinned(digest)),
-                None => Err(Stop::Invalid(format!(
-                    "`--image {image}`: not an ECR repository, so ecsynth cannot look the tag \
-                     up; give the image by digest (`{}@sha256:…`)",
-                    image.repository
+            return match (registry::digest(image).await, &image.digest) {
+                (Ok(digest), _) => Ok(image.pinned(&digest)),
+                (Err(error), Some(digest)) if !error.missing => {
+                    streams.problem(format_args!(
+                        "warning: `--image {image}`: cannot check the image: {}; deploying the \
+                         digest as given",
+                        error.message
+                    ));
+                    Ok(image.pinned(digest))
+                }
+                (Err(error), _) => Err(Stop::Invalid(format!(
+                    "`--image {image}`: {}",
+                    error.message
                 ))),
             };
         };

@@ -15,6 +15,7 @@ pub mod image;
 mod live;
 mod notify;
 pub mod plan;
+pub mod registry;
 mod status;
 pub mod taskdef;
 pub mod template;
