@@ -23,7 +23,8 @@ STACK_DIR holds the stack's synthesized `main.tf.json`; BIN is an ecsynth built 
      failing hook): exit 1 naming the hook and the rollback; the service still runs v2
      (with a topic: DeploymentFailure and DeploymentRollback arrived)
   8. rollback: `deploy --no-wait`; a second deploy meanwhile exits 2 (one in flight); then
-     `rollback` stops it with rollback (exit 0, still v2);
+     `rollback` stops it with rollback (exit 0, still v2; with a topic: DeploymentStop and
+     DeploymentRollback arrived);
      deploy v3, then `rollback` with nothing in flight redeploys v2 (exit 0)
   9. terraform plan clean
  10. a service that is not ACTIVE (deleted): deploy exits 2 before registering anything
@@ -402,6 +403,7 @@ def check(args: argparse.Namespace, log: Log) -> None:
         raise CheckFailed("a deploy refused for a deployment in flight registered a task definition")
     out, _ = ecsynth.run("rollback", stack, bg, "--poll-seconds", "1", expect=0)
     expect_in(out, "stopping deployment", "rolled back", what="rollback in flight")
+    expect_events(inboxes[bg], "DeploymentStop", "DeploymentRollback", what="stop triggers")
     if live(aws, cluster, bg)[0]["taskDefinition"] != v2_task:
         raise CheckFailed("after rollback of the in-flight deployment the service does not run v2")
     ecsynth.run("deploy", stack, bg, "--image", refs["v3"], "--poll-seconds", "1", expect=0)
