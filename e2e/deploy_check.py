@@ -8,17 +8,23 @@ Usage:
 STACK_DIR holds the stack's synthesized `main.tf.json`; BIN is an ecsynth built with the
 `deploy` feature; NAME is the stack's registered name. Steps, each printing one line:
   1. apply the stack on moto as drift_check.py does (its steps 1-3); plan clean
-  2. an ECR repository with two images (tags v2, v3)
+  2. an ECR repository with two images (tags v2, v3); for each service the stack gives a
+     deployment topic (output `<service>_deployment_topic_arn`), an SQS queue subscribed to it
   3. bad input, each exit 2 with its reason and no task definition registered: a missing
      image, an unknown stack, an unknown service, a tag-less image
   4. deploy v2 to the blue/green service: exit 0, the service runs the new revision with the
      image pinned by digest and the version tag; `status` shows it and that it matches the model
-  5. deploy v2 to the rolling service (when given): exit 0, the service runs it
+     (with a topic: DeploymentStart and DeploymentSuccess of that deployment arrived, sent
+     by the emulator's CodeDeploy triggers)
+  5. deploy v2 to the rolling service (when given): exit 0, the service runs it (with a
+     topic: ecsynth's own DeploymentStart and DeploymentSuccess arrived)
   6. terraform plan clean
   7. a deployment that fails (a fault planted in the emulator at AfterAllowTestTraffic, as a
      failing hook): exit 1 naming the hook and the rollback; the service still runs v2
+     (with a topic: DeploymentFailure and DeploymentRollback arrived)
   8. rollback: `deploy --no-wait`; a second deploy meanwhile exits 2 (one in flight); then
-     `rollback` stops it with rollback (exit 0, still v2);
+     `rollback` stops it with rollback (exit 0, still v2; with a topic: DeploymentStop and
+     DeploymentRollback arrived);
      deploy v3, then `rollback` with nothing in flight redeploys v2 (exit 0)
   9. terraform plan clean
  10. a service that is not ACTIVE (deleted): deploy exits 2 before registering anything
@@ -216,6 +222,55 @@ def cluster_of(workdir: Path, service: str) -> str:
     raise CheckFailed("no aws_ecs_cluster in the stack")
 
 
+def label_of(service: str) -> str:
+    """The Terraform label of a service's blocks (the naming table's rule)."""
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in service)
+
+
+class Inbox:
+    """An SQS queue subscribed to a service's deployment topic; `events` reads what arrived."""
+
+    def __init__(self, aws: Aws, topic: str, name: str) -> None:
+        self.aws = aws
+        self.url = aws("sqs").create_queue(QueueName=name)["QueueUrl"]
+        queue_arn = aws("sqs").get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        aws("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        self.topic = topic
+
+    def events(self) -> list[dict[str, Any]]:
+        """The messages that arrived since the last call, each the published JSON body."""
+        out = []
+        while True:
+            got = self.aws("sqs").receive_message(QueueUrl=self.url, MaxNumberOfMessages=10)
+            messages = got.get("Messages", [])
+            if not messages:
+                return out
+            for message in messages:
+                envelope = json.loads(message["Body"])
+                out.append(json.loads(envelope["Message"]))
+                self.aws("sqs").delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def topic_of(tf: Terraform, service: str) -> str | None:
+    _, out = tf.run("output", "-json", stdout_only=True)
+    entry = json.loads(out).get(f"{label_of(service)}_deployment_topic_arn")
+    return entry["value"] if entry else None
+
+
+def expect_events(inbox: Inbox | None, *wanted: str, what: str, key: str = "event") -> list[dict[str, Any]]:
+    """The events in `inbox`, after checking each of `wanted` arrived (by `key`)."""
+    if inbox is None:
+        return []
+    events = inbox.events()
+    names = [e.get(key) for e in events]
+    for name in wanted:
+        if name not in names:
+            raise CheckFailed(f"{what}: no {name} on {inbox.topic}; arrived: {events}")
+    return events
+
+
 def check(args: argparse.Namespace, log: Log) -> None:
     log.step("1 apply")
     aws, tf, endpoint, region = apply_stack(args, log)
@@ -225,9 +280,13 @@ def check(args: argparse.Namespace, log: Log) -> None:
     ecsynth = Ecsynth(args.ecsynth, endpoint, region, workdir)
     stack, bg = args.stack, args.blue_green
 
-    log.step("2 images")
+    log.step("2 images and deployment topics")
     refs = push_images(aws, region, f"ecsynth-e2e/{bg}")
-    log.done(", ".join(refs.values()))
+    inboxes: dict[str, Inbox | None] = {}
+    for service in filter(None, (bg, args.rolling)):
+        topic = topic_of(tf, service)
+        inboxes[service] = topic and Inbox(aws, topic, f"ecsynth-e2e-{label_of(service)}")
+    log.done(", ".join(refs.values()) + "; topics: " + ", ".join(f"{s} {i and i.topic}" for s, i in inboxes.items()))
 
     log.step("3 bad input")
     before = registered(aws)
@@ -257,6 +316,9 @@ def check(args: argparse.Namespace, log: Log) -> None:
     if tags.get("ecsynth:version") != "v2":
         raise CheckFailed(f"version tag missing on {svc['taskDefinition']}: {tags}")
     v2_task = svc["taskDefinition"]
+    events = expect_events(inboxes[bg], "DeploymentStart", "DeploymentSuccess", what="blue/green triggers")
+    if len({e.get("deploymentId") for e in events}) > 1:
+        raise CheckFailed(f"blue/green triggers name several deployments: {events}")
     out, _ = ecsynth.run("status", stack, bg, expect=0)
     expect_in(
         out,
@@ -286,7 +348,17 @@ def check(args: argparse.Namespace, log: Log) -> None:
         svc, task, tags = live(aws, cluster, args.rolling)
         if tags.get("ecsynth:version") != "v2":
             raise CheckFailed(f"the rolling service does not run the new revision: {svc['taskDefinition']}")
-        log.done(svc["taskDefinition"])
+        events = expect_events(
+            inboxes[args.rolling],
+            "DeploymentStart",
+            "DeploymentSuccess",
+            what="rolling notifications",
+            key="eventTriggerName",
+        )
+        for event in events:
+            if event.get("taskDefinition") != svc["taskDefinition"] or event.get("source") != "ecsynth":
+                raise CheckFailed(f"rolling notification for another deployment: {event}")
+        log.done(svc["taskDefinition"] + (f"; notified {[e['eventTriggerName'] for e in events]}" if events else ""))
 
     log.step("6 plan after deploy")
     plan_clean(tf, "after `ecsynth deploy`")
@@ -315,6 +387,9 @@ def check(args: argparse.Namespace, log: Log) -> None:
     )
     if live(aws, cluster, bg)[0]["taskDefinition"] != v2_task:
         raise CheckFailed("after the failed deployment the service does not run v2 any more")
+    expect_events(
+        inboxes[bg], "DeploymentStart", "DeploymentFailure", "DeploymentRollback", what="failure triggers"
+    )
     log.done("exit 1, reason and rollback printed, service still on v2")
     log.info(err.strip().replace("\n", "\n    "))
 
@@ -328,6 +403,7 @@ def check(args: argparse.Namespace, log: Log) -> None:
         raise CheckFailed("a deploy refused for a deployment in flight registered a task definition")
     out, _ = ecsynth.run("rollback", stack, bg, "--poll-seconds", "1", expect=0)
     expect_in(out, "stopping deployment", "rolled back", what="rollback in flight")
+    expect_events(inboxes[bg], "DeploymentStop", "DeploymentRollback", what="stop triggers")
     if live(aws, cluster, bg)[0]["taskDefinition"] != v2_task:
         raise CheckFailed("after rollback of the in-flight deployment the service does not run v2")
     ecsynth.run("deploy", stack, bg, "--image", refs["v3"], "--poll-seconds", "1", expect=0)

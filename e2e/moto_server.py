@@ -576,6 +576,12 @@ def _patch_codedeploy_ecs_deployments() -> None:
     # event with its message; with auto-rollback on DEPLOYMENT_FAILURE (or a StopDeployment with
     # autoRollbackEnabled) the service goes back to where it was and a rollback deployment
     # (creator `codeDeployRollback`) records it in rollbackInfo.
+    # Gap: CodeDeploy publishes the deployment group's triggers (triggerConfigurations) to
+    # SNS; moto stores them and sends nothing. Here each trigger whose events include
+    # DeploymentStart / Success / Failure / Stop / Rollback gets CodeDeploy's message (JSON with
+    # eventTriggerName, deploymentId, status, …) through moto's SNS, which delivers to the
+    # topic's subscriptions (an SQS queue in the deploy e2e).
+    import json
     import threading
     import time
 
@@ -587,6 +593,7 @@ def _patch_codedeploy_ecs_deployments() -> None:
     from moto.core.utils import utcnow
     from moto.ecs.models import ecs_backends
     from moto.elbv2.models import FakeAction, elbv2_backends
+    from moto.sns.models import sns_backends
 
     step = float(os.environ.get("ECSYNTH_MOTO_STEP_SECONDS", "1"))
     lock = threading.Lock()
@@ -629,6 +636,34 @@ def _patch_codedeploy_ecs_deployments() -> None:
         others = [arn for arn in arns if arn != current_arn]
         return others[0] if others else current_arn
 
+    def notify(backend, deployment, event, status):
+        group = deployment.deployment_group
+        for trigger in group.trigger_configurations or []:
+            if event not in (trigger.get("triggerEvents") or []):
+                continue
+            arn = trigger.get("triggerTargetArn") or ""
+            try:
+                application = deployment.application.application_name
+                message = {
+                    "region": backend.region_name,
+                    "accountId": backend.account_id,
+                    "eventTriggerName": trigger.get("triggerName"),
+                    "applicationName": application,
+                    "deploymentId": deployment.deployment_id,
+                    "deploymentGroupName": group.deployment_group_name,
+                    "createTime": str(deployment.create_time),
+                    "completeTime": str(getattr(deployment, "complete_time", "") or ""),
+                    "status": status,
+                    # Not in CodeDeploy's message: the event, so a test tells Stop from Failure.
+                    "event": event,
+                }
+                subject = f"{status}: AWS CodeDeploy {deployment.deployment_id} in {backend.region_name} to {application}"
+                sns_backends[arn.split(":")[4]][backend.region_name].publish(
+                    json.dumps(message), arn=arn, subject=subject[:100]
+                )
+            except Exception as error:  # noqa: BLE001 - a lost notification must not stop a deployment
+                print(f"[moto_server] trigger {event} to {arn}: {error!r}", file=sys.stderr, flush=True)
+
     def start(backend, deployment):
         spec = appspec(deployment)
         hooks = {name for hook in spec.get("Hooks") or [] for name in hook}
@@ -652,6 +687,7 @@ def _patch_codedeploy_ecs_deployments() -> None:
         }
         deployment.status = "InProgress"
         deployment.start_time = utcnow()
+        notify(backend, deployment, "DeploymentStart", "CREATED")
 
     def roll_back(backend, deployment, message):
         state = deployment._ecsynth
@@ -678,6 +714,7 @@ def _patch_codedeploy_ecs_deployments() -> None:
             "rollbackDeploymentId": rollback.deployment_id,
             "rollbackMessage": message,
         }
+        notify(backend, deployment, "DeploymentRollback", "ROLLEDBACK")
 
     def auto_rollback_on_failure(deployment):
         config = deployment.deployment_group.auto_rollback_configuration or {}
@@ -717,6 +754,7 @@ def _patch_codedeploy_ecs_deployments() -> None:
                     "code": fault.get("code", "ECS_UPDATE_ERROR"),
                     "message": fault.get("message", "failed"),
                 }
+                notify(backend, deployment, "DeploymentFailure", "FAILED")
                 if auto_rollback_on_failure(deployment):
                     roll_back(backend, deployment, "Deployment failed: rolled back to the previous version")
                 return
@@ -733,6 +771,7 @@ def _patch_codedeploy_ecs_deployments() -> None:
         if all(status in ("Succeeded", "Skipped") for status in state["events"].values()):
             deployment.status = "Succeeded"
             deployment.complete_time = utcnow()
+            notify(backend, deployment, "DeploymentSuccess", "SUCCEEDED")
 
     def advance_all(backend):
         with lock:
@@ -836,6 +875,7 @@ def _patch_codedeploy_ecs_deployments() -> None:
                 "code": "DEPLOYMENT_STOPPED",
                 "message": "The deployment was stopped by a user",
             }
+            notify(backend, deployment, "DeploymentStop", "STOPPED")
             if self._get_bool_param("autoRollbackEnabled"):
                 roll_back(
                     backend, deployment, "Deployment stopped by a user: rolled back to the previous version"

@@ -3,8 +3,8 @@
 
 use ecsynth::model::{
     Backend, BlueGreen, CodeDeploy, Compute, Container, ContainerHealthCheck, DeploymentConfig,
-    Ec2Capacity, Ec2Placement, Listener, LoadBalancer, NetworkMode, Rolling, Service, Stack,
-    StepScaling, TargetHealthCheck, TaskSize, Traffic,
+    DeploymentTopic, Ec2Capacity, Ec2Placement, Listener, LoadBalancer, NetworkMode, Rolling,
+    Service, Stack, StepScaling, TargetHealthCheck, TaskSize, Traffic,
 };
 
 const APP_PORT: u16 = 8080;
@@ -134,6 +134,8 @@ pub fn prod_ec2() -> Stack {
                     .termination_wait_minutes(30),
             ),
         )
+        // Every release of prod is announced (CodeDeploy's triggers).
+        .notify(DeploymentTopic::Created)
         .scaling(
             StepScaling::cpu(3..=12)
                 .scale_out_above(70.0)
@@ -160,6 +162,8 @@ pub fn prod_ec2() -> Stack {
         .compute(Compute::ec2(compute))
         .container(worker)
         .rolling(Rolling::default())
+        // Announced like `web`'s; `ecsynth deploy` publishes a rolling service's events.
+        .notify(DeploymentTopic::Created)
         .desired_count(2)
         .log_retention_days(365),
     );

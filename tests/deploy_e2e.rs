@@ -18,7 +18,8 @@ use ecsynth::synth::synthesize;
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
 
 /// (stack name, blue/green service, rolling service) of the smallest stack with both kinds,
-/// else of the smallest stack with a blue/green service.
+/// else of the smallest stack with a blue/green service; among those, one whose services have
+/// deployment topics first, so that the notifications of both paths are checked.
 fn pick() -> (String, String, Option<String>) {
     let registry = stacks::registry();
     let mut candidates = Vec::new();
@@ -36,8 +37,11 @@ fn pick() -> (String, String, Option<String>) {
             continue;
         };
         let size = synthesized.document.resource_count();
+        let notifies = blue_green.notifications.is_some()
+            && rolling.is_none_or(|rolling| rolling.notifications.is_some());
         candidates.push((
             rolling.is_none(),
+            !notifies,
             size,
             name.to_owned(),
             blue_green.name.clone(),
@@ -45,7 +49,7 @@ fn pick() -> (String, String, Option<String>) {
         ));
     }
     candidates.sort();
-    let (_, _, stack, blue_green, rolling) = candidates
+    let (_, _, _, stack, blue_green, rolling) = candidates
         .into_iter()
         .next()
         .expect("the registry has a stack with a blue/green service");

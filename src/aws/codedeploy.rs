@@ -27,6 +27,8 @@ pub struct CodedeployDeploymentGroup {
     pub blue_green_deployment_config: BlueGreenDeploymentConfig,
     pub ecs_service: EcsServiceRef,
     pub load_balancer_info: LoadBalancerInfo,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trigger_configuration: Vec<TriggerConfiguration>,
     #[serde(skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
 }
@@ -99,4 +101,12 @@ pub struct TrafficRoute {
 #[derive(Debug, Serialize)]
 pub struct TargetGroupName {
     pub name: Expr,
+}
+
+/// An SNS topic told of the deployment events named.
+#[derive(Debug, Serialize)]
+pub struct TriggerConfiguration {
+    pub trigger_events: Vec<Expr>,
+    pub trigger_name: Expr,
+    pub trigger_target_arn: Expr,
 }

@@ -14,6 +14,7 @@ mod iam;
 mod monitoring;
 mod network;
 mod provider;
+mod sns;
 mod stateful;
 
 pub use codedeploy::*;
@@ -25,6 +26,7 @@ pub use iam::*;
 pub use monitoring::*;
 pub use network::*;
 pub use provider::*;
+pub use sns::*;
 pub use stateful::{is_stateful, STATEFUL_TYPES};
 
 /// Declares a struct as a resource type and the attributes other resources may reference.

@@ -5,13 +5,16 @@
 
 use std::collections::HashMap;
 
+use crate::model::DeploymentEvent;
 use aws_config::BehaviorVersion;
 use aws_sdk_ecs::error::DisplayErrorContext;
 use aws_sdk_ecs::types::{Service, Tag};
 use serde_json::Value;
 
 use super::image::ImageRef;
+use super::notify::Notifier;
 use super::plan::{self, ServicePlan};
+use super::registry;
 use super::taskdef::{self, TaskDefinition};
 use super::template::{self, reference};
 use super::{Stop, Streams};
@@ -26,6 +29,7 @@ pub struct Aws {
     pub ecs: aws_sdk_ecs::Client,
     pub codedeploy: aws_sdk_codedeploy::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub sns: aws_sdk_sns::Client,
     config: aws_config::SdkConfig,
 }
 
@@ -39,8 +43,20 @@ pub struct Shipment<'a> {
 
 /// A deployment that started.
 pub enum Started {
-    CodeDeploy { deployment_id: String },
-    Rolling { task_definition: String },
+    CodeDeploy {
+        deployment_id: String,
+    },
+    Rolling {
+        task_definition: String,
+        /// Where the deployment's events go, when the service has a deployment topic.
+        notifier: Option<Notifier>,
+    },
+}
+
+/// The error of a call made after `arn` was registered: something changed already (exit 1).
+fn failed_after<E: std::error::Error>(arn: &str, what: &str) -> impl FnOnce(E) -> Stop {
+    let context = format!("registered {arn}, but {what}");
+    move |error| Stop::Failed(format!("{context}: {}", sdk_error(error)))
 }
 
 /// An SDK error with its whole chain of causes (service code and message included).
@@ -71,6 +87,7 @@ impl Aws {
             ecs: aws_sdk_ecs::Client::new(&config),
             codedeploy: aws_sdk_codedeploy::Client::new(&config),
             elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            sns: aws_sdk_sns::Client::new(&config),
             config,
         }
     }
@@ -83,7 +100,7 @@ impl Aws {
     ) -> Result<Started, Stop> {
         let plan = ship.plan;
         // (1) The image exists, and is registered by digest.
-        let pinned = self.pin(ship.image).await?;
+        let pinned = self.pin(ship.image, streams).await?;
         streams.say(format_args!("image: {pinned}"));
         // (2) The cluster and service exist, are ACTIVE, and are the ones the stack describes.
         let service = self.live_service(plan).await?;
@@ -104,6 +121,12 @@ impl Aws {
         let task = resolver.task_definition(plan, ship.container, &pinned)?;
         let appspec = match &plan.appspec {
             Some(text) => Some(resolver.appspec(text)?),
+            None => None,
+        };
+        let topic = match &plan.topic {
+            Some(text) => Some(resolver.fill(text).map_err(|message| {
+                Stop::Invalid(format!("the deployment topic from the model: {message}"))
+            })?),
             None => None,
         };
         // Everything checked: from here on, things change.
@@ -152,12 +175,10 @@ impl Aws {
                     )
                     .send()
                     .await
-                    .map_err(|e| {
-                        Stop::Failed(format!(
-                            "registered {arn}, but CodeDeploy did not start the deployment: {}",
-                            sdk_error(e)
-                        ))
-                    })?;
+                    .map_err(failed_after(
+                        &arn,
+                        "CodeDeploy did not start the deployment",
+                    ))?;
                 let id = created.deployment_id().unwrap_or_default().to_owned();
                 streams.say(format_args!(
                     "deployment {id} started (application {}, deployment group {})",
@@ -166,40 +187,62 @@ impl Aws {
                 Ok(Started::CodeDeploy { deployment_id: id })
             }
             _ => {
-                self.ecs
+                let updated = self
+                    .ecs
                     .update_service()
                     .cluster(&plan.cluster)
                     .service(&plan.service)
                     .task_definition(&arn)
                     .send()
                     .await
-                    .map_err(|e| {
-                        Stop::Failed(format!(
-                            "registered {arn}, but UpdateService failed: {}",
-                            sdk_error(e)
-                        ))
-                    })?;
+                    .map_err(failed_after(&arn, "UpdateService failed"))?;
+                // ECS names the deployment of the new revision in its answer.
+                let deployment_id = updated.service().and_then(|service| {
+                    service
+                        .deployments()
+                        .iter()
+                        .find(|d| d.task_definition() == Some(arn.as_str()))
+                        .and_then(|d| d.id())
+                        .map(str::to_owned)
+                });
                 streams.say(format_args!(
                     "rolling deployment started: service `{}` on cluster `{}` → {arn}",
                     plan.service, plan.cluster
                 ));
+                let notifier =
+                    topic.map(|topic| Notifier::new(plan, topic, &arn, deployment_id, &pinned));
+                if let Some(notifier) = &notifier {
+                    let detail = format!("deploying {} ({})", ship.image, pinned);
+                    notifier
+                        .publish(self, DeploymentEvent::Start, &detail, streams)
+                        .await;
+                }
                 Ok(Started::Rolling {
                     task_definition: arn,
+                    notifier,
                 })
             }
         }
     }
 
-    /// The image by digest: ECR `DescribeImages` for an ECR repository; a reference to another
-    /// registry must name its digest already (ecsynth does not speak the registry protocol).
-    async fn pin(&self, image: &ImageRef) -> Result<String, Stop> {
+    /// The image by digest: ECR `DescribeImages` for an ECR repository, the registry's HTTP
+    /// API for any other ([`registry`]). A reference by digest to a registry that does not
+    /// answer anonymously is taken as given, with a warning.
+    async fn pin(&self, image: &ImageRef, streams: &mut Streams<'_>) -> Result<String, Stop> {
         let Some(ecr) = image.ecr() else {
-            return match &image.digest {
-                Some(digest) => Ok(image.pinned(digest)),
-                None => Err(Stop::Invalid(format!(
-                    "`--image {image}`: not an ECR repository, so ecsynth cannot look the tag \
-                     up; give the image by digest (`{}@sha256:…`)",
-                    image.repository
+            return match (registry::digest(image).await, &image.digest) {
+                (Ok(digest), _) => Ok(image.pinned(&digest)),
+                (Err(error), Some(digest)) if !error.missing => {
+                    streams.problem(format_args!(
+                        "warning: `--image {image}`: cannot check the image: {}; deploying the \
+                         digest as given",
+                        error.message
+                    ));
+                    Ok(image.pinned(digest))
+                }
+                (Err(error), _) => Err(Stop::Invalid(format!(
+                    "`--image {image}`: {}",
+                    error.message
                 ))),
             };
         };
@@ -279,15 +322,7 @@ impl Aws {
                 )))
             }
         }
-        let described = self
-            .ecs
-            .describe_services()
-            .cluster(&plan.cluster)
-            .services(&plan.service)
-            .send()
-            .await
-            .map_err(|e| Stop::Invalid(format!("cannot describe the service: {}", sdk_error(e))))?;
-        let Some(service) = described.services().first() else {
+        let Some(service) = self.describe_service(plan, Stop::Invalid).await? else {
             return Err(Stop::Invalid(format!(
                 "service `{}` does not exist on cluster `{}`; has the stack been applied?",
                 plan.service, plan.cluster
@@ -373,13 +408,39 @@ impl Aws {
                 differences.join("; ")
             )));
         }
-        Ok(service.clone())
+        Ok(service)
+    }
+
+    /// The service as ECS describes it, `None` when it does not exist; a failed call is a
+    /// `stop` (`Stop::Invalid` before anything changed, `Stop::Failed` after).
+    pub async fn describe_service(
+        &self,
+        plan: &ServicePlan,
+        stop: fn(String) -> Stop,
+    ) -> Result<Option<Service>, Stop> {
+        let described = self
+            .ecs
+            .describe_services()
+            .cluster(&plan.cluster)
+            .services(&plan.service)
+            .send()
+            .await
+            .map_err(|e| stop(format!("cannot describe the service: {}", sdk_error(e))))?;
+        Ok(described.services().first().cloned())
     }
 
     pub async fn task_definition(
         &self,
         arn: &str,
     ) -> Result<aws_sdk_ecs::types::TaskDefinition, String> {
+        Ok(self.tagged_task_definition(arn).await?.0)
+    }
+
+    /// The task definition `arn` and its tags.
+    pub async fn tagged_task_definition(
+        &self,
+        arn: &str,
+    ) -> Result<(aws_sdk_ecs::types::TaskDefinition, Vec<Tag>), String> {
         let described = self
             .ecs
             .describe_task_definition()
@@ -388,10 +449,11 @@ impl Aws {
             .send()
             .await
             .map_err(sdk_error)?;
-        described
+        let task = described
             .task_definition()
             .cloned()
-            .ok_or_else(|| format!("no task definition {arn}"))
+            .ok_or_else(|| format!("no task definition {arn}"))?;
+        Ok((task, described.tags().to_vec()))
     }
 
     async fn register(&self, task: &TaskDefinition, tags: Vec<Tag>) -> Result<String, Stop> {
@@ -493,20 +555,12 @@ impl Aws {
             if revision_of(arn) >= live_revision || !arn.contains(&format!("/{}:", plan.family)) {
                 continue;
             }
-            let described = self
-                .ecs
-                .describe_task_definition()
-                .task_definition(arn)
-                .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
-                .send()
+            let (task, tags) = self
+                .tagged_task_definition(arn)
                 .await
-                .map_err(|e| Stop::Invalid(sdk_error(e)))?;
-            let image = described
-                .tags()
-                .iter()
-                .find(|tag| tag.key() == Some(IMAGE_TAG))
-                .and_then(|tag| tag.value());
-            let pinned = image_of(described.task_definition());
+                .map_err(Stop::Invalid)?;
+            let image = tag_value(&tags, IMAGE_TAG);
+            let pinned = image_of(Some(&task));
             // The previous version: an image other than the one running now.
             if let (Some(_), Some(pinned)) = (image, pinned) {
                 if Some(&pinned) != live_image.as_ref() {
@@ -520,6 +574,13 @@ impl Aws {
             plan.family
         )))
     }
+}
+
+/// The value of tag `key`.
+pub fn tag_value<'t>(tags: &'t [Tag], key: &str) -> Option<&'t str> {
+    tags.iter()
+        .find(|tag| tag.key() == Some(key))
+        .and_then(|tag| tag.value())
 }
 
 /// `…:targetgroup/<name>/<id>` → `<name>`.
@@ -543,6 +604,7 @@ struct Resolver<'a> {
     document: &'a Value,
     /// `arn:<partition>:ecs:<region>:<account>:…` of the live service.
     partition: String,
+    region: String,
     account: String,
     subnets: Vec<String>,
     security_groups: Vec<String>,
@@ -586,6 +648,7 @@ impl<'a> Resolver<'a> {
         Resolver {
             document,
             partition: arn.get(1).copied().unwrap_or("aws").to_owned(),
+            region: arn.get(3).copied().unwrap_or_default().to_owned(),
             account: arn.get(4).copied().unwrap_or_default().to_owned(),
             subnets: network.map(|n| n.subnets().to_vec()).unwrap_or_default(),
             security_groups: network
@@ -610,6 +673,15 @@ impl<'a> Resolver<'a> {
             return Ok(format!(
                 "arn:{}:iam::{}:role{path}{name}",
                 self.partition, self.account
+            ));
+        }
+        if let Some(("aws_sns_topic", label, "arn")) = reference(expression) {
+            // A topic the stack creates is in the service's account and region.
+            let name = plan::literal(self.document, &format!("aws_sns_topic.{label}.name"))
+                .ok_or_else(|| format!("topic `{label}` has no literal name"))?;
+            return Ok(format!(
+                "arn:{}:sns:{}:{}:{name}",
+                self.partition, self.region, self.account
             ));
         }
         if let Some(("aws_security_group", label, "id")) = reference(expression) {

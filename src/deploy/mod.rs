@@ -13,7 +13,9 @@
 
 pub mod image;
 mod live;
+mod notify;
 pub mod plan;
+pub mod registry;
 mod status;
 pub mod taskdef;
 pub mod template;
@@ -144,32 +146,60 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|error| format!("error: cannot start the async runtime: {error}"))
 }
 
+/// What `deploy` and `rollback` start from: the stack's document, the service's plan and the
+/// async runtime; `Err` is the exit code, its reason printed.
+fn prepare(
+    registry: &Registry,
+    stack: &str,
+    service: &str,
+    streams: &mut Streams,
+) -> Result<
+    (
+        serde_json::Value,
+        plan::ServicePlan,
+        tokio::runtime::Runtime,
+    ),
+    u8,
+> {
+    let document = document(registry, stack, streams).ok_or(EXIT_INVALID)?;
+    let plan = plan::plan(stack, &document, service).map_err(|plan::PlanError(message)| {
+        streams.problem(service_error(stack, service, &message));
+        EXIT_INVALID
+    })?;
+    let runtime = runtime().map_err(|message| {
+        streams.problem(message);
+        EXIT_FAILED
+    })?;
+    Ok((document, plan, runtime))
+}
+
+/// The exit code of a command's outcome, its reason printed.
+fn finish(stack: &str, service: &str, outcome: Result<(), Stop>, streams: &mut Streams) -> u8 {
+    match outcome {
+        Ok(()) => EXIT_OK,
+        Err(stop) => {
+            streams.problem(service_error(stack, service, stop.message()));
+            stop.code()
+        }
+    }
+}
+
 /// `ecsynth deploy STACK SERVICE --image REF`.
 pub fn deploy(registry: &Registry, args: &DeployArgs, streams: &mut Streams) -> u8 {
-    let Some(document) = document(registry, &args.stack, streams) else {
-        return EXIT_INVALID;
+    let (document, plan, runtime) = match prepare(registry, &args.stack, &args.service, streams) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
     };
-    let fail = |streams: &mut Streams, message: &str| {
-        streams.problem(service_error(&args.stack, &args.service, message));
-        EXIT_INVALID
-    };
-    let plan = match plan::plan(&args.stack, &document, &args.service) {
-        Ok(plan) => plan,
-        Err(plan::PlanError(message)) => return fail(streams, &message),
-    };
-    let container = match pick_container(&plan, args.container.as_deref()) {
-        Ok(container) => container,
-        Err(message) => return fail(streams, &message),
-    };
-    let image = match image::ImageRef::parse(&args.image) {
-        Ok(image) => image,
-        Err(message) => return fail(streams, &format!("`--image`: {message}")),
-    };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
+    let checked = pick_container(&plan, args.container.as_deref()).and_then(|container| {
+        let image = image::ImageRef::parse(&args.image)
+            .map_err(|message| format!("`--image`: {message}"))?;
+        Ok((container, image))
+    });
+    let (container, image) = match checked {
+        Ok(checked) => checked,
         Err(message) => {
-            streams.problem(message);
-            return EXIT_FAILED;
+            streams.problem(service_error(&args.stack, &args.service, &message));
+            return EXIT_INVALID;
         }
     };
     let outcome = runtime.block_on(async {
@@ -180,22 +210,57 @@ pub fn deploy(registry: &Registry, args: &DeployArgs, streams: &mut Streams) -> 
             container: &container,
             image: &image,
         };
-        let started = aws.ship(&ship, streams).await?;
-        if !args.wait {
-            return Ok(());
-        }
-        let timeout = args
-            .timeout
-            .unwrap_or(Duration::from_secs(plan.default_timeout_seconds()));
-        wait::follow(&aws, &plan, &started, timeout, args.poll, streams).await
+        let waiting = Waiting::new(&plan, args.timeout, args.wait, args.poll);
+        ship_and_follow(&aws, &ship, &waiting, streams).await
     });
-    match outcome {
-        Ok(()) => EXIT_OK,
-        Err(stop) => {
-            streams.problem(service_error(&args.stack, &args.service, stop.message()));
-            stop.code()
+    finish(&args.stack, &args.service, outcome, streams)
+}
+
+/// Whether and how long a command follows the deployment it started.
+struct Waiting {
+    wait: bool,
+    timeout: Duration,
+    poll: Duration,
+}
+
+impl Waiting {
+    /// `timeout`, or the plan's default from the deployment config's wait times.
+    fn new(
+        plan: &plan::ServicePlan,
+        timeout: Option<Duration>,
+        wait: bool,
+        poll: Duration,
+    ) -> Waiting {
+        Waiting {
+            wait,
+            timeout: timeout.unwrap_or(Duration::from_secs(plan.default_timeout_seconds())),
+            poll,
         }
     }
+
+    async fn follow(
+        &self,
+        aws: &live::Aws,
+        plan: &plan::ServicePlan,
+        started: &live::Started,
+        streams: &mut Streams<'_>,
+    ) -> Result<(), Stop> {
+        wait::follow(aws, plan, started, self.timeout, self.poll, streams).await
+    }
+}
+
+/// Ships, then follows the deployment unless `--no-wait`.
+async fn ship_and_follow(
+    aws: &live::Aws,
+    ship: &live::Shipment<'_>,
+    waiting: &Waiting,
+    streams: &mut Streams<'_>,
+) -> Result<(), Stop> {
+    let started = aws.ship(ship, streams).await?;
+    if !waiting.wait {
+        return Ok(());
+    }
+    waiting.follow(aws, ship.plan, &started, streams).await
 }
 
 /// The container whose image a deploy replaces: `--container`, else the one a load balancer
@@ -221,28 +286,13 @@ fn pick_container(plan: &plan::ServicePlan, asked: Option<&str>) -> Result<Strin
 /// `ecsynth rollback STACK SERVICE`: stop an in-flight blue/green deployment with rollback, or
 /// redeploy the previous revision's image through the same path as `deploy`.
 pub fn rollback(registry: &Registry, args: &RollbackArgs, streams: &mut Streams) -> u8 {
-    let Some(document) = document(registry, &args.stack, streams) else {
-        return EXIT_INVALID;
-    };
-    let plan = match plan::plan(&args.stack, &document, &args.service) {
-        Ok(plan) => plan,
-        Err(plan::PlanError(message)) => {
-            streams.problem(service_error(&args.stack, &args.service, &message));
-            return EXIT_INVALID;
-        }
-    };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(message) => {
-            streams.problem(message);
-            return EXIT_FAILED;
-        }
+    let (document, plan, runtime) = match prepare(registry, &args.stack, &args.service, streams) {
+        Ok(prepared) => prepared,
+        Err(code) => return code,
     };
     let outcome = runtime.block_on(async {
         let aws = live::Aws::connect(&document).await;
-        let timeout = args
-            .timeout
-            .unwrap_or(Duration::from_secs(plan.default_timeout_seconds()));
+        let waiting = Waiting::new(&plan, args.timeout, args.wait, args.poll);
         match aws.in_flight(&plan).await? {
             Some(deployment) => {
                 streams.say(format_args!(
@@ -250,13 +300,13 @@ pub fn rollback(registry: &Registry, args: &RollbackArgs, streams: &mut Streams)
                     plan.stack, plan.service
                 ));
                 aws.stop_with_rollback(&deployment).await?;
-                if !args.wait {
+                if !waiting.wait {
                     return Ok(());
                 }
                 let started = live::Started::CodeDeploy {
                     deployment_id: deployment,
                 };
-                match wait::follow(&aws, &plan, &started, timeout, args.poll, streams).await {
+                match waiting.follow(&aws, &plan, &started, streams).await {
                     // The stopped deployment ending stopped and rolled back is the success.
                     Err(Stop::Failed(message)) if message.contains("rolled back") => {
                         streams.say("rolled back: the previous version serves all traffic");
@@ -285,19 +335,9 @@ pub fn rollback(registry: &Registry, args: &RollbackArgs, streams: &mut Streams)
                     container: &container,
                     image: &image,
                 };
-                let started = aws.ship(&ship, streams).await?;
-                if !args.wait {
-                    return Ok(());
-                }
-                wait::follow(&aws, &plan, &started, timeout, args.poll, streams).await
+                ship_and_follow(&aws, &ship, &waiting, streams).await
             }
         }
     });
-    match outcome {
-        Ok(()) => EXIT_OK,
-        Err(stop) => {
-            streams.problem(service_error(&args.stack, &args.service, stop.message()));
-            stop.code()
-        }
-    }
+    finish(&args.stack, &args.service, outcome, streams)
 }

@@ -33,6 +33,9 @@ pub struct ServicePlan {
     pub codedeploy: Option<CodeDeployPlan>,
     /// `default_tags` of the stack's provider, then the task definition's own tags.
     pub tags: Vec<(String, String)>,
+    /// The ARN of the SNS topic told of deployments (the `<label>_deployment_topic_arn`
+    /// output): a literal, or `${aws_sns_topic.<label>.arn}` when the stack creates it.
+    pub topic: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -267,12 +270,16 @@ pub fn plan(stack: &str, document: &Value, service: &str) -> Result<ServicePlan,
     }
     let traffic_container = load_balancers.first().map(|lb| lb.container_name.clone());
 
-    let appspec = document
-        .get("output")
-        .and_then(|o| o.get(format!("{label}_appspec_yaml")))
-        .and_then(|o| o.get("value"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let output = |suffix: &str| {
+        document
+            .get("output")
+            .and_then(|o| o.get(format!("{label}_{suffix}")))
+            .and_then(|o| o.get("value"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let appspec = output("appspec_yaml");
+    let topic = output("deployment_topic_arn");
     if codedeploy.is_some() && appspec.is_none() {
         return Err(unreadable("AppSpec output"));
     }
@@ -308,6 +315,7 @@ pub fn plan(stack: &str, document: &Value, service: &str) -> Result<ServicePlan,
         appspec,
         codedeploy,
         tags,
+        topic,
     })
 }
 

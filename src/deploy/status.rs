@@ -3,7 +3,7 @@
 
 use aws_sdk_ecs::types::TaskDefinition as LiveTask;
 
-use super::live::{model_task_definition, sdk_error, Aws, IMAGE_TAG, VERSION_TAG};
+use super::live::{model_task_definition, sdk_error, tag_value, Aws, IMAGE_TAG, VERSION_TAG};
 use super::plan::{self, ServicePlan};
 use super::taskdef::TaskDefinition;
 use super::{document, service_error, Streams, EXIT_FAILED, EXIT_INVALID, EXIT_OK};
@@ -93,22 +93,13 @@ async fn one(
         .unwrap_or("?")
         .to_owned();
     let version = aws
-        .ecs
-        .describe_task_definition()
-        .task_definition(&arn)
-        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
-        .send()
+        .tagged_task_definition(&arn)
         .await
         .ok()
-        .and_then(|d| {
-            let tag = |key: &str| {
-                d.tags()
-                    .iter()
-                    .find(|t| t.key() == Some(key))
-                    .and_then(|t| t.value())
-                    .map(str::to_owned)
-            };
-            tag(IMAGE_TAG).or_else(|| tag(VERSION_TAG))
+        .and_then(|(_, tags)| {
+            tag_value(&tags, IMAGE_TAG)
+                .or_else(|| tag_value(&tags, VERSION_TAG))
+                .map(str::to_owned)
         });
     streams.say(format_args!(
         "  image ({container}): {image}{}",

@@ -9,6 +9,7 @@ use aws_sdk_codedeploy::types::{DeploymentStatus, LifecycleEventStatus};
 use super::live::{sdk_error, target_group_name, Aws, Started};
 use super::plan::ServicePlan;
 use super::{Stop, Streams};
+use crate::model::DeploymentEvent;
 
 /// The lifecycle event after which every request reaches the new tasks.
 const ALL_TRAFFIC: &str = "AfterAllowTraffic";
@@ -27,12 +28,19 @@ pub async fn follow(
     ));
     let begin = Instant::now();
     let mut last = String::new();
+    // CodeDeploy notifies a blue/green deployment's topic itself; a rolling one's, ecsynth.
+    let notifier = match started {
+        Started::Rolling { notifier, .. } => notifier.as_ref(),
+        Started::CodeDeploy { .. } => None,
+    };
     loop {
         let (line, outcome) = match started {
             Started::CodeDeploy { deployment_id, .. } => {
                 blue_green(aws, plan, deployment_id).await?
             }
-            Started::Rolling { task_definition } => rolling(aws, plan, task_definition).await?,
+            Started::Rolling {
+                task_definition, ..
+            } => rolling(aws, plan, task_definition).await?,
         };
         if line != last {
             streams.say(format_args!("[{}] {line}", clock(begin.elapsed())));
@@ -41,13 +49,31 @@ pub async fn follow(
         match outcome {
             Outcome::Running => {}
             Outcome::Done(message) => {
-                streams.say(message);
+                streams.say(&message);
+                if let Some(notifier) = notifier {
+                    notifier
+                        .publish(aws, DeploymentEvent::Success, &message, streams)
+                        .await;
+                }
                 return Ok(());
             }
-            Outcome::Failed(why) => {
-                let mut why = why;
+            Outcome::Failed {
+                mut why,
+                rolled_back,
+            } => {
                 why.extend(stopped_tasks(aws, plan).await);
-                return Err(Stop::Failed(why.join("\n  ")));
+                let why = why.join("\n  ");
+                if let Some(notifier) = notifier {
+                    notifier
+                        .publish(aws, DeploymentEvent::Failure, &why, streams)
+                        .await;
+                    if rolled_back {
+                        notifier
+                            .publish(aws, DeploymentEvent::Rollback, &why, streams)
+                            .await;
+                    }
+                }
+                return Err(Stop::Failed(why));
             }
         }
         if begin.elapsed() >= timeout {
@@ -68,7 +94,13 @@ pub async fn follow(
                         .into(),
                 );
             }
-            return Err(Stop::Failed(why.join("; ")));
+            let why = why.join("; ");
+            if let Some(notifier) = notifier {
+                notifier
+                    .publish(aws, DeploymentEvent::Failure, &why, streams)
+                    .await;
+            }
+            return Err(Stop::Failed(why));
         }
         tokio::time::sleep(poll).await;
     }
@@ -77,8 +109,12 @@ pub async fn follow(
 enum Outcome {
     Running,
     Done(String),
-    /// Why, one reason a line.
-    Failed(Vec<String>),
+    Failed {
+        /// Why, one reason a line.
+        why: Vec<String>,
+        /// The service went back to the revision it ran before.
+        rolled_back: bool,
+    },
 }
 
 fn minutes(duration: Duration) -> String {
@@ -245,7 +281,11 @@ async fn blue_green(aws: &Aws, plan: &ServicePlan, id: &str) -> Result<(String, 
                 _ => why
                     .push("not rolled back by CodeDeploy; `ecsynth status` shows what runs".into()),
             }
-            Outcome::Failed(why)
+            // CodeDeploy reports its rollback itself, to the deployment group's trigger.
+            Outcome::Failed {
+                why,
+                rolled_back: false,
+            }
         }
         _ => Outcome::Running,
     };
@@ -322,15 +362,7 @@ async fn rolling(
     plan: &ServicePlan,
     task_definition: &str,
 ) -> Result<(String, Outcome), Stop> {
-    let described = aws
-        .ecs
-        .describe_services()
-        .cluster(&plan.cluster)
-        .services(&plan.service)
-        .send()
-        .await
-        .map_err(|e| Stop::Failed(format!("cannot read the service: {}", sdk_error(e))))?;
-    let Some(service) = described.services().first() else {
+    let Some(service) = aws.describe_service(plan, Stop::Failed).await? else {
         return Err(Stop::Failed("the service is gone".into()));
     };
     let ours = service
@@ -363,19 +395,26 @@ async fn rolling(
                     d.id().unwrap_or("?")
                 ))
             }
-            Some("FAILED") => Outcome::Failed(vec![format!(
-                "rolling deployment {} failed: {}",
-                d.id().unwrap_or("?"),
-                d.rollout_state_reason().unwrap_or_default()
-            )]),
+            Some("FAILED") => Outcome::Failed {
+                why: vec![format!(
+                    "rolling deployment {} failed: {}",
+                    d.id().unwrap_or("?"),
+                    d.rollout_state_reason().unwrap_or_default()
+                )],
+                // The circuit breaker moves the service back to the previous revision.
+                rolled_back: service.task_definition() != Some(task_definition),
+            },
             _ => Outcome::Running,
         },
         // The circuit breaker rolled back, or someone moved the service on.
-        None => Outcome::Failed(vec![format!(
-            "the service no longer deploys {task_definition}: it runs {} (rolled back by the \
-             deployment circuit breaker, or another deployment replaced this one)",
-            service.task_definition().unwrap_or("?")
-        )]),
+        None => Outcome::Failed {
+            why: vec![format!(
+                "the service no longer deploys {task_definition}: it runs {} (rolled back by \
+                 the deployment circuit breaker, or another deployment replaced this one)",
+                service.task_definition().unwrap_or("?")
+            )],
+            rolled_back: true,
+        },
     };
     Ok((line, outcome))
 }

@@ -12,7 +12,7 @@
 //! its rows in the ownership rules.
 
 use super::targets::{Attached, Attachment, BlueGreenTargets};
-use super::{artefacts, policy, Context, LoweredService};
+use super::{artefacts, notifications, policy, Context, LoweredService};
 use crate::aws::{
     AdvancedConfiguration, AlarmConfiguration, AutoRollbackConfiguration,
     BlueGreenDeploymentConfig, CloudwatchMetricAlarm, CodedeployApp, CodedeployDeploymentGroup,
@@ -329,6 +329,7 @@ fn code_deploy(
             policy_arn: CODEDEPLOY_FOR_ECS_POLICY.into(),
         },
     );
+    let (trigger_configuration, grant) = notifications::codedeploy_trigger(context, lowered, &role);
     let app = context.doc.add(
         name,
         CodedeployApp {
@@ -408,11 +409,12 @@ fn code_deploy(
                     ],
                 },
             },
+            trigger_configuration,
             tags: Tags::new(),
         },
         // CodeDeploy checks the role's permissions when the group is created.
         Meta {
-            depends_on: vec![attachment.dependency()],
+            depends_on: [attachment.dependency()].into_iter().chain(grant).collect(),
             ..Meta::default()
         },
     );

@@ -18,6 +18,7 @@ mod discovery;
 pub mod lifecycle;
 mod load_balancer;
 mod logs;
+mod notifications;
 mod policy;
 mod scaling;
 pub mod security_defaults;
@@ -178,6 +179,8 @@ pub(crate) struct LoweredService<'s> {
     /// The container definitions as the task definition has them.
     pub containers: Vec<crate::aws::ContainerDefinition>,
     pub task: TaskShape,
+    /// The ARN of the SNS topic told of its deployments, when it has one.
+    pub deployment_topic: Option<Expr>,
 }
 
 /// The task definition's settings, once, for the resource and for `taskdef.json`.
@@ -286,7 +289,8 @@ pub fn lower(validated: &Validated) -> Document {
     let mut task_groups = Vec::new();
     for (service, service_names) in stack.services().iter().zip(&names.services) {
         context.owned_by(Some((&service_names.part, &service_names.label)));
-        let lowered = service::lower(&mut context, service, service_names);
+        let mut lowered = service::lower(&mut context, service, service_names);
+        lowered.deployment_topic = notifications::lower(&mut context, service, service_names);
         task_groups.push((service, service_names, lowered.task_security_group.clone()));
         if let targets::Attachment::BlueGreen(targets) = &lowered.attached.attachment {
             deployment::lower(&mut context, service, targets, &lowered);

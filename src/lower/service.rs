@@ -200,6 +200,7 @@ pub fn lower<'s>(
         attached,
         containers,
         task,
+        deployment_topic: None,
     }
 }
 

@@ -10,6 +10,7 @@ mod descriptor;
 pub mod identity;
 mod load_balancer;
 pub(crate) mod naming;
+mod notifications;
 mod scaling;
 mod service;
 mod stack;
@@ -31,6 +32,7 @@ pub use load_balancer::{
     ClassicProtocol, Listener, LoadBalancer, LoadBalancerId, LoadBalancerKind, Protocol, Scheme,
     TargetHealthCheck, CLASSIC_SSL_POLICY,
 };
+pub use notifications::{DeploymentEvent, DeploymentTopic};
 pub use scaling::{Step, StepScaling};
 pub use service::{
     Container, ContainerHealthCheck, EfsVolume, MountPoint, Port, PortProtocol, PosixUser, Secret,

@@ -180,6 +180,10 @@ pub struct ServiceNames {
     pub scaling: Option<ScalingNames>,
     /// One entry per volume of the service, `Some` for an EFS volume.
     pub volumes: Vec<Option<VolumeNames>>,
+    /// The deployment topic (`-deployments`), also the CodeDeploy trigger's name; lowering
+    /// adds it only for a service that asks the stack to create one. At most 53 + 12
+    /// characters (the family fits the 64 of `-execution`), well within SNS's 256.
+    pub deployment_topic: Named,
 }
 
 /// A name derived with a fixed suffix (`blue`, `execution`), the suffix kept for messages.
@@ -302,6 +306,7 @@ impl Names {
                 service.family.as_str(),
                 &service.log_group,
                 &service.tasks_group.aws,
+                &service.deployment_topic.aws,
             ]);
             names.extend(service.roles.iter().map(|role| role.named.aws.as_str()));
             names.extend(
@@ -387,6 +392,7 @@ impl ServiceNames {
                 })
                 .collect(),
             tasks_group: named("tasks"),
+            deployment_topic: named("deployments"),
             target_groups: target_group_suffixes(service)
                 .iter()
                 .map(|suffix| Suffixed {

@@ -4,6 +4,7 @@ use indexmap::IndexMap;
 
 use super::compute::{Compute, Fargate};
 use super::deployment::{BlueGreen, ControllerKind, Deployment, Rolling};
+use super::notifications::DeploymentTopic;
 use super::scaling::StepScaling;
 use super::traffic::{ClassicTraffic, ContainerPort, Exposure, Traffic};
 
@@ -37,6 +38,9 @@ pub struct Service {
     /// Registered in the cluster's Cloud Map namespace, so other services reach it as
     /// `<name>.<namespace>` without a load balancer. Rolling services only. Default: off.
     pub discoverable: bool,
+    /// The SNS topic told of every deployment (start, success, failure, stop, rollback).
+    /// Default: none.
+    pub notifications: Option<DeploymentTopic>,
 }
 
 impl Service {
@@ -56,6 +60,7 @@ impl Service {
             health_check_grace_period_seconds: 60,
             volumes: Vec::new(),
             discoverable: false,
+            notifications: None,
         }
     }
 
@@ -88,6 +93,13 @@ impl Service {
     /// Fargate with these settings (architecture, public IP).
     pub fn fargate(self, fargate: Fargate) -> Service {
         self.compute(fargate)
+    }
+
+    /// Tell `topic` of every deployment: CodeDeploy's triggers for blue/green, `ecsynth
+    /// deploy` itself for rolling updates.
+    pub fn notify(mut self, topic: DeploymentTopic) -> Service {
+        self.notifications = Some(topic);
+        self
     }
 
     pub fn deployment(mut self, deployment: Deployment) -> Service {

@@ -15,6 +15,7 @@
 //! - `task`: containers, reservations, ports, secrets, logs;
 //! - `traffic`: how a load balancer reaches a service, and its health check;
 //! - `deployment`: CodeDeploy blue/green settings and lifecycle hooks;
+//! - `notifications`: the SNS topic told of deployments;
 //! - `scaling`: step scaling and its alarms;
 //! - `provider`: the region and the tags every resource gets.
 //!
@@ -30,6 +31,7 @@ mod discovery;
 mod load_balancer;
 pub mod names;
 mod network;
+mod notifications;
 mod provider;
 pub(crate) mod rules;
 mod scaling;
@@ -219,6 +221,7 @@ pub fn catalogue() -> Vec<&'static Constraint> {
         traffic::CATALOGUE,
         task::CATALOGUE,
         deployment::CATALOGUE,
+        notifications::CATALOGUE,
         discovery::CATALOGUE,
         scaling::CATALOGUE,
         state::CATALOGUE,
@@ -342,6 +345,7 @@ impl Stack {
             task::check(&mut check, service);
             traffic::check(&mut check, self, service);
             deployment::check(&mut check, self, service);
+            notifications::check(&mut check, self, service);
             scaling::check(&mut check, service);
         }
         let mut diagnostics = check.diagnostics;
