@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use ecsynth::deploy::{plan, registry, taskdef, template};
 use ecsynth::model::{
-    Backend, BlueGreen, Container, DeploymentEvent, DeploymentTopic, Listener, LoadBalancer,
-    Service, Stack, TargetHealthCheck, TaskSize, Traffic,
+    Backend, BlueGreen, Container, ControllerKind, DeploymentEvent, DeploymentTopic, Listener,
+    LoadBalancer, Service, Stack, TargetHealthCheck, TaskSize, Traffic,
 };
 use ecsynth::synth::synthesize;
 
@@ -48,6 +48,50 @@ fn fill(value: &serde_json::Value) -> serde_json::Value {
     }
 }
 
+/// The services `ecsynth deploy` releases: all but ECS-native blue/green ones, whose task
+/// definition Terraform owns.
+fn released_by_ecsynth(document: &serde_json::Value) -> Vec<String> {
+    plan::services(document)
+        .into_iter()
+        .filter(|(_, label)| {
+            !plan::is_ecs_blue_green(&document["resource"]["aws_ecs_service"][label.as_str()])
+        })
+        .map(|(service, _)| service)
+        .collect()
+}
+
+/// Under ECS-native blue/green Terraform owns the task definition (no `ignore_changes` on
+/// it), so a revision `ecsynth deploy` registered would be replaced by the next apply: the
+/// deploy plan refuses such a service, naming the way to release it. Every such service of
+/// every registered stack, from the model.
+#[test]
+fn an_ecs_native_blue_green_service_is_released_by_terraform_not_by_deploy() {
+    let registry = stacks::registry();
+    let mut checked = 0;
+    for name in registry.names() {
+        let stack = registry.get(name).expect("registered")();
+        let document = document(name);
+        for service in stack.services() {
+            if service.blue_green_controller() != Some(ControllerKind::Ecs) {
+                continue;
+            }
+            let plan::PlanError(message) = plan::plan(name, &document, &service.name)
+                .expect_err("ECS-native blue/green is refused");
+            assert!(
+                message.contains("Terraform owns its task definition")
+                    && message.contains("terraform apply"),
+                "{name} › {}: {message}",
+                service.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 0,
+        "no registered stack uses ECS-native blue/green"
+    );
+}
+
 /// Every key lowering writes into a task definition maps to the RegisterTaskDefinition request
 /// (an unknown one is refused, never dropped), and the AppSpec of every blue/green service
 /// has nothing left unfilled: for every service of every registered stack.
@@ -57,7 +101,7 @@ fn every_service_of_every_stack_registers_from_the_model() {
     let mut checked = 0;
     for name in registry.names() {
         let document = document(name);
-        for (service, _) in plan::services(&document) {
+        for service in released_by_ecsynth(&document) {
             let plan = plan::plan(name, &document, &service)
                 .unwrap_or_else(|error| panic!("{name} › {service}: {error:?}"));
             let container = plan
@@ -98,7 +142,7 @@ fn a_blue_green_service_knows_its_codedeploy_group_and_target_group_pair() {
     let registry = stacks::registry();
     for name in registry.names() {
         let document = document(name);
-        for (service, _) in plan::services(&document) {
+        for service in released_by_ecsynth(&document) {
             let plan = plan::plan(name, &document, &service).expect("plan");
             if let Some(codedeploy) = &plan.codedeploy {
                 assert_eq!(codedeploy.target_groups.len(), 2, "{name} › {service}");

@@ -165,6 +165,16 @@ pub fn services(document: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whether the service's deployments are ECS-native blue/green, whose task definition
+/// Terraform owns (the ownership rules leave it unignored).
+pub fn is_ecs_blue_green(service: &Value) -> bool {
+    service
+        .get("deployment_configuration")
+        .and_then(|configuration| configuration.get("strategy"))
+        .and_then(Value::as_str)
+        == Some("BLUE_GREEN")
+}
+
 /// The plan for service `service` of the stack whose rendered document is `document`.
 pub fn plan(stack: &str, document: &Value, service: &str) -> Result<ServicePlan, PlanError> {
     let all = services(document);
@@ -194,6 +204,15 @@ pub fn plan(stack: &str, document: &Value, service: &str) -> Result<ServicePlan,
         .and_then(Value::as_str)
         .unwrap_or("ECS")
         .to_owned();
+    if is_ecs_blue_green(body) {
+        return Err(PlanError(format!(
+            "service `{service}` deploys blue/green through ECS itself \
+             (`deployment_configuration.strategy = BLUE_GREEN`): Terraform owns its task \
+             definition, so a task definition registered here would be replaced by the next \
+             `terraform apply`; release it by changing the image in the stack and applying \
+             (README, \"Choosing a blue/green controller\")"
+        )));
+    }
 
     let task_reference = body
         .get("task_definition")
