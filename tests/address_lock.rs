@@ -130,7 +130,7 @@ fn every_registered_stack_has_an_up_to_date_address_lock() {
                 } else {
                     "missing"
                 },
-                reconciled.notes(name, &path).join("\n  ")
+                stale_reasons(&reconciled, committed.as_ref(), name, &path).join("\n  ")
             ));
         }
     }
@@ -376,4 +376,20 @@ fn adopting_a_resource_with_one_instance_per_element_is_refused() {
              `terraform import '{address}[\"<key>\"]' <id>` instead"
         )]
     );
+}
+
+/// Why a lock is stale: the reconciliation's notes (moves, removals), and the identities the
+/// lock does not have yet, which produce no note of their own.
+fn stale_reasons(
+    reconciled: &lock::Reconciled,
+    committed: Option<&Lock>,
+    name: &str,
+    path: &Path,
+) -> Vec<String> {
+    let mut reasons = reconciled.notes(name, path);
+    let new = reconciled.lock.addresses.iter().filter(|(identity, _)| {
+        committed.is_none_or(|lock| !lock.addresses.contains_key(*identity))
+    });
+    reasons.extend(new.map(|(identity, address)| format!("new: {identity} at `{address}`")));
+    reasons
 }
