@@ -678,26 +678,27 @@ fn reconcile_lock(
     Some((path, reconciled.lock.to_json()))
 }
 
-fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> u8 {
-    let SynthRequest {
-        requested,
-        all,
-        out,
-        ..
-    } = *request;
+/// The stacks `request` names, each once, in the order named; `None`, after saying why, when
+/// none may be synthesized: the registry's names clash, no stack is named, a named stack is
+/// unknown, or two of them would create the same AWS name.
+fn stacks_to_synth<'a>(
+    registry: &'a Registry,
+    request: &SynthRequest<'a>,
+    streams: &mut Streams,
+) -> Option<Vec<&'a str>> {
     let mut duplicates = registry.name_problems();
     duplicates.extend(duplicate_stack_names(registry.names()));
     if !duplicates.is_empty() {
         for diagnostic in duplicates {
             streams.problem(diagnostic);
         }
-        return EXIT_INVALID;
+        return None;
     }
     let known: Vec<&str> = registry.names().collect();
-    let mut names: Vec<&str> = if all {
+    let mut names: Vec<&str> = if request.all {
         known.clone()
     } else {
-        requested.iter().map(String::as_str).collect()
+        request.requested.iter().map(String::as_str).collect()
     };
     // A stack named twice is synthesized once: two threads writing the same files would race.
     let mut seen = std::collections::HashSet::new();
@@ -707,7 +708,7 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
             "error: name the stacks to synthesize, or pass --all; known stacks: {}",
             known.join(", ")
         ));
-        return EXIT_INVALID;
+        return None;
     }
     let unknown: Vec<&str> = names
         .iter()
@@ -718,7 +719,7 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
         for name in unknown {
             streams.problem(unknown_stack(name, &known));
         }
-        return EXIT_INVALID;
+        return None;
     }
     // Two stacks creating the same AWS name cannot both be deployed: refuse before writing.
     let collisions = registry.aws_name_collisions(&names);
@@ -726,9 +727,15 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
         for diagnostic in collisions {
             streams.problem(diagnostic);
         }
-        return EXIT_INVALID;
+        return None;
     }
+    Some(names)
+}
 
+fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> u8 {
+    let Some(names) = stacks_to_synth(registry, request, streams) else {
+        return EXIT_INVALID;
+    };
     // Stacks are independent: each is built, checked and written on a thread of its own, and
     // what each says is printed afterwards in the order the stacks were named.
     let reports = each_in_parallel(&names, |name| synth_stack(registry, request, name));
@@ -766,7 +773,7 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
             "error: committed output is stale; run `ecsynth synth {} --out {}{provider}` and \
              commit the result",
             stale.join(" "),
-            out.display()
+            request.out.display()
         ));
     }
     if failed || !stale.is_empty() {
