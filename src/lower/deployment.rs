@@ -490,4 +490,23 @@ mod tests {
         assert!(code_deploy.deployment_circuit_breaker.is_none());
         assert!(code_deploy.alarms.is_none());
     }
+
+    /// CodeDeploy's `deploymentReadyOption` (CodeDeploy API Reference, DeploymentReadyOption):
+    /// `CONTINUE_DEPLOYMENT` reroutes traffic as soon as green is ready, with no wait time;
+    /// `STOP_DEPLOYMENT` waits `waitTimeInMinutes` for a manual reroute and stops the
+    /// deployment when none comes. No snapshot stack asks for an approval, so this pins both.
+    #[test]
+    fn a_manual_approval_stops_the_deployment_after_its_wait_and_none_continues_at_once() {
+        let value = |settings: &CodeDeploy| {
+            serde_json::to_value(blue_green_config(settings)).expect("serialises")
+                ["deployment_ready_option"]
+                .clone()
+        };
+        let at_once = value(&CodeDeploy::default());
+        assert_eq!(at_once["action_on_timeout"], "CONTINUE_DEPLOYMENT");
+        assert!(at_once.get("wait_time_in_minutes").is_none());
+        let approved = value(&CodeDeploy::default().manual_approval_minutes(45));
+        assert_eq!(approved["action_on_timeout"], "STOP_DEPLOYMENT");
+        assert_eq!(approved["wait_time_in_minutes"], 45);
+    }
 }
