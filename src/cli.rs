@@ -504,12 +504,10 @@ impl StackReport {
 /// Builds, validates and writes (or, under `--check`, compares) the stack registered as `name`.
 fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> StackReport {
     let mut report = StackReport::default();
-    let out = request.out;
     let Some(build) = registry.get(name) else {
         return report;
     };
     let stack = build_for(build, request.aws_provider);
-    let major = stack.provider_major;
     if stack.name != name {
         report.problem(Diagnostic::stack_error(
             name,
@@ -522,16 +520,40 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
         report.invalid = true;
         return report;
     }
-    let (synthesized, diagnostics) = synthesize(&stack);
+    let Some(mut synthesized) = synthesize_allowed(&stack, request, &mut report) else {
+        return report;
+    };
+    let lock = match registry.locks() {
+        Some(dir) => match reconcile_lock(&stack, &mut synthesized, dir, &mut report) {
+            Some(lock) => Some(lock),
+            None => return report,
+        },
+        None => None,
+    };
+    if request.check {
+        check_stack(&stack, &synthesized, lock, request.out, &mut report);
+    } else {
+        write_stack(&synthesized, lock, request.out, &mut report);
+    }
+    report
+}
+
+/// The synthesized stack with its diagnostics in the report; `None` when an error, or under
+/// `--deny-warnings` a warning, stops it.
+fn synthesize_allowed(
+    stack: &crate::model::Stack,
+    request: &SynthRequest,
+    report: &mut StackReport,
+) -> Option<Synthesized> {
+    let name = &stack.name;
+    let (synthesized, diagnostics) = synthesize(stack);
     for diagnostic in &diagnostics {
         report.problem(diagnostic);
     }
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         report.invalid = true;
     }
-    let Some(mut synthesized) = synthesized else {
-        return report;
-    };
+    let synthesized = synthesized?;
     let warnings = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Warning)
@@ -547,39 +569,51 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
             }
         ));
         report.invalid = true;
-        return report;
+        return None;
     }
-    let lock = match registry.locks() {
-        Some(dir) => match reconcile_lock(&stack, &mut synthesized, dir, &mut report) {
-            Some(lock) => Some(lock),
-            None => return report,
-        },
-        None => None,
-    };
-    if request.check {
-        if let Some((path, text)) = &lock {
-            check_lock(name, path, text, &mut report);
-        }
-        match drift(&synthesized, out) {
-            Ok(drifts) if drifts.is_empty() => {
-                report.path(format_args!(
-                    "up to date: stack `{name}` for {major} ({})",
-                    out.join(name).display()
-                ));
-            }
-            Ok(drifts) => {
-                for drift in drifts {
-                    report.problem(format_args!("error: stack `{name}` for {major}: {drift}"));
-                }
-                report.stale = true;
-            }
-            Err(error) => {
-                report.problem(format_args!("error: {error}"));
-                report.failed = true;
-            }
-        }
-        return report;
+    Some(synthesized)
+}
+
+/// `synth --check`: the lock and the files under `out` must be what a synth would write.
+fn check_stack(
+    stack: &crate::model::Stack,
+    synthesized: &Synthesized,
+    lock: Option<(PathBuf, String)>,
+    out: &Path,
+    report: &mut StackReport,
+) {
+    let name = &stack.name;
+    let major = stack.provider_major;
+    if let Some((path, text)) = &lock {
+        check_lock(name, path, text, report);
     }
+    match drift(synthesized, out) {
+        Ok(drifts) if drifts.is_empty() => {
+            report.path(format_args!(
+                "up to date: stack `{name}` for {major} ({})",
+                out.join(name).display()
+            ));
+        }
+        Ok(drifts) => {
+            for drift in drifts {
+                report.problem(format_args!("error: stack `{name}` for {major}: {drift}"));
+            }
+            report.stale = true;
+        }
+        Err(error) => {
+            report.problem(format_args!("error: {error}"));
+            report.failed = true;
+        }
+    }
+}
+
+/// Writes the stack's files under `out`, then its lock.
+fn write_stack(
+    synthesized: &Synthesized,
+    lock: Option<(PathBuf, String)>,
+    out: &Path,
+    report: &mut StackReport,
+) {
     match synthesized.write_to(out) {
         Ok(paths) => {
             for path in paths {
@@ -589,13 +623,12 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
         Err(error) => {
             report.problem(format_args!("error: {error}"));
             report.failed = true;
-            return report;
+            return;
         }
     }
     if let Some((path, text)) = lock {
-        write_lock(&path, &text, &mut report);
+        write_lock(&path, &text, report);
     }
-    report
 }
 
 /// Writes the address lock at `path` when its text changes: a synth that moves nothing leaves
