@@ -514,12 +514,10 @@ impl StackReport {
 /// Builds, validates and writes (or, under `--check`, compares) the stack registered as `name`.
 fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> StackReport {
     let mut report = StackReport::default();
-    let out = request.out;
     let Some(build) = registry.get(name) else {
         return report;
     };
     let stack = build_for(build, request.aws_provider);
-    let major = stack.provider_major;
     if stack.name != name {
         report.problem(Diagnostic::stack_error(
             name,
@@ -532,16 +530,40 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
         report.invalid = true;
         return report;
     }
-    let (synthesized, diagnostics) = synthesize(&stack);
+    let Some(mut synthesized) = synthesize_allowed(&stack, request, &mut report) else {
+        return report;
+    };
+    let lock = match registry.locks() {
+        Some(dir) => match reconcile_lock(&stack, &mut synthesized, dir, &mut report) {
+            Some(lock) => Some(lock),
+            None => return report,
+        },
+        None => None,
+    };
+    if request.check {
+        check_stack(&stack, &synthesized, lock, request.out, &mut report);
+    } else {
+        write_stack(&synthesized, lock, request.out, &mut report);
+    }
+    report
+}
+
+/// The synthesized stack with its diagnostics in the report; `None` when an error, or under
+/// `--deny-warnings` a warning, stops it.
+fn synthesize_allowed(
+    stack: &crate::model::Stack,
+    request: &SynthRequest,
+    report: &mut StackReport,
+) -> Option<Synthesized> {
+    let name = &stack.name;
+    let (synthesized, diagnostics) = synthesize(stack);
     for diagnostic in &diagnostics {
         report.problem(diagnostic);
     }
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         report.invalid = true;
     }
-    let Some(mut synthesized) = synthesized else {
-        return report;
-    };
+    let synthesized = synthesized?;
     let warnings = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Warning)
@@ -557,39 +579,51 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
             }
         ));
         report.invalid = true;
-        return report;
+        return None;
     }
-    let lock = match registry.locks() {
-        Some(dir) => match reconcile_lock(&stack, &mut synthesized, dir, &mut report) {
-            Some(lock) => Some(lock),
-            None => return report,
-        },
-        None => None,
-    };
-    if request.check {
-        if let Some((path, text)) = &lock {
-            check_lock(name, path, text, &mut report);
-        }
-        match drift(&synthesized, out) {
-            Ok(drifts) if drifts.is_empty() => {
-                report.path(format_args!(
-                    "up to date: stack `{name}` for {major} ({})",
-                    out.join(name).display()
-                ));
-            }
-            Ok(drifts) => {
-                for drift in drifts {
-                    report.problem(format_args!("error: stack `{name}` for {major}: {drift}"));
-                }
-                report.stale = true;
-            }
-            Err(error) => {
-                report.problem(format_args!("error: {error}"));
-                report.failed = true;
-            }
-        }
-        return report;
+    Some(synthesized)
+}
+
+/// `synth --check`: the lock and the files under `out` must be what a synth would write.
+fn check_stack(
+    stack: &crate::model::Stack,
+    synthesized: &Synthesized,
+    lock: Option<(PathBuf, String)>,
+    out: &Path,
+    report: &mut StackReport,
+) {
+    let name = &stack.name;
+    let major = stack.provider_major;
+    if let Some((path, text)) = &lock {
+        check_lock(name, path, text, report);
     }
+    match drift(synthesized, out) {
+        Ok(drifts) if drifts.is_empty() => {
+            report.path(format_args!(
+                "up to date: stack `{name}` for {major} ({})",
+                out.join(name).display()
+            ));
+        }
+        Ok(drifts) => {
+            for drift in drifts {
+                report.problem(format_args!("error: stack `{name}` for {major}: {drift}"));
+            }
+            report.stale = true;
+        }
+        Err(error) => {
+            report.problem(format_args!("error: {error}"));
+            report.failed = true;
+        }
+    }
+}
+
+/// Writes the stack's files under `out`, then its lock.
+fn write_stack(
+    synthesized: &Synthesized,
+    lock: Option<(PathBuf, String)>,
+    out: &Path,
+    report: &mut StackReport,
+) {
     match synthesized.write_to(out) {
         Ok(paths) => {
             for path in paths {
@@ -599,13 +633,12 @@ fn synth_stack(registry: &Registry, request: &SynthRequest, name: &str) -> Stack
         Err(error) => {
             report.problem(format_args!("error: {error}"));
             report.failed = true;
-            return report;
+            return;
         }
     }
     if let Some((path, text)) = lock {
-        write_lock(&path, &text, &mut report);
+        write_lock(&path, &text, report);
     }
-    report
 }
 
 /// Writes the address lock at `path` when its text changes: a synth that moves nothing leaves
@@ -688,26 +721,27 @@ fn reconcile_lock(
     Some((path, reconciled.lock.to_json()))
 }
 
-fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> u8 {
-    let SynthRequest {
-        requested,
-        all,
-        out,
-        ..
-    } = *request;
+/// The stacks `request` names, each once, in the order named; `None`, after saying why, when
+/// none may be synthesized: the registry's names clash, no stack is named, a named stack is
+/// unknown, or two of them would create the same AWS name.
+fn stacks_to_synth<'a>(
+    registry: &'a Registry,
+    request: &SynthRequest<'a>,
+    streams: &mut Streams,
+) -> Option<Vec<&'a str>> {
     let mut duplicates = registry.name_problems();
     duplicates.extend(duplicate_stack_names(registry.names()));
     if !duplicates.is_empty() {
         for diagnostic in duplicates {
             streams.problem(diagnostic);
         }
-        return EXIT_INVALID;
+        return None;
     }
     let known: Vec<&str> = registry.names().collect();
-    let mut names: Vec<&str> = if all {
+    let mut names: Vec<&str> = if request.all {
         known.clone()
     } else {
-        requested.iter().map(String::as_str).collect()
+        request.requested.iter().map(String::as_str).collect()
     };
     // A stack named twice is synthesized once: two threads writing the same files would race.
     let mut seen = std::collections::HashSet::new();
@@ -717,7 +751,7 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
             "error: name the stacks to synthesize, or pass --all; known stacks: {}",
             known.join(", ")
         ));
-        return EXIT_INVALID;
+        return None;
     }
     let unknown: Vec<&str> = names
         .iter()
@@ -728,7 +762,7 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
         for name in unknown {
             streams.problem(unknown_stack(name, &known));
         }
-        return EXIT_INVALID;
+        return None;
     }
     // Two stacks creating the same AWS name cannot both be deployed: refuse before writing.
     let collisions = registry.aws_name_collisions(&names);
@@ -736,9 +770,15 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
         for diagnostic in collisions {
             streams.problem(diagnostic);
         }
-        return EXIT_INVALID;
+        return None;
     }
+    Some(names)
+}
 
+fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> u8 {
+    let Some(names) = stacks_to_synth(registry, request, streams) else {
+        return EXIT_INVALID;
+    };
     // Stacks are independent: each is built, checked and written on a thread of its own, and
     // what each says is printed afterwards in the order the stacks were named.
     let reports = each_in_parallel(&names, |name| synth_stack(registry, request, name));
@@ -776,7 +816,7 @@ fn synth(registry: &Registry, request: &SynthRequest, streams: &mut Streams) -> 
             "error: committed output is stale; run `ecsynth synth {} --out {}{provider}` and \
              commit the result",
             stale.join(" "),
-            out.display()
+            request.out.display()
         ));
     }
     if failed || !stale.is_empty() {

@@ -109,8 +109,8 @@ pub fn controller_resources(
                 .expect("the naming table names ECS's role of an ECS blue/green service");
             let (role, attachment) = role_with_policy(
                 context,
-                &traffic_role.label,
-                &traffic_role.aws,
+                "ecs.amazonaws.com",
+                traffic_role,
                 format!("ECS switches the listener rules of {}", service.name),
                 ECS_LOAD_BALANCERS_POLICY,
             );
@@ -161,25 +161,35 @@ pub fn controller_resources(
     }
 }
 
-/// A role `service` (ECS) assumes, with one managed policy.
+/// A role the AWS service `principal` assumes.
+fn service_role(
+    context: &mut Context,
+    principal: &str,
+    named: &crate::model::naming::Named,
+    description: String,
+) -> Ref<IamRole> {
+    context.doc.add(
+        &named.label,
+        IamRole {
+            name: (&named.aws).into(),
+            description: description.into(),
+            assume_role_policy: policy::trust(principal).into(),
+            tags: Tags::new(),
+        },
+    )
+}
+
+/// A role the AWS service `principal` assumes, with one managed policy.
 fn role_with_policy(
     context: &mut Context,
-    label: &str,
-    name: &str,
+    principal: &str,
+    named: &crate::model::naming::Named,
     description: String,
     policy_arn: &'static str,
 ) -> (Ref<IamRole>, Ref<IamRolePolicyAttachment>) {
-    let role = context.doc.add(
-        label,
-        IamRole {
-            name: name.to_owned().into(),
-            description: description.into(),
-            assume_role_policy: policy::trust("ecs.amazonaws.com").into(),
-            tags: Tags::new(),
-        },
-    );
+    let role = service_role(context, principal, named, description);
     let attachment = context.doc.add(
-        label,
+        &named.label,
         IamRolePolicyAttachment {
             role: role.name(),
             policy_arn: policy_arn.into(),
@@ -197,14 +207,11 @@ fn hooks_role_with_policy(
     role_names: &crate::model::naming::Named,
     functions: Vec<String>,
 ) -> (Ref<IamRole>, Dependency) {
-    let role = context.doc.add(
-        &role_names.label,
-        IamRole {
-            name: (&role_names.aws).into(),
-            description: format!("ECS invokes the deployment hooks of {}", service.name).into(),
-            assume_role_policy: policy::trust("ecs.amazonaws.com").into(),
-            tags: Tags::new(),
-        },
+    let role = service_role(
+        context,
+        "ecs.amazonaws.com",
+        role_names,
+        format!("ECS invokes the deployment hooks of {}", service.name),
     );
     let invoke = context.doc.add(
         &role_names.label,
@@ -313,21 +320,12 @@ fn code_deploy(
     let role_names = names
         .codedeploy_role()
         .expect("the naming table names CodeDeploy's role of a blue/green service");
-    let role = context.doc.add(
-        &role_names.label,
-        IamRole {
-            name: (&role_names.aws).into(),
-            description: format!("CodeDeploy shifts traffic for {}", service.name).into(),
-            assume_role_policy: policy::trust("codedeploy.amazonaws.com").into(),
-            tags: Tags::new(),
-        },
-    );
-    let attachment = context.doc.add(
-        &role_names.label,
-        IamRolePolicyAttachment {
-            role: role.name(),
-            policy_arn: CODEDEPLOY_FOR_ECS_POLICY.into(),
-        },
+    let (role, attachment) = role_with_policy(
+        context,
+        "codedeploy.amazonaws.com",
+        role_names,
+        format!("CodeDeploy shifts traffic for {}", service.name),
+        CODEDEPLOY_FOR_ECS_POLICY,
     );
     let (trigger_configuration, grant) = notifications::codedeploy_trigger(context, lowered, &role);
     let app = context.doc.add(
@@ -338,17 +336,8 @@ fn code_deploy(
             tags: Tags::new(),
         },
     );
-    let ready = match blue_green.manual_approval_minutes {
-        None => DeploymentReadyOption {
-            action_on_timeout: "CONTINUE_DEPLOYMENT".into(),
-            wait_time_in_minutes: None,
-        },
-        Some(minutes) => DeploymentReadyOption {
-            action_on_timeout: "STOP_DEPLOYMENT".into(),
-            wait_time_in_minutes: Some(minutes),
-        },
-    };
-    let has_alarms = !lowered.rollback_alarms.is_empty();
+    let (auto_rollback_configuration, alarm_configuration) =
+        rollback(blue_green, &lowered.rollback_alarms);
     let group = context.doc.add_with(
         name,
         CodedeployDeploymentGroup {
@@ -360,35 +349,9 @@ fn code_deploy(
                 deployment_type: "BLUE_GREEN".into(),
                 deployment_option: "WITH_TRAFFIC_CONTROL".into(),
             },
-            auto_rollback_configuration: AutoRollbackConfiguration {
-                enabled: blue_green.auto_rollback,
-                events: if !blue_green.auto_rollback {
-                    Vec::new()
-                } else if has_alarms {
-                    vec![
-                        "DEPLOYMENT_FAILURE".into(),
-                        "DEPLOYMENT_STOP_ON_ALARM".into(),
-                    ]
-                } else {
-                    vec!["DEPLOYMENT_FAILURE".into()]
-                },
-            },
-            // An alarm stops the deployment; with the event above it also rolls back.
-            alarm_configuration: has_alarms.then(|| AlarmConfiguration {
-                alarms: lowered
-                    .rollback_alarms
-                    .iter()
-                    .map(Ref::alarm_name)
-                    .collect(),
-                enabled: true,
-            }),
-            blue_green_deployment_config: BlueGreenDeploymentConfig {
-                deployment_ready_option: ready,
-                terminate_blue_instances_on_deployment_success: TerminateBlueInstances {
-                    action: "TERMINATE".into(),
-                    termination_wait_time_in_minutes: blue_green.termination_wait_minutes,
-                },
-            },
+            auto_rollback_configuration,
+            alarm_configuration,
+            blue_green_deployment_config: blue_green_config(blue_green),
             ecs_service: EcsServiceRef {
                 cluster_name: context.cluster.name(),
                 service_name: lowered.service.name(),
@@ -430,6 +393,55 @@ fn code_deploy(
         "CodeDeploy deployment group".into(),
         group.deployment_group_name(),
     );
+}
+
+/// When CodeDeploy rolls back: on a failed deployment, and when the service has rollback
+/// alarms, on an alarm too. An alarm stops the deployment; with its event it also rolls back.
+fn rollback(
+    blue_green: &CodeDeploy,
+    rollback_alarms: &[Ref<CloudwatchMetricAlarm>],
+) -> (AutoRollbackConfiguration, Option<AlarmConfiguration>) {
+    let has_alarms = !rollback_alarms.is_empty();
+    let auto_rollback = AutoRollbackConfiguration {
+        enabled: blue_green.auto_rollback,
+        events: if !blue_green.auto_rollback {
+            Vec::new()
+        } else if has_alarms {
+            vec![
+                "DEPLOYMENT_FAILURE".into(),
+                "DEPLOYMENT_STOP_ON_ALARM".into(),
+            ]
+        } else {
+            vec!["DEPLOYMENT_FAILURE".into()]
+        },
+    };
+    let alarms = has_alarms.then(|| AlarmConfiguration {
+        alarms: rollback_alarms.iter().map(Ref::alarm_name).collect(),
+        enabled: true,
+    });
+    (auto_rollback, alarms)
+}
+
+/// When green takes traffic (at once, or after a manual approval that stops the deployment
+/// when it does not come in time) and when blue is terminated after success.
+fn blue_green_config(blue_green: &CodeDeploy) -> BlueGreenDeploymentConfig {
+    let ready = match blue_green.manual_approval_minutes {
+        None => DeploymentReadyOption {
+            action_on_timeout: "CONTINUE_DEPLOYMENT".into(),
+            wait_time_in_minutes: None,
+        },
+        Some(minutes) => DeploymentReadyOption {
+            action_on_timeout: "STOP_DEPLOYMENT".into(),
+            wait_time_in_minutes: Some(minutes),
+        },
+    };
+    BlueGreenDeploymentConfig {
+        deployment_ready_option: ready,
+        terminate_blue_instances_on_deployment_success: TerminateBlueInstances {
+            action: "TERMINATE".into(),
+            termination_wait_time_in_minutes: blue_green.termination_wait_minutes,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -479,5 +491,24 @@ mod tests {
         assert_eq!(code_deploy.deployment_maximum_percent, None);
         assert!(code_deploy.deployment_circuit_breaker.is_none());
         assert!(code_deploy.alarms.is_none());
+    }
+
+    /// CodeDeploy's `deploymentReadyOption` (CodeDeploy API Reference, DeploymentReadyOption):
+    /// `CONTINUE_DEPLOYMENT` reroutes traffic as soon as green is ready, with no wait time;
+    /// `STOP_DEPLOYMENT` waits `waitTimeInMinutes` for a manual reroute and stops the
+    /// deployment when none comes. No snapshot stack asks for an approval, so this pins both.
+    #[test]
+    fn a_manual_approval_stops_the_deployment_after_its_wait_and_none_continues_at_once() {
+        let value = |settings: &CodeDeploy| {
+            serde_json::to_value(blue_green_config(settings)).expect("serialises")
+                ["deployment_ready_option"]
+                .clone()
+        };
+        let at_once = value(&CodeDeploy::default());
+        assert_eq!(at_once["action_on_timeout"], "CONTINUE_DEPLOYMENT");
+        assert!(at_once.get("wait_time_in_minutes").is_none());
+        let approved = value(&CodeDeploy::default().manual_approval_minutes(45));
+        assert_eq!(approved["action_on_timeout"], "STOP_DEPLOYMENT");
+        assert_eq!(approved["wait_time_in_minutes"], 45);
     }
 }

@@ -11,142 +11,165 @@ use crate::aws::{
     PolicyAttribute, SecurityGroup, Tags, VpcSecurityGroupIngressRule,
 };
 use crate::model::naming::{suffixed, LoadBalancerNames};
-use crate::model::{LoadBalancer, LoadBalancerKind, Protocol, Route, Scheme, CLASSIC_SSL_POLICY};
+use crate::model::{
+    ClassicLoadBalancer, LoadBalancer, LoadBalancerId, LoadBalancerKind, Protocol, Route, Scheme,
+    CLASSIC_SSL_POLICY,
+};
 use crate::tf::{Dependency, Expr, List, Meta, Ref};
 
+/// Every load balancer of the stack, then every classic ELB, each owned by its part of the
+/// stack.
 pub fn lower_all(context: &mut Context) {
     let stack = context.stack;
     let names = context.names;
     for ((id, model), named) in stack.load_balancers_with_ids().zip(&names.load_balancers) {
         context.owned_by(Some((&named.part, &named.label)));
-        let lb_label = &named.label;
-        let security_group = security_group(context, named, &model.name, "Load balancer");
-        for (listener, cidrs) in model.listeners() {
-            ingress(
-                context,
-                &security_group,
-                lb_label,
-                listener.port,
-                ip_protocol(listener.protocol),
-                &format!("{} listener", listener.protocol.name()),
-                cidrs,
-            );
-        }
-        if let Some(port) = model.http_redirect_port {
-            ingress(
-                context,
-                &security_group,
-                lb_label,
-                port,
-                "tcp",
-                "HTTP listener redirecting to HTTPS",
-                &model.allowed_cidrs,
-            );
-        }
-        let lb = context.doc.add(
-            lb_label,
-            Lb {
-                name: (&named.aws).into(),
-                load_balancer_type: model.kind.name().into(),
-                internal: model.scheme == Scheme::Internal,
-                subnets: context.load_balancer_subnet_ids.clone(),
-                security_groups: List::Items(vec![security_group.id()]),
-                drop_invalid_header_fields: (model.kind == LoadBalancerKind::Application)
-                    .then_some(true),
-                enable_cross_zone_load_balancing: (model.kind == LoadBalancerKind::Network)
-                    .then_some(true),
-                enable_deletion_protection: model.deletion_protection,
-                access_logs: model.access_logs.as_ref().map(|logs| LbAccessLogs {
-                    bucket: (&logs.bucket).into(),
-                    prefix: (&logs.prefix).into(),
-                    enabled: true,
-                }),
-                tags: Tags::new(),
-            },
-        );
-        let shared = stack
-            .services_behind(id)
-            .any(|service| matches!(service.traffic().map(|t| &t.route), Some(Route::Rule(_))))
-            .then(|| shared_listeners(context, model, lb_label, &lb));
-        if let Some(port) = model.http_redirect_port {
-            redirect_listener(context, model, lb_label, &lb, port);
-        }
-        context.load_balancers.insert(
-            id,
-            LoweredLoadBalancer {
-                lb,
-                security_group,
-                shared,
-            },
-        );
+        let lowered = load_balancer(context, id, model, named);
+        context.load_balancers.insert(id, lowered);
     }
     for ((id, model), named) in stack
         .classic_load_balancers_with_ids()
         .zip(&names.classic_load_balancers)
     {
         context.owned_by(Some((&named.part, &named.label)));
-        let elb_label = &named.label;
-        let security_group = security_group(context, named, &model.name, "Classic load balancer");
-        for listener in &model.listeners {
-            ingress(
-                context,
-                &security_group,
-                elb_label,
-                listener.port,
-                "tcp",
-                &format!("{} listener", listener.protocol.name()),
-                &model.allowed_cidrs,
-            );
-        }
-        let check = &model.health_check;
-        let elb = context.doc.add(
-            elb_label,
-            Elb {
-                name: (&named.aws).into(),
-                internal: model.scheme == Scheme::Internal,
-                subnets: context.load_balancer_subnet_ids.clone(),
-                security_groups: List::Items(vec![security_group.id()]),
-                listener: model
-                    .listeners
-                    .iter()
-                    .map(|listener| ElbListener {
-                        lb_port: listener.port,
-                        lb_protocol: listener.protocol.name().into(),
-                        instance_port: listener.instance_port,
-                        instance_protocol: listener.instance_protocol.name().into(),
-                        ssl_certificate_id: listener.certificate_arn.as_ref().map(Expr::from),
-                    })
-                    .collect(),
-                health_check: ElbHealthCheck {
-                    target: (&check.target).into(),
-                    interval: check.interval,
-                    timeout: check.timeout,
-                    healthy_threshold: check.healthy_threshold,
-                    unhealthy_threshold: check.unhealthy_threshold,
-                },
-                idle_timeout: model.idle_timeout,
-                connection_draining: true,
-                connection_draining_timeout: model.connection_draining_seconds,
-                cross_zone_load_balancing: model.cross_zone,
-                access_logs: model.access_logs.as_ref().map(|logs| ElbAccessLogs {
-                    bucket: (&logs.bucket).into(),
-                    bucket_prefix: (&logs.prefix).into(),
-                    interval: 5,
-                    enabled: true,
-                }),
-                tags: Tags::new(),
-            },
-        );
-        classic_tls_policy(context, &elb, elb_label, model);
-        context.classic_load_balancers.insert(
-            id,
-            LoweredClassic {
-                elb,
-                security_group,
-            },
-        );
+        let lowered = classic_load_balancer(context, model, named);
+        context.classic_load_balancers.insert(id, lowered);
     }
     context.owned_by(None);
+}
+
+/// An ALB or NLB: its security group open on every listener, the load balancer, the
+/// listeners it has when services share it through rules, and its HTTP redirect.
+fn load_balancer(
+    context: &mut Context,
+    id: LoadBalancerId,
+    model: &LoadBalancer,
+    named: &LoadBalancerNames,
+) -> LoweredLoadBalancer {
+    let stack = context.stack;
+    let lb_label = &named.label;
+    let security_group = security_group(context, named, &model.name, "Load balancer");
+    for (listener, cidrs) in model.listeners() {
+        ingress(
+            context,
+            &security_group,
+            lb_label,
+            listener.port,
+            ip_protocol(listener.protocol),
+            &format!("{} listener", listener.protocol.name()),
+            cidrs,
+        );
+    }
+    if let Some(port) = model.http_redirect_port {
+        ingress(
+            context,
+            &security_group,
+            lb_label,
+            port,
+            "tcp",
+            "HTTP listener redirecting to HTTPS",
+            &model.allowed_cidrs,
+        );
+    }
+    let lb = context.doc.add(
+        lb_label,
+        Lb {
+            name: (&named.aws).into(),
+            load_balancer_type: model.kind.name().into(),
+            internal: model.scheme == Scheme::Internal,
+            subnets: context.load_balancer_subnet_ids.clone(),
+            security_groups: List::Items(vec![security_group.id()]),
+            drop_invalid_header_fields: (model.kind == LoadBalancerKind::Application)
+                .then_some(true),
+            enable_cross_zone_load_balancing: (model.kind == LoadBalancerKind::Network)
+                .then_some(true),
+            enable_deletion_protection: model.deletion_protection,
+            access_logs: model.access_logs.as_ref().map(|logs| LbAccessLogs {
+                bucket: (&logs.bucket).into(),
+                prefix: (&logs.prefix).into(),
+                enabled: true,
+            }),
+            tags: Tags::new(),
+        },
+    );
+    let shared = stack
+        .services_behind(id)
+        .any(|service| matches!(service.traffic().map(|t| &t.route), Some(Route::Rule(_))))
+        .then(|| shared_listeners(context, model, lb_label, &lb));
+    if let Some(port) = model.http_redirect_port {
+        redirect_listener(context, model, lb_label, &lb, port);
+    }
+    LoweredLoadBalancer {
+        lb,
+        security_group,
+        shared,
+    }
+}
+
+/// A classic ELB: its security group open on every listener, the ELB with its listeners and
+/// health check, and the TLS policy on its HTTPS and SSL ports.
+fn classic_load_balancer(
+    context: &mut Context,
+    model: &ClassicLoadBalancer,
+    named: &LoadBalancerNames,
+) -> LoweredClassic {
+    let elb_label = &named.label;
+    let security_group = security_group(context, named, &model.name, "Classic load balancer");
+    for listener in &model.listeners {
+        ingress(
+            context,
+            &security_group,
+            elb_label,
+            listener.port,
+            "tcp",
+            &format!("{} listener", listener.protocol.name()),
+            &model.allowed_cidrs,
+        );
+    }
+    let check = &model.health_check;
+    let elb = context.doc.add(
+        elb_label,
+        Elb {
+            name: (&named.aws).into(),
+            internal: model.scheme == Scheme::Internal,
+            subnets: context.load_balancer_subnet_ids.clone(),
+            security_groups: List::Items(vec![security_group.id()]),
+            listener: model
+                .listeners
+                .iter()
+                .map(|listener| ElbListener {
+                    lb_port: listener.port,
+                    lb_protocol: listener.protocol.name().into(),
+                    instance_port: listener.instance_port,
+                    instance_protocol: listener.instance_protocol.name().into(),
+                    ssl_certificate_id: listener.certificate_arn.as_ref().map(Expr::from),
+                })
+                .collect(),
+            health_check: ElbHealthCheck {
+                target: (&check.target).into(),
+                interval: check.interval,
+                timeout: check.timeout,
+                healthy_threshold: check.healthy_threshold,
+                unhealthy_threshold: check.unhealthy_threshold,
+            },
+            idle_timeout: model.idle_timeout,
+            connection_draining: true,
+            connection_draining_timeout: model.connection_draining_seconds,
+            cross_zone_load_balancing: model.cross_zone,
+            access_logs: model.access_logs.as_ref().map(|logs| ElbAccessLogs {
+                bucket: (&logs.bucket).into(),
+                bucket_prefix: (&logs.prefix).into(),
+                interval: 5,
+                enabled: true,
+            }),
+            tags: Tags::new(),
+        },
+    );
+    classic_tls_policy(context, &elb, elb_label, model);
+    LoweredClassic {
+        elb,
+        security_group,
+    }
 }
 
 /// The policy name of [`CLASSIC_SSL_POLICY`] on each classic ELB; policies belong to their
@@ -160,7 +183,7 @@ fn classic_tls_policy(
     context: &mut Context,
     elb: &Ref<Elb>,
     elb_label: &str,
-    model: &crate::model::ClassicLoadBalancer,
+    model: &ClassicLoadBalancer,
 ) {
     let ports: Vec<u16> = model
         .listeners
