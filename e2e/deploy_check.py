@@ -286,7 +286,11 @@ def check(args: argparse.Namespace, log: Log) -> None:
     for service in filter(None, (bg, args.rolling)):
         topic = topic_of(tf, service)
         inboxes[service] = topic and Inbox(aws, topic, f"ecsynth-e2e-{label_of(service)}")
-    log.done(", ".join(refs.values()) + "; topics: " + ", ".join(f"{s} {i and i.topic}" for s, i in inboxes.items()))
+    log.done(
+        ", ".join(refs.values())
+        + "; topics: "
+        + ", ".join(f"{s} {i and i.topic}" for s, i in inboxes.items())
+    )
 
     log.step("3 bad input")
     before = registered(aws)
@@ -358,7 +362,10 @@ def check(args: argparse.Namespace, log: Log) -> None:
         for event in events:
             if event.get("taskDefinition") != svc["taskDefinition"] or event.get("source") != "ecsynth":
                 raise CheckFailed(f"rolling notification for another deployment: {event}")
-        log.done(svc["taskDefinition"] + (f"; notified {[e['eventTriggerName'] for e in events]}" if events else ""))
+        log.done(
+            svc["taskDefinition"]
+            + (f"; notified {[e['eventTriggerName'] for e in events]}" if events else "")
+        )
 
     log.step("6 plan after deploy")
     plan_clean(tf, "after `ecsynth deploy`")

@@ -149,7 +149,9 @@ def act_as_ecs(aws: Aws, state: dict[str, Any], rules: dict[str, str]) -> list[s
             Actions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": swapped}}],
         )
         after = _listener_target_groups(
-            next(a for a in elb.describe_rules(RuleArns=[arn])["Rules"][0]["Actions"] if a["Type"] == "forward")
+            next(
+                a for a in elb.describe_rules(RuleArns=[arn])["Rules"][0]["Actions"] if a["Type"] == "forward"
+            )
         )
         if sorted(after) != sorted((tg["TargetGroupArn"], tg["Weight"]) for tg in swapped):
             raise CheckFailed(f"{address}: the emulator kept weights {after}, not the swap {swapped}")
@@ -172,7 +174,9 @@ def change_what_ecs_does_not_own(aws: Aws, state: dict[str, Any], rules: dict[st
     if production is None:
         raise CheckFailed(f"no production rule (`*_prod`) among the switched rules {sorted(rules)}")
     rule = elb.describe_rules(RuleArns=[rules[production]])["Rules"][0]
-    elb.set_rule_priorities(RulePriorities=[{"RuleArn": rules[production], "Priority": int(rule["Priority"]) + 1}])
+    elb.set_rule_priorities(
+        RulePriorities=[{"RuleArn": rules[production], "Priority": int(rule["Priority"]) + 1}]
+    )
     expected[production] = "priority"
     services = [r for r in iter_state_resources(state) if r["type"] == "aws_ecs_service"]
     for r in services:
@@ -212,7 +216,9 @@ def check(args: argparse.Namespace, log: Log) -> None:
     state = tf.show_state()
     code, out, changes = tf.plan()
     if code != 0:
-        raise CheckFailed(f"plan right after apply is not clean; changing: {_changed_summary(changes)}\n{_clean(out)}")
+        raise CheckFailed(
+            f"plan right after apply is not clean; changing: {_changed_summary(changes)}\n{_clean(out)}"
+        )
     rules = weighted_rules(state)
     if not rules:
         raise CheckFailed("the stack has no listener rule forwarding by weight to a target group pair")
@@ -297,7 +303,9 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(args._workdir, ignore_errors=True)
             else:
                 print(f"[drift-check {log.name}] work dir kept: {args._workdir}", file=sys.stderr)
-    print(f"[drift-check {log.name}] {'PASS' if ok else 'FAIL'} in {time.monotonic() - log.t0:.1f}s", flush=True)
+    print(
+        f"[drift-check {log.name}] {'PASS' if ok else 'FAIL'} in {time.monotonic() - log.t0:.1f}s", flush=True
+    )
     return 0 if ok else EXIT_TRANSIENT if transient else 1
 
 
