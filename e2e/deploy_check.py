@@ -241,7 +241,7 @@ class Inbox:
 
     def events(self) -> list[dict[str, Any]]:
         """The messages that arrived since the last call, each the published JSON body."""
-        out = []
+        out: list[dict[str, Any]] = []
         while True:
             got = self.aws("sqs").receive_message(QueueUrl=self.url, MaxNumberOfMessages=10)
             messages = got.get("Messages", [])
@@ -285,7 +285,7 @@ def check(args: argparse.Namespace, log: Log) -> None:
     inboxes: dict[str, Inbox | None] = {}
     for service in filter(None, (bg, args.rolling)):
         topic = topic_of(tf, service)
-        inboxes[service] = topic and Inbox(aws, topic, f"ecsynth-e2e-{label_of(service)}")
+        inboxes[service] = Inbox(aws, topic, f"ecsynth-e2e-{label_of(service)}") if topic else None
     log.done(
         ", ".join(refs.values())
         + "; topics: "
