@@ -64,6 +64,36 @@ pub fn sdk_error(error: impl std::error::Error) -> String {
     DisplayErrorContext(error).to_string()
 }
 
+/// What a deploy registers and starts, read from the model and filled with live values.
+struct Release {
+    task: TaskDefinition,
+    appspec: Option<String>,
+    topic: Option<String>,
+}
+
+/// The tags of a registered revision: the stack's (provider defaults, then the task
+/// definition's own), then the version shipped and the image as given.
+fn revision_tags(plan: &ServicePlan, image: &ImageRef) -> Vec<Tag> {
+    let mut tags: Vec<Tag> = plan
+        .tags
+        .iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect();
+    tags.push(
+        Tag::builder()
+            .key(VERSION_TAG)
+            .value(image.version())
+            .build(),
+    );
+    tags.push(
+        Tag::builder()
+            .key(IMAGE_TAG)
+            .value(image.to_string())
+            .build(),
+    );
+    tags
+}
+
 impl Aws {
     pub async fn connect(document: &Value) -> Aws {
         let stack_region = document
@@ -113,12 +143,39 @@ impl Aws {
             )));
         }
         // (3) The task definition from the model, with live values filled in.
+        let release = self.release(ship, &service, &pinned).await?;
+        // Everything checked: from here on, things change.
+        let arn = self
+            .register(&release.task, revision_tags(plan, ship.image))
+            .await?;
+        streams.say(format_args!("registered {arn}"));
+        match (&plan.codedeploy, release.appspec) {
+            (Some(codedeploy), Some(appspec)) => {
+                self.start_codedeploy(ship, codedeploy, &appspec, &arn, streams)
+                    .await
+            }
+            _ => {
+                self.start_rolling(ship, release.topic, &pinned, arn, streams)
+                    .await
+            }
+        }
+    }
+
+    /// The model's task definition, AppSpec and deployment topic, with the values only known
+    /// after apply filled in from the live service and its running task definition.
+    async fn release(
+        &self,
+        ship: &Shipment<'_>,
+        service: &Service,
+        pinned: &str,
+    ) -> Result<Release, Stop> {
+        let plan = ship.plan;
         let live_task = self
             .task_definition(service.task_definition().unwrap_or_default())
             .await
             .ok();
-        let resolver = Resolver::new(ship.document, &service, live_task.as_ref());
-        let task = resolver.task_definition(plan, ship.container, &pinned)?;
+        let resolver = Resolver::new(ship.document, service, live_task.as_ref());
+        let task = resolver.task_definition(plan, ship.container, pinned)?;
         let appspec = match &plan.appspec {
             Some(text) => Some(resolver.appspec(text)?),
             None => None,
@@ -129,100 +186,98 @@ impl Aws {
             })?),
             None => None,
         };
-        // Everything checked: from here on, things change.
-        let mut tags: Vec<Tag> = plan
-            .tags
-            .iter()
-            .map(|(key, value)| Tag::builder().key(key).value(value).build())
-            .collect();
-        tags.push(
-            Tag::builder()
-                .key(VERSION_TAG)
-                .value(ship.image.version())
-                .build(),
-        );
-        tags.push(
-            Tag::builder()
-                .key(IMAGE_TAG)
-                .value(ship.image.to_string())
-                .build(),
-        );
-        let arn = self.register(&task, tags).await?;
-        streams.say(format_args!("registered {arn}"));
-        match (&plan.codedeploy, appspec) {
-            (Some(codedeploy), Some(appspec)) => {
-                let content = appspec.replace("<TASK_DEFINITION>", &arn);
-                let created = self
-                    .codedeploy
-                    .create_deployment()
-                    .application_name(&codedeploy.application)
-                    .deployment_group_name(&codedeploy.group)
-                    .description(format!(
-                        "ecsynth deploy {} {} --image {}",
-                        plan.stack, plan.service, ship.image
-                    ))
-                    .revision(
-                        aws_sdk_codedeploy::types::RevisionLocation::builder()
-                            .revision_type(
-                                aws_sdk_codedeploy::types::RevisionLocationType::AppSpecContent,
-                            )
-                            .app_spec_content(
-                                aws_sdk_codedeploy::types::AppSpecContent::builder()
-                                    .content(content)
-                                    .build(),
-                            )
+        Ok(Release {
+            task,
+            appspec,
+            topic,
+        })
+    }
+
+    /// A CodeDeploy deployment of the registered revision `arn`, through the model's AppSpec.
+    async fn start_codedeploy(
+        &self,
+        ship: &Shipment<'_>,
+        codedeploy: &plan::CodeDeployPlan,
+        appspec: &str,
+        arn: &str,
+        streams: &mut Streams<'_>,
+    ) -> Result<Started, Stop> {
+        let plan = ship.plan;
+        let content = appspec.replace("<TASK_DEFINITION>", arn);
+        let created = self
+            .codedeploy
+            .create_deployment()
+            .application_name(&codedeploy.application)
+            .deployment_group_name(&codedeploy.group)
+            .description(format!(
+                "ecsynth deploy {} {} --image {}",
+                plan.stack, plan.service, ship.image
+            ))
+            .revision(
+                aws_sdk_codedeploy::types::RevisionLocation::builder()
+                    .revision_type(aws_sdk_codedeploy::types::RevisionLocationType::AppSpecContent)
+                    .app_spec_content(
+                        aws_sdk_codedeploy::types::AppSpecContent::builder()
+                            .content(content)
                             .build(),
                     )
-                    .send()
-                    .await
-                    .map_err(failed_after(
-                        &arn,
-                        "CodeDeploy did not start the deployment",
-                    ))?;
-                let id = created.deployment_id().unwrap_or_default().to_owned();
-                streams.say(format_args!(
-                    "deployment {id} started (application {}, deployment group {})",
-                    codedeploy.application, codedeploy.group
-                ));
-                Ok(Started::CodeDeploy { deployment_id: id })
-            }
-            _ => {
-                let updated = self
-                    .ecs
-                    .update_service()
-                    .cluster(&plan.cluster)
-                    .service(&plan.service)
-                    .task_definition(&arn)
-                    .send()
-                    .await
-                    .map_err(failed_after(&arn, "UpdateService failed"))?;
-                // ECS names the deployment of the new revision in its answer.
-                let deployment_id = updated.service().and_then(|service| {
-                    service
-                        .deployments()
-                        .iter()
-                        .find(|d| d.task_definition() == Some(arn.as_str()))
-                        .and_then(|d| d.id())
-                        .map(str::to_owned)
-                });
-                streams.say(format_args!(
-                    "rolling deployment started: service `{}` on cluster `{}` → {arn}",
-                    plan.service, plan.cluster
-                ));
-                let notifier =
-                    topic.map(|topic| Notifier::new(plan, topic, &arn, deployment_id, &pinned));
-                if let Some(notifier) = &notifier {
-                    let detail = format!("deploying {} ({})", ship.image, pinned);
-                    notifier
-                        .publish(self, DeploymentEvent::Start, &detail, streams)
-                        .await;
-                }
-                Ok(Started::Rolling {
-                    task_definition: arn,
-                    notifier,
-                })
-            }
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(failed_after(arn, "CodeDeploy did not start the deployment"))?;
+        let id = created.deployment_id().unwrap_or_default().to_owned();
+        streams.say(format_args!(
+            "deployment {id} started (application {}, deployment group {})",
+            codedeploy.application, codedeploy.group
+        ));
+        Ok(Started::CodeDeploy { deployment_id: id })
+    }
+
+    /// A rolling deployment: the service moves to the registered revision `arn`; ecsynth
+    /// announces the start on the deployment topic, when the service has one.
+    async fn start_rolling(
+        &self,
+        ship: &Shipment<'_>,
+        topic: Option<String>,
+        pinned: &str,
+        arn: String,
+        streams: &mut Streams<'_>,
+    ) -> Result<Started, Stop> {
+        let plan = ship.plan;
+        let updated = self
+            .ecs
+            .update_service()
+            .cluster(&plan.cluster)
+            .service(&plan.service)
+            .task_definition(&arn)
+            .send()
+            .await
+            .map_err(failed_after(&arn, "UpdateService failed"))?;
+        // ECS names the deployment of the new revision in its answer.
+        let deployment_id = updated.service().and_then(|service| {
+            service
+                .deployments()
+                .iter()
+                .find(|d| d.task_definition() == Some(arn.as_str()))
+                .and_then(|d| d.id())
+                .map(str::to_owned)
+        });
+        streams.say(format_args!(
+            "rolling deployment started: service `{}` on cluster `{}` → {arn}",
+            plan.service, plan.cluster
+        ));
+        let notifier = topic.map(|topic| Notifier::new(plan, topic, &arn, deployment_id, pinned));
+        if let Some(notifier) = &notifier {
+            let detail = format!("deploying {} ({})", ship.image, pinned);
+            notifier
+                .publish(self, DeploymentEvent::Start, &detail, streams)
+                .await;
         }
+        Ok(Started::Rolling {
+            task_definition: arn,
+            notifier,
+        })
     }
 
     /// The image by digest: ECR `DescribeImages` for an ECR repository, the registry's HTTP
