@@ -94,6 +94,81 @@ fn revision_tags(plan: &ServicePlan, image: &ImageRef) -> Vec<Tag> {
     tags
 }
 
+/// How the live service differs from the stack's, in what a deploy relies on: its deployment
+/// controller and its load balancers.
+fn differences_from_stack(plan: &ServicePlan, service: &Service) -> Vec<String> {
+    let mut differences = Vec::new();
+    let controller = service
+        .deployment_controller()
+        .map(|c| c.r#type().as_str().to_owned())
+        .unwrap_or_else(|| "ECS".into());
+    if controller != plan.controller {
+        differences.push(format!(
+            "deployment controller is {controller}, the stack has {}",
+            plan.controller
+        ));
+    }
+    differences.extend(load_balancer_difference(plan, service));
+    differences
+}
+
+/// `load balancers are [live], the stack has [expected]` when the service's load balancers are
+/// not the stack's; with CodeDeploy, either target group of the pair matches.
+fn load_balancer_difference(plan: &ServicePlan, service: &Service) -> Option<String> {
+    let live: Vec<String> = service
+        .load_balancers()
+        .iter()
+        .map(|lb| {
+            format!(
+                "{} → {}:{}",
+                lb.target_group_arn()
+                    .map(target_group_name)
+                    .or(lb.load_balancer_name())
+                    .unwrap_or("?"),
+                lb.container_name().unwrap_or("?"),
+                lb.container_port().unwrap_or_default()
+            )
+        })
+        .collect();
+    let matches = live.len() == plan.load_balancers.len()
+        && plan.load_balancers.iter().all(|expected| {
+            service.load_balancers().iter().any(|lb| {
+                lb.container_name() == Some(expected.container_name.as_str())
+                    && lb.container_port() == Some(expected.container_port)
+                    && match (lb.target_group_arn(), lb.load_balancer_name()) {
+                        (Some(arn), _) => expected
+                            .target_groups
+                            .iter()
+                            .any(|name| name == target_group_name(arn)),
+                        (None, Some(name)) => expected.elb_name.as_deref() == Some(name),
+                        (None, None) => false,
+                    }
+            })
+        });
+    if matches {
+        return None;
+    }
+    let expected: Vec<String> = plan
+        .load_balancers
+        .iter()
+        .map(|lb| {
+            format!(
+                "{} → {}:{}",
+                lb.elb_name
+                    .clone()
+                    .unwrap_or_else(|| lb.target_groups.join(" or ")),
+                lb.container_name,
+                lb.container_port
+            )
+        })
+        .collect();
+    Some(format!(
+        "load balancers are [{}], the stack has [{}]",
+        live.join(", "),
+        expected.join(", ")
+    ))
+}
+
 impl Aws {
     pub async fn connect(document: &Value) -> Aws {
         let stack_region = document
@@ -343,6 +418,21 @@ impl Aws {
 
     /// The live service, after checking the cluster and service are ACTIVE and match the model.
     pub async fn live_service(&self, plan: &ServicePlan) -> Result<Service, Stop> {
+        self.check_cluster_active(plan).await?;
+        let service = self.active_service(plan).await?;
+        let differences = differences_from_stack(plan, &service);
+        if !differences.is_empty() {
+            return Err(Stop::Invalid(format!(
+                "the live service is not the one this stack describes: {}; apply the stack \
+                 first",
+                differences.join("; ")
+            )));
+        }
+        Ok(service)
+    }
+
+    /// The stack's cluster exists and is ACTIVE.
+    async fn check_cluster_active(&self, plan: &ServicePlan) -> Result<(), Stop> {
         let clusters = self
             .ecs
             .describe_clusters()
@@ -362,21 +452,21 @@ impl Aws {
             .find(|c| c.cluster_name() == Some(plan.cluster.as_str()))
             .and_then(|c| c.status());
         match cluster_status {
-            Some("ACTIVE") => {}
-            Some(other) => {
-                return Err(Stop::Invalid(format!(
-                    "cluster `{}` is {other}, not ACTIVE; has the stack been applied?",
-                    plan.cluster
-                )))
-            }
-            None => {
-                return Err(Stop::Invalid(format!(
-                    "cluster `{}` does not exist; has the stack been applied (`terraform apply`) \
-                     in this account and region?",
-                    plan.cluster
-                )))
-            }
+            Some("ACTIVE") => Ok(()),
+            Some(other) => Err(Stop::Invalid(format!(
+                "cluster `{}` is {other}, not ACTIVE; has the stack been applied?",
+                plan.cluster
+            ))),
+            None => Err(Stop::Invalid(format!(
+                "cluster `{}` does not exist; has the stack been applied (`terraform apply`) \
+                 in this account and region?",
+                plan.cluster
+            ))),
         }
+    }
+
+    /// The stack's service on its cluster, when it exists and is ACTIVE.
+    async fn active_service(&self, plan: &ServicePlan) -> Result<Service, Stop> {
         let Some(service) = self.describe_service(plan, Stop::Invalid).await? else {
             return Err(Stop::Invalid(format!(
                 "service `{}` does not exist on cluster `{}`; has the stack been applied?",
@@ -384,86 +474,14 @@ impl Aws {
             )));
         };
         match service.status() {
-            Some("ACTIVE") => {}
-            other => {
-                return Err(Stop::Invalid(format!(
-                    "service `{}` on cluster `{}` is {}, not ACTIVE",
-                    plan.service,
-                    plan.cluster,
-                    other.unwrap_or("in no state")
-                )))
-            }
+            Some("ACTIVE") => Ok(service),
+            other => Err(Stop::Invalid(format!(
+                "service `{}` on cluster `{}` is {}, not ACTIVE",
+                plan.service,
+                plan.cluster,
+                other.unwrap_or("in no state")
+            ))),
         }
-        let mut differences = Vec::new();
-        let controller = service
-            .deployment_controller()
-            .map(|c| c.r#type().as_str().to_owned())
-            .unwrap_or_else(|| "ECS".into());
-        if controller != plan.controller {
-            differences.push(format!(
-                "deployment controller is {controller}, the stack has {}",
-                plan.controller
-            ));
-        }
-        let live: Vec<String> = service
-            .load_balancers()
-            .iter()
-            .map(|lb| {
-                format!(
-                    "{} → {}:{}",
-                    lb.target_group_arn()
-                        .map(target_group_name)
-                        .or(lb.load_balancer_name())
-                        .unwrap_or("?"),
-                    lb.container_name().unwrap_or("?"),
-                    lb.container_port().unwrap_or_default()
-                )
-            })
-            .collect();
-        let matches = live.len() == plan.load_balancers.len()
-            && plan.load_balancers.iter().all(|expected| {
-                service.load_balancers().iter().any(|lb| {
-                    lb.container_name() == Some(expected.container_name.as_str())
-                        && lb.container_port() == Some(expected.container_port)
-                        && match (lb.target_group_arn(), lb.load_balancer_name()) {
-                            (Some(arn), _) => expected
-                                .target_groups
-                                .iter()
-                                .any(|name| name == target_group_name(arn)),
-                            (None, Some(name)) => expected.elb_name.as_deref() == Some(name),
-                            (None, None) => false,
-                        }
-                })
-            });
-        if !matches {
-            let expected: Vec<String> = plan
-                .load_balancers
-                .iter()
-                .map(|lb| {
-                    format!(
-                        "{} → {}:{}",
-                        lb.elb_name
-                            .clone()
-                            .unwrap_or_else(|| lb.target_groups.join(" or ")),
-                        lb.container_name,
-                        lb.container_port
-                    )
-                })
-                .collect();
-            differences.push(format!(
-                "load balancers are [{}], the stack has [{}]",
-                live.join(", "),
-                expected.join(", ")
-            ));
-        }
-        if !differences.is_empty() {
-            return Err(Stop::Invalid(format!(
-                "the live service is not the one this stack describes: {}; apply the stack \
-                 first",
-                differences.join("; ")
-            )));
-        }
-        Ok(service)
     }
 
     /// The service as ECS describes it, `None` when it does not exist; a failed call is a
