@@ -64,6 +64,111 @@ pub fn sdk_error(error: impl std::error::Error) -> String {
     DisplayErrorContext(error).to_string()
 }
 
+/// What a deploy registers and starts, read from the model and filled with live values.
+struct Release {
+    task: TaskDefinition,
+    appspec: Option<String>,
+    topic: Option<String>,
+}
+
+/// The tags of a registered revision: the stack's (provider defaults, then the task
+/// definition's own), then the version shipped and the image as given.
+fn revision_tags(plan: &ServicePlan, image: &ImageRef) -> Vec<Tag> {
+    let mut tags: Vec<Tag> = plan
+        .tags
+        .iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect();
+    tags.push(
+        Tag::builder()
+            .key(VERSION_TAG)
+            .value(image.version())
+            .build(),
+    );
+    tags.push(
+        Tag::builder()
+            .key(IMAGE_TAG)
+            .value(image.to_string())
+            .build(),
+    );
+    tags
+}
+
+/// How the live service differs from the stack's, in what a deploy relies on: its deployment
+/// controller and its load balancers.
+fn differences_from_stack(plan: &ServicePlan, service: &Service) -> Vec<String> {
+    let mut differences = Vec::new();
+    let controller = service
+        .deployment_controller()
+        .map(|c| c.r#type().as_str().to_owned())
+        .unwrap_or_else(|| "ECS".into());
+    if controller != plan.controller {
+        differences.push(format!(
+            "deployment controller is {controller}, the stack has {}",
+            plan.controller
+        ));
+    }
+    differences.extend(load_balancer_difference(plan, service));
+    differences
+}
+
+/// `load balancers are [live], the stack has [expected]` when the service's load balancers are
+/// not the stack's; with CodeDeploy, either target group of the pair matches.
+fn load_balancer_difference(plan: &ServicePlan, service: &Service) -> Option<String> {
+    let live: Vec<String> = service
+        .load_balancers()
+        .iter()
+        .map(|lb| {
+            format!(
+                "{} → {}:{}",
+                lb.target_group_arn()
+                    .map(target_group_name)
+                    .or(lb.load_balancer_name())
+                    .unwrap_or("?"),
+                lb.container_name().unwrap_or("?"),
+                lb.container_port().unwrap_or_default()
+            )
+        })
+        .collect();
+    let matches = live.len() == plan.load_balancers.len()
+        && plan.load_balancers.iter().all(|expected| {
+            service.load_balancers().iter().any(|lb| {
+                lb.container_name() == Some(expected.container_name.as_str())
+                    && lb.container_port() == Some(expected.container_port)
+                    && match (lb.target_group_arn(), lb.load_balancer_name()) {
+                        (Some(arn), _) => expected
+                            .target_groups
+                            .iter()
+                            .any(|name| name == target_group_name(arn)),
+                        (None, Some(name)) => expected.elb_name.as_deref() == Some(name),
+                        (None, None) => false,
+                    }
+            })
+        });
+    if matches {
+        return None;
+    }
+    let expected: Vec<String> = plan
+        .load_balancers
+        .iter()
+        .map(|lb| {
+            format!(
+                "{} → {}:{}",
+                lb.elb_name
+                    .clone()
+                    .unwrap_or_else(|| lb.target_groups.join(" or ")),
+                lb.container_name,
+                lb.container_port
+            )
+        })
+        .collect();
+    Some(format!(
+        "load balancers are [{}], the stack has [{}]",
+        live.join(", "),
+        expected.join(", ")
+    ))
+}
+
 impl Aws {
     pub async fn connect(document: &Value) -> Aws {
         let stack_region = document
@@ -113,12 +218,39 @@ impl Aws {
             )));
         }
         // (3) The task definition from the model, with live values filled in.
+        let release = self.release(ship, &service, &pinned).await?;
+        // Everything checked: from here on, things change.
+        let arn = self
+            .register(&release.task, revision_tags(plan, ship.image))
+            .await?;
+        streams.say(format_args!("registered {arn}"));
+        match (&plan.codedeploy, release.appspec) {
+            (Some(codedeploy), Some(appspec)) => {
+                self.start_codedeploy(ship, codedeploy, &appspec, &arn, streams)
+                    .await
+            }
+            _ => {
+                self.start_rolling(ship, release.topic, &pinned, arn, streams)
+                    .await
+            }
+        }
+    }
+
+    /// The model's task definition, AppSpec and deployment topic, with the values only known
+    /// after apply filled in from the live service and its running task definition.
+    async fn release(
+        &self,
+        ship: &Shipment<'_>,
+        service: &Service,
+        pinned: &str,
+    ) -> Result<Release, Stop> {
+        let plan = ship.plan;
         let live_task = self
             .task_definition(service.task_definition().unwrap_or_default())
             .await
             .ok();
-        let resolver = Resolver::new(ship.document, &service, live_task.as_ref());
-        let task = resolver.task_definition(plan, ship.container, &pinned)?;
+        let resolver = Resolver::new(ship.document, service, live_task.as_ref());
+        let task = resolver.task_definition(plan, ship.container, pinned)?;
         let appspec = match &plan.appspec {
             Some(text) => Some(resolver.appspec(text)?),
             None => None,
@@ -129,100 +261,98 @@ impl Aws {
             })?),
             None => None,
         };
-        // Everything checked: from here on, things change.
-        let mut tags: Vec<Tag> = plan
-            .tags
-            .iter()
-            .map(|(key, value)| Tag::builder().key(key).value(value).build())
-            .collect();
-        tags.push(
-            Tag::builder()
-                .key(VERSION_TAG)
-                .value(ship.image.version())
-                .build(),
-        );
-        tags.push(
-            Tag::builder()
-                .key(IMAGE_TAG)
-                .value(ship.image.to_string())
-                .build(),
-        );
-        let arn = self.register(&task, tags).await?;
-        streams.say(format_args!("registered {arn}"));
-        match (&plan.codedeploy, appspec) {
-            (Some(codedeploy), Some(appspec)) => {
-                let content = appspec.replace("<TASK_DEFINITION>", &arn);
-                let created = self
-                    .codedeploy
-                    .create_deployment()
-                    .application_name(&codedeploy.application)
-                    .deployment_group_name(&codedeploy.group)
-                    .description(format!(
-                        "ecsynth deploy {} {} --image {}",
-                        plan.stack, plan.service, ship.image
-                    ))
-                    .revision(
-                        aws_sdk_codedeploy::types::RevisionLocation::builder()
-                            .revision_type(
-                                aws_sdk_codedeploy::types::RevisionLocationType::AppSpecContent,
-                            )
-                            .app_spec_content(
-                                aws_sdk_codedeploy::types::AppSpecContent::builder()
-                                    .content(content)
-                                    .build(),
-                            )
+        Ok(Release {
+            task,
+            appspec,
+            topic,
+        })
+    }
+
+    /// A CodeDeploy deployment of the registered revision `arn`, through the model's AppSpec.
+    async fn start_codedeploy(
+        &self,
+        ship: &Shipment<'_>,
+        codedeploy: &plan::CodeDeployPlan,
+        appspec: &str,
+        arn: &str,
+        streams: &mut Streams<'_>,
+    ) -> Result<Started, Stop> {
+        let plan = ship.plan;
+        let content = appspec.replace("<TASK_DEFINITION>", arn);
+        let created = self
+            .codedeploy
+            .create_deployment()
+            .application_name(&codedeploy.application)
+            .deployment_group_name(&codedeploy.group)
+            .description(format!(
+                "ecsynth deploy {} {} --image {}",
+                plan.stack, plan.service, ship.image
+            ))
+            .revision(
+                aws_sdk_codedeploy::types::RevisionLocation::builder()
+                    .revision_type(aws_sdk_codedeploy::types::RevisionLocationType::AppSpecContent)
+                    .app_spec_content(
+                        aws_sdk_codedeploy::types::AppSpecContent::builder()
+                            .content(content)
                             .build(),
                     )
-                    .send()
-                    .await
-                    .map_err(failed_after(
-                        &arn,
-                        "CodeDeploy did not start the deployment",
-                    ))?;
-                let id = created.deployment_id().unwrap_or_default().to_owned();
-                streams.say(format_args!(
-                    "deployment {id} started (application {}, deployment group {})",
-                    codedeploy.application, codedeploy.group
-                ));
-                Ok(Started::CodeDeploy { deployment_id: id })
-            }
-            _ => {
-                let updated = self
-                    .ecs
-                    .update_service()
-                    .cluster(&plan.cluster)
-                    .service(&plan.service)
-                    .task_definition(&arn)
-                    .send()
-                    .await
-                    .map_err(failed_after(&arn, "UpdateService failed"))?;
-                // ECS names the deployment of the new revision in its answer.
-                let deployment_id = updated.service().and_then(|service| {
-                    service
-                        .deployments()
-                        .iter()
-                        .find(|d| d.task_definition() == Some(arn.as_str()))
-                        .and_then(|d| d.id())
-                        .map(str::to_owned)
-                });
-                streams.say(format_args!(
-                    "rolling deployment started: service `{}` on cluster `{}` → {arn}",
-                    plan.service, plan.cluster
-                ));
-                let notifier =
-                    topic.map(|topic| Notifier::new(plan, topic, &arn, deployment_id, &pinned));
-                if let Some(notifier) = &notifier {
-                    let detail = format!("deploying {} ({})", ship.image, pinned);
-                    notifier
-                        .publish(self, DeploymentEvent::Start, &detail, streams)
-                        .await;
-                }
-                Ok(Started::Rolling {
-                    task_definition: arn,
-                    notifier,
-                })
-            }
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(failed_after(arn, "CodeDeploy did not start the deployment"))?;
+        let id = created.deployment_id().unwrap_or_default().to_owned();
+        streams.say(format_args!(
+            "deployment {id} started (application {}, deployment group {})",
+            codedeploy.application, codedeploy.group
+        ));
+        Ok(Started::CodeDeploy { deployment_id: id })
+    }
+
+    /// A rolling deployment: the service moves to the registered revision `arn`; ecsynth
+    /// announces the start on the deployment topic, when the service has one.
+    async fn start_rolling(
+        &self,
+        ship: &Shipment<'_>,
+        topic: Option<String>,
+        pinned: &str,
+        arn: String,
+        streams: &mut Streams<'_>,
+    ) -> Result<Started, Stop> {
+        let plan = ship.plan;
+        let updated = self
+            .ecs
+            .update_service()
+            .cluster(&plan.cluster)
+            .service(&plan.service)
+            .task_definition(&arn)
+            .send()
+            .await
+            .map_err(failed_after(&arn, "UpdateService failed"))?;
+        // ECS names the deployment of the new revision in its answer.
+        let deployment_id = updated.service().and_then(|service| {
+            service
+                .deployments()
+                .iter()
+                .find(|d| d.task_definition() == Some(arn.as_str()))
+                .and_then(|d| d.id())
+                .map(str::to_owned)
+        });
+        streams.say(format_args!(
+            "rolling deployment started: service `{}` on cluster `{}` → {arn}",
+            plan.service, plan.cluster
+        ));
+        let notifier = topic.map(|topic| Notifier::new(plan, topic, &arn, deployment_id, pinned));
+        if let Some(notifier) = &notifier {
+            let detail = format!("deploying {} ({})", ship.image, pinned);
+            notifier
+                .publish(self, DeploymentEvent::Start, &detail, streams)
+                .await;
         }
+        Ok(Started::Rolling {
+            task_definition: arn,
+            notifier,
+        })
     }
 
     /// The image by digest: ECR `DescribeImages` for an ECR repository, the registry's HTTP
@@ -288,6 +418,21 @@ impl Aws {
 
     /// The live service, after checking the cluster and service are ACTIVE and match the model.
     pub async fn live_service(&self, plan: &ServicePlan) -> Result<Service, Stop> {
+        self.check_cluster_active(plan).await?;
+        let service = self.active_service(plan).await?;
+        let differences = differences_from_stack(plan, &service);
+        if !differences.is_empty() {
+            return Err(Stop::Invalid(format!(
+                "the live service is not the one this stack describes: {}; apply the stack \
+                 first",
+                differences.join("; ")
+            )));
+        }
+        Ok(service)
+    }
+
+    /// The stack's cluster exists and is ACTIVE.
+    async fn check_cluster_active(&self, plan: &ServicePlan) -> Result<(), Stop> {
         let clusters = self
             .ecs
             .describe_clusters()
@@ -307,21 +452,21 @@ impl Aws {
             .find(|c| c.cluster_name() == Some(plan.cluster.as_str()))
             .and_then(|c| c.status());
         match cluster_status {
-            Some("ACTIVE") => {}
-            Some(other) => {
-                return Err(Stop::Invalid(format!(
-                    "cluster `{}` is {other}, not ACTIVE; has the stack been applied?",
-                    plan.cluster
-                )))
-            }
-            None => {
-                return Err(Stop::Invalid(format!(
-                    "cluster `{}` does not exist; has the stack been applied (`terraform apply`) \
-                     in this account and region?",
-                    plan.cluster
-                )))
-            }
+            Some("ACTIVE") => Ok(()),
+            Some(other) => Err(Stop::Invalid(format!(
+                "cluster `{}` is {other}, not ACTIVE; has the stack been applied?",
+                plan.cluster
+            ))),
+            None => Err(Stop::Invalid(format!(
+                "cluster `{}` does not exist; has the stack been applied (`terraform apply`) \
+                 in this account and region?",
+                plan.cluster
+            ))),
         }
+    }
+
+    /// The stack's service on its cluster, when it exists and is ACTIVE.
+    async fn active_service(&self, plan: &ServicePlan) -> Result<Service, Stop> {
         let Some(service) = self.describe_service(plan, Stop::Invalid).await? else {
             return Err(Stop::Invalid(format!(
                 "service `{}` does not exist on cluster `{}`; has the stack been applied?",
@@ -329,86 +474,14 @@ impl Aws {
             )));
         };
         match service.status() {
-            Some("ACTIVE") => {}
-            other => {
-                return Err(Stop::Invalid(format!(
-                    "service `{}` on cluster `{}` is {}, not ACTIVE",
-                    plan.service,
-                    plan.cluster,
-                    other.unwrap_or("in no state")
-                )))
-            }
+            Some("ACTIVE") => Ok(service),
+            other => Err(Stop::Invalid(format!(
+                "service `{}` on cluster `{}` is {}, not ACTIVE",
+                plan.service,
+                plan.cluster,
+                other.unwrap_or("in no state")
+            ))),
         }
-        let mut differences = Vec::new();
-        let controller = service
-            .deployment_controller()
-            .map(|c| c.r#type().as_str().to_owned())
-            .unwrap_or_else(|| "ECS".into());
-        if controller != plan.controller {
-            differences.push(format!(
-                "deployment controller is {controller}, the stack has {}",
-                plan.controller
-            ));
-        }
-        let live: Vec<String> = service
-            .load_balancers()
-            .iter()
-            .map(|lb| {
-                format!(
-                    "{} → {}:{}",
-                    lb.target_group_arn()
-                        .map(target_group_name)
-                        .or(lb.load_balancer_name())
-                        .unwrap_or("?"),
-                    lb.container_name().unwrap_or("?"),
-                    lb.container_port().unwrap_or_default()
-                )
-            })
-            .collect();
-        let matches = live.len() == plan.load_balancers.len()
-            && plan.load_balancers.iter().all(|expected| {
-                service.load_balancers().iter().any(|lb| {
-                    lb.container_name() == Some(expected.container_name.as_str())
-                        && lb.container_port() == Some(expected.container_port)
-                        && match (lb.target_group_arn(), lb.load_balancer_name()) {
-                            (Some(arn), _) => expected
-                                .target_groups
-                                .iter()
-                                .any(|name| name == target_group_name(arn)),
-                            (None, Some(name)) => expected.elb_name.as_deref() == Some(name),
-                            (None, None) => false,
-                        }
-                })
-            });
-        if !matches {
-            let expected: Vec<String> = plan
-                .load_balancers
-                .iter()
-                .map(|lb| {
-                    format!(
-                        "{} → {}:{}",
-                        lb.elb_name
-                            .clone()
-                            .unwrap_or_else(|| lb.target_groups.join(" or ")),
-                        lb.container_name,
-                        lb.container_port
-                    )
-                })
-                .collect();
-            differences.push(format!(
-                "load balancers are [{}], the stack has [{}]",
-                live.join(", "),
-                expected.join(", ")
-            ));
-        }
-        if !differences.is_empty() {
-            return Err(Stop::Invalid(format!(
-                "the live service is not the one this stack describes: {}; apply the stack \
-                 first",
-                differences.join("; ")
-            )));
-        }
-        Ok(service)
     }
 
     /// The service as ECS describes it, `None` when it does not exist; a failed call is a

@@ -177,26 +177,9 @@ pub fn is_ecs_blue_green(service: &Value) -> bool {
 
 /// The plan for service `service` of the stack whose rendered document is `document`.
 pub fn plan(stack: &str, document: &Value, service: &str) -> Result<ServicePlan, PlanError> {
-    let all = services(document);
-    let Some((_, label)) = all.iter().find(|(name, _)| name == service) else {
-        let known: Vec<&str> = all.iter().map(|(name, _)| name.as_str()).collect();
-        return Err(PlanError(format!(
-            "no service `{service}` in this stack; its services: {}",
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
-        )));
-    };
-    let label = label.clone();
+    let label = service_label(document, service)?;
     let body = resource(document, "aws_ecs_service", &label)
         .ok_or_else(|| PlanError("the service resource is missing".into()))?;
-    let unreadable = |what: &str| {
-        PlanError(format!(
-            "cannot read the service's {what} from the synthesized stack"
-        ))
-    };
     let cluster = resolved(document, body.get("cluster")).ok_or_else(|| unreadable("cluster"))?;
     let controller = body
         .get("deployment_controller")
@@ -213,7 +196,70 @@ pub fn plan(stack: &str, document: &Value, service: &str) -> Result<ServicePlan,
              (README, \"Choosing a blue/green controller\")"
         )));
     }
+    let (task_definition, family, containers) = service_task_definition(document, body)?;
+    let codedeploy = if controller == "CODE_DEPLOY" {
+        Some(
+            codedeploy_plan(document, &label)
+                .ok_or_else(|| unreadable("CodeDeploy deployment group"))?,
+        )
+    } else {
+        None
+    };
+    let load_balancers = expected_load_balancers(document, body, codedeploy.as_ref())?;
+    let traffic_container = load_balancers.first().map(|lb| lb.container_name.clone());
+    let appspec = stack_output(document, &label, "appspec_yaml");
+    let topic = stack_output(document, &label, "deployment_topic_arn");
+    if codedeploy.is_some() && appspec.is_none() {
+        return Err(unreadable("AppSpec output"));
+    }
+    let tags = task_tags(document, &task_definition);
+    Ok(ServicePlan {
+        stack: stack.to_owned(),
+        service: service.to_owned(),
+        label,
+        cluster,
+        controller,
+        load_balancers,
+        task_definition,
+        family,
+        containers,
+        traffic_container,
+        appspec,
+        codedeploy,
+        tags,
+        topic,
+    })
+}
 
+/// The Terraform label of service `service`, or an error naming the stack's services.
+fn service_label(document: &Value, service: &str) -> Result<String, PlanError> {
+    let all = services(document);
+    let Some((_, label)) = all.iter().find(|(name, _)| name == service) else {
+        let known: Vec<&str> = all.iter().map(|(name, _)| name.as_str()).collect();
+        return Err(PlanError(format!(
+            "no service `{service}` in this stack; its services: {}",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        )));
+    };
+    Ok(label.clone())
+}
+
+fn unreadable(what: &str) -> PlanError {
+    PlanError(format!(
+        "cannot read the service's {what} from the synthesized stack"
+    ))
+}
+
+/// The task definition the service resource `body` references, its family, and the names of
+/// its containers.
+fn service_task_definition(
+    document: &Value,
+    body: &Value,
+) -> Result<(Value, String, Vec<String>), PlanError> {
     let task_reference = body
         .get("task_definition")
         .and_then(Value::as_str)
@@ -236,15 +282,16 @@ pub fn plan(stack: &str, document: &Value, service: &str) -> Result<ServicePlan,
                 .collect::<Vec<_>>()
         })
         .ok_or_else(|| unreadable("container definitions"))?;
+    Ok((task_definition, family, containers))
+}
 
-    let codedeploy = if controller == "CODE_DEPLOY" {
-        Some(
-            codedeploy_plan(document, &label)
-                .ok_or_else(|| unreadable("CodeDeploy deployment group"))?,
-        )
-    } else {
-        None
-    };
+/// The load balancers the service resource `body` declares. With CodeDeploy, a load balancer on
+/// one target group of the pair may be on either, so it expects the whole pair.
+fn expected_load_balancers(
+    document: &Value,
+    body: &Value,
+    codedeploy: Option<&CodeDeployPlan>,
+) -> Result<Vec<ExpectedLoadBalancer>, PlanError> {
     let mut load_balancers = Vec::new();
     for entry in body
         .get("load_balancer")
@@ -264,7 +311,7 @@ pub fn plan(stack: &str, document: &Value, service: &str) -> Result<ServicePlan,
                 .ok_or_else(|| unreadable("target group"))?;
             target_groups.push(name);
         }
-        if let Some(codedeploy) = &codedeploy {
+        if let Some(codedeploy) = codedeploy {
             if target_groups
                 .iter()
                 .any(|tg| codedeploy.target_groups.contains(tg))
@@ -287,22 +334,22 @@ pub fn plan(stack: &str, document: &Value, service: &str) -> Result<ServicePlan,
                 .unwrap_or_default(),
         });
     }
-    let traffic_container = load_balancers.first().map(|lb| lb.container_name.clone());
+    Ok(load_balancers)
+}
 
-    let output = |suffix: &str| {
-        document
-            .get("output")
-            .and_then(|o| o.get(format!("{label}_{suffix}")))
-            .and_then(|o| o.get("value"))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    let appspec = output("appspec_yaml");
-    let topic = output("deployment_topic_arn");
-    if codedeploy.is_some() && appspec.is_none() {
-        return Err(unreadable("AppSpec output"));
-    }
+/// The value of the stack's output `{label}_{suffix}`.
+fn stack_output(document: &Value, label: &str, suffix: &str) -> Option<String> {
+    document
+        .get("output")
+        .and_then(|o| o.get(format!("{label}_{suffix}")))
+        .and_then(|o| o.get("value"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
 
+/// The tags a registered task definition gets: the provider's default tags, then the task
+/// definition's own, which win on the same key.
+fn task_tags(document: &Value, task_definition: &Value) -> Vec<(String, String)> {
     let mut tags = Vec::new();
     let providers = document.get("provider").and_then(|p| p.get("aws"));
     let provider = match providers {
@@ -320,22 +367,7 @@ pub fn plan(stack: &str, document: &Value, service: &str) -> Result<ServicePlan,
             tags.push((key.clone(), value));
         }
     }
-    Ok(ServicePlan {
-        stack: stack.to_owned(),
-        service: service.to_owned(),
-        label,
-        cluster,
-        controller,
-        load_balancers,
-        task_definition,
-        family,
-        containers,
-        traffic_container,
-        appspec,
-        codedeploy,
-        tags,
-        topic,
-    })
+    tags
 }
 
 fn codedeploy_plan(document: &Value, label: &str) -> Option<CodeDeployPlan> {

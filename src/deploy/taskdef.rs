@@ -221,72 +221,10 @@ fn container_from(value: &Value) -> Result<ContainerDefinition> {
             "entryPoint" => builder.set_entry_point(Some(strings(value, key)?)),
             "user" => builder.user(string(value, key)?),
             "workingDirectory" => builder.working_directory(string(value, key)?),
-            "portMappings" => {
-                let mut mappings = Vec::new();
-                for mapping in list(value, key)? {
-                    let mut port = PortMapping::builder();
-                    for (field, value) in object(mapping, key)? {
-                        port = match field.as_str() {
-                            "containerPort" => port.container_port(int(value, field)?),
-                            "hostPort" => port.host_port(int(value, field)?),
-                            "protocol" => port
-                                .protocol(TransportProtocol::from(string(value, field)?.as_str())),
-                            "name" => port.name(string(value, field)?),
-                            other => return Err(unsupported(other, key)),
-                        };
-                    }
-                    mappings.push(port.build());
-                }
-                builder.set_port_mappings(Some(mappings))
-            }
-            "environment" => {
-                let mut pairs = Vec::new();
-                for pair in list(value, key)? {
-                    let pair = object(pair, key)?;
-                    pairs.push(
-                        KeyValuePair::builder()
-                            .set_name(pair.get("name").map(|v| string(v, key)).transpose()?)
-                            .set_value(pair.get("value").map(|v| string(v, key)).transpose()?)
-                            .build(),
-                    );
-                }
-                builder.set_environment(Some(pairs))
-            }
-            "secrets" => {
-                let mut secrets = Vec::new();
-                for secret in list(value, key)? {
-                    let secret = object(secret, key)?;
-                    secrets.push(
-                        Secret::builder()
-                            .set_name(secret.get("name").map(|v| string(v, key)).transpose()?)
-                            .set_value_from(
-                                secret
-                                    .get("valueFrom")
-                                    .map(|v| string(v, key))
-                                    .transpose()?,
-                            )
-                            .build()
-                            .map_err(|e| e.to_string())?,
-                    );
-                }
-                builder.set_secrets(Some(secrets))
-            }
-            "mountPoints" => {
-                let mut points = Vec::new();
-                for point in list(value, key)? {
-                    let mut mount = MountPoint::builder();
-                    for (field, value) in object(point, key)? {
-                        mount = match field.as_str() {
-                            "sourceVolume" => mount.source_volume(string(value, field)?),
-                            "containerPath" => mount.container_path(string(value, field)?),
-                            "readOnly" => mount.read_only(boolean(value, field)?),
-                            other => return Err(unsupported(other, key)),
-                        };
-                    }
-                    points.push(mount.build());
-                }
-                builder.set_mount_points(Some(points))
-            }
+            "portMappings" => builder.set_port_mappings(Some(port_mappings(value, key)?)),
+            "environment" => builder.set_environment(Some(environment(value, key)?)),
+            "secrets" => builder.set_secrets(Some(secrets(value, key)?)),
+            "mountPoints" => builder.set_mount_points(Some(mount_points(value, key)?)),
             // ecsynth writes these empty, as the API returns them.
             "volumesFrom" | "systemControls" if list(value, key)?.is_empty() => {
                 match key.as_str() {
@@ -294,59 +232,141 @@ fn container_from(value: &Value) -> Result<ContainerDefinition> {
                     _ => builder.set_system_controls(Some(Vec::new())),
                 }
             }
-            "healthCheck" => {
-                let mut check = HealthCheck::builder();
-                for (field, value) in object(value, key)? {
-                    check = match field.as_str() {
-                        "command" => check.set_command(Some(strings(value, field)?)),
-                        "interval" => check.interval(int(value, field)?),
-                        "timeout" => check.timeout(int(value, field)?),
-                        "retries" => check.retries(int(value, field)?),
-                        "startPeriod" => check.start_period(int(value, field)?),
-                        other => return Err(unsupported(other, key)),
-                    };
-                }
-                builder.health_check(check.build().map_err(|e| e.to_string())?)
-            }
-            "ulimits" => {
-                let mut limits = Vec::new();
-                for limit in list(value, key)? {
-                    let mut ulimit = Ulimit::builder();
-                    for (field, value) in object(limit, key)? {
-                        ulimit = match field.as_str() {
-                            "name" => ulimit.name(UlimitName::from(string(value, field)?.as_str())),
-                            "softLimit" => ulimit.soft_limit(int(value, field)?),
-                            "hardLimit" => ulimit.hard_limit(int(value, field)?),
-                            other => return Err(unsupported(other, key)),
-                        };
-                    }
-                    limits.push(ulimit.build().map_err(|e| e.to_string())?);
-                }
-                builder.set_ulimits(Some(limits))
-            }
-            "logConfiguration" => {
-                let mut log = LogConfiguration::builder();
-                for (field, value) in object(value, key)? {
-                    log = match field.as_str() {
-                        "logDriver" => {
-                            log.log_driver(LogDriver::from(string(value, field)?.as_str()))
-                        }
-                        "options" => {
-                            let mut log = log;
-                            for (name, option) in object(value, field)? {
-                                log = log.options(name.clone(), string(option, name)?);
-                            }
-                            log
-                        }
-                        other => return Err(unsupported(other, key)),
-                    };
-                }
-                builder.log_configuration(log.build().map_err(|e| e.to_string())?)
-            }
+            "healthCheck" => builder.health_check(health_check(value, key)?),
+            "ulimits" => builder.set_ulimits(Some(ulimits(value, key)?)),
+            "logConfiguration" => builder.log_configuration(log_configuration(value, key)?),
             other => return Err(unsupported(other, WHAT)),
         };
     }
     Ok(builder.build())
+}
+
+/// `portMappings`: the list of a container's port mappings.
+fn port_mappings(value: &Value, key: &str) -> Result<Vec<PortMapping>> {
+    let mut mappings = Vec::new();
+    for mapping in list(value, key)? {
+        let mut port = PortMapping::builder();
+        for (field, value) in object(mapping, key)? {
+            port = match field.as_str() {
+                "containerPort" => port.container_port(int(value, field)?),
+                "hostPort" => port.host_port(int(value, field)?),
+                "protocol" => {
+                    port.protocol(TransportProtocol::from(string(value, field)?.as_str()))
+                }
+                "name" => port.name(string(value, field)?),
+                other => return Err(unsupported(other, key)),
+            };
+        }
+        mappings.push(port.build());
+    }
+    Ok(mappings)
+}
+
+/// `environment`: the list of `{name, value}` variables.
+fn environment(value: &Value, key: &str) -> Result<Vec<KeyValuePair>> {
+    let mut pairs = Vec::new();
+    for pair in list(value, key)? {
+        let pair = object(pair, key)?;
+        pairs.push(
+            KeyValuePair::builder()
+                .set_name(pair.get("name").map(|v| string(v, key)).transpose()?)
+                .set_value(pair.get("value").map(|v| string(v, key)).transpose()?)
+                .build(),
+        );
+    }
+    Ok(pairs)
+}
+
+/// `secrets`: the list of `{name, valueFrom}` secrets.
+fn secrets(value: &Value, key: &str) -> Result<Vec<Secret>> {
+    let mut secrets = Vec::new();
+    for secret in list(value, key)? {
+        let secret = object(secret, key)?;
+        secrets.push(
+            Secret::builder()
+                .set_name(secret.get("name").map(|v| string(v, key)).transpose()?)
+                .set_value_from(
+                    secret
+                        .get("valueFrom")
+                        .map(|v| string(v, key))
+                        .transpose()?,
+                )
+                .build()
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    Ok(secrets)
+}
+
+/// `mountPoints`: the list of volumes mounted into the container.
+fn mount_points(value: &Value, key: &str) -> Result<Vec<MountPoint>> {
+    let mut points = Vec::new();
+    for point in list(value, key)? {
+        let mut mount = MountPoint::builder();
+        for (field, value) in object(point, key)? {
+            mount = match field.as_str() {
+                "sourceVolume" => mount.source_volume(string(value, field)?),
+                "containerPath" => mount.container_path(string(value, field)?),
+                "readOnly" => mount.read_only(boolean(value, field)?),
+                other => return Err(unsupported(other, key)),
+            };
+        }
+        points.push(mount.build());
+    }
+    Ok(points)
+}
+
+/// `healthCheck`: the container's own health check.
+fn health_check(value: &Value, key: &str) -> Result<HealthCheck> {
+    let mut check = HealthCheck::builder();
+    for (field, value) in object(value, key)? {
+        check = match field.as_str() {
+            "command" => check.set_command(Some(strings(value, field)?)),
+            "interval" => check.interval(int(value, field)?),
+            "timeout" => check.timeout(int(value, field)?),
+            "retries" => check.retries(int(value, field)?),
+            "startPeriod" => check.start_period(int(value, field)?),
+            other => return Err(unsupported(other, key)),
+        };
+    }
+    check.build().map_err(|e| e.to_string())
+}
+
+/// `ulimits`: the list of resource limits.
+fn ulimits(value: &Value, key: &str) -> Result<Vec<Ulimit>> {
+    let mut limits = Vec::new();
+    for limit in list(value, key)? {
+        let mut ulimit = Ulimit::builder();
+        for (field, value) in object(limit, key)? {
+            ulimit = match field.as_str() {
+                "name" => ulimit.name(UlimitName::from(string(value, field)?.as_str())),
+                "softLimit" => ulimit.soft_limit(int(value, field)?),
+                "hardLimit" => ulimit.hard_limit(int(value, field)?),
+                other => return Err(unsupported(other, key)),
+            };
+        }
+        limits.push(ulimit.build().map_err(|e| e.to_string())?);
+    }
+    Ok(limits)
+}
+
+/// `logConfiguration`: the log driver and its options.
+fn log_configuration(value: &Value, key: &str) -> Result<LogConfiguration> {
+    let mut log = LogConfiguration::builder();
+    for (field, value) in object(value, key)? {
+        log = match field.as_str() {
+            "logDriver" => log.log_driver(LogDriver::from(string(value, field)?.as_str())),
+            "options" => {
+                let mut log = log;
+                for (name, option) in object(value, field)? {
+                    log = log.options(name.clone(), string(option, name)?);
+                }
+                log
+            }
+            other => return Err(unsupported(other, key)),
+        };
+    }
+    log.build().map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_codedeploy::types::{DeploymentStatus, LifecycleEventStatus};
+use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentStatus, LifecycleEventStatus};
 
 use super::live::{sdk_error, target_group_name, Aws, Started};
 use super::plan::ServicePlan;
@@ -131,7 +131,43 @@ fn clock(elapsed: Duration) -> String {
     format!("{:02}:{:02}", seconds / 60, seconds % 60)
 }
 
+/// One poll of a CodeDeploy blue/green deployment: its progress line and where it stands.
 async fn blue_green(aws: &Aws, plan: &ServicePlan, id: &str) -> Result<(String, Outcome), Stop> {
+    let info = deployment_info(aws, id).await?;
+    let status = info
+        .status()
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_else(|| "Unknown".into());
+    let (traffic, events) = ecs_target(aws, id).await;
+    let line = progress_line(aws, plan, id, &status, traffic, &events).await;
+    let outcome = match info.status() {
+        Some(DeploymentStatus::Succeeded) => Outcome::Done(format!(
+            "deployment {id} succeeded: the new version serves all traffic"
+        )),
+        Some(DeploymentStatus::InProgress) if serves_all_traffic(&events) => {
+            Outcome::Done(format!(
+                "deployment {id}: the new version serves all traffic; the old tasks stay for the \
+                 deployment group's termination wait, `ecsynth rollback {} {}` until then",
+                plan.stack, plan.service
+            ))
+        }
+        Some(DeploymentStatus::Failed) | Some(DeploymentStatus::Stopped) => {
+            let why = failure_reasons(aws, plan, id, &status, &info, &events).await;
+            // CodeDeploy reports its rollback itself, to the deployment group's trigger.
+            Outcome::Failed {
+                why,
+                rolled_back: false,
+            }
+        }
+        _ => Outcome::Running,
+    };
+    Ok((line, outcome))
+}
+
+/// A lifecycle event of the ECS target: name, status, and diagnostics when CodeDeploy gave any.
+type LifecycleEvent = (String, String, Option<String>);
+
+async fn deployment_info(aws: &Aws, id: &str) -> Result<DeploymentInfo, Stop> {
     let got = aws
         .codedeploy
         .get_deployment()
@@ -139,71 +175,87 @@ async fn blue_green(aws: &Aws, plan: &ServicePlan, id: &str) -> Result<(String, 
         .send()
         .await
         .map_err(|e| Stop::Failed(format!("cannot read deployment {id}: {}", sdk_error(e))))?;
-    let info = got
-        .deployment_info()
-        .ok_or_else(|| Stop::Failed(format!("deployment {id} has no information")))?;
-    let status = info
-        .status()
-        .map(|s| s.as_str().to_owned())
-        .unwrap_or_else(|| "Unknown".into());
-    let mut parts = vec![format!("deployment {id}: {status}")];
+    got.deployment_info()
+        .cloned()
+        .ok_or_else(|| Stop::Failed(format!("deployment {id} has no information")))
+}
 
-    // The ECS target: traffic per task set and the lifecycle events.
-    let mut events: Vec<(String, String, Option<String>)> = Vec::new();
-    if let Ok(targets) = aws
+/// The ECS target of the deployment: `traffic …` per target (the weight of each task set), and
+/// its lifecycle events. Empty when CodeDeploy cannot list the targets yet.
+async fn ecs_target(aws: &Aws, id: &str) -> (Vec<String>, Vec<LifecycleEvent>) {
+    let mut traffic_lines = Vec::new();
+    let mut events = Vec::new();
+    let Ok(targets) = aws
         .codedeploy
         .list_deployment_targets()
         .deployment_id(id)
         .send()
         .await
-    {
-        let ids = targets.target_ids().to_vec();
-        if !ids.is_empty() {
-            if let Ok(got) = aws
-                .codedeploy
-                .batch_get_deployment_targets()
-                .deployment_id(id)
-                .set_target_ids(Some(ids))
-                .send()
-                .await
-            {
-                for target in got.deployment_targets() {
-                    let Some(ecs) = target.ecs_target() else {
-                        continue;
-                    };
-                    let traffic: Vec<String> = ecs
-                        .task_sets_info()
-                        .iter()
-                        .map(|set| {
-                            format!(
-                                "{} {}%",
-                                set.task_set_label().map(|l| l.as_str()).unwrap_or("?"),
-                                set.traffic_weight().round()
-                            )
-                        })
-                        .collect();
-                    if !traffic.is_empty() {
-                        parts.push(format!("traffic {}", traffic.join(" / ")));
-                    }
-                    for event in ecs.lifecycle_events() {
-                        events.push((
-                            event.lifecycle_event_name().unwrap_or("?").to_owned(),
-                            event
-                                .status()
-                                .map(|s| s.as_str().to_owned())
-                                .unwrap_or_default(),
-                            event.diagnostics().and_then(|d| {
-                                let message = d.message().unwrap_or_default();
-                                let code = d.error_code().map(|c| c.as_str()).unwrap_or_default();
-                                (!message.is_empty() || !code.is_empty())
-                                    .then(|| format!("{code} {message}").trim().to_owned())
-                            }),
-                        ));
-                    }
-                }
-            }
+    else {
+        return (traffic_lines, events);
+    };
+    let ids = targets.target_ids().to_vec();
+    if ids.is_empty() {
+        return (traffic_lines, events);
+    }
+    let Ok(got) = aws
+        .codedeploy
+        .batch_get_deployment_targets()
+        .deployment_id(id)
+        .set_target_ids(Some(ids))
+        .send()
+        .await
+    else {
+        return (traffic_lines, events);
+    };
+    for target in got.deployment_targets() {
+        let Some(ecs) = target.ecs_target() else {
+            continue;
+        };
+        let traffic: Vec<String> = ecs
+            .task_sets_info()
+            .iter()
+            .map(|set| {
+                format!(
+                    "{} {}%",
+                    set.task_set_label().map(|l| l.as_str()).unwrap_or("?"),
+                    set.traffic_weight().round()
+                )
+            })
+            .collect();
+        if !traffic.is_empty() {
+            traffic_lines.push(format!("traffic {}", traffic.join(" / ")));
+        }
+        for event in ecs.lifecycle_events() {
+            events.push((
+                event.lifecycle_event_name().unwrap_or("?").to_owned(),
+                event
+                    .status()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
+                event.diagnostics().and_then(|d| {
+                    let message = d.message().unwrap_or_default();
+                    let code = d.error_code().map(|c| c.as_str()).unwrap_or_default();
+                    (!message.is_empty() || !code.is_empty())
+                        .then(|| format!("{code} {message}").trim().to_owned())
+                }),
+            ));
         }
     }
+    (traffic_lines, events)
+}
+
+/// `deployment ID: STATUS · traffic … · the latest lifecycle event that began · target health`.
+async fn progress_line(
+    aws: &Aws,
+    plan: &ServicePlan,
+    id: &str,
+    status: &str,
+    traffic: Vec<String>,
+    events: &[LifecycleEvent],
+) -> String {
+    let mut parts = vec![format!("deployment {id}: {status}")];
+    parts.extend(traffic);
     let current = events
         .iter()
         .rev()
@@ -225,71 +277,67 @@ async fn blue_green(aws: &Aws, plan: &ServicePlan, id: &str) -> Result<(String, 
             );
         }
     }
-    let line = parts.join(" · ");
+    parts.join(" · ")
+}
 
-    let served = events.iter().any(|(name, status, _)| {
+/// Whether the lifecycle event after which all traffic reaches the new tasks is over.
+fn serves_all_traffic(events: &[LifecycleEvent]) -> bool {
+    events.iter().any(|(name, status, _)| {
         name == ALL_TRAFFIC
             && (status == LifecycleEventStatus::Succeeded.as_str()
                 || status == LifecycleEventStatus::Skipped.as_str())
-    });
-    let outcome = match info.status() {
-        Some(DeploymentStatus::Succeeded) => Outcome::Done(format!(
-            "deployment {id} succeeded: the new version serves all traffic"
-        )),
-        Some(DeploymentStatus::InProgress) if served => Outcome::Done(format!(
-            "deployment {id}: the new version serves all traffic; the old tasks stay for the \
-             deployment group's termination wait, `ecsynth rollback {} {}` until then",
-            plan.stack, plan.service
-        )),
-        Some(DeploymentStatus::Failed) | Some(DeploymentStatus::Stopped) => {
-            let mut why = vec![format!("deployment {id} {}", status.to_lowercase())];
-            if let Some(error) = info.error_information() {
-                why.push(format!(
-                    "{}: {}",
-                    error.code().map(|c| c.as_str()).unwrap_or("error"),
-                    error.message().unwrap_or_default()
-                ));
-            }
-            for (name, status, diagnostics) in &events {
-                if status == LifecycleEventStatus::Failed.as_str() {
-                    why.push(format!(
-                        "lifecycle event {name} failed{}",
-                        diagnostics
-                            .as_deref()
-                            .map(|d| format!(": {d}"))
-                            .unwrap_or_default()
-                    ));
-                }
-            }
-            if let Some(codedeploy) = &plan.codedeploy {
-                for (_, reasons) in target_health(aws, &codedeploy.target_groups).await {
-                    why.extend(reasons);
-                }
-            }
-            match info.rollback_info() {
-                Some(rollback) if rollback.rollback_deployment_id().is_some() => why.push(format!(
-                    "rolled back by deployment {}{}",
-                    rollback.rollback_deployment_id().unwrap_or_default(),
-                    rollback
-                        .rollback_message()
-                        .map(|m| format!(": {m}"))
-                        .unwrap_or_default()
-                )),
-                Some(rollback) if rollback.rollback_message().is_some() => {
-                    why.push(rollback.rollback_message().unwrap_or_default().to_owned())
-                }
-                _ => why
-                    .push("not rolled back by CodeDeploy; `ecsynth status` shows what runs".into()),
-            }
-            // CodeDeploy reports its rollback itself, to the deployment group's trigger.
-            Outcome::Failed {
-                why,
-                rolled_back: false,
-            }
+    })
+}
+
+/// Why a deployment failed or stopped: CodeDeploy's error, the failed lifecycle events, the
+/// unhealthy targets, and what became of the rollback.
+async fn failure_reasons(
+    aws: &Aws,
+    plan: &ServicePlan,
+    id: &str,
+    status: &str,
+    info: &DeploymentInfo,
+    events: &[LifecycleEvent],
+) -> Vec<String> {
+    let mut why = vec![format!("deployment {id} {}", status.to_lowercase())];
+    if let Some(error) = info.error_information() {
+        why.push(format!(
+            "{}: {}",
+            error.code().map(|c| c.as_str()).unwrap_or("error"),
+            error.message().unwrap_or_default()
+        ));
+    }
+    for (name, status, diagnostics) in events {
+        if status == LifecycleEventStatus::Failed.as_str() {
+            why.push(format!(
+                "lifecycle event {name} failed{}",
+                diagnostics
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
+            ));
         }
-        _ => Outcome::Running,
-    };
-    Ok((line, outcome))
+    }
+    if let Some(codedeploy) = &plan.codedeploy {
+        for (_, reasons) in target_health(aws, &codedeploy.target_groups).await {
+            why.extend(reasons);
+        }
+    }
+    match info.rollback_info() {
+        Some(rollback) if rollback.rollback_deployment_id().is_some() => why.push(format!(
+            "rolled back by deployment {}{}",
+            rollback.rollback_deployment_id().unwrap_or_default(),
+            rollback
+                .rollback_message()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
+        )),
+        Some(rollback) if rollback.rollback_message().is_some() => {
+            why.push(rollback.rollback_message().unwrap_or_default().to_owned())
+        }
+        _ => why.push("not rolled back by CodeDeploy; `ecsynth status` shows what runs".into()),
+    }
+    why
 }
 
 /// `name h/n healthy` per target group, and the reasons of the targets that are not healthy.
