@@ -31,7 +31,6 @@ import re
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -192,27 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if bool(args.adopt) != bool(args.log_group):
         ap.error("--adopt and --log-group go together")
-    args._workdir = None
-    args._moto = None
-    log = dc.Log("addresses")
-    ok = False
-    try:
-        check(args, log)
-        ok = True
-    except dc.CheckFailed as e:
-        print(f"[addresses] FAILED in step {log.step_label}: {e}", file=sys.stderr, flush=True)
-    finally:
-        if args._moto is not None:
-            if not ok:
-                print(f"[addresses] moto log:\n{args._moto.log_tail(30)}", file=sys.stderr)
-            args._moto.stop()
-        if args._workdir is not None:
-            if ok and not args.keep_workdir:
-                shutil.rmtree(args._workdir, ignore_errors=True)
-            else:
-                print(f"[addresses] work dir kept: {args._workdir}", file=sys.stderr)
-    print(f"[addresses] {'PASS' if ok else 'FAIL'} in {time.monotonic() - log.t0:.1f}s", flush=True)
-    return 0 if ok else 1
+    return dc.run_check(args, check, dc.Log("addresses"))
 
 
 if __name__ == "__main__":

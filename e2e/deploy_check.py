@@ -62,6 +62,7 @@ from drift_check import (  # noqa: E402
     _changed_summary,
     _clean,
     provider_override,
+    run_check,
     stack_providers,
     stack_tfvars,
     stack_variables,
@@ -452,31 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--terraform", default=os.environ.get("TERRAFORM", "terraform"))
     args = ap.parse_args(argv)
-    args._workdir = args._moto = args._tf = None
-    log = Log(f"deploy {args.stack}")  # prints as [drift-check deploy <stack>]
-    ok = False
-    try:
-        check(args, log)
-        ok = True
-    except CheckFailed as e:
-        print(f"[deploy-check] FAILED in step {log.step_label}: {e}", file=sys.stderr, flush=True)
-    except Exception as e:  # noqa: BLE001
-        import traceback
-
-        traceback.print_exc()
-        print(f"[deploy-check] FAILED in step {log.step_label}: {type(e).__name__}: {e}", file=sys.stderr)
-    finally:
-        if args._moto is not None:
-            if not ok:
-                print(f"[deploy-check] moto log:\n{args._moto.log_tail(30)}", file=sys.stderr)
-            args._moto.stop()
-        if args._workdir is not None:
-            if ok:
-                shutil.rmtree(args._workdir, ignore_errors=True)
-            else:
-                print(f"[deploy-check] work dir kept: {args._workdir}", file=sys.stderr)
-    print(f"[deploy-check] {'PASS' if ok else 'FAIL'}", flush=True)
-    return 0 if ok else 1
+    return run_check(args, check, Log(f"deploy {args.stack}"))
 
 
 if __name__ == "__main__":

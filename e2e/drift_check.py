@@ -79,7 +79,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -1148,15 +1148,23 @@ def main(argv: list[str] | None = None) -> int:
         "--keep-workdir", action="store_true", help="keep the temp work dir (it is always kept on failure)"
     )
     args = ap.parse_args(argv)
-    args._workdir = None
-    args._moto = None
-    args._tf = None
+    return run_check(args, check, Log(Path(args.stack_dir).resolve().name))
+
+
+def run_check(args: argparse.Namespace, check: Callable[[argparse.Namespace, Log], None], log: Log) -> int:
+    """Runs `check` the way every emulator check runs: SIGTERM as a failure, the failing step
+    and the moto log tail on failure, the emulator stopped and the work dir removed (kept on
+    failure or with `--keep-workdir`), a PASS/FAIL line; the exit code 0, 1 or EXIT_TRANSIENT
+    (the provider resent requests in the failing step: worth one rerun). `check` sets
+    `args._workdir`, `args._moto` and `args._tf` as it creates them."""
+    for attribute in ("_workdir", "_moto", "_tf"):
+        setattr(args, attribute, None)
+    prefix = f"[drift-check {log.name}]"
 
     def on_term(signum: int, frame: Any) -> None:  # noqa: ARG001
         raise CheckFailed(f"interrupted by signal {signum}")
 
     signal.signal(signal.SIGTERM, on_term)
-    log = Log(Path(args.stack_dir).resolve().name)
     ok = False
     transient = False
     try:
@@ -1164,7 +1172,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = True
     except (CheckFailed, KeyboardInterrupt) as e:
         print(
-            f"[drift-check {log.name}] FAILED in step {log.step_label}: {e or type(e).__name__}",
+            f"{prefix} FAILED in step {log.step_label}: {e or type(e).__name__}",
             file=sys.stderr,
             flush=True,
         )
@@ -1172,7 +1180,7 @@ def main(argv: list[str] | None = None) -> int:
         if resent and isinstance(e, CheckFailed):
             transient = True
             print(
-                f"[drift-check {log.name}] TRANSIENT: in that step the provider resent "
+                f"{prefix} TRANSIENT: in that step the provider resent "
                 f"{resent} request(s) to the emulator after losing the answer "
                 f"({args._tf.provider_log.name}); a rerun from scratch is worth one try",
                 file=sys.stderr,
@@ -1183,7 +1191,7 @@ def main(argv: list[str] | None = None) -> int:
 
         traceback.print_exc()
         print(
-            f"[drift-check {log.name}] FAILED in step {log.step_label}: {type(e).__name__}: {e}",
+            f"{prefix} FAILED in step {log.step_label}: {type(e).__name__}: {e}",
             file=sys.stderr,
             flush=True,
         )
@@ -1193,17 +1201,17 @@ def main(argv: list[str] | None = None) -> int:
                 tail = args._moto.log_tail(30)
                 if tail.strip():
                     print(
-                        f"[drift-check {log.name}] moto log (errors, non-2xx requests):\n{tail}",
+                        f"{prefix} moto log (errors, non-2xx requests):\n{tail}",
                         file=sys.stderr,
                     )
             args._moto.stop()
         if args._workdir is not None:
-            if ok and not args.keep_workdir:
+            if ok and not getattr(args, "keep_workdir", False):
                 shutil.rmtree(args._workdir, ignore_errors=True)
             else:
-                print(f"[drift-check {log.name}] work dir kept: {args._workdir}", file=sys.stderr)
+                print(f"{prefix} work dir kept: {args._workdir}", file=sys.stderr)
     total = time.monotonic() - log.t0
-    print(f"[drift-check {log.name}] {'PASS' if ok else 'FAIL'} in {total:.1f}s", flush=True)
+    print(f"{prefix} {'PASS' if ok else 'FAIL'} in {total:.1f}s", flush=True)
     return 0 if ok else EXIT_TRANSIENT if transient else 1
 
 

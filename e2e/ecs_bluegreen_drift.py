@@ -37,10 +37,8 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +47,6 @@ sys.path.insert(0, str(HERE))
 
 from drift_check import (  # noqa: E402
     BACKEND_OVERRIDE_FILE,
-    EXIT_TRANSIENT,
     FAKE_KEY,
     OVERRIDE_FILE,
     VARS_FILE,
@@ -64,6 +61,7 @@ from drift_check import (  # noqa: E402
     iter_state_resources,
     provider_override,
     register_new_revision,
+    run_check,
     stack_providers,
     stack_tfvars,
     stack_variables,
@@ -276,37 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--terraform", default=os.environ.get("TERRAFORM", "terraform"))
     ap.add_argument("--keep-workdir", action="store_true", help="keep the work dir (always kept on failure)")
     args = ap.parse_args(argv)
-    args._workdir = None
-    args._moto = None
-    args._tf = None
-
-    def on_term(signum: int, frame: Any) -> None:  # noqa: ARG001
-        raise CheckFailed(f"interrupted by signal {signum}")
-
-    signal.signal(signal.SIGTERM, on_term)
-    log = Log(Path(args.stack_dir).resolve().name)
-    ok = False
-    transient = False
-    try:
-        check(args, log)
-        ok = True
-    except (CheckFailed, KeyboardInterrupt) as e:
-        print(f"[drift-check {log.name}] FAILED in step {log.step_label}: {e}", file=sys.stderr, flush=True)
-        transient = isinstance(e, CheckFailed) and args._tf is not None and args._tf.resent_requests() > 0
-    finally:
-        if args._moto is not None:
-            if not ok:
-                print(f"[drift-check {log.name}] moto log:\n{args._moto.log_tail(30)}", file=sys.stderr)
-            args._moto.stop()
-        if args._workdir is not None:
-            if ok and not args.keep_workdir:
-                shutil.rmtree(args._workdir, ignore_errors=True)
-            else:
-                print(f"[drift-check {log.name}] work dir kept: {args._workdir}", file=sys.stderr)
-    print(
-        f"[drift-check {log.name}] {'PASS' if ok else 'FAIL'} in {time.monotonic() - log.t0:.1f}s", flush=True
-    )
-    return 0 if ok else EXIT_TRANSIENT if transient else 1
+    return run_check(args, check, Log(Path(args.stack_dir).resolve().name))
 
 
 if __name__ == "__main__":
