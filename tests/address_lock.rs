@@ -10,52 +10,14 @@ use std::fs;
 use std::path::Path;
 
 use ecsynth::lock::{self, current_release, lock_path, reconcile, Lock};
-use ecsynth::model::{Backend, Container, Deployment, Service, Stack, TaskSize};
+use ecsynth::model::Stack;
 use ecsynth::registry::Registry;
 use serde_json::Value;
+use support::relabelling::{base, before, renamed, replaced, service, NAME};
 use support::snapshots::Missing;
 use support::{out_arg, run};
 
-const NAME: &str = "addr";
 const LOG_GROUP: &str = "service `web` › aws_cloudwatch_log_group";
-
-fn service(name: &str) -> Service {
-    Service::new(
-        name,
-        TaskSize {
-            cpu: 256,
-            memory: 512,
-        },
-    )
-    .container(Container::new("app", "nginx:1.27"))
-    .deployment(Deployment::rolling())
-}
-
-fn base() -> Stack {
-    let mut stack = Stack::new(NAME, "eu-west-1");
-    stack.backend(Backend::Local);
-    stack
-}
-
-fn before() -> Stack {
-    let mut stack = base();
-    stack.add_service(service("web"));
-    stack
-}
-
-/// `web` renamed `frontend` in Rust; AWS keeps calling it `web`.
-fn renamed() -> Stack {
-    let mut stack = base();
-    stack.add_service(service("frontend").aws_name("web"));
-    stack
-}
-
-/// `web` gone, `worker` in its place.
-fn replaced() -> Stack {
-    let mut stack = base();
-    stack.add_service(service("worker"));
-    stack
-}
 
 fn replaced_allowed() -> Stack {
     let mut stack = replaced();

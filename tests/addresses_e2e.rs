@@ -22,55 +22,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ecsynth::lock::{self, lock_path, Lock};
-use ecsynth::model::{Backend, Container, Deployment, ProviderMajor, Service, Stack, TaskSize};
+use ecsynth::model::Stack;
 use ecsynth::registry::Registry;
+use support::relabelling::{before, renamed, replaced, service, NAME};
 use support::{out_arg, run};
 
-const NAME: &str = "addr";
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
 /// What the older ecsynth of `v0` put before every label of a service's resources.
 const OLD_RULE_PREFIX: &str = "svc_";
 const WORKER_LOG_GROUP: &str = "/ecs/addr/worker";
-
-fn service(name: &str) -> Service {
-    Service::new(
-        name,
-        TaskSize {
-            cpu: 256,
-            memory: 512,
-        },
-    )
-    .container(Container::new("app", "nginx:1.27"))
-    .deployment(Deployment::rolling())
-    .desired_count(1)
-}
-
-fn base() -> Stack {
-    let mut stack = Stack::new(NAME, "eu-west-1");
-    stack
-        .backend(Backend::Local)
-        // The emulator run uses the provider binary on the machine, 5.100.0.
-        .aws_provider(ProviderMajor::V5);
-    stack
-}
-
-fn before() -> Stack {
-    let mut stack = base();
-    stack.add_service(service("web"));
-    stack
-}
-
-fn renamed() -> Stack {
-    let mut stack = base();
-    stack.add_service(service("frontend").aws_name("web"));
-    stack
-}
-
-fn removed() -> Stack {
-    let mut stack = base();
-    stack.add_service(service("worker"));
-    stack
-}
 
 fn adopting() -> Stack {
     let mut stack = renamed();
@@ -148,7 +108,7 @@ fn e2e_relabelling_only_moves_stateful_removal_is_refused_and_a_log_group_is_ado
     // Removing the service drops its log group: refused, nothing written.
     let mut registry = Registry::new();
     registry
-        .register(NAME, removed)
+        .register(NAME, replaced)
         .with_locks(work.join("locks"));
     let (code, _, stderr) = run(
         &registry,

@@ -294,4 +294,5 @@ fn validate_one(name: &str, dir: &Path) -> Option<String> {
 }
 
 pub mod artefacts;
+pub mod relabelling;
 pub mod snapshots;
