@@ -144,17 +144,7 @@ def check(args: argparse.Namespace, log: dc.Log) -> None:
     (workdir / dc.OVERRIDE_FILE).write_text(
         json.dumps(dc.provider_override(providers, endpoint, None), indent=2)
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": dc.FAKE_KEY,
-            "AWS_SECRET_ACCESS_KEY": dc.FAKE_KEY,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "TF_IN_AUTOMATION": "1",
-            "TF_INPUT": "0",
-            "CHECKPOINT_DISABLE": "1",
-        }
-    )
+    env = dc.terraform_env()
     tf = dc.Terraform(args.terraform, workdir, env, var_args)
     log.done(f"work dir {workdir}, moto at {endpoint}")
 

@@ -1006,18 +1006,7 @@ def check(args: argparse.Namespace, log: Log) -> None:
     (workdir / BACKEND_OVERRIDE_FILE).write_text(
         json.dumps({"terraform": {"backend": {"local": {}}}}, indent=2)
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": FAKE_KEY,
-            "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "TF_IN_AUTOMATION": "1",
-            "TF_INPUT": "0",
-            "CHECKPOINT_DISABLE": "1",
-        }
-    )
-    env.pop("TF_WORKSPACE", None)
+    env = terraform_env()
     tf = Terraform(args.terraform, workdir, env, var_args)
     args._tf = tf
     log.done(
@@ -1149,6 +1138,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     return run_check(args, check, Log(Path(args.stack_dir).resolve().name))
+
+
+def terraform_env() -> dict[str, str]:
+    """The environment of every Terraform run against the emulator: none of the machine's AWS
+    settings, fake credentials (moto takes any), no instance metadata lookups, no prompts, no
+    version check, and the default workspace."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": FAKE_KEY,
+            "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+        }
+    )
+    env.pop("TF_WORKSPACE", None)
+    return env
 
 
 def run_check(args: argparse.Namespace, check: Callable[[argparse.Namespace, Log], None], log: Log) -> int:

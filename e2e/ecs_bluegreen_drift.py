@@ -47,7 +47,6 @@ sys.path.insert(0, str(HERE))
 
 from drift_check import (  # noqa: E402
     BACKEND_OVERRIDE_FILE,
-    FAKE_KEY,
     OVERRIDE_FILE,
     VARS_FILE,
     Aws,
@@ -65,6 +64,7 @@ from drift_check import (  # noqa: E402
     stack_providers,
     stack_tfvars,
     stack_variables,
+    terraform_env,
     tf_json_files,
 )
 
@@ -100,18 +100,7 @@ def setup(args: argparse.Namespace, log: Log) -> tuple[Aws, Terraform]:
         var_args = [f"-var-file={VARS_FILE}"]
     (workdir / OVERRIDE_FILE).write_text(json.dumps(provider_override(stack_providers(docs), endpoint, None)))
     (workdir / BACKEND_OVERRIDE_FILE).write_text(json.dumps({"terraform": {"backend": {"local": {}}}}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": FAKE_KEY,
-            "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "TF_IN_AUTOMATION": "1",
-            "TF_INPUT": "0",
-            "CHECKPOINT_DISABLE": "1",
-        }
-    )
-    env.pop("TF_WORKSPACE", None)
+    env = terraform_env()
     tf = Terraform(args.terraform, workdir, env, var_args)
     args._tf = tf
     log.done(f"work dir {workdir}, moto at {endpoint}, region {region}")

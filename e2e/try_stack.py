@@ -37,7 +37,6 @@ sys.path.insert(0, str(HERE))
 
 from drift_check import (  # noqa: E402
     BACKEND_OVERRIDE_FILE,
-    FAKE_KEY,
     OVERRIDE_FILE,
     VARS_FILE,
     Aws,
@@ -51,6 +50,7 @@ from drift_check import (  # noqa: E402
     stack_providers,
     stack_tfvars,
     stack_variables,
+    terraform_env,
     tf_json_files,
 )
 
@@ -84,22 +84,6 @@ def prepare(workdir: Path, aws: Aws, docs: list[dict[str, Any]], region: str) ->
     (workdir / OVERRIDE_FILE).write_text(json.dumps(override, indent=2))
     (workdir / BACKEND_OVERRIDE_FILE).write_text(json.dumps({"terraform": {"backend": {"local": {}}}}))
     return var_args
-
-
-def terraform_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": FAKE_KEY,
-            "AWS_SECRET_ACCESS_KEY": FAKE_KEY,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "TF_IN_AUTOMATION": "1",
-            "TF_INPUT": "0",
-            "CHECKPOINT_DISABLE": "1",
-        }
-    )
-    env.pop("TF_WORKSPACE", None)
-    return env
 
 
 def plan_summary(text: str) -> str:
